@@ -1,0 +1,35 @@
+/**
+ * Every error promship raises on purpose carries a stable `code`, so callers (the shipper's retry
+ * logic, metrics labels, tests) branch on the code and never on message text. Messages say what
+ * went wrong and what to do about it.
+ */
+export class PromshipError extends Error {
+  readonly code: string = 'PROMSHIP_ERROR';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Invalid configuration: the process stops at start with exit code 2 and this one line. */
+export class ConfigError extends PromshipError {
+  override readonly code: string = 'PROMSHIP_CONFIG';
+}
+
+/** A message for logs that never exposes secrets: the cause chain's messages, joined. */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = err;
+  for (let depth = 0; cur !== undefined && cur !== null && depth < 5; depth++) {
+    if (cur instanceof Error) {
+      const code = (cur as { code?: unknown }).code;
+      parts.push(typeof code === 'string' ? `${cur.message} [${code}]` : cur.message);
+      cur = cur.cause;
+    } else {
+      parts.push(String(cur));
+      break;
+    }
+  }
+  return parts.join(': caused by: ');
+}

@@ -1,0 +1,37 @@
+import type { Labels } from './labels.ts';
+
+/** Chunk encodings as numbered in Prometheus' chunkenc and in prompb.Chunk. */
+export const ChunkEncoding = {
+  XOR: 1,
+  Histogram: 2,
+  FloatHistogram: 3,
+} as const;
+export type ChunkEncodingValue = (typeof ChunkEncoding)[keyof typeof ChunkEncoding];
+
+/** One encoded chunk: `data` is the chunk's bytes exactly as Prometheus stores them. */
+export interface Chunk {
+  /** Timestamp of the first sample, ms. */
+  minTime: number;
+  /** Timestamp of the last sample, ms (inclusive). */
+  maxTime: number;
+  encoding: number;
+  data: Uint8Array;
+}
+
+export interface Sample {
+  /** ms since the epoch */
+  t: number;
+  v: number;
+}
+
+/** A series as it arrives from Prometheus: its labels and its chunks, oldest first. */
+export interface SeriesChunks {
+  labels: Labels;
+  chunks: Chunk[];
+}
+
+/** A half-open time range `[start, end)` in ms. */
+export interface Window {
+  start: number;
+  end: number;
+}
