@@ -33,3 +33,15 @@ export function describeError(err: unknown): string {
   }
   return parts.join(': caused by: ');
 }
+
+/** A bucket operation failed; `key` names the object (never a credential). */
+export class BucketError extends PromshipError {
+  override readonly code: string;
+  readonly key: string | undefined;
+
+  constructor(code: string, message: string, options?: { cause?: unknown; key?: string }) {
+    super(message, options);
+    this.code = code;
+    this.key = options?.key;
+  }
+}

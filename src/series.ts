@@ -24,10 +24,15 @@ export interface Sample {
   v: number;
 }
 
-/** A series as it arrives from Prometheus: its labels and its chunks, oldest first. */
+/**
+ * A series as it arrives from Prometheus: its labels and its chunks, oldest first. A server that
+ * does not stream chunks answers with raw samples instead; those arrive in `samples` (sorted by
+ * time) and are encoded by the block writer.
+ */
 export interface SeriesChunks {
   labels: Labels;
   chunks: Chunk[];
+  samples?: Sample[];
 }
 
 /** A half-open time range `[start, end)` in ms. */

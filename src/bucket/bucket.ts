@@ -1,0 +1,35 @@
+/**
+ * The small object-store interface promship needs, in the spirit of Thanos' objstore.Bucket, so a
+ * new store (GCS, Azure) is one new file. Keys are relative to the configured prefix and always
+ * use `/`.
+ */
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /** Store-reported checksum or ETag, when the store returns one. */
+  etag?: string;
+}
+
+export interface Bucket {
+  /** Where this bucket points, safe to log (never contains credentials). */
+  readonly description: string;
+  /** Uploads a local file (streamed; multipart where the store needs it). */
+  uploadFile(key: string, filePath: string, opts?: { signal?: AbortSignal }): Promise<void>;
+  /** Writes a small object from memory. */
+  put(key: string, body: Uint8Array | string, opts?: { signal?: AbortSignal }): Promise<void>;
+  /** The object's bytes, or `null` when it does not exist. */
+  get(key: string, opts?: { signal?: AbortSignal }): Promise<Uint8Array | null>;
+  /** Size (and checksum where available), or `null` when it does not exist. */
+  stat(key: string, opts?: { signal?: AbortSignal }): Promise<ObjectInfo | null>;
+  /**
+   * Immediate children of `prefix` (which is `''` or ends in `/`), like Thanos' `Iter`: object
+   * keys as they are, "directories" with a trailing `/`. Sorted.
+   */
+  listChildren(prefix: string, opts?: { signal?: AbortSignal }): Promise<string[]>;
+  /** Every object below `prefix`, recursively, sorted by key. */
+  listObjects(prefix: string, opts?: { signal?: AbortSignal }): Promise<ObjectInfo[]>;
+  /** Deletes an object; deleting a missing object is not an error. */
+  delete(key: string, opts?: { signal?: AbortSignal }): Promise<void>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
