@@ -1,0 +1,90 @@
+/**
+ * Wires a validated config into the running pieces: the Prometheus client, the bucket, the
+ * cluster identity and the shipper. Everything that can be checked before the first window
+ * (cluster id, labels, bucket location) is checked here, so a misconfigured agent stops at start.
+ */
+import { join } from 'node:path';
+import type { Bucket } from './bucket/bucket.ts';
+import { openBucket } from './bucket/open-bucket.ts';
+import type { Config } from './config/schema.ts';
+import { ConfigError } from './errors.ts';
+import type { Logger } from './log.ts';
+import { RemoteReadClient } from './prometheus/remote-read.ts';
+import { resolveIdentity, type Identity } from './shipper/identity.ts';
+import { Shipper } from './shipper/shipper.ts';
+
+export interface App {
+  client: RemoteReadClient;
+  bucket: Bucket;
+  identity: Identity;
+  shipper: Shipper;
+  close(): Promise<void>;
+}
+
+export function createClient(config: Config): RemoteReadClient {
+  return new RemoteReadClient({
+    url: config.prometheusUrl,
+    timeoutMs: config.prometheusTimeout,
+    headers: config.prometheusHeaders,
+    ...(config.prometheusBearerTokenFile ? { bearerTokenFile: config.prometheusBearerTokenFile } : {}),
+    ...(config.prometheusUsername
+      ? {
+          basicAuth: {
+            username: config.prometheusUsername,
+            ...(config.prometheusPasswordFile ? { passwordFile: config.prometheusPasswordFile } : {}),
+          },
+        }
+      : {}),
+    tls: {
+      ...(config.prometheusCaFile ? { caFile: config.prometheusCaFile } : {}),
+      ...(config.prometheusCertFile ? { certFile: config.prometheusCertFile } : {}),
+      ...(config.prometheusKeyFile ? { keyFile: config.prometheusKeyFile } : {}),
+      insecureSkipVerify: config.prometheusInsecureSkipVerify,
+    },
+  });
+}
+
+export async function createApp(config: Config, logger: Logger): Promise<App> {
+  if (!config.bucket) throw new ConfigError('no bucket: set PROMSHIP_BUCKET (e.g. s3://bucket/prefix or file:///var/lib/blocks)');
+  const bucket = openBucket(config.bucket);
+  const client = createClient(config);
+  let identity: Identity;
+  try {
+    identity = resolveIdentity({
+      clusterLabel: config.clusterLabel,
+      clusterId: config.clusterId,
+      extraLabels: config.externalLabels,
+      prometheusLabels: await client.externalLabels(),
+    });
+  } catch (err) {
+    await client.close();
+    await bucket.close();
+    throw err;
+  }
+  const shipper = new Shipper({
+    source: client,
+    bucket,
+    dataDir: config.dataDir,
+    clusterId: identity.clusterId,
+    thanosLabels: identity.thanosLabels,
+    stripLabels: identity.stripLabels,
+    blockDurationMs: config.blockDuration,
+    shipDelayMs: config.shipDelay,
+    maxBackfillMs: config.maxBackfill,
+    logger,
+  });
+  logger.info(
+    { cluster: identity.clusterId, labels: identity.thanosLabels, bucket: bucket.description, prometheus: config.prometheusUrl, dataDir: join(config.dataDir) },
+    'promship configured',
+  );
+  return {
+    client,
+    bucket,
+    identity,
+    shipper,
+    async close() {
+      await client.close();
+      await bucket.close();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Uploads one local block the way Thanos requires: every chunk segment, then the index, then a
+ * check that each object in the bucket has exactly the local size, and only then `meta.json`.
+ * Without `meta.json` Thanos treats the directory as a partial upload and never reads it, so a
+ * crash or a failed check at any point leaves nothing a reader could trust.
+ */
+import { join } from 'node:path';
+import { BucketError } from '../errors.ts';
+import type { Bucket } from './bucket.ts';
+
+export interface LocalBlockFiles {
+  ulid: string;
+  dir: string;
+  /** Every file except `meta.json`, with its size on disk. */
+  files: readonly { relPath: string; sizeBytes: number }[];
+}
+
+export interface UploadOptions {
+  signal?: AbortSignal;
+  /** Parallel uploads of chunk segments. */
+  concurrency?: number;
+}
+
+export interface UploadResult {
+  bytes: number;
+  objects: number;
+}
+
+export async function uploadBlock(bucket: Bucket, block: LocalBlockFiles, opts: UploadOptions = {}): Promise<UploadResult> {
+  const files = block.files.filter((f) => f.relPath !== 'meta.json');
+  const segments = files.filter((f) => f.relPath.startsWith('chunks/')).sort((a, b) => (a.relPath < b.relPath ? -1 : 1));
+  const rest = files.filter((f) => !f.relPath.startsWith('chunks/'));
+  const key = (rel: string): string => `${block.ulid}/${rel}`;
+  const put = async (f: { relPath: string }): Promise<void> => {
+    opts.signal?.throwIfAborted();
+    await bucket.uploadFile(key(f.relPath), join(block.dir, ...f.relPath.split('/')), { signal: opts.signal });
+  };
+
+  await inParallel(segments, opts.concurrency ?? 2, put);
+  for (const f of rest) await put(f);
+
+  for (const f of files) {
+    opts.signal?.throwIfAborted();
+    const info = await bucket.stat(key(f.relPath), { signal: opts.signal });
+    if (!info || info.size !== f.sizeBytes) {
+      throw new BucketError(
+        'PROMSHIP_BUCKET_VERIFY_SIZE',
+        `uploaded object ${key(f.relPath)} has ${info ? `${info.size} bytes` : 'vanished'} but the local file has ${f.sizeBytes}; the block was not published (no meta.json) and its window will be retried`,
+        { key: key(f.relPath) },
+      );
+    }
+  }
+
+  opts.signal?.throwIfAborted();
+  await bucket.uploadFile(key('meta.json'), join(block.dir, 'meta.json'), { signal: opts.signal });
+  const bytes = files.reduce((n, f) => n + f.sizeBytes, 0);
+  return { bytes, objects: files.length + 1 };
+}
+
+async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failed) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (err) {
+        // Stop handing out work; the other workers finish their current file and return.
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

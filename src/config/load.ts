@@ -1,0 +1,85 @@
+/**
+ * Turns environment and flags into a validated `Config`. A flag wins over its environment
+ * variable, which wins over the default. Every problem becomes one `ConfigError` line naming the
+ * variable (and flag) and what is wrong, never echoing a secret's value.
+ */
+import { ConfigError } from '../errors.ts';
+import { options, type Config, type OptionName, type OptionSpec } from './schema.ts';
+
+const names = Object.keys(options) as OptionName[];
+const byFlag = new Map<string, OptionName>(names.map((n) => [options[n].flag, n]));
+
+export interface RawConfigInput {
+  env: NodeJS.ProcessEnv | Record<string, string | undefined>;
+  /** Flags only (`--name=value`, `--name value`, or a bare boolean `--name`). */
+  argv?: readonly string[];
+}
+
+/** Splits flags from positional arguments; unknown flags are an error. */
+export function parseFlags(argv: readonly string[]): { flags: Map<OptionName, string>; positional: string[] } {
+  const flags = new Map<OptionName, string>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const flag = eq < 0 ? arg : arg.slice(0, eq);
+    const name = byFlag.get(flag);
+    if (!name) throw new ConfigError(`unknown flag ${flag}; see 'promship --help'`);
+    if (eq >= 0) {
+      flags.set(name, arg.slice(eq + 1));
+    } else if (isBoolean(options[name]) && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'))) {
+      flags.set(name, 'true');
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined) throw new ConfigError(`flag ${flag} needs a value`);
+      flags.set(name, next);
+      i++;
+    }
+  }
+  return { flags, positional };
+}
+
+function isBoolean(spec: OptionSpec<unknown>): boolean {
+  return spec.default === 'false' || spec.default === 'true';
+}
+
+export function loadConfig(input: RawConfigInput): Config {
+  const { flags, positional } = parseFlags(input.argv ?? []);
+  if (positional.length > 0) throw new ConfigError(`unexpected argument '${positional[0]}'; see 'promship --help'`);
+  const out: Record<string, unknown> = {};
+  for (const name of names) {
+    const spec = options[name] as OptionSpec<unknown>;
+    const fromFlag = flags.get(name);
+    const fromEnv = input.env[spec.env];
+    const raw = fromFlag ?? fromEnv ?? spec.default ?? '';
+    const where = fromFlag !== undefined ? `${spec.flag}` : `${spec.env}`;
+    const parsed = spec.schema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const why = issue?.message ?? 'invalid value';
+      throw new ConfigError(`invalid ${where}: ${why}`);
+    }
+    out[name] = parsed.data;
+  }
+  return out as Config;
+}
+
+/** The help text for all options, grouped, straight from the schema. */
+export function optionsHelp(): string {
+  const lines: string[] = [];
+  let group = '';
+  for (const name of names) {
+    const spec = options[name] as OptionSpec<unknown>;
+    if (spec.group !== group) {
+      group = spec.group;
+      lines.push('', `${group[0]!.toUpperCase()}${group.slice(1)}:`);
+    }
+    const def = spec.default !== undefined && spec.default !== '' ? ` (default ${spec.default})` : '';
+    lines.push(`  ${spec.flag}, ${spec.env}${def}`, `      ${spec.description}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,307 @@
+/**
+ * The one declaration of every setting: environment variable, command-line flag, default, help
+ * text and validation. `--help`, the README's configuration reference and the Helm chart's env
+ * list are all derived from (or checked against) this table, so they cannot drift apart.
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+
+export interface OptionSpec<T> {
+  env: string;
+  flag: string;
+  /** Shown in help and docs; the default is parsed like user input. */
+  default?: string;
+  description: string;
+  /** A secret's value is never echoed in errors, logs or help. */
+  secret?: boolean;
+  group: 'prometheus' | 'cluster' | 'bucket' | 'shipping' | 'daemon' | 'logging';
+  schema: z.ZodType<T, string>;
+}
+
+function option<T>(spec: OptionSpec<T>): OptionSpec<T> {
+  return spec;
+}
+
+const duration = (check?: (ms: number) => string | undefined) =>
+  z.string().transform((s, ctx) => {
+    const ms = parseDuration(s);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `'${s}' is not a duration like 30s, 15m, 2h or 7d` });
+      return z.NEVER;
+    }
+    const problem = check?.(ms);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const bool = z.string().transform((s, ctx) => {
+  const v = s.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  ctx.addIssue({ code: 'custom', message: `'${s}' is not a boolean (true or false)` });
+  return z.NEVER;
+});
+
+const optionalString = z.string().transform((s) => (s.trim() === '' ? undefined : s.trim()));
+
+const httpUrl = z.string().transform((s, ctx) => {
+  try {
+    const u = new URL(s);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+    if (u.username || u.password) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must not contain credentials; use the username and password file settings',
+      });
+      return z.NEVER;
+    }
+    return u.toString().replace(/\/+$/, '');
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `'${s}' is not an http(s) URL like http://prometheus:9090` });
+    return z.NEVER;
+  }
+});
+
+export type BucketLocation =
+  | { kind: 'file'; dir: string }
+  | { kind: 's3'; bucket: string; prefix: string };
+
+/** `file:///abs/dir` or `s3://bucket/optional/prefix`. */
+const bucketUrl = z.string().transform((s, ctx): BucketLocation | undefined => {
+  const text = s.trim();
+  if (text === '') return undefined;
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `'${text}' is not a URL like s3://bucket/prefix or file:///var/lib/blocks` });
+    return z.NEVER;
+  }
+  if (u.username || u.password) {
+    ctx.addIssue({ code: 'custom', message: 'must not contain credentials; use the AWS credential settings' });
+    return z.NEVER;
+  }
+  if (u.protocol === 'file:') {
+    if (u.host !== '' || !u.pathname.startsWith('/')) {
+      ctx.addIssue({ code: 'custom', message: `'${text}' must be an absolute path like file:///var/lib/blocks` });
+      return z.NEVER;
+    }
+    const dir = decodeURIComponent(u.pathname).replace(/\/+$/, '') || '/';
+    return { kind: 'file', dir };
+  }
+  if (u.protocol === 's3:') {
+    if (u.hostname === '') {
+      ctx.addIssue({ code: 'custom', message: `'${text}' names no bucket; use s3://bucket/optional/prefix` });
+      return z.NEVER;
+    }
+    const prefix = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
+    return { kind: 's3', bucket: u.hostname, prefix };
+  }
+  ctx.addIssue({ code: 'custom', message: `'${u.protocol}' buckets are not supported; use s3:// or file://` });
+  return z.NEVER;
+});
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** `k=v,k2=v2`; values may not contain commas (use the objstore or Helm values for exotic ones). */
+const keyValues = (what: string, secret = false) =>
+  z.string().transform((s, ctx) => {
+    const out: Record<string, string> = {};
+    if (s.trim() === '') return out;
+    for (const part of s.split(',')) {
+      const eq = part.indexOf('=');
+      const k = eq < 0 ? '' : part.slice(0, eq).trim();
+      if (eq < 0 || k === '') {
+        const shown = secret ? `entry ${Object.keys(out).length + 1}` : `'${part.trim()}'`;
+        ctx.addIssue({ code: 'custom', message: `${shown} is not ${what} of the form name=value` });
+        return z.NEVER;
+      }
+      out[k] = part.slice(eq + 1).trim();
+    }
+    return out;
+  });
+
+const labelPairs = keyValues('a label').transform((labels, ctx) => {
+  for (const [k, v] of Object.entries(labels)) {
+    if (!LABEL_NAME.test(k) || k.startsWith('__')) {
+      ctx.addIssue({ code: 'custom', message: `'${k}' is not a valid label name` });
+      return z.NEVER;
+    }
+    if (v === '') {
+      ctx.addIssue({ code: 'custom', message: `label '${k}' has an empty value` });
+      return z.NEVER;
+    }
+  }
+  return labels;
+});
+
+const TWO_HOURS = 2 * 3_600_000;
+
+export const options = {
+  prometheusUrl: option({
+    env: 'PROMSHIP_PROMETHEUS_URL',
+    flag: '--prometheus-url',
+    default: 'http://localhost:9090',
+    group: 'prometheus',
+    description: 'Base URL of the local Prometheus (remote read at /api/v1/read).',
+    schema: httpUrl,
+  }),
+  prometheusTimeout: option({
+    env: 'PROMSHIP_PROMETHEUS_TIMEOUT',
+    flag: '--prometheus-timeout',
+    default: '5m',
+    group: 'prometheus',
+    description: 'Longest a window may take to read, and longest Prometheus may stay silent.',
+    schema: duration((ms) => (ms < 1000 ? 'must be at least 1s' : undefined)),
+  }),
+  prometheusBearerTokenFile: option({
+    env: 'PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE',
+    flag: '--prometheus-bearer-token-file',
+    group: 'prometheus',
+    description: 'File holding a bearer token for Prometheus; re-read on every request.',
+    schema: optionalString,
+  }),
+  prometheusUsername: option({
+    env: 'PROMSHIP_PROMETHEUS_USERNAME',
+    flag: '--prometheus-username',
+    group: 'prometheus',
+    description: 'Basic-auth user name for Prometheus.',
+    schema: optionalString,
+  }),
+  prometheusPasswordFile: option({
+    env: 'PROMSHIP_PROMETHEUS_PASSWORD_FILE',
+    flag: '--prometheus-password-file',
+    group: 'prometheus',
+    description: 'File holding the basic-auth password for Prometheus.',
+    schema: optionalString,
+  }),
+  prometheusCaFile: option({
+    env: 'PROMSHIP_PROMETHEUS_CA_FILE',
+    flag: '--prometheus-ca-file',
+    group: 'prometheus',
+    description: 'CA bundle (PEM) to verify Prometheus\' TLS certificate.',
+    schema: optionalString,
+  }),
+  prometheusCertFile: option({
+    env: 'PROMSHIP_PROMETHEUS_CERT_FILE',
+    flag: '--prometheus-cert-file',
+    group: 'prometheus',
+    description: 'Client certificate (PEM) for mutual TLS with Prometheus.',
+    schema: optionalString,
+  }),
+  prometheusKeyFile: option({
+    env: 'PROMSHIP_PROMETHEUS_KEY_FILE',
+    flag: '--prometheus-key-file',
+    group: 'prometheus',
+    description: 'Client key (PEM) for mutual TLS with Prometheus.',
+    schema: optionalString,
+  }),
+  prometheusInsecureSkipVerify: option({
+    env: 'PROMSHIP_PROMETHEUS_INSECURE_SKIP_VERIFY',
+    flag: '--prometheus-insecure-skip-verify',
+    default: 'false',
+    group: 'prometheus',
+    description: 'Skip verifying Prometheus\' TLS certificate (testing only).',
+    schema: bool,
+  }),
+  prometheusHeaders: option({
+    env: 'PROMSHIP_PROMETHEUS_HEADERS',
+    flag: '--prometheus-headers',
+    default: '',
+    group: 'prometheus',
+    secret: true,
+    description: 'Extra HTTP headers for Prometheus requests, `Name=value,Name2=value2` (e.g. a tenant header).',
+    schema: keyValues('a header', true),
+  }),
+  clusterId: option({
+    env: 'PROMSHIP_CLUSTER_ID',
+    flag: '--cluster-id',
+    group: 'cluster',
+    description:
+      "This cluster's identity. Optional when Prometheus already has it as an external label; must agree with it when both are set.",
+    schema: optionalString,
+  }),
+  clusterLabel: option({
+    env: 'PROMSHIP_CLUSTER_LABEL',
+    flag: '--cluster-label',
+    default: 'cluster_id',
+    group: 'cluster',
+    description: 'Name of the external label that carries the cluster id (Kubecost: promClusterIDLabel).',
+    schema: z.string().regex(LABEL_NAME, 'must be a label name like cluster_id'),
+  }),
+  externalLabels: option({
+    env: 'PROMSHIP_EXTERNAL_LABELS',
+    flag: '--external-labels',
+    default: '',
+    group: 'cluster',
+    description:
+      "More external labels for every block, `k=v,k2=v2`, added to Prometheus' own external labels; a conflict with those is an error.",
+    schema: labelPairs,
+  }),
+  bucket: option({
+    env: 'PROMSHIP_BUCKET',
+    flag: '--bucket',
+    group: 'bucket',
+    description:
+      'Where blocks go: `s3://bucket/optional/prefix` or `file:///abs/dir` (Thanos FILESYSTEM layout).',
+    schema: bucketUrl,
+  }),
+  dataDir: option({
+    env: 'PROMSHIP_DATA_DIR',
+    flag: '--data-dir',
+    default: '/tmp/promship',
+    group: 'shipping',
+    description: 'Scratch space where blocks are built before upload. Nothing in it needs to survive a restart.',
+    schema: z.string().min(1, 'must not be empty'),
+  }),
+  blockDuration: option({
+    env: 'PROMSHIP_BLOCK_DURATION',
+    flag: '--block-duration',
+    default: '2h',
+    group: 'shipping',
+    description: 'Length of one window and block; must divide 2h (e.g. 15m, 30m, 1h, 2h) so blocks align as Thanos expects.',
+    schema: duration((ms) =>
+      ms < 60_000 || TWO_HOURS % ms !== 0 ? `must divide 2h evenly and be at least 1m (e.g. 15m, 30m, 1h, 2h)` : undefined,
+    ),
+  }),
+  shipDelay: option({
+    env: 'PROMSHIP_SHIP_DELAY',
+    flag: '--ship-delay',
+    default: '5m',
+    group: 'shipping',
+    description: 'How long after a window ends before it is shipped, so late scrapes and rule results are in.',
+    schema: duration(),
+  }),
+  maxBackfill: option({
+    env: 'PROMSHIP_MAX_BACKFILL',
+    flag: '--max-backfill',
+    default: '15d',
+    group: 'shipping',
+    description:
+      'How far back unshipped windows are looked for (a new install ships this much history); capped at the oldest data Prometheus still holds.',
+    schema: duration((ms) => (ms < 60_000 ? 'must be at least 1m' : undefined)),
+  }),
+  logLevel: option({
+    env: 'PROMSHIP_LOG_LEVEL',
+    flag: '--log-level',
+    default: 'info',
+    group: 'logging',
+    description: 'One of fatal, error, warn, info, debug, trace.',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
+  }),
+  logFormat: option({
+    env: 'PROMSHIP_LOG_FORMAT',
+    flag: '--log-format',
+    default: 'json',
+    group: 'logging',
+    description: '`json` (one object per line, for log pipelines) or `pretty` (for people).',
+    schema: z.enum(['json', 'pretty']),
+  }),
+} as const;
+
+export type Options = typeof options;
+export type OptionName = keyof Options;
+export type Config = { [K in OptionName]: Options[K] extends OptionSpec<infer T> ? T : never };

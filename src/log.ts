@@ -1,0 +1,53 @@
+/**
+ * pino, with the fields that could carry credentials redacted at the source: a secret that never
+ * reaches a log object cannot leak through a formatter, a transport or a log pipeline.
+ */
+import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger };
+
+export const REDACT_PATHS = [
+  '*.password',
+  '*.secretAccessKey',
+  '*.secret_key',
+  '*.sessionToken',
+  '*.session_token',
+  '*.accessKeyId',
+  '*.access_key',
+  '*.token',
+  '*.authorization',
+  '*.headers',
+  'password',
+  'token',
+  'headers',
+];
+
+export interface LogOptions {
+  level: string;
+  format: 'json' | 'pretty';
+  /** Defaults to stdout (fd 1). */
+  destination?: NodeJS.WritableStream;
+}
+
+export function createLogger(opts: LogOptions): Logger {
+  const base = {
+    level: opts.level,
+    base: { name: 'promship' },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  if (opts.format === 'pretty') {
+    return pino(
+      base,
+      pretty({
+        colorize: false,
+        translateTime: 'SYS:standard',
+        ignore: 'pid,hostname,name',
+        destination: opts.destination ?? 1,
+        sync: true,
+      }),
+    );
+  }
+  return pino(base, opts.destination ?? pino.destination({ dest: 1, sync: true }));
+}

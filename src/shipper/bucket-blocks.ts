@@ -1,0 +1,52 @@
+/**
+ * What the bucket already holds for this cluster. The bucket is the only source of truth about
+ * what was shipped: a pod with an empty data dir, a second agent version, or a Thanos sidecar
+ * that ran before promship all leave their blocks there, and every one of them must be respected
+ * or the compactor halts on overlaps.
+ */
+import type { Bucket } from '../bucket/bucket.ts';
+import { describeError } from '../errors.ts';
+import { parseBlockMeta, type BlockMeta } from '../tsdb/meta.ts';
+import type { Logger } from '../log.ts';
+
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export interface BucketBlocks {
+  /** Complete blocks (with a valid meta.json), any labels. */
+  blocks: BlockMeta[];
+  /** Block directories without meta.json: uploads in progress or abandoned. */
+  partial: string[];
+}
+
+/** Block metas never change once written, so they are cached by ULID across runs. */
+export class BlockMetaCache {
+  private readonly metas = new Map<string, BlockMeta>();
+
+  async scan(bucket: Bucket, logger?: Logger, signal?: AbortSignal): Promise<BucketBlocks> {
+    const children = await bucket.listChildren('', { signal });
+    const ids = children.filter((c) => c.endsWith('/') && ULID.test(c.slice(0, -1))).map((c) => c.slice(0, -1));
+    const present = new Set(ids);
+    for (const id of this.metas.keys()) if (!present.has(id)) this.metas.delete(id);
+    const out: BucketBlocks = { blocks: [], partial: [] };
+    for (const id of ids) {
+      let meta = this.metas.get(id);
+      if (!meta) {
+        const raw = await bucket.get(`${id}/meta.json`, { signal });
+        if (raw === null) {
+          out.partial.push(id);
+          continue;
+        }
+        try {
+          meta = parseBlockMeta(Buffer.from(raw).toString('utf8'));
+        } catch (err) {
+          // A block we cannot read cannot be compared; Thanos would flag it too. Log and move on.
+          logger?.warn({ block: id, err: describeError(err) }, 'ignoring block with unreadable meta.json');
+          continue;
+        }
+        this.metas.set(id, meta);
+      }
+      out.blocks.push(meta);
+    }
+    return out;
+  }
+}

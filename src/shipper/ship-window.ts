@@ -1,0 +1,109 @@
+/**
+ * Ships one window: read it from Prometheus, build the block on local disk, upload it. Any
+ * failure removes the local block and leaves no meta.json in the bucket, so the window is simply
+ * tried again later; nothing half-done is ever visible to Thanos.
+ */
+import { rm } from 'node:fs/promises';
+import type { Bucket } from '../bucket/bucket.ts';
+import { uploadBlock } from '../bucket/upload-block.ts';
+import { PromshipError } from '../errors.ts';
+import type { Labels } from '../labels.ts';
+import { stripExternalLabels } from '../prometheus/external-labels.ts';
+import type { SeriesChunks, Window } from '../series.ts';
+import { BlockWriter } from '../tsdb/block-writer.ts';
+import { fitChunksToWindow } from '../tsdb/fit-chunks.ts';
+import { formatWindow } from './windows.ts';
+
+/** Where series come from: the remote-read client, or anything that streams the same shape. */
+export interface SeriesSource {
+  read(window: Window, opts?: { signal?: AbortSignal }): AsyncIterable<SeriesChunks>;
+}
+
+export interface ShipContext {
+  source: SeriesSource;
+  bucket: Bucket;
+  /** Local scratch directory for blocks under construction. */
+  blocksDir: string;
+  thanosLabels: Record<string, string>;
+  stripLabels: Labels;
+  signal?: AbortSignal;
+  /** Makes the ULID (tests pin it; default: now). */
+  ulid?: () => string;
+}
+
+export interface ShippedBlock {
+  window: Window;
+  ulid: string;
+  series: number;
+  samples: number;
+  chunks: number;
+  bytes: number;
+  buildMs: number;
+  uploadMs: number;
+}
+
+/** A window that could not be shipped; `cause` holds the typed error with the details. */
+export class WindowError extends PromshipError {
+  override readonly code: string;
+  readonly window: Window;
+  readonly stage: 'read' | 'build' | 'upload';
+
+  constructor(window: Window, stage: 'read' | 'build' | 'upload', cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`window ${formatWindow(window)} failed while ${stageVerb[stage]}: ${why}`, { cause });
+    this.window = window;
+    this.stage = stage;
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    this.code = typeof code === 'string' && code.startsWith('PROMSHIP_') ? code : 'PROMSHIP_WINDOW_FAILED';
+  }
+}
+
+const stageVerb = { read: 'reading from Prometheus', build: 'building the block', upload: 'uploading the block' } as const;
+
+/** Ships `window`; returns null when Prometheus has no samples in it (no block is made). */
+export async function shipWindow(ctx: ShipContext, window: Window): Promise<ShippedBlock | null> {
+  const started = Date.now();
+  const writer = await BlockWriter.open({
+    parentDir: ctx.blocksDir,
+    minTime: window.start,
+    maxTime: window.end,
+    thanosLabels: ctx.thanosLabels,
+    ...(ctx.ulid ? { ulid: ctx.ulid() } : {}),
+  });
+  let stage: 'read' | 'build' = 'read';
+  let written;
+  try {
+    for await (const series of ctx.source.read(window, { signal: ctx.signal })) {
+      stage = 'build';
+      const labels = stripExternalLabels(series.labels, ctx.stripLabels);
+      const chunks = fitChunksToWindow(series, window);
+      if (chunks.length > 0) await writer.addSeries(labels, chunks);
+      stage = 'read';
+    }
+    stage = 'build';
+    written = await writer.finish();
+  } catch (err) {
+    await writer.abort();
+    throw new WindowError(window, stage, err);
+  }
+  if (written === null) return null;
+  const buildMs = Date.now() - started;
+  const uploadStarted = Date.now();
+  try {
+    const { bytes } = await uploadBlock(ctx.bucket, written, { signal: ctx.signal });
+    return {
+      window,
+      ulid: written.ulid,
+      series: written.meta.stats.numSeries,
+      samples: written.meta.stats.numSamples,
+      chunks: written.meta.stats.numChunks,
+      bytes,
+      buildMs,
+      uploadMs: Date.now() - uploadStarted,
+    };
+  } catch (err) {
+    throw new WindowError(window, 'upload', err);
+  } finally {
+    await rm(written.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,66 @@
+import t from 'tap';
+import { loadConfig } from '../../src/config/load.ts';
+import { ConfigError } from '../../src/errors.ts';
+
+const env = (e: Record<string, string>) => ({ env: e });
+
+t.test('defaults', async (t) => {
+  const c = loadConfig(env({}));
+  t.equal(c.prometheusUrl, 'http://localhost:9090');
+  t.equal(c.blockDuration, 2 * 3_600_000);
+  t.equal(c.clusterLabel, 'cluster_id');
+  t.equal(c.bucket, undefined);
+  t.same(c.externalLabels, {});
+  t.equal(c.logFormat, 'json');
+});
+
+t.test('environment and flags, flag wins', async (t) => {
+  const c = loadConfig({
+    env: { PROMSHIP_BLOCK_DURATION: '30m', PROMSHIP_BUCKET: 's3://my-bucket/some/prefix/', PROMSHIP_EXTERNAL_LABELS: 'region=eu, env=prod' },
+    argv: ['--block-duration', '15m', '--cluster-id=c2', '--prometheus-insecure-skip-verify'],
+  });
+  t.equal(c.blockDuration, 15 * 60_000);
+  t.equal(c.clusterId, 'c2');
+  t.equal(c.prometheusInsecureSkipVerify, true);
+  t.same(c.bucket, { kind: 's3', bucket: 'my-bucket', prefix: 'some/prefix' });
+  t.same(c.externalLabels, { region: 'eu', env: 'prod' });
+  t.same(loadConfig(env({ PROMSHIP_BUCKET: 'file:///var/lib/blocks/' })).bucket, { kind: 'file', dir: '/var/lib/blocks' });
+});
+
+const bad: [Record<string, string>, RegExp][] = [
+  [{ PROMSHIP_BLOCK_DURATION: '7m' }, /PROMSHIP_BLOCK_DURATION: must divide 2h/],
+  [{ PROMSHIP_BLOCK_DURATION: '3h' }, /PROMSHIP_BLOCK_DURATION: must divide 2h/],
+  [{ PROMSHIP_BLOCK_DURATION: 'soon' }, /PROMSHIP_BLOCK_DURATION: 'soon' is not a duration/],
+  [{ PROMSHIP_PROMETHEUS_URL: 'prometheus:9090' }, /PROMSHIP_PROMETHEUS_URL: .* is not an http\(s\) URL/],
+  [{ PROMSHIP_PROMETHEUS_URL: 'http://user:hunter2@prom:9090' }, /must not contain credentials/],
+  [{ PROMSHIP_BUCKET: 'gs://bucket' }, /PROMSHIP_BUCKET: 'gs:' buckets are not supported/],
+  [{ PROMSHIP_BUCKET: 'file://relative/dir' }, /PROMSHIP_BUCKET: .* absolute path/],
+  [{ PROMSHIP_BUCKET: 's3:///prefix' }, /PROMSHIP_BUCKET: .*names no bucket/],
+  [{ PROMSHIP_EXTERNAL_LABELS: 'region' }, /PROMSHIP_EXTERNAL_LABELS: 'region' is not a label/],
+  [{ PROMSHIP_EXTERNAL_LABELS: '9x=1' }, /'9x' is not a valid label name/],
+  [{ PROMSHIP_CLUSTER_LABEL: 'cluster-id' }, /PROMSHIP_CLUSTER_LABEL: must be a label name/],
+  [{ PROMSHIP_LOG_FORMAT: 'xml' }, /PROMSHIP_LOG_FORMAT/],
+  [{ PROMSHIP_PROMETHEUS_INSECURE_SKIP_VERIFY: 'maybe' }, /is not a boolean/],
+];
+
+t.test('invalid values name the variable and the problem in one line', async (t) => {
+  for (const [e, re] of bad) {
+    const err = t.throws(() => loadConfig(env(e))) as unknown;
+    t.ok(err instanceof ConfigError, `${JSON.stringify(e)} gives a ConfigError`);
+    const msg = (err as Error).message;
+    t.match(msg, re);
+    t.notMatch(msg, /\n/, 'one line');
+  }
+});
+
+t.test('flags are checked too', async (t) => {
+  t.throws(() => loadConfig({ env: {}, argv: ['--no-such-flag=1'] }), /unknown flag --no-such-flag/);
+  t.throws(() => loadConfig({ env: {}, argv: ['--block-duration=5s'] }), /--block-duration: must divide 2h/);
+  t.throws(() => loadConfig({ env: {}, argv: ['--cluster-id'] }), /--cluster-id needs a value/);
+});
+
+t.test('a secret header value is not echoed', async (t) => {
+  const err = t.throws(() => loadConfig(env({ PROMSHIP_PROMETHEUS_HEADERS: 'X-Scope-OrgID=a,Authorization Bearer s3cr3t' }))) as Error;
+  t.match(err.message, /PROMSHIP_PROMETHEUS_HEADERS: entry 2 is not a header/);
+  t.notMatch(err.message, /s3cr3t/);
+});
