@@ -1,0 +1,302 @@
+/**
+ * Writes one Prometheus TSDB block (chunks, index, meta.json with the Thanos section) into
+ * `parentDir/<ulid>.tmp` and renames it to `parentDir/<ulid>` once every file is fsynced, so a
+ * directory named by a bare ULID is always complete.
+ *
+ * Chunks go to disk as series arrive; per series only labels (as interned ids) and encoded
+ * chunk metas stay in memory; the index is sorted and written at `finish`.
+ */
+import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ulid as newUlid } from 'ulidx';
+import type { Labels } from '../labels.ts';
+import { formatLabels } from '../labels.ts';
+import type { Chunk } from '../series.ts';
+import { ioError } from './buffered-file.ts';
+import { ChunkSegmentWriter, DEFAULT_SEGMENT_MAX_BYTES } from './chunk-segment-writer.ts';
+import {
+  BlockWriterStateError,
+  ChunkEncodingError,
+  ChunkOrderError,
+  InvalidChunkError,
+} from './errors.ts';
+import { IndexWriter, validateLabels, type ChunkMeta } from './index-writer.ts';
+import {
+  buildBlockMeta,
+  CHUNKS_DIRNAME,
+  INDEX_FILENAME,
+  META_FILENAME,
+  serializeBlockMeta,
+  type BlockMeta,
+} from './meta.ts';
+
+export interface BlockWriterOptions {
+  /** The block is built in parentDir/<ulid>.tmp and renamed to parentDir/<ulid> on finish. */
+  parentDir: string;
+  /** Block range [minTime, maxTime), ms. */
+  minTime: number;
+  maxTime: number;
+  thanosLabels: Record<string, string>;
+  /** Default: a new ULID made at the current time. */
+  ulid?: string;
+  /** Default 512 MiB. */
+  segmentMaxBytes?: number;
+}
+
+export interface WrittenFile {
+  /** Relative to the block dir, `/`-separated: `chunks/000001`, `index`, `meta.json`. */
+  relPath: string;
+  sizeBytes: number;
+}
+
+export interface WrittenBlock {
+  ulid: string;
+  dir: string;
+  meta: BlockMeta;
+  /** Every file of the block, sorted by path (which is also Thanos' upload order). */
+  files: WrittenFile[];
+}
+
+const ULID_RE = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+const VALID_ENCODINGS = new Set([1, 2, 3]);
+
+type State = 'open' | 'finishing' | 'finished' | 'aborted' | 'failed';
+
+export class BlockWriter {
+  private state: State = 'open';
+  private readonly index = new IndexWriter();
+  private numSamples = 0;
+  private numChunks = 0;
+  /** Serialises calls so a caller that does not await cannot interleave chunk writes. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly opts: Required<Omit<BlockWriterOptions, 'ulid'>> & { ulid: string },
+    private readonly tmpDir: string,
+    private readonly finalDir: string,
+    private readonly chunks: ChunkSegmentWriter,
+  ) {}
+
+  static async open(opts: BlockWriterOptions): Promise<BlockWriter> {
+    const { minTime, maxTime } = opts;
+    if (!Number.isSafeInteger(minTime) || !Number.isSafeInteger(maxTime) || minTime >= maxTime) {
+      throw new BlockWriterStateError(
+        `block range [${minTime}, ${maxTime}) is not a non-empty range of integer milliseconds`,
+      );
+    }
+    const id = opts.ulid ?? newUlid();
+    if (!ULID_RE.test(id)) {
+      throw new BlockWriterStateError(`block id ${JSON.stringify(id)} is not an upper-case ULID`);
+    }
+    const chunkWriter = ChunkSegmentWriter.open(
+      join(opts.parentDir, `${id}.tmp`, CHUNKS_DIRNAME),
+      opts.segmentMaxBytes ?? DEFAULT_SEGMENT_MAX_BYTES,
+    );
+    const finalDir = join(opts.parentDir, id);
+    const tmpDir = `${finalDir}.tmp`;
+    if (await exists(finalDir)) {
+      throw new BlockWriterStateError(`block directory ${finalDir} already exists; use a new ULID`);
+    }
+    try {
+      await mkdir(opts.parentDir, { recursive: true });
+      // Not recursive: an existing tmp dir means another writer is using this ULID.
+      await mkdir(tmpDir);
+      await mkdir(join(tmpDir, CHUNKS_DIRNAME));
+    } catch (err) {
+      throw ioError(tmpDir, 'create', err);
+    }
+    return new BlockWriter(
+      {
+        parentDir: opts.parentDir,
+        minTime,
+        maxTime,
+        thanosLabels: { ...opts.thanosLabels },
+        ulid: id,
+        segmentMaxBytes: opts.segmentMaxBytes ?? DEFAULT_SEGMENT_MAX_BYTES,
+      },
+      tmpDir,
+      finalDir,
+      chunkWriter,
+    );
+  }
+
+  get ulid(): string {
+    return this.opts.ulid;
+  }
+
+  get numSeries(): number {
+    return this.index.numSeries;
+  }
+
+  /**
+   * Adds one series with chunks already cut to the block range. Invalid input is rejected with
+   * a typed error before anything is written, and the writer stays usable. Series without
+   * chunks are skipped. A label set given twice is reported by `finish`.
+   */
+  addSeries(labels: Labels, chunks: readonly Chunk[]): Promise<void> {
+    return this.serialise(async () => {
+      this.requireOpen('addSeries');
+      validateLabels(labels);
+      if (chunks.length === 0) return;
+      let samples = 0;
+      for (let i = 0; i < chunks.length; i++) {
+        samples += this.checkChunk(labels, chunks, i);
+      }
+      const metas: ChunkMeta[] = [];
+      try {
+        for (const c of chunks) {
+          const ref = await this.chunks.write(c.encoding, c.data);
+          metas.push({ minTime: c.minTime, maxTime: c.maxTime, ref });
+        }
+        this.index.addSeries(labels, metas);
+      } catch (err) {
+        this.state = 'failed';
+        throw err;
+      }
+      this.numSamples += samples;
+      this.numChunks += chunks.length;
+    });
+  }
+
+  /** Validates chunk `i` of a series; returns its sample count. */
+  private checkChunk(labels: Labels, chunks: readonly Chunk[], i: number): number {
+    const c = chunks[i]!;
+    const where = `chunk ${i} of series ${formatLabels(labels)}`;
+    if (!VALID_ENCODINGS.has(c.encoding)) {
+      throw new ChunkEncodingError(`${where} has encoding ${c.encoding}; only 1 (XOR), 2 (histogram) and 3 (float histogram) exist`);
+    }
+    if (!Number.isSafeInteger(c.minTime) || !Number.isSafeInteger(c.maxTime) || c.minTime > c.maxTime) {
+      throw new InvalidChunkError(`${where} has an invalid time range [${c.minTime}, ${c.maxTime}]`);
+    }
+    if (c.minTime < this.opts.minTime || c.maxTime >= this.opts.maxTime) {
+      throw new InvalidChunkError(
+        `${where} spans [${c.minTime}, ${c.maxTime}] which leaves the block range [${this.opts.minTime}, ${this.opts.maxTime}); cut chunks to the window first`,
+      );
+    }
+    if (i > 0 && c.minTime <= chunks[i - 1]!.maxTime) {
+      throw new ChunkOrderError(
+        `${where} starts at ${c.minTime}, not after the previous chunk's end ${chunks[i - 1]!.maxTime}; chunks must be sorted and must not overlap`,
+      );
+    }
+    if (!(c.data instanceof Uint8Array) || c.data.length < 2) {
+      throw new InvalidChunkError(`${where} has no data; every chunk holds at least its 2-byte sample count`);
+    }
+    // XOR and both histogram encodings start with a big-endian 16-bit sample count.
+    const samples = (c.data[0]! << 8) | c.data[1]!;
+    if (samples === 0) {
+      throw new InvalidChunkError(`${where} holds zero samples; drop empty chunks before writing`);
+    }
+    return samples;
+  }
+
+  /**
+   * Writes the index and meta.json, fsyncs and renames the block into place. Returns null (and
+   * leaves nothing on disk) when no series were added. On failure the partial block is removed.
+   */
+  finish(): Promise<WrittenBlock | null> {
+    return this.serialise(async () => {
+      this.requireOpen('finish');
+      this.state = 'finishing';
+      if (this.index.numSeries === 0) {
+        await this.removeEverything();
+        this.state = 'finished';
+        return null;
+      }
+      try {
+        const block = await this.writeRest();
+        this.state = 'finished';
+        return block;
+      } catch (err) {
+        this.state = 'failed';
+        await this.removeEverything();
+        throw err;
+      }
+    });
+  }
+
+  private async writeRest(): Promise<WrittenBlock> {
+    const segments = await this.chunks.close();
+    const index = await this.index.write(join(this.tmpDir, INDEX_FILENAME));
+    const meta = buildBlockMeta({
+      ulid: this.opts.ulid,
+      minTime: this.opts.minTime,
+      maxTime: this.opts.maxTime,
+      stats: { numSamples: this.numSamples, numSeries: this.index.numSeries, numChunks: this.numChunks },
+      thanosLabels: this.opts.thanosLabels,
+      segments,
+      indexSizeBytes: index.sizeBytes,
+    });
+    const metaText = Buffer.from(serializeBlockMeta(meta), 'utf8');
+    const metaPath = join(this.tmpDir, META_FILENAME);
+    try {
+      await writeFile(metaPath, metaText, { flag: 'wx' });
+    } catch (err) {
+      throw ioError(metaPath, 'write', err);
+    }
+    await fsyncPath(metaPath);
+    await fsyncPath(join(this.tmpDir, CHUNKS_DIRNAME));
+    await fsyncPath(this.tmpDir);
+    try {
+      await rename(this.tmpDir, this.finalDir);
+    } catch (err) {
+      throw ioError(this.finalDir, 'rename into', err);
+    }
+    await fsyncPath(this.opts.parentDir);
+    const files: WrittenFile[] = [
+      ...segments.map((s) => ({ relPath: `${CHUNKS_DIRNAME}/${s.name}`, sizeBytes: s.sizeBytes })),
+      { relPath: INDEX_FILENAME, sizeBytes: index.sizeBytes },
+      { relPath: META_FILENAME, sizeBytes: metaText.length },
+    ];
+    return { ulid: this.opts.ulid, dir: this.finalDir, meta, files };
+  }
+
+  /** Removes everything written so far. A no-op after a successful `finish` (the block is the caller's). */
+  abort(): Promise<void> {
+    return this.serialise(async () => {
+      if (this.state === 'finished' || this.state === 'aborted') return;
+      this.state = 'aborted';
+      await this.removeEverything();
+    });
+  }
+
+  private async removeEverything(): Promise<void> {
+    await this.chunks.discard();
+    await rm(this.tmpDir, { recursive: true, force: true });
+  }
+
+  private requireOpen(op: string): void {
+    if (this.state !== 'open') {
+      throw new BlockWriterStateError(
+        `${op} called on block writer ${this.opts.ulid} which is ${this.state}; open a new writer`,
+      );
+    }
+  }
+
+  private serialise<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  try {
+    const fh = await open(path, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    throw ioError(path, 'fsync', err);
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * A write-only file with a large in-memory buffer: blocks are written as a few big sequential
+ * writes instead of one syscall per chunk or per series entry. I/O failures become
+ * `BlockWriteError`s naming the file.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { BlockWriteError } from './errors.ts';
+
+const DEFAULT_BUFFER_BYTES = 4 * 1024 * 1024;
+
+export class BufferedFile {
+  private readonly buf: Buffer;
+  private used = 0;
+  private written = 0;
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly fh: FileHandle,
+    bufferBytes: number,
+  ) {
+    this.buf = Buffer.allocUnsafe(bufferBytes);
+  }
+
+  static async create(path: string, bufferBytes = DEFAULT_BUFFER_BYTES): Promise<BufferedFile> {
+    try {
+      // 'wx': a leftover file means two writers share a directory, which must not go unnoticed.
+      const fh = await open(path, 'wx');
+      return new BufferedFile(path, fh, bufferBytes);
+    } catch (err) {
+      throw ioError(path, 'create', err);
+    }
+  }
+
+  /** Bytes written so far, buffered or not: the offset of the next byte. */
+  get position(): number {
+    return this.written + this.used;
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    if (bytes.length > this.buf.length - this.used) {
+      await this.flush();
+      if (bytes.length > this.buf.length) {
+        await this.writeDirect(bytes);
+        return;
+      }
+    }
+    this.buf.set(bytes, this.used);
+    this.used += bytes.length;
+  }
+
+  /** Zero bytes up to the next multiple of `alignment`. */
+  async padTo(alignment: number): Promise<void> {
+    const rem = this.position % alignment;
+    if (rem !== 0) await this.write(new Uint8Array(alignment - rem));
+  }
+
+  async flush(): Promise<void> {
+    if (this.used === 0) return;
+    const n = this.used;
+    this.used = 0;
+    await this.writeDirect(this.buf.subarray(0, n));
+  }
+
+  private async writeDirect(bytes: Uint8Array): Promise<void> {
+    try {
+      let off = 0;
+      while (off < bytes.length) {
+        const { bytesWritten } = await this.fh.write(bytes, off, bytes.length - off, this.written);
+        off += bytesWritten;
+        this.written += bytesWritten;
+      }
+    } catch (err) {
+      throw ioError(this.path, 'write', err);
+    }
+  }
+
+  /** Flushes, fsyncs and closes: the bytes are durable once this resolves. Returns the file size. */
+  async close(): Promise<number> {
+    if (this.closed) return this.written;
+    await this.flush();
+    try {
+      await this.fh.sync();
+      this.closed = true;
+      await this.fh.close();
+    } catch (err) {
+      throw ioError(this.path, 'sync', err);
+    }
+    return this.written;
+  }
+
+  /** Closes without flushing; for cleanup after a failure (the file is deleted by the caller). */
+  async discard(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.used = 0;
+    await this.fh.close().catch(() => undefined);
+  }
+}
+
+export function ioError(path: string, action: string, err: unknown): BlockWriteError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new BlockWriteError(
+    path,
+    `could not ${action} ${path}: ${reason}; check free disk space and permissions of the data directory`,
+    { cause: err },
+  );
+}

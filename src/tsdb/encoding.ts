@@ -1,0 +1,226 @@
+/**
+ * Binary primitives of the TSDB file formats: Go's uvarint/varint, big-endian integers,
+ * uvarint-prefixed strings and CRC32C (Castagnoli). Numbers stay JS numbers: every value in a
+ * block (timestamps, offsets, chunk refs) fits in 2^53, and anything beyond is rejected instead
+ * of silently rounded.
+ */
+import { crc32c } from '@node-rs/crc32';
+
+const TWO_32 = 0x1_0000_0000;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/** CRC32C of `bytes`, continuing from `previous` (the value of an earlier call) when given. */
+export function crc32cOf(bytes: Uint8Array, previous?: number): number {
+  return crc32c(bytes, previous ?? null) >>> 0;
+}
+
+export function uvarintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    size++;
+  }
+  return size;
+}
+
+/** A growable byte buffer with the encoders the index and chunk formats use. */
+export class ByteWriter {
+  private buf: Buffer;
+  private len = 0;
+
+  constructor(initialCapacity = 4096) {
+    this.buf = Buffer.allocUnsafe(Math.max(16, initialCapacity));
+  }
+
+  get length(): number {
+    return this.len;
+  }
+
+  /** The written bytes; a view that the next write may overwrite. */
+  view(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+
+  reset(): void {
+    this.len = 0;
+  }
+
+  private reserve(extra: number): void {
+    const need = this.len + extra;
+    if (need <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    const next = Buffer.allocUnsafe(cap);
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  putByte(b: number): void {
+    this.reserve(1);
+    this.buf[this.len++] = b & 0xff;
+  }
+
+  putUvarint(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new RangeError(`uvarint needs a non-negative safe integer, got ${n}`);
+    }
+    this.reserve(10);
+    while (n >= 0x80) {
+      this.buf[this.len++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    this.buf[this.len++] = n;
+  }
+
+  /** Go's zig-zag varint. */
+  putVarint(n: number): void {
+    if (!Number.isSafeInteger(n)) throw new RangeError(`varint needs a safe integer, got ${n}`);
+    if (Math.abs(n) < 2 ** 52) {
+      this.putUvarint(n >= 0 ? n * 2 : -n * 2 - 1);
+      return;
+    }
+    // Zig-zag doubles the magnitude, which leaves the exact-number range near 2^53.
+    const b = BigInt(n);
+    let z = b >= 0n ? b << 1n : ((-b) << 1n) - 1n;
+    this.reserve(10);
+    while (z >= 0x80n) {
+      this.buf[this.len++] = Number(z & 0x7fn) | 0x80;
+      z >>= 7n;
+    }
+    this.buf[this.len++] = Number(z);
+  }
+
+  putBe32(n: number): void {
+    this.reserve(4);
+    this.buf.writeUInt32BE(n >>> 0, this.len);
+    this.len += 4;
+  }
+
+  putBe64(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new RangeError(`be64 needs a non-negative safe integer, got ${n}`);
+    }
+    this.reserve(8);
+    this.buf.writeUInt32BE(Math.floor(n / TWO_32), this.len);
+    this.buf.writeUInt32BE(n % TWO_32, this.len + 4);
+    this.len += 8;
+  }
+
+  putBytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+  }
+
+  putUvarintString(s: string): void {
+    const size = Buffer.byteLength(s, 'utf8');
+    this.putUvarint(size);
+    this.reserve(size);
+    this.len += this.buf.write(s, this.len, size, 'utf8');
+  }
+}
+
+/**
+ * Reads the same primitives with bounds checks. Every defect (truncation, overlong varint,
+ * value beyond 2^53) goes through `fail`, so callers turn hostile bytes into their own typed
+ * error instead of a RangeError or a silent wrong number.
+ */
+export class ByteReader {
+  pos: number;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    private readonly fail: (message: string) => Error,
+    start = 0,
+    readonly end = bytes.length,
+  ) {
+    if (start < 0 || end > bytes.length || start > end) {
+      throw fail(`range ${start}..${end} lies outside the ${bytes.length} bytes available`);
+    }
+    this.pos = start;
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  private need(n: number, what: string): void {
+    if (n < 0 || this.pos + n > this.end) {
+      throw this.fail(`truncated while reading ${what} at byte ${this.pos} (needs ${n}, ${this.remaining} left)`);
+    }
+  }
+
+  byte(): number {
+    this.need(1, 'a byte');
+    return this.bytes[this.pos++]!;
+  }
+
+  uvarint(what = 'a uvarint'): number {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      this.need(1, what);
+      const b = this.bytes[this.pos++]!;
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) {
+        if (result > MAX_SAFE) throw this.fail(`${what} at byte ${this.pos} exceeds 2^53`);
+        return result;
+      }
+      scale *= 0x80;
+    }
+    throw this.fail(`${what} at byte ${this.pos} is longer than 10 bytes`);
+  }
+
+  varint(what = 'a varint'): number {
+    const z = this.uvarint(what);
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  be32(what = 'a 32-bit integer'): number {
+    this.need(4, what);
+    const b = this.bytes;
+    const p = this.pos;
+    this.pos += 4;
+    return ((b[p]! << 24) >>> 0) + (b[p + 1]! << 16) + (b[p + 2]! << 8) + b[p + 3]!;
+  }
+
+  be64(what = 'a 64-bit integer'): number {
+    const hi = this.be32(what);
+    const lo = this.be32(what);
+    const n = hi * TWO_32 + lo;
+    if (n > MAX_SAFE) throw this.fail(`${what} at byte ${this.pos - 8} exceeds 2^53`);
+    return n;
+  }
+
+  take(n: number, what = 'bytes'): Uint8Array {
+    this.need(n, what);
+    const out = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  skip(n: number, what = 'bytes'): void {
+    this.need(n, what);
+    this.pos += n;
+  }
+
+  uvarintBytes(what = 'a string'): Uint8Array {
+    const n = this.uvarint(`the length of ${what}`);
+    return this.take(n, what);
+  }
+
+  uvarintString(what = 'a string'): string {
+    return utf8.decode(this.uvarintBytes(what));
+  }
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+/** Numbers of a chunk reference: segment sequence (0-based) in the upper 32 bits, byte offset in the lower. */
+export function packChunkRef(segmentIndex: number, offset: number): number {
+  return segmentIndex * TWO_32 + offset;
+}
+
+export function unpackChunkRef(ref: number): { segmentIndex: number; offset: number } {
+  return { segmentIndex: Math.floor(ref / TWO_32), offset: ref % TWO_32 };
+}

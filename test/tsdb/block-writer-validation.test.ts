@@ -1,0 +1,86 @@
+/** The writer refuses input that would make an invalid block, with typed errors, and cleans up. */
+import { readdir } from 'node:fs/promises';
+import t from 'tap';
+import { BlockWriter } from '../../src/tsdb/block-writer.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { BLOCK_START, TWO_HOURS, xorChunks } from '../helpers/tsdb-fixtures.ts';
+import type { Chunk } from '../../src/series.ts';
+
+const end = BLOCK_START + TWO_HOURS;
+const chunk = (from: number, n = 3, step = 1000): Chunk =>
+  xorChunks(Array.from({ length: n }, (_, i) => ({ t: from + i * step, v: i })))[0]!;
+
+async function writer(t: { teardown(fn: () => unknown): void }): Promise<{ w: BlockWriter; dir: string }> {
+  const dir = await tempDir(t);
+  const w = await BlockWriter.open({ parentDir: dir, minTime: BLOCK_START, maxTime: end, thanosLabels: { c: '1' } });
+  return { w, dir };
+}
+
+t.test('bad labels', async (t) => {
+  const { w } = await writer(t);
+  const c = [chunk(BLOCK_START)];
+  await t.rejects(w.addSeries([], c), { code: 'PROMSHIP_TSDB_INVALID_LABELS' });
+  await t.rejects(w.addSeries([['b', '1'], ['a', '1']], c), { code: 'PROMSHIP_TSDB_INVALID_LABELS' }, 'unsorted');
+  await t.rejects(w.addSeries([['a', '1'], ['a', '2']], c), { code: 'PROMSHIP_TSDB_INVALID_LABELS' }, 'duplicate name');
+  await t.rejects(w.addSeries([['a', '']], c), { code: 'PROMSHIP_TSDB_INVALID_LABELS' }, 'empty value');
+  await t.rejects(w.addSeries([['', 'x']], c), { code: 'PROMSHIP_TSDB_INVALID_LABELS' }, 'empty name');
+  await t.rejects(w.addSeries([['a', '\ud800']], c), { code: 'PROMSHIP_TSDB_INVALID_LABELS' }, 'lone surrogate');
+  // Go byte order: U+FF5E sorts before U+1F600 although its UTF-16 unit is larger.
+  await w.addSeries([['～', '1'], ['😀', '1']], c);
+  await t.rejects(w.addSeries([['😀', '1'], ['～', '1']], c), { code: 'PROMSHIP_TSDB_INVALID_LABELS' });
+  await w.abort();
+});
+
+t.test('bad chunks', async (t) => {
+  const { w } = await writer(t);
+  const l = [['a', '1']] as const;
+  await t.rejects(w.addSeries(l, [chunk(BLOCK_START - 1)]), { code: 'PROMSHIP_TSDB_INVALID_CHUNK' }, 'before the block');
+  await t.rejects(w.addSeries(l, [chunk(end - 2, 3, 1)]), { code: 'PROMSHIP_TSDB_INVALID_CHUNK' }, 'reaches maxTime');
+  await t.rejects(w.addSeries(l, [chunk(BLOCK_START), chunk(BLOCK_START + 2000)]), { code: 'PROMSHIP_TSDB_CHUNK_ORDER' }, 'overlap');
+  await t.rejects(w.addSeries(l, [chunk(BLOCK_START + 10_000), chunk(BLOCK_START)]), { code: 'PROMSHIP_TSDB_CHUNK_ORDER' }, 'unsorted');
+  await t.rejects(w.addSeries(l, [{ ...chunk(BLOCK_START), encoding: 4 }]), { code: 'PROMSHIP_TSDB_CHUNK_ENCODING' });
+  await t.rejects(w.addSeries(l, [{ ...chunk(BLOCK_START), data: new Uint8Array(0) }]), { code: 'PROMSHIP_TSDB_INVALID_CHUNK' });
+  await t.rejects(w.addSeries(l, [{ ...chunk(BLOCK_START), data: new Uint8Array([0, 0, 1]) }]), { code: 'PROMSHIP_TSDB_INVALID_CHUNK' }, 'zero samples');
+  await t.rejects(w.addSeries(l, [{ ...chunk(BLOCK_START), maxTime: BLOCK_START - 5 }]), { code: 'PROMSHIP_TSDB_INVALID_CHUNK' }, 'inverted');
+  // Rejected input leaves the writer usable.
+  await w.addSeries(l, [chunk(end - 3, 3, 1)]);
+  const block = await w.finish();
+  t.equal(block?.meta.stats.numSeries, 1);
+  t.equal(block?.meta.stats.numSamples, 3);
+});
+
+t.test('duplicate label sets fail at finish and leave nothing behind', async (t) => {
+  const { w, dir } = await writer(t);
+  await w.addSeries([['a', '1'], ['b', '2']], [chunk(BLOCK_START)]);
+  await w.addSeries([['a', '0']], [chunk(BLOCK_START)]);
+  await w.addSeries([['a', '1'], ['b', '2']], [chunk(BLOCK_START + 5000)]);
+  await t.rejects(w.finish(), { code: 'PROMSHIP_TSDB_DUPLICATE_SERIES' });
+  t.same(await readdir(dir), []);
+  await t.rejects(w.addSeries([['a', '9']], [chunk(BLOCK_START)]), { code: 'PROMSHIP_TSDB_WRITER_STATE' });
+});
+
+t.test('no series: finish returns null and leaves nothing', async (t) => {
+  const { w, dir } = await writer(t);
+  await w.addSeries([['a', '1']], []);
+  t.equal(await w.finish(), null);
+  t.same(await readdir(dir), []);
+});
+
+t.test('abort removes everything written so far', async (t) => {
+  const { w, dir } = await writer(t);
+  await w.addSeries([['a', '1']], [chunk(BLOCK_START)]);
+  t.same(await readdir(dir), [`${w.ulid}.tmp`]);
+  await w.abort();
+  t.same(await readdir(dir), []);
+  await t.rejects(w.finish(), { code: 'PROMSHIP_TSDB_WRITER_STATE' });
+});
+
+t.test('options are checked', async (t) => {
+  const dir = await tempDir(t);
+  await t.rejects(BlockWriter.open({ parentDir: dir, minTime: 10, maxTime: 10, thanosLabels: {} }), { code: 'PROMSHIP_TSDB_WRITER_STATE' });
+  await t.rejects(BlockWriter.open({ parentDir: dir, minTime: 0, maxTime: 10, thanosLabels: {}, ulid: 'nope' }), { code: 'PROMSHIP_TSDB_WRITER_STATE' });
+  await t.rejects(BlockWriter.open({ parentDir: dir, minTime: 0, maxTime: 10, thanosLabels: {}, segmentMaxBytes: 4 }), { code: 'PROMSHIP_TSDB_WRITER_STATE' });
+  const w = await BlockWriter.open({ parentDir: dir, minTime: 0, maxTime: 10, thanosLabels: {}, ulid: '01HZZZZZZZZZZZZZZZZZZZZZZZ' });
+  await t.rejects(BlockWriter.open({ parentDir: dir, minTime: 0, maxTime: 10, thanosLabels: {}, ulid: '01HZZZZZZZZZZZZZZZZZZZZZZZ' }), { code: 'PROMSHIP_TSDB_WRITE' }, 'same ulid in use');
+  await w.abort();
+});
