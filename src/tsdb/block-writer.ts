@@ -145,7 +145,8 @@ export class BlockWriter {
       const metas: ChunkMeta[] = [];
       try {
         for (const c of chunks) {
-          const ref = await this.chunks.write(c.encoding, c.data);
+          let ref = this.chunks.tryWrite(c.encoding, c.data);
+          if (ref < 0) ref = await this.chunks.write(c.encoding, c.data);
           metas.push({ minTime: c.minTime, maxTime: c.maxTime, ref });
         }
         this.index.addSeries(labels, metas);
@@ -161,7 +162,8 @@ export class BlockWriter {
   /** Validates chunk `i` of a series; returns its sample count. */
   private checkChunk(labels: Labels, chunks: readonly Chunk[], i: number): number {
     const c = chunks[i]!;
-    const where = `chunk ${i} of series ${formatLabels(labels)}`;
+    // Built only when an error needs it: formatting labels for every chunk is a hot-path cost.
+    const where = { toString: () => `chunk ${i} of series ${formatLabels(labels)}` };
     if (!VALID_ENCODINGS.has(c.encoding)) {
       throw new ChunkEncodingError(`${where} has encoding ${c.encoding}; only 1 (XOR), 2 (histogram) and 3 (float histogram) exist`);
     }

@@ -37,6 +37,26 @@ export class BufferedFile {
     return this.written + this.used;
   }
 
+  /**
+   * Copies `parts` into the buffer if they all fit, without awaiting; false (and nothing
+   * copied) when the buffer must be flushed first. Lets hot loops skip a promise per write.
+   */
+  tryAppend(a: Uint8Array, b?: Uint8Array, c?: Uint8Array): boolean {
+    const n = a.length + (b?.length ?? 0) + (c?.length ?? 0);
+    if (this.closed || n > this.buf.length - this.used) return false;
+    this.buf.set(a, this.used);
+    this.used += a.length;
+    if (b) {
+      this.buf.set(b, this.used);
+      this.used += b.length;
+    }
+    if (c) {
+      this.buf.set(c, this.used);
+      this.used += c.length;
+    }
+    return true;
+  }
+
   async write(bytes: Uint8Array): Promise<void> {
     if (bytes.length > this.buf.length - this.used) {
       await this.flush();

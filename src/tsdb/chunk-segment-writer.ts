@@ -30,6 +30,7 @@ export class ChunkSegmentWriter {
   private readonly segments: WrittenSegment[] = [];
   private readonly head = new ByteWriter(16);
   private readonly crcBytes = new ByteWriter(4);
+  private readonly encodingCrc = new Map<number, number>();
 
   private constructor(
     private readonly dir: string,
@@ -50,8 +51,24 @@ export class ChunkSegmentWriter {
     return new ChunkSegmentWriter(dir, segmentMaxBytes);
   }
 
+  /**
+   * Appends one chunk without awaiting when it fits the current segment and write buffer;
+   * returns its reference, or -1 when the caller must use `write` (segment cut or flush due).
+   */
+  tryWrite(encoding: number, data: Uint8Array): number {
+    const file = this.current;
+    const size = uvarintSize(data.length) + 1 + data.length + 4;
+    if (file === null || (file.position > SEGMENT_HEADER_BYTES && file.position + size > this.segmentMaxBytes)) return -1;
+    const position = file.position;
+    const head = this.encodeHead(encoding, data);
+    if (!file.tryAppend(head, data, this.crcBytes.view())) return -1;
+    return packChunkRef(this.segments.length - 1, position);
+  }
+
   /** Appends one chunk; returns its reference `(segmentIndex << 32) | offset`. */
   async write(encoding: number, data: Uint8Array): Promise<number> {
+    const fast = this.tryWrite(encoding, data);
+    if (fast >= 0) return fast;
     const size = uvarintSize(data.length) + 1 + data.length + 4;
     let file = this.current;
     // A chunk bigger than a whole segment still gets a segment of its own, as in Prometheus.
@@ -59,16 +76,27 @@ export class ChunkSegmentWriter {
       file = await this.cut();
     }
     const ref = packChunkRef(this.segments.length - 1, file.position);
-    this.head.reset();
-    this.head.putUvarint(data.length);
-    this.head.putByte(encoding);
-    const crc = crc32cOf(data, crc32cOf(this.head.view().subarray(this.head.length - 1)));
-    this.crcBytes.reset();
-    this.crcBytes.putBe32(crc);
-    await file.write(this.head.view());
+    const head = this.encodeHead(encoding, data);
+    await file.write(head);
     await file.write(data);
     await file.write(this.crcBytes.view());
     return ref;
+  }
+
+  /** Fills `head` (uvarint length + encoding byte) and `crcBytes` for one chunk; returns the head bytes. */
+  private encodeHead(encoding: number, data: Uint8Array): Uint8Array {
+    this.head.reset();
+    this.head.putUvarint(data.length);
+    this.head.putByte(encoding);
+    // The CRC covers the encoding byte and the data; the byte's CRC state is cached per encoding.
+    let seed = this.encodingCrc.get(encoding);
+    if (seed === undefined) {
+      seed = crc32cOf(Uint8Array.of(encoding));
+      this.encodingCrc.set(encoding, seed);
+    }
+    this.crcBytes.reset();
+    this.crcBytes.putBe32(crc32cOf(data, seed));
+    return this.head.view();
   }
 
   private async cut(): Promise<BufferedFile> {

@@ -219,3 +219,19 @@ t.test('cutting promtool-written chunks agrees with promtool dump of the same ra
   const untouched = got.filter((c) => chunks.includes(c)).length;
   tt.equal(untouched, got.length - 2, 'all but the two edge chunks are passed through');
 });
+
+t.test('metadata of closed chunks is used only when it matches the bytes', async (tt) => {
+  const a = series(11_000, 13_000, 1000);
+  const b = series(14_000, 16_000, 1000);
+  // Not the last chunk, inside the window, but the metadata does not start at the first sample.
+  const wrongStart: Chunk = { ...xor(a), minTime: 11_500 };
+  const got = fitChunksToWindow({ chunks: [wrongStart, xor(b)] }, W);
+  checkFitted(tt, got, [...a, ...b], 'ranges taken from the bytes');
+  tt.equal(got[0]!.minTime, 11_000);
+  tt.equal(got[0]!.maxTime, a.at(-1)!.t);
+  // A one-sample chunk must claim a zero-length range, and a longer one a non-zero one.
+  const single = series(12_000, 12_001, 1000);
+  const claimsLonger: Chunk = { ...xor(single), maxTime: 12_500 };
+  const got2 = fitChunksToWindow({ chunks: [claimsLonger, xor(b)] }, W);
+  tt.equal(got2[0]!.maxTime, 12_000, 'a single sample chunk ends where it starts');
+});
