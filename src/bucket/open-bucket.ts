@@ -1,13 +1,75 @@
-import type { BucketLocation } from '../config/schema.ts';
+/**
+ * The bucket the configuration names: `PROMSHIP_BUCKET` (with the `PROMSHIP_S3_*` settings and
+ * the standard AWS credential chain), or a Thanos objstore YAML file. Problems are `ConfigError`s,
+ * so a wrong bucket setting stops the agent at start.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Config } from '../config/schema.ts';
+import { ConfigError } from '../errors.ts';
 import type { Bucket } from './bucket.ts';
 import { FileBucket } from './file-bucket.ts';
+import { parseObjstoreConfig } from './objstore-config.ts';
+import { S3Bucket, type S3BucketOptions } from './s3-bucket.ts';
 
-/** The bucket a validated location names. */
-export function openBucket(location: BucketLocation): Bucket {
-  switch (location.kind) {
-    case 'file':
-      return new FileBucket(location.dir);
-    case 's3':
-      throw new Error('s3 buckets arrive with the S3 implementation');
+export interface OpenedBucket {
+  bucket: Bucket;
+  /** Settings that are valid for Thanos but ignored by promship: log them. */
+  warnings: string[];
+}
+
+type BucketConfig = Pick<
+  Config,
+  | 'bucket'
+  | 'objstoreConfigFile'
+  | 's3Endpoint'
+  | 's3Region'
+  | 's3ForcePathStyle'
+  | 's3Sse'
+  | 's3SseKmsKeyId'
+  | 's3ChecksumMode'
+  | 's3RequestTimeout'
+  | 's3MaxAttempts'
+>;
+
+export async function openBucket(config: BucketConfig, env: NodeJS.ProcessEnv = process.env): Promise<OpenedBucket> {
+  if (config.objstoreConfigFile && config.bucket) {
+    throw new ConfigError('set either PROMSHIP_BUCKET or PROMSHIP_OBJSTORE_CONFIG_FILE, not both');
   }
+  if (config.objstoreConfigFile) {
+    let text: string;
+    try {
+      text = await readFile(config.objstoreConfigFile, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read PROMSHIP_OBJSTORE_CONFIG_FILE ${config.objstoreConfigFile}: ${(err as Error).message}`);
+    }
+    const parsed = parseObjstoreConfig(text, config.objstoreConfigFile);
+    const b = parsed.bucket;
+    if (b.kind === 'filesystem') {
+      const dir = b.prefix ? `${b.dir.replace(/\/+$/, '')}/${b.prefix.replace(/^\/+|\/+$/g, '')}` : b.dir;
+      return { bucket: new FileBucket(dir), warnings: parsed.warnings };
+    }
+    return { bucket: new S3Bucket(b.options), warnings: parsed.warnings };
+  }
+  const location = config.bucket;
+  if (!location) {
+    throw new ConfigError('no bucket: set PROMSHIP_BUCKET (e.g. s3://bucket/prefix or file:///var/lib/blocks) or PROMSHIP_OBJSTORE_CONFIG_FILE');
+  }
+  if (location.kind === 'file') return { bucket: new FileBucket(location.dir), warnings: [] };
+  if (config.s3Sse === 'SSE-KMS' && !config.s3SseKmsKeyId) {
+    throw new ConfigError('PROMSHIP_S3_SSE is SSE-KMS but PROMSHIP_S3_SSE_KMS_KEY_ID is not set');
+  }
+  const region = config.s3Region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const options: S3BucketOptions = {
+    bucket: location.bucket,
+    prefix: location.prefix,
+    forcePathStyle: config.s3ForcePathStyle,
+    checksumMode: config.s3ChecksumMode,
+    requestTimeoutMs: config.s3RequestTimeout,
+    maxAttempts: config.s3MaxAttempts,
+    ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}),
+    ...(region ? { region } : {}),
+    ...(config.s3Sse === 'SSE-S3' ? { sse: { type: 'SSE-S3' as const } } : {}),
+    ...(config.s3Sse === 'SSE-KMS' ? { sse: { type: 'SSE-KMS' as const, kmsKeyId: config.s3SseKmsKeyId! } } : {}),
+  };
+  return { bucket: new S3Bucket(options), warnings: [] };
 }

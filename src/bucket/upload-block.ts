@@ -74,3 +74,17 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
+
+/**
+ * Removes every object of a block that has no `meta.json`, before its upload is resumed under
+ * the same ULID, so no stale object from the interrupted attempt survives beside the new ones.
+ * Refuses to touch a published block: those are never rewritten.
+ */
+export async function removePartialBlock(bucket: Bucket, ulid: string, signal?: AbortSignal): Promise<number> {
+  if (await bucket.stat(`${ulid}/meta.json`, { signal })) {
+    throw new BucketError('PROMSHIP_BUCKET_BLOCK_PUBLISHED', `block ${ulid} already has meta.json and must not be rewritten`, { key: `${ulid}/meta.json` });
+  }
+  const objects = await bucket.listObjects(`${ulid}/`, { signal });
+  for (const o of objects) await bucket.delete(o.key, { signal });
+  return objects.length;
+}

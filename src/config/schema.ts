@@ -3,6 +3,7 @@
  * text and validation. `--help`, the README's configuration reference and the Helm chart's env
  * list are all derived from (or checked against) this table, so they cannot drift apart.
  */
+import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 
@@ -249,6 +250,76 @@ export const options = {
       'Where blocks go: `s3://bucket/optional/prefix` or `file:///abs/dir` (Thanos FILESYSTEM layout).',
     schema: bucketUrl,
   }),
+  objstoreConfigFile: option({
+    env: 'PROMSHIP_OBJSTORE_CONFIG_FILE',
+    flag: '--objstore-config-file',
+    group: 'bucket',
+    description:
+      "A Thanos object-store YAML (`type: S3` or `FILESYSTEM`, its `config` and `prefix`), e.g. the `object-store.yaml` key of Kubecost's `kubecost-thanos` secret. Instead of PROMSHIP_BUCKET.",
+    schema: optionalString,
+  }),
+  s3Endpoint: option({
+    env: 'PROMSHIP_S3_ENDPOINT',
+    flag: '--s3-endpoint',
+    group: 'bucket',
+    description: 'S3-compatible endpoint, `https://host[:port]` (omit for AWS S3).',
+    schema: optionalString,
+  }),
+  s3Region: option({
+    env: 'PROMSHIP_S3_REGION',
+    flag: '--s3-region',
+    group: 'bucket',
+    description: "The bucket's region; defaults to AWS_REGION, then us-east-1 with redirects to the bucket's region followed.",
+    schema: optionalString,
+  }),
+  s3ForcePathStyle: option({
+    env: 'PROMSHIP_S3_FORCE_PATH_STYLE',
+    flag: '--s3-force-path-style',
+    default: 'false',
+    group: 'bucket',
+    description: 'Address the bucket as `endpoint/bucket` instead of `bucket.endpoint` (MinIO and most S3-compatible stores).',
+    schema: bool,
+  }),
+  s3Sse: option({
+    env: 'PROMSHIP_S3_SSE',
+    flag: '--s3-sse',
+    default: 'none',
+    group: 'bucket',
+    description: 'Server-side encryption of uploaded objects: `none`, `SSE-S3` or `SSE-KMS`.',
+    schema: z.enum(['none', 'SSE-S3', 'SSE-KMS']),
+  }),
+  s3SseKmsKeyId: option({
+    env: 'PROMSHIP_S3_SSE_KMS_KEY_ID',
+    flag: '--s3-sse-kms-key-id',
+    group: 'bucket',
+    description: 'KMS key id (or ARN) for `SSE-KMS`.',
+    schema: optionalString,
+  }),
+  s3ChecksumMode: option({
+    env: 'PROMSHIP_S3_CHECKSUM_MODE',
+    flag: '--s3-checksum-mode',
+    default: 'default',
+    group: 'bucket',
+    description:
+      "`default`: the AWS SDK's CRC checksum headers on every request (AWS S3). `when-required`: only where the API demands them, for S3-compatible stores that reject them or store aws-chunked bodies (R2, B2, older MinIO).",
+    schema: z.enum(['default', 'when-required']),
+  }),
+  s3RequestTimeout: option({
+    env: 'PROMSHIP_S3_REQUEST_TIMEOUT',
+    flag: '--s3-request-timeout',
+    default: '2m',
+    group: 'bucket',
+    description: 'Longest an S3 request may go without progress before it is retried.',
+    schema: duration((ms) => (ms < 1000 ? 'must be at least 1s' : undefined)),
+  }),
+  s3MaxAttempts: option({
+    env: 'PROMSHIP_S3_MAX_ATTEMPTS',
+    flag: '--s3-max-attempts',
+    default: '5',
+    group: 'bucket',
+    description: 'Attempts per S3 request, the first included (the SDK retries with backoff); a window that still fails is retried on a later run.',
+    schema: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).refine((n) => n >= 1 && n <= 20, 'must be between 1 and 20'),
+  }),
   dataDir: option({
     env: 'PROMSHIP_DATA_DIR',
     flag: '--data-dir',
@@ -283,6 +354,30 @@ export const options = {
     description:
       'How far back unshipped windows are looked for (a new install ships this much history); capped at the oldest data Prometheus still holds.',
     schema: duration((ms) => (ms < 60_000 ? 'must be at least 1m' : undefined)),
+  }),
+  schedule: option({
+    env: 'PROMSHIP_SCHEDULE',
+    flag: '--schedule',
+    default: '*/5 * * * *',
+    group: 'daemon',
+    description: 'When `promship run` looks for windows to ship (cron, 5 or 6 fields, UTC). A run never overlaps the previous one.',
+    schema: z.string().refine((s) => validateCron(s.trim()), { message: 'is not a cron expression like */5 * * * *' }).transform((s) => s.trim()),
+  }),
+  listenAddress: option({
+    env: 'PROMSHIP_LISTEN_ADDRESS',
+    flag: '--listen-address',
+    default: ':8080',
+    group: 'daemon',
+    description: 'Address for /metrics, /healthz and /readyz, `[host]:port`.',
+    schema: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, 'must be [host]:port like :8080 or 127.0.0.1:8080').refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535'),
+  }),
+  healthLogInterval: option({
+    env: 'PROMSHIP_HEALTH_LOG_INTERVAL',
+    flag: '--health-log-interval',
+    default: '10m',
+    group: 'daemon',
+    description: "How often `promship run` logs a 'health' line (status, lag, pending and failing windows).",
+    schema: duration((ms) => (ms < 1000 ? 'must be at least 1s' : undefined)),
   }),
   logLevel: option({
     env: 'PROMSHIP_LOG_LEVEL',

@@ -1,0 +1,402 @@
+/**
+ * Reads the Thanos objstore YAML people already have (e.g. the `object-store.yaml` key of
+ * Kubecost's `kubecost-thanos` secret), following thanos-io/objstore `client/factory.go`,
+ * `providers/s3/s3.go` and `providers/filesystem`:
+ * - top level `type` (case-insensitive), `config`, `prefix`; unknown keys are errors, as in Thanos'
+ *   strict YAML decoding;
+ * - valid Thanos keys promship does not act on become warnings that name them;
+ * - nothing a user wrote as a value is ever echoed in an error (values may be secrets).
+ *
+ * Scalars are read as the raw text the user wrote (YAML failsafe schema), like Go's yaml.v2
+ * decoding into a string field, so a secret such as `0123` or `1e5` keeps its exact spelling.
+ */
+import { isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, type Document, type Node } from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from '../config/duration.ts';
+import { ConfigError } from '../errors.ts';
+import { splitUserMetadata, type S3BucketOptions } from './s3-bucket.ts';
+
+export type ObjstoreBucket =
+  | { kind: 's3'; options: S3BucketOptions }
+  | { kind: 'filesystem'; dir: string; prefix?: string };
+
+export interface ParsedObjstoreConfig {
+  bucket: ObjstoreBucket;
+  /** One line per setting that is valid for Thanos but ignored by promship; log them. */
+  warnings: string[];
+}
+
+const SUPPORTED_TYPES = ['S3', 'FILESYSTEM'] as const;
+const OTHER_THANOS_TYPES = ['GCS', 'AZURE', 'SWIFT', 'COS', 'ALIYUNOSS', 'BOS', 'OCI', 'OBS'];
+
+// ---- raw YAML -----------------------------------------------------------------------------
+
+type Raw = string | null | Raw[] | { [key: string]: Raw };
+
+const YAML_NULLS = new Set(['', '~', 'null', 'Null', 'NULL']);
+
+function toRaw(node: unknown, doc: Document): Raw {
+  if (isAlias(node)) return toRaw(node.resolve(doc), doc);
+  if (isMap(node)) {
+    const out: { [key: string]: Raw } = {};
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      out[key] = toRaw(pair.value, doc);
+    }
+    return out;
+  }
+  if (isSeq(node)) return node.items.map((item) => toRaw(item, doc));
+  if (isScalar(node)) {
+    const text = String(node.value);
+    const plain = node.type === Scalar.PLAIN || node.type === undefined;
+    return plain && YAML_NULLS.has(text) ? null : text;
+  }
+  return null;
+}
+
+// ---- value schemas (raw text in, typed value out; messages never quote the value) ------------
+
+/** Absent or YAML null → undefined, so every field is optional like a Go zero value. */
+function opt<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (v === null ? undefined : v), schema.optional());
+}
+
+const YAML11_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON']);
+const YAML11_FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF']);
+
+const bool = opt(
+  z.preprocess(
+    (v) => (typeof v === 'string' && YAML11_TRUE.has(v) ? true : typeof v === 'string' && YAML11_FALSE.has(v) ? false : v),
+    z.boolean({ error: 'must be true or false' }),
+  ),
+);
+
+const uint = opt(
+  z.preprocess(
+    (v) => (typeof v === 'string' && /^\+?\d+$/.test(v.replace(/_/g, '')) ? Number(v.replace(/_/g, '')) : v),
+    z.number({ error: 'must be a whole number' }).int().nonnegative({ error: 'must not be negative' }),
+  ),
+);
+
+const int = opt(
+  z.preprocess(
+    (v) => (typeof v === 'string' && /^[-+]?\d+$/.test(v) ? Number(v) : v),
+    z.number({ error: 'must be a whole number' }).int(),
+  ),
+);
+
+const str = opt(z.string({ error: 'must be a string' }));
+
+const durationMs = opt(
+  z.preprocess(
+    (v) => (typeof v === 'string' ? (parseDuration(v) ?? v) : v),
+    z.number({ error: 'must be a duration like 90s, 2m or 1h30m' }),
+  ),
+);
+
+const stringMap = opt(z.record(z.string(), z.preprocess((v) => (v === null ? '' : v), z.string({ error: 'values must be strings' }))));
+
+const tlsConfigSchema = z.strictObject({
+  ca_file: str,
+  cert_file: str,
+  key_file: str,
+  server_name: str,
+  insecure_skip_verify: bool,
+});
+
+const httpConfigSchema = z.strictObject({
+  idle_conn_timeout: durationMs,
+  response_header_timeout: durationMs,
+  insecure_skip_verify: bool,
+  tls_handshake_timeout: durationMs,
+  expect_continue_timeout: durationMs,
+  max_idle_conns: int,
+  max_idle_conns_per_host: int,
+  max_conns_per_host: int,
+  tls_config: opt(tlsConfigSchema),
+  disable_compression: bool,
+});
+
+const s3ConfigSchema = z.strictObject({
+  bucket: str,
+  endpoint: str,
+  region: str,
+  disable_dualstack: bool,
+  aws_sdk_auth: bool,
+  access_key: str,
+  insecure: bool,
+  signature_version2: bool,
+  secret_key: str,
+  session_token: str,
+  put_user_metadata: stringMap,
+  http_config: opt(httpConfigSchema),
+  trace: opt(z.strictObject({ enable: bool })),
+  list_objects_version: str,
+  bucket_lookup_type: opt(
+    z.enum(['auto', 'virtual-hosted', 'path'], { error: 'must be auto, virtual-hosted or path' }),
+  ),
+  send_content_md5: bool,
+  disable_multipart: bool,
+  part_size: uint,
+  sse_config: opt(
+    z.strictObject({
+      type: str,
+      kms_key_id: str,
+      kms_encryption_context: stringMap,
+      encryption_key: str,
+    }),
+  ),
+  sts_endpoint: str,
+  max_retries: int,
+});
+
+type S3Config = z.infer<typeof s3ConfigSchema>;
+
+const topSchema = z.strictObject({
+  type: str,
+  config: z.unknown().optional(),
+  prefix: str,
+});
+
+// Thanos' exthttp.DefaultHTTPConfig: settings equal to these change nothing worth a warning.
+const THANOS_HTTP_DEFAULTS: Record<string, unknown> = {
+  idle_conn_timeout: 90_000,
+  tls_handshake_timeout: 10_000,
+  expect_continue_timeout: 1_000,
+  max_idle_conns: 100,
+  max_idle_conns_per_host: 100,
+  max_conns_per_host: 0,
+  disable_compression: false,
+  insecure_skip_verify: false,
+};
+
+// ---- errors -----------------------------------------------------------------------------
+
+function fail(source: string, message: string): never {
+  throw new ConfigError(`objstore config ${source}: ${message}`);
+}
+
+function pathText(base: string, path: readonly PropertyKey[]): string {
+  return [base, ...path.map(String)].filter((p) => p.length > 0).join('.');
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, base: string, source: string, what: string): T {
+  const res = schema.safeParse(value);
+  if (res.success) return res.data;
+  const lines = res.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const where = pathText(base, issue.path);
+      return issue.keys
+        .map(
+          (k) =>
+            `unknown key "${where ? `${where}.` : ''}${k}" (Thanos rejects it too); check its spelling ` +
+            `against the Thanos ${what} object storage docs`,
+        )
+        .join('; ');
+    }
+    const where = pathText(base, issue.path) || 'the document';
+    const message = issue.code === 'invalid_type' && issue.expected === 'object' ? 'must be a mapping' : issue.message;
+    return `${where} ${message}`;
+  });
+  return fail(source, lines.join('; '));
+}
+
+// ---- entry point --------------------------------------------------------------------------
+
+/**
+ * Parses Thanos objstore YAML. `source` names the file (or secret key) in messages.
+ * Throws `ConfigError` for anything Thanos would reject, for unsupported store types and for
+ * SSE-C; returns warnings for valid settings promship ignores.
+ */
+export function parseObjstoreConfig(yamlText: string, source: string): ParsedObjstoreConfig {
+  const doc = parseDocument(yamlText, { schema: 'failsafe', uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    // YAML error messages quote the offending line, which may hold a secret: position only.
+    const e = doc.errors[0]!;
+    const at = e.linePos?.[0];
+    fail(
+      source,
+      `is not valid YAML (${e.code}${at ? ` at line ${at.line}, column ${at.col}` : ''}); fix the syntax there`,
+    );
+  }
+  const raw = toRaw(doc.contents as Node | null, doc);
+  if (raw === null) fail(source, 'is empty; it needs at least `type:` and `config:`');
+  const top = parseWith(topSchema, raw, '', source, 'top-level');
+  const prefix = (top.prefix ?? '').replace(/^\/+|\/+$/g, '');
+
+  if (top.type === undefined) {
+    fail(source, '`type` is missing; set `type: S3` (or FILESYSTEM)');
+  }
+  const type = top.type.toUpperCase();
+  if (!(SUPPORTED_TYPES as readonly string[]).includes(type)) {
+    if (OTHER_THANOS_TYPES.includes(type)) {
+      fail(
+        source,
+        `object store type ${type} is not supported by promship yet; supported: ${SUPPORTED_TYPES.join(', ')} ` +
+          '(S3 also covers S3-compatible stores such as MinIO, Ceph RGW or GCS in interoperability mode)',
+      );
+    }
+    fail(
+      source,
+      `unknown object store type "${top.type}"; Thanos knows ${[...SUPPORTED_TYPES, ...OTHER_THANOS_TYPES].join(', ')}` +
+        ` and promship supports ${SUPPORTED_TYPES.join(', ')}`,
+    );
+  }
+  if (type === 'FILESYSTEM') return parseFilesystem(top.config ?? null, prefix, source);
+  return parseS3(top.config ?? null, prefix, source);
+}
+
+function parseFilesystem(config: unknown, prefix: string, source: string): ParsedObjstoreConfig {
+  const warnings: string[] = [];
+  const cfg = config === null ? {} : config;
+  if (typeof cfg !== 'object' || Array.isArray(cfg)) fail(source, 'config must be a mapping');
+  // Thanos decodes this block leniently (not strictly), so extra keys only earn a warning.
+  const { directory, ...rest } = cfg as Record<string, unknown>;
+  for (const k of Object.keys(rest)) warnings.push(`${source}: config.${k} is not a FILESYSTEM setting and is ignored`);
+  const dir = parseWith(str, directory ?? null, 'config.directory', source, 'FILESYSTEM');
+  if (dir === undefined || dir.length === 0) {
+    fail(source, 'config.directory is missing; set it to the directory that holds the blocks');
+  }
+  return { bucket: { kind: 'filesystem', dir, ...(prefix ? { prefix } : {}) }, warnings };
+}
+
+const AWS_HOST = /(^|\.)amazonaws\.com(\.cn)?$/i;
+// s3.amazonaws.com, s3.<region>.amazonaws.com, s3-<region>.amazonaws.com (legacy).
+const AWS_PLAIN_HOST = /^s3(?:[.-]([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+))?\.amazonaws\.com(\.cn)?$/i;
+
+function parseS3(config: unknown, prefix: string, source: string): ParsedObjstoreConfig {
+  const c: S3Config = parseWith(s3ConfigSchema, config ?? {}, 'config', source, 'S3');
+  const warnings: string[] = [];
+  const warn = (key: string, why: string): void => {
+    warnings.push(`${source}: config.${key} ${why}`);
+  };
+
+  const bucket = c.bucket ?? '';
+  if (bucket.length === 0) fail(source, 'config.bucket is missing; set the bucket name');
+  const endpoint = c.endpoint ?? '';
+  if (endpoint.length === 0) {
+    fail(source, 'config.endpoint is missing (Thanos requires it too); e.g. s3.us-east-1.amazonaws.com or minio.example:9000');
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) || endpoint.includes('/')) {
+    fail(
+      source,
+      'config.endpoint must be host[:port] without scheme or path, as Thanos expects; use `insecure: true` for http',
+    );
+  }
+  const host = endpoint.replace(/:\d+$/, '');
+
+  const accessKey = c.access_key ?? '';
+  const secretKey = c.secret_key ?? '';
+  if (c.aws_sdk_auth === true && accessKey !== '') {
+    fail(source, 'config.aws_sdk_auth and config.access_key are mutually exclusive; keep one');
+  }
+  if (accessKey !== '' && secretKey === '') {
+    fail(source, 'config.access_key is set but config.secret_key is not; set both, or neither to use env vars / IAM roles');
+  }
+  if (accessKey === '' && secretKey !== '') {
+    fail(source, 'config.secret_key is set but config.access_key is not; set both, or neither to use env vars / IAM roles');
+  }
+
+  const options: S3BucketOptions = { bucket };
+  if (prefix) options.prefix = prefix;
+
+  const region = c.region ?? '';
+  const isAws = AWS_HOST.test(host);
+  const plainAws = AWS_PLAIN_HOST.exec(host);
+  if (plainAws && c.insecure !== true) {
+    // Standard AWS endpoints: let the SDK build the regional (virtual-hosted) URL itself.
+    const hinted = plainAws[1];
+    if (region) options.region = region;
+    else if (hinted) options.region = hinted;
+  } else {
+    options.endpoint = endpoint;
+    if (c.insecure === true) options.insecure = true;
+    // minio-go's default when no region is given; it only matters for signing.
+    options.region = region || 'us-east-1';
+  }
+
+  const lookup = c.bucket_lookup_type ?? 'auto';
+  // minio-go "auto" uses virtual-hosted requests only for AWS (and Google/Aliyun) hosts.
+  options.forcePathStyle = lookup === 'path' || (lookup === 'auto' && !isAws);
+  // S3-compatible stores often reject or mangle the SDK's default streaming checksums.
+  options.checksumMode = isAws ? 'default' : 'when-required';
+
+  if (accessKey !== '') {
+    options.accessKeyId = accessKey;
+    options.secretAccessKey = secretKey;
+    if (c.session_token) options.sessionToken = c.session_token;
+  } else if (c.session_token) {
+    warn('session_token', 'is ignored because access_key is not set (Thanos ignores it then too)');
+  }
+
+  if (c.part_size !== undefined && c.part_size > 0) {
+    const MIN = 5 * 1024 * 1024;
+    if (c.part_size < MIN) {
+      warn('part_size', `is below S3's 5 MiB minimum part size; promship uses ${MIN}`);
+      options.partSizeBytes = MIN;
+    } else {
+      options.partSizeBytes = c.part_size;
+    }
+  }
+  if (c.max_retries !== undefined && c.max_retries > 0) options.maxAttempts = c.max_retries;
+
+  const sse = c.sse_config;
+  const sseType = sse?.type ?? '';
+  if (sseType === 'SSE-S3') {
+    options.sse = { type: 'SSE-S3' };
+  } else if (sseType === 'SSE-KMS') {
+    if (!sse?.kms_key_id) fail(source, "config.sse_config.kms_key_id must be set when sse_config.type is 'SSE-KMS'");
+    options.sse = {
+      type: 'SSE-KMS',
+      kmsKeyId: sse.kms_key_id,
+      ...(sse.kms_encryption_context && Object.keys(sse.kms_encryption_context).length > 0
+        ? { encryptionContext: sse.kms_encryption_context }
+        : {}),
+    };
+  } else if (sseType === 'SSE-C') {
+    fail(
+      source,
+      'config.sse_config.type SSE-C (customer-provided keys) is not supported by promship; use SSE-S3 or SSE-KMS',
+    );
+  } else if (sseType !== '') {
+    fail(source, 'config.sse_config.type is not supported; supported types are SSE-S3, SSE-KMS (and SSE-C in Thanos)');
+  }
+
+  const lov = c.list_objects_version ?? '';
+  if (lov !== '' && lov !== 'v1' && lov !== 'v2') {
+    fail(source, 'config.list_objects_version must be v1 or v2');
+  }
+  if (lov === 'v1') warn('list_objects_version', 'v1 is ignored; promship always lists with ListObjectsV2');
+
+  if (c.signature_version2 === true) warn('signature_version2', 'is ignored; promship always signs with SigV4');
+  if (c.put_user_metadata && Object.keys(c.put_user_metadata).length > 0) {
+    const { unsupported } = splitUserMetadata(c.put_user_metadata);
+    const kept = Object.fromEntries(Object.entries(c.put_user_metadata).filter(([k]) => !unsupported.includes(k)));
+    if (Object.keys(kept).length > 0) options.putUserMetadata = kept;
+    for (const k of unsupported) warn(`put_user_metadata.${k}`, 'is not supported and is ignored');
+  }
+  if (c.trace?.enable === true) warn('trace.enable', 'is not supported and is ignored');
+  if (c.disable_multipart === true) warn('disable_multipart', 'is ignored; large files are uploaded in parts');
+  if (c.sts_endpoint) warn('sts_endpoint', "is ignored; the AWS SDK's default STS endpoint is used");
+  if (c.send_content_md5 === false) {
+    // Nothing to do: promship never sends Content-MD5; the setting only matters to Thanos.
+  }
+
+  const http = c.http_config;
+  if (http !== undefined) {
+    if (http.response_header_timeout !== undefined && http.response_header_timeout > 0) {
+      options.requestTimeoutMs = http.response_header_timeout;
+    }
+    for (const [key, value] of Object.entries(http)) {
+      if (key === 'response_header_timeout' || key === 'tls_config' || value === undefined) continue;
+      if (THANOS_HTTP_DEFAULTS[key] === value) continue;
+      warn(`http_config.${key}`, 'is not supported and is ignored');
+    }
+    for (const [key, value] of Object.entries(http.tls_config ?? {})) {
+      if (value === undefined || value === '' || value === false) continue;
+      warn(`http_config.tls_config.${key}`, "is not supported and is ignored; the system's CA certificates are used");
+    }
+  }
+
+  return { bucket: { kind: 's3', options }, warnings };
+}

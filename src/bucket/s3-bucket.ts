@@ -1,0 +1,472 @@
+/**
+ * `Bucket` on Amazon S3 and S3-compatible stores through @aws-sdk/client-s3. Keys are relative to
+ * an optional prefix, like Thanos' prefixed bucket. Without static keys the SDK's standard
+ * credential chain applies (environment, web identity / IRSA, container and instance metadata).
+ */
+import { createReadStream } from 'node:fs';
+import { stat as statFile } from 'node:fs/promises';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type PutObjectCommandInput,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { BucketError, ConfigError } from '../errors.ts';
+import { compareStrings } from '../labels.ts';
+import type { Bucket, ObjectInfo } from './bucket.ts';
+import { BucketErrorCode } from './bucket-error-codes.ts';
+import { httpStatusOf, isMissingObject, toBucketError, type S3ErrorContext } from './s3-errors.ts';
+
+export type S3ServerSideEncryption =
+  | { type: 'SSE-S3' }
+  | { type: 'SSE-KMS'; kmsKeyId: string; encryptionContext?: Record<string, string> };
+
+export interface S3BucketOptions {
+  bucket: string;
+  /** Key prefix inside the bucket (Thanos' top-level `prefix`); slashes at either end are ignored. */
+  prefix?: string;
+  /**
+   * `host[:port]` as in Thanos (scheme from `insecure`), or a full `http(s)://` URL. Omit for AWS
+   * S3, where the SDK derives the endpoint from the region.
+   */
+  endpoint?: string;
+  /** Defaults to us-east-1; when omitted, redirects to the bucket's real region are followed. */
+  region?: string;
+  forcePathStyle?: boolean;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  /** Plain http for a scheme-less endpoint. */
+  insecure?: boolean;
+  sse?: S3ServerSideEncryption;
+  /**
+   * `default`: the SDK's CRC checksums on every request (AWS S3). `when-required`: only where the
+   * API demands one, for S3-compatible stores that reject or store aws-chunked bodies.
+   */
+  checksumMode?: 'default' | 'when-required';
+  /** Multipart part size for `uploadFile`; at least 5 MiB (S3's minimum). */
+  partSizeBytes?: number;
+  /** Idle time without progress before a request fails (also bounds connecting). */
+  requestTimeoutMs?: number;
+  /** Attempts per request including the first (SDK retries with backoff). */
+  maxAttempts?: number;
+  /**
+   * Thanos' `put_user_metadata`, with the same meaning as in minio-go: `X-Amz-Acl` and
+   * `X-Amz-Storage-Class` become the canned ACL and storage class, `Content-Type`-like standard
+   * headers are set as such, anything else is user metadata (`x-amz-meta-…`). Other `X-Amz-*`
+   * headers are rejected (see `splitUserMetadata`).
+   */
+  putUserMetadata?: Record<string, string>;
+}
+
+const MIN_PART_SIZE = 5 * 1024 * 1024;
+const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
+// Parts are buffered in memory: memory for one upload is about queueSize × partSize.
+const UPLOAD_QUEUE_SIZE = 2;
+const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+const MAX_CONNECT_TIMEOUT_MS = 10_000;
+
+interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export class S3Bucket implements Bucket {
+  readonly description: string;
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly root: string;
+  private readonly partSize: number;
+  private readonly secrets: string[];
+  private readonly writeParams: Partial<PutObjectCommandInput>;
+  /** Set once the bucket is known to exist, so a 404 on HEAD means "no such object". */
+  private bucketSeen = false;
+
+  constructor(opts: S3BucketOptions) {
+    if (opts.bucket.length === 0) {
+      throw new ConfigError('S3 bucket name is empty: set the bucket name in the objstore config');
+    }
+    if ((opts.accessKeyId === undefined) !== (opts.secretAccessKey === undefined)) {
+      throw new ConfigError(
+        'S3 access key and secret key must be given together: set both, or neither to use the ' +
+          'standard AWS credential chain (env, IRSA, instance role)',
+      );
+    }
+    const partSize = opts.partSizeBytes ?? DEFAULT_PART_SIZE;
+    if (!Number.isInteger(partSize) || partSize < MIN_PART_SIZE) {
+      throw new ConfigError(
+        `S3 part size ${partSize} is below S3's minimum of ${MIN_PART_SIZE} bytes (5 MiB): raise it`,
+      );
+    }
+    this.bucket = opts.bucket;
+    this.root = (opts.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    this.partSize = partSize;
+    this.secrets = [opts.accessKeyId, opts.secretAccessKey, opts.sessionToken].filter(
+      (s): s is string => typeof s === 'string' && s.length > 0,
+    );
+    const meta = splitUserMetadata(opts.putUserMetadata ?? {});
+    if (meta.unsupported.length > 0) {
+      throw new ConfigError(
+        `S3 put_user_metadata keys ${meta.unsupported.join(', ')} are not supported: remove them ` +
+          '(supported: X-Amz-Acl, X-Amz-Storage-Class, standard content headers, plain metadata names)',
+      );
+    }
+    this.writeParams = { ...sseParams(opts.sse), ...meta.params };
+
+    const endpoint = endpointUrl(opts.endpoint, opts.insecure ?? false);
+    const timeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const checksum = opts.checksumMode === 'when-required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
+    const config: S3ClientConfig = {
+      region: opts.region ?? 'us-east-1',
+      followRegionRedirects: opts.region === undefined,
+      forcePathStyle: opts.forcePathStyle ?? false,
+      requestChecksumCalculation: checksum,
+      responseChecksumValidation: checksum,
+      requestHandler: {
+        connectionTimeout: Math.min(timeout, MAX_CONNECT_TIMEOUT_MS),
+        // An idle timeout, not a total one: a large part on a slow link may take long but
+        // must keep moving.
+        socketTimeout: timeout,
+      },
+    };
+    if (endpoint !== undefined) config.endpoint = endpoint;
+    if (opts.maxAttempts !== undefined) config.maxAttempts = opts.maxAttempts;
+    if (opts.accessKeyId !== undefined && opts.secretAccessKey !== undefined) {
+      config.credentials = {
+        accessKeyId: opts.accessKeyId,
+        secretAccessKey: opts.secretAccessKey,
+        ...(opts.sessionToken ? { sessionToken: opts.sessionToken } : {}),
+      };
+    }
+    this.client = new S3Client(config);
+
+    const where = `s3://${this.bucket}${this.root ? `/${this.root}` : ''}`;
+    this.description =
+      endpoint !== undefined
+        ? `${where} (endpoint ${endpoint})`
+        : `${where} (region ${opts.region ?? 'us-east-1'})`;
+  }
+
+  async put(key: string, body: Uint8Array | string, opts: CallOptions = {}): Promise<void> {
+    const full = this.objectKey(key);
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    await this.call('PutObject', full, opts.signal, () =>
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: full,
+          Body: bytes,
+          ContentLength: bytes.byteLength,
+          ...this.writeParams,
+        }),
+        { abortSignal: opts.signal },
+      ),
+    );
+    this.bucketSeen = true;
+    await this.verifySize(full, bytes.byteLength, opts.signal);
+  }
+
+  async uploadFile(key: string, filePath: string, opts: CallOptions = {}): Promise<void> {
+    const full = this.objectKey(key);
+    let size: number;
+    try {
+      size = (await statFile(filePath)).size;
+    } catch (err) {
+      throw new BucketError(
+        BucketErrorCode.LOCAL_FILE,
+        `cannot read local file ${filePath} to upload as "${full}" to ${this.description}: ` +
+          `${(err as Error).message}; check that the file exists and is readable`,
+        { cause: err, key: full },
+      );
+    }
+    if (opts.signal?.aborted) {
+      throw toBucketError(opts.signal.reason, this.errorContext('Upload', full), opts.signal);
+    }
+    const body = createReadStream(filePath);
+    const abort = new AbortController();
+    const onAbort = (): void => abort.abort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const upload = new Upload({
+        client: this.client,
+        params: { Bucket: this.bucket, Key: full, Body: body, ...this.writeParams },
+        partSize: this.partSize,
+        queueSize: UPLOAD_QUEUE_SIZE,
+        leavePartsOnError: false,
+        abortController: abort,
+      });
+      await this.call('Upload', full, opts.signal, () => upload.done());
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      body.destroy();
+    }
+    this.bucketSeen = true;
+    await this.verifySize(full, size, opts.signal);
+  }
+
+  async get(key: string, opts: CallOptions = {}): Promise<Uint8Array | null> {
+    const full = this.objectKey(key);
+    return this.call('GetObject', full, opts.signal, async () => {
+      try {
+        const res = await this.client.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: full }),
+          { abortSignal: opts.signal },
+        );
+        this.bucketSeen = true;
+        if (res.Body === undefined) return new Uint8Array(0);
+        return await res.Body.transformToByteArray();
+      } catch (err) {
+        if (isMissingObject(err)) return null;
+        throw err;
+      }
+    });
+  }
+
+  async stat(key: string, opts: CallOptions = {}): Promise<ObjectInfo | null> {
+    return this.statFull(this.objectKey(key), opts.signal);
+  }
+
+  async listChildren(prefix: string, opts: CallOptions = {}): Promise<string[]> {
+    const dir = this.listPrefix(prefix);
+    const out: string[] = [];
+    await this.paginate(dir, '/', opts.signal, (page) => {
+      for (const p of page.CommonPrefixes ?? []) {
+        if (p.Prefix !== undefined) out.push(this.relativeKey(p.Prefix));
+      }
+      for (const o of page.Contents ?? []) {
+        // A "directory marker" object named like the prefix itself is not a child (as in Thanos).
+        if (o.Key !== undefined && o.Key !== dir) out.push(this.relativeKey(o.Key));
+      }
+    });
+    return out.sort(compareStrings);
+  }
+
+  async listObjects(prefix: string, opts: CallOptions = {}): Promise<ObjectInfo[]> {
+    const dir = this.listPrefix(prefix);
+    const out: ObjectInfo[] = [];
+    await this.paginate(dir, undefined, opts.signal, (page) => {
+      for (const o of page.Contents ?? []) {
+        if (o.Key === undefined || o.Key === dir) continue;
+        const info: ObjectInfo = { key: this.relativeKey(o.Key), size: o.Size ?? 0 };
+        const etag = cleanEtag(o.ETag);
+        if (etag !== undefined) info.etag = etag;
+        out.push(info);
+      }
+    });
+    return out.sort((a, b) => compareStrings(a.key, b.key));
+  }
+
+  async delete(key: string, opts: CallOptions = {}): Promise<void> {
+    const full = this.objectKey(key);
+    await this.call('DeleteObject', full, opts.signal, async () => {
+      try {
+        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: full }), {
+          abortSignal: opts.signal,
+        });
+      } catch (err) {
+        // S3 answers 204 for a missing key; some compatible stores say NoSuchKey instead.
+        if (!isMissingObject(err)) throw err;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+
+  private async statFull(full: string, signal: AbortSignal | undefined): Promise<ObjectInfo | null> {
+    return this.call('HeadObject', full, signal, async () => {
+      try {
+        const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: full }), {
+          abortSignal: signal,
+        });
+        this.bucketSeen = true;
+        const info: ObjectInfo = { key: this.relativeKey(full), size: res.ContentLength ?? 0 };
+        const etag = cleanEtag(res.ETag);
+        if (etag !== undefined) info.etag = etag;
+        return info;
+      } catch (err) {
+        if (!isMissingObject(err)) throw err;
+      }
+      await this.ensureBucketExists(signal);
+      return null;
+    });
+  }
+
+  /**
+   * A HEAD answer has no body, so "no such bucket" and "no such object" are both a bare 404.
+   * Asking once about the bucket keeps a wrong bucket name from passing as "not uploaded yet".
+   */
+  private async ensureBucketExists(signal: AbortSignal | undefined): Promise<void> {
+    if (this.bucketSeen) return;
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: signal });
+    } catch (err) {
+      if (httpStatusOf(err) === 404) {
+        throw { name: 'NoSuchBucket', message: 'the bucket does not exist', $metadata: { httpStatusCode: 404 } };
+      }
+      // Object-level permissions without bucket-level ones (403) say nothing about existence.
+      if (httpStatusOf(err) !== 403) throw err;
+    }
+    this.bucketSeen = true;
+  }
+
+  /**
+   * Some S3-compatible stores keep the aws-chunked framing of streamed uploads as object content;
+   * the size is the cheap, reliable tell. A corrupt object is removed so no reader ever sees it.
+   */
+  private async verifySize(full: string, expected: number, signal: AbortSignal | undefined): Promise<void> {
+    const info = await this.statFull(full, signal);
+    if (info !== null && info.size === expected) return;
+    if (info !== null) {
+      await this.client
+        .send(new DeleteObjectCommand({ Bucket: this.bucket, Key: full }))
+        .catch(() => undefined);
+    }
+    throw new BucketError(
+      BucketErrorCode.SIZE_MISMATCH,
+      `S3 upload of "${full}" to ${this.description} stored ` +
+        `${info === null ? 'nothing' : `${info.size} bytes`} instead of ${expected}: the store ` +
+        `altered or lost the data; for S3-compatible stores set checksum mode "when-required"`,
+      { key: full },
+    );
+  }
+
+  private async paginate(
+    prefix: string,
+    delimiter: string | undefined,
+    signal: AbortSignal | undefined,
+    onPage: (page: {
+      Contents?: { Key?: string; Size?: number; ETag?: string }[];
+      CommonPrefixes?: { Prefix?: string }[];
+    }) => void,
+  ): Promise<void> {
+    let token: string | undefined;
+    do {
+      const page = await this.call('ListObjectsV2', prefix, signal, () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            ...(delimiter !== undefined ? { Delimiter: delimiter } : {}),
+            ...(token !== undefined ? { ContinuationToken: token } : {}),
+          }),
+          { abortSignal: signal },
+        ),
+      );
+      this.bucketSeen = true;
+      onPage(page);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      if (page.IsTruncated && token === undefined) {
+        throw new BucketError(
+          BucketErrorCode.REQUEST,
+          `S3 ListObjectsV2 of "${prefix}" in ${this.description} returned a truncated page ` +
+            'without a continuation token; the store does not implement listing correctly',
+          { key: prefix },
+        );
+      }
+    } while (token !== undefined);
+  }
+
+  private async call<T>(
+    operation: string,
+    key: string,
+    signal: AbortSignal | undefined,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toBucketError(err, this.errorContext(operation, key), signal);
+    }
+  }
+
+  private errorContext(operation: string, key: string): S3ErrorContext {
+    return { operation, key, where: this.description, secrets: this.secrets };
+  }
+
+  private objectKey(key: string): string {
+    if (key.length === 0 || key.startsWith('/') || key.endsWith('/')) {
+      throw new BucketError(
+        BucketErrorCode.BAD_KEY,
+        `invalid object key "${key}" for ${this.description}: keys must be non-empty and must ` +
+          'not start or end with "/" (this is a promship bug; please report it)',
+        { key },
+      );
+    }
+    return this.root ? `${this.root}/${key}` : key;
+  }
+
+  private listPrefix(prefix: string): string {
+    const dir = prefix.length === 0 || prefix.endsWith('/') ? prefix : `${prefix}/`;
+    if (!this.root) return dir;
+    return `${this.root}/${dir}`;
+  }
+
+  private relativeKey(full: string): string {
+    return this.root ? full.slice(this.root.length + 1) : full;
+  }
+}
+
+function endpointUrl(endpoint: string | undefined, insecure: boolean): string | undefined {
+  if (endpoint === undefined || endpoint.length === 0) return undefined;
+  if (/^https?:\/\//i.test(endpoint)) return endpoint.replace(/\/+$/, '');
+  return `${insecure ? 'http' : 'https'}://${endpoint}`;
+}
+
+const STANDARD_HEADERS: Record<string, 'ContentType' | 'CacheControl' | 'ContentDisposition' | 'ContentEncoding' | 'ContentLanguage'> = {
+  'content-type': 'ContentType',
+  'cache-control': 'CacheControl',
+  'content-disposition': 'ContentDisposition',
+  'content-encoding': 'ContentEncoding',
+  'content-language': 'ContentLanguage',
+};
+
+/**
+ * Splits Thanos' `put_user_metadata` the way minio-go sends it: special S3 headers, standard
+ * headers, and user metadata. `unsupported` lists keys promship cannot send faithfully.
+ */
+export function splitUserMetadata(meta: Record<string, string>): {
+  params: Partial<PutObjectCommandInput>;
+  unsupported: string[];
+} {
+  const params: Partial<PutObjectCommandInput> = {};
+  const metadata: Record<string, string> = {};
+  const unsupported: string[] = [];
+  for (const [key, value] of Object.entries(meta)) {
+    const lower = key.toLowerCase();
+    const standard = STANDARD_HEADERS[lower];
+    if (lower === 'x-amz-acl') params.ACL = value as PutObjectCommandInput['ACL'];
+    else if (lower === 'x-amz-storage-class') params.StorageClass = value as PutObjectCommandInput['StorageClass'];
+    else if (standard !== undefined) params[standard] = value;
+    else if (lower.startsWith('x-amz-meta-')) metadata[key.slice('x-amz-meta-'.length)] = value;
+    else if (lower.startsWith('x-amz-') || lower === 'expires') unsupported.push(key);
+    else metadata[key] = value;
+  }
+  if (Object.keys(metadata).length > 0) params.Metadata = metadata;
+  return { params, unsupported };
+}
+
+function sseParams(sse: S3ServerSideEncryption | undefined): Partial<PutObjectCommandInput> {
+  if (sse === undefined) return {};
+  if (sse.type === 'SSE-S3') return { ServerSideEncryption: 'AES256' };
+  const params: Partial<PutObjectCommandInput> = {
+    ServerSideEncryption: 'aws:kms',
+    SSEKMSKeyId: sse.kmsKeyId,
+  };
+  if (sse.encryptionContext !== undefined && Object.keys(sse.encryptionContext).length > 0) {
+    params.SSEKMSEncryptionContext = Buffer.from(JSON.stringify(sse.encryptionContext)).toString('base64');
+  }
+  return params;
+}
+
+function cleanEtag(etag: string | undefined): string | undefined {
+  if (etag === undefined) return undefined;
+  const clean = etag.replace(/^W\//, '').replace(/^"|"$/g, '');
+  return clean.length > 0 ? clean : undefined;
+}

@@ -1,0 +1,236 @@
+/**
+ * Turns whatever the AWS SDK throws into a `BucketError` with a stable code and a message that
+ * names the operation, key and HTTP status / S3 error code and says what to do. SDK error objects
+ * carry request details (the access key id, string-to-sign, sometimes headers), so they are never
+ * kept as `cause`; their message is scrubbed of secrets and folded into ours.
+ */
+import { BucketError } from '../errors.ts';
+import { BucketErrorCode } from './bucket-error-codes.ts';
+
+export interface S3ErrorContext {
+  /** The S3 operation, e.g. `PutObject`. */
+  operation: string;
+  /** The full object key (or prefix) in the bucket, when there is one. */
+  key?: string;
+  /** The bucket's safe description. */
+  where: string;
+  /** Values that must never appear in a message (keys, tokens). */
+  secrets: readonly string[];
+}
+
+const ACCESS_DENIED_CODES = new Set([
+  'AccessDenied',
+  'Forbidden',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'TokenRefreshRequired',
+  'AllAccessDisabled',
+  'AccountProblem',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+]);
+
+const UNREACHABLE_NET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ECONNABORTED',
+  'EPROTO',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+const TIMEOUT_NET_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+// Long-term (AKIA) and temporary (ASIA) AWS access key ids, in case the SDK found keys we were
+// not given (environment, profile files) and an error echoes them.
+const AWS_KEY_ID = /\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,20}\b/g;
+const MAX_DETAIL = 300;
+
+/** Replaces every secret (and anything shaped like an AWS key id) with `[REDACTED]`. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) {
+    // Very short values would shred ordinary words; real keys are long.
+    if (s.length >= 4) out = out.split(s).join('[REDACTED]');
+  }
+  return out.replace(AWS_KEY_ID, '[REDACTED]');
+}
+
+interface SdkErrorShape {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  Code?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
+  $response?: { statusCode?: unknown };
+  cause?: unknown;
+}
+
+function field(v: unknown): string | undefined {
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
+
+/** The HTTP status, when the error came from a response. */
+export function httpStatusOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as SdkErrorShape;
+  const s = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/** The S3 error code (`NoSuchKey`, `AccessDenied`, …) or Node network code, when known. */
+export function errorCodeOf(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as SdkErrorShape;
+  const own = field(e.Code) ?? field(e.code);
+  if (own) return own;
+  const name = field(e.name);
+  if (name && name !== 'Error' && name !== 'UnknownError') return name;
+  // Connection failures sometimes arrive wrapped (e.g. AggregateError for dual-stack connects).
+  if (e.cause !== undefined && e.cause !== err) return errorCodeOf(e.cause);
+  return undefined;
+}
+
+/** True when the store says the object (not the bucket) does not exist. */
+export function isMissingObject(err: unknown): boolean {
+  const code = errorCodeOf(err);
+  if (code === 'NoSuchKey' || code === 'NotFound') return true;
+  // HEAD responses have no body, so a 404 there carries no S3 code at all.
+  return httpStatusOf(err) === 404 && code !== 'NoSuchBucket';
+}
+
+function isAbort(err: unknown, signal: AbortSignal | undefined): boolean {
+  if (signal?.aborted) return true;
+  const name = typeof err === 'object' && err !== null ? (err as SdkErrorShape).name : undefined;
+  return name === 'AbortError';
+}
+
+function classify(
+  err: unknown,
+  signal: AbortSignal | undefined,
+): { code: string; what: string; todo: string } {
+  const status = httpStatusOf(err);
+  const code = errorCodeOf(err);
+  if (isAbort(err, signal)) {
+    return { code: BucketErrorCode.ABORTED, what: 'aborted', todo: 'it was cancelled by promship' };
+  }
+  if (code === 'CredentialsProviderError') {
+    return {
+      code: BucketErrorCode.NO_CREDENTIALS,
+      what: 'no credentials found',
+      todo:
+        'set access_key/secret_key in the objstore config, or provide AWS_ACCESS_KEY_ID/' +
+        'AWS_SECRET_ACCESS_KEY, a web identity (IRSA) token, or an instance/container role',
+    };
+  }
+  if (code === 'NoSuchBucket') {
+    return {
+      code: BucketErrorCode.NOT_FOUND,
+      what: 'the bucket does not exist',
+      todo: 'check the bucket name, region and endpoint, or create the bucket',
+    };
+  }
+  if ((code !== undefined && ACCESS_DENIED_CODES.has(code)) || status === 401 || status === 403) {
+    return {
+      code: BucketErrorCode.ACCESS_DENIED,
+      what: 'access denied',
+      todo:
+        'check the access key and secret key (or the IAM role) and that it may list, read, ' +
+        'write and delete objects in this bucket',
+    };
+  }
+  if (
+    code === 'TimeoutError' ||
+    code === 'RequestTimeout' ||
+    code === 'RequestTimeTooSkewed' ||
+    (code !== undefined && TIMEOUT_NET_CODES.has(code))
+  ) {
+    const skew = code === 'RequestTimeTooSkewed';
+    return {
+      code: skew ? BucketErrorCode.REQUEST : BucketErrorCode.TIMEOUT,
+      what: skew ? 'the clock of this machine is off' : 'timed out',
+      todo: skew
+        ? 'synchronise the system clock (NTP)'
+        : 'check the network path to the store and its load; promship retries later',
+    };
+  }
+  if (code !== undefined && UNREACHABLE_NET_CODES.has(code)) {
+    return {
+      code: BucketErrorCode.UNREACHABLE,
+      what: 'the store is unreachable',
+      todo:
+        'check the endpoint, DNS, TLS settings (insecure) and network policy; promship retries later',
+    };
+  }
+  if (status === 413) {
+    return {
+      code: BucketErrorCode.REQUEST,
+      what: 'the request body is larger than the store accepts',
+      todo: 'lower the multipart part size (part_size)',
+    };
+  }
+  if (status !== undefined && status >= 500) {
+    return {
+      code: BucketErrorCode.SERVER_ERROR,
+      what: 'the store reported a server error',
+      todo: 'promship retries later; if it persists, check the store',
+    };
+  }
+  if (status === undefined) {
+    // No response at all and no recognised network code: treat as a connectivity problem.
+    return {
+      code: BucketErrorCode.UNREACHABLE,
+      what: 'no response from the store',
+      todo: 'check the endpoint and network; promship retries later',
+    };
+  }
+  return {
+    code: BucketErrorCode.REQUEST,
+    what: 'the store rejected the request',
+    todo: 'check the bucket configuration (endpoint, region, bucket_lookup_type, encryption)',
+  };
+}
+
+/** Wraps an SDK (or network) error; already-wrapped `BucketError`s pass through unchanged. */
+export function toBucketError(
+  err: unknown,
+  ctx: S3ErrorContext,
+  signal?: AbortSignal,
+): BucketError {
+  if (err instanceof BucketError) return err;
+  const { code, what, todo } = classify(err, signal);
+  const status = httpStatusOf(err);
+  const awsCode = errorCodeOf(err);
+  const rawMessage =
+    typeof err === 'object' && err !== null && typeof (err as SdkErrorShape).message === 'string'
+      ? ((err as SdkErrorShape).message as string)
+      : String(err);
+  let detail = redactSecrets(rawMessage, ctx.secrets)
+    // The SDK's advice about hidden fields is for its own debugging, not for operators.
+    .replace(/Deserialization error:.*$/s, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (detail.length > MAX_DETAIL) detail = `${detail.slice(0, MAX_DETAIL)}…`;
+  const facts = [
+    status !== undefined ? `HTTP ${status}` : undefined,
+    awsCode,
+    detail.length > 0 && detail !== awsCode ? detail : undefined,
+  ].filter((x): x is string => x !== undefined);
+  const target = ctx.key !== undefined ? ` of "${redactSecrets(ctx.key, ctx.secrets)}"` : '';
+  const message =
+    `S3 ${ctx.operation}${target} in ${ctx.where} failed: ${what}` +
+    (facts.length > 0 ? ` (${facts.join(', ')})` : '') +
+    `; ${todo}`;
+  // No `cause`: the SDK error would carry request details into logs; the message has the facts.
+  return new BucketError(code, message, ctx.key !== undefined ? { key: ctx.key } : {});
+}
