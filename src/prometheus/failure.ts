@@ -1,0 +1,123 @@
+/**
+ * Every failure of a request becomes one `RemoteReadError` whose message says which request
+ * (window and endpoint), what went wrong and what to do. Transport errors from undici and Node are
+ * classified by their codes here, in one place.
+ */
+import type { Window } from '../series.ts';
+import {
+  ReadFault,
+  RemoteReadCode,
+  RemoteReadError,
+  type RemoteReadCodeValue,
+} from './errors.ts';
+
+export interface RequestContext {
+  /** E.g. `remote read of window [..) from http://host/api/v1/read`. */
+  what: string;
+  window?: Window;
+  signal?: AbortSignal;
+  timeoutMs: number;
+  /** Credentials of this request, replaced wherever they might appear in a message. */
+  secrets?: readonly string[];
+}
+
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
+
+export function toRemoteReadError(err: unknown, ctx: RequestContext): RemoteReadError {
+  if (err instanceof RemoteReadError) return err;
+  if (err instanceof ReadFault) return failure(ctx, err.code, err.detail, err.cause);
+  if (ctx.signal?.aborted === true) {
+    return failure(ctx, RemoteReadCode.Aborted, 'the caller cancelled it', err);
+  }
+  const code = transportCode(err);
+  if (code !== undefined && TIMEOUT_CODES.has(code)) {
+    return failure(ctx, RemoteReadCode.Timeout, `nothing arrived for ${ctx.timeoutMs} ms (${code})`, err);
+  }
+  const text = err instanceof Error ? err.message : String(err);
+  const withCode = code === undefined || text.includes(code) ? text : `${code}: ${text}`;
+  return failure(ctx, RemoteReadCode.Connect, `the connection failed (${withCode})`, err);
+}
+
+export function httpFailure(ctx: RequestContext, status: number, excerpt: string): RemoteReadError {
+  const quoted = excerpt.length > 0 ? `: "${excerpt}"` : ' (empty body)';
+  return failure(ctx, RemoteReadCode.Http, `Prometheus answered HTTP ${status}${quoted}`, undefined, status);
+}
+
+export function failure(
+  ctx: RequestContext,
+  code: RemoteReadCodeValue,
+  detail: string,
+  cause?: unknown,
+  status?: number,
+): RemoteReadError {
+  let message = `${ctx.what} failed: ${detail}. ${advice(code, status)}`;
+  for (const secret of ctx.secrets ?? []) {
+    if (secret.length > 0) message = message.split(secret).join('<redacted>');
+  }
+  return new RemoteReadError(code, message, {
+    ...(cause !== undefined ? { cause } : {}),
+    ...(ctx.window !== undefined ? { window: ctx.window } : {}),
+    ...(status !== undefined ? { status } : {}),
+  });
+}
+
+function advice(code: RemoteReadCodeValue, status: number | undefined): string {
+  switch (code) {
+    case RemoteReadCode.InvalidRequest:
+      return 'This is a bug in the caller; report it.';
+    case RemoteReadCode.Credentials:
+      return 'Fix the credential file; the next attempt reads it again.';
+    case RemoteReadCode.Connect:
+      return 'Check that Prometheus is running and reachable at this URL, and the TLS settings.';
+    case RemoteReadCode.Timeout:
+      return 'Check the network and Prometheus load, or raise the timeout.';
+    case RemoteReadCode.Aborted:
+      return 'Nothing to do unless the cancellation was unexpected.';
+    case RemoteReadCode.ContentType:
+      return 'The URL does not lead to Prometheus\' remote-read API (a proxy or login page?); check the URL.';
+    case RemoteReadCode.FrameCrc:
+      return 'The response was corrupted on the way; retry the window.';
+    case RemoteReadCode.FrameTooLarge:
+      return 'Raise maxFrameBytes or lower Prometheus\' --storage.remote.read-max-bytes-in-frame.';
+    case RemoteReadCode.Truncated:
+      return 'The response was cut off (Prometheus restarted, or a proxy or timeout closed the connection); retry the window.';
+    case RemoteReadCode.Decode:
+      return 'The response is not valid remote-read data; check that the URL points at Prometheus, then retry.';
+    case RemoteReadCode.StreamError:
+      return 'Prometheus failed while reading its storage; see its log, then retry the window.';
+    case RemoteReadCode.Config:
+      return 'Check that the URL points at Prometheus and that its configuration is readable, or configure the external labels explicitly.';
+    case RemoteReadCode.Http:
+      return httpAdvice(status ?? 0);
+  }
+}
+
+function httpAdvice(status: number): string {
+  if (status === 401 || status === 403) {
+    return 'Check the bearer token or basic-auth credentials for Prometheus.';
+  }
+  if (status === 404 || status === 405) {
+    return 'Check the Prometheus URL (including any --web.route-prefix) and that the server offers remote read.';
+  }
+  if (status >= 400 && status < 500) {
+    return 'Prometheus rejected the request; the quoted answer says why (e.g. raise --storage.remote.read-sample-limit, or read smaller windows).';
+  }
+  return 'Prometheus could not serve the request; see its log and retry later.';
+}
+
+/** undici and Node put the interesting code on the error, its cause, or an AggregateError's parts. */
+function transportCode(err: unknown): string | undefined {
+  let cur: unknown = err;
+  for (let depth = 0; depth < 4 && cur !== null && typeof cur === 'object'; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    const errors = (cur as { errors?: unknown }).errors;
+    cur = Array.isArray(errors) && errors.length > 0 ? errors[0] : (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -1,0 +1,61 @@
+/**
+ * Series from a SAMPLES response: one snappy-compressed ReadResponse holding raw samples, which
+ * Prometheus does not promise to sort. Series come out sorted by labels, samples by time.
+ */
+import { uncompress } from 'snappy';
+import { compareLabels, formatLabels } from '../labels.ts';
+import type { Sample, SeriesChunks } from '../series.ts';
+import { RemoteReadCode, ReadFault } from './errors.ts';
+import { decodeReadResponse } from './read-response-decoder.ts';
+import { labelsFromWire, sameLabels } from './wire-labels.ts';
+
+export async function seriesFromSampledResponse(compressed: Uint8Array): Promise<SeriesChunks[]> {
+  let raw: Buffer;
+  try {
+    raw = (await uncompress(compressed, { asBuffer: true })) as Buffer;
+  } catch (err) {
+    throw new ReadFault(
+      RemoteReadCode.Decode,
+      `the ${compressed.length}-byte SAMPLES response is not snappy block data (${(err as Error).message})`,
+      { cause: err },
+    );
+  }
+  const results = decodeReadResponse(raw);
+  if (results.length > 1) {
+    throw new ReadFault(
+      RemoteReadCode.Decode,
+      `the SAMPLES response holds ${results.length} query results, but the request held one query`,
+    );
+  }
+  const out: SeriesChunks[] = [];
+  for (const ts of results[0] ?? []) {
+    const labels = labelsFromWire(ts.labels);
+    if (ts.histograms > 0) {
+      throw new ReadFault(
+        RemoteReadCode.Decode,
+        `series ${formatLabels(labels)} holds native histograms, which promship cannot take from a SAMPLES response; let Prometheus stream chunks (STREAMED_XOR_CHUNKS)`,
+      );
+    }
+    // A series matched by the index but without samples in the window would become an empty
+    // series in the block.
+    if (ts.samples.length === 0) continue;
+    out.push({ labels, chunks: [], samples: sortedByTime(ts.samples) });
+  }
+  out.sort((a, b) => compareLabels(a.labels, b.labels));
+  for (let i = 1; i < out.length; i++) {
+    if (sameLabels(out[i - 1]!.labels, out[i]!.labels)) {
+      throw new ReadFault(
+        RemoteReadCode.Decode,
+        `the SAMPLES response holds the series ${formatLabels(out[i]!.labels)} twice`,
+      );
+    }
+  }
+  return out;
+}
+
+function sortedByTime(samples: Sample[]): Sample[] {
+  for (let i = 1; i < samples.length; i++) {
+    if (samples[i - 1]!.t >= samples[i]!.t) return samples.sort((a, b) => a.t - b.t);
+  }
+  return samples;
+}

@@ -1,0 +1,37 @@
+import { compareStrings, type Label, type Labels } from '../labels.ts';
+import { RemoteReadCode, ReadFault } from './errors.ts';
+import type { WireLabel } from './messages.ts';
+
+/**
+ * Labels as sent by Prometheus, as sorted tuples. Prometheus sends them sorted already, so the
+ * common case is one pass of comparisons; a duplicate name is corrupt input, not something to
+ * guess about.
+ */
+export function labelsFromWire(wire: readonly WireLabel[]): Labels {
+  const out: Label[] = new Array<Label>(wire.length);
+  let sorted = true;
+  for (let i = 0; i < wire.length; i++) {
+    const l = wire[i]!;
+    out[i] = [l.name, l.value];
+    if (i > 0 && compareStrings(wire[i - 1]!.name, l.name) >= 0) sorted = false;
+  }
+  if (sorted) return out;
+  out.sort((a, b) => compareStrings(a[0], b[0]));
+  for (let i = 1; i < out.length; i++) {
+    if (out[i - 1]![0] === out[i]![0]) {
+      throw new ReadFault(
+        RemoteReadCode.Decode,
+        `a series carries the label name "${out[i]![0]}" twice`,
+      );
+    }
+  }
+  return out;
+}
+
+export function sameLabels(a: Labels, b: Labels): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]![0] !== b[i]![0] || a[i]![1] !== b[i]![1]) return false;
+  }
+  return true;
+}

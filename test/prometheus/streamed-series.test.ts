@@ -1,0 +1,68 @@
+/**
+ * Turning decoded frames into series: consecutive frames of one series are joined, labels are
+ * sorted Go's way, corrupt label sets are refused, chunk times pass through.
+ */
+import t from 'tap';
+import { RemoteReadCode } from '../../src/prometheus/errors.ts';
+import { seriesFromFrames } from '../../src/prometheus/streamed-series.ts';
+import type { SeriesChunks } from '../../src/series.ts';
+import { chunkedReadResponse, type HandChunk, type HandSeries } from '../helpers/remote-read-wire.ts';
+
+async function series(...frames: HandSeries[][]): Promise<SeriesChunks[]> {
+  const out: SeriesChunks[] = [];
+  async function* source(): AsyncGenerator<Uint8Array> {
+    for (const f of frames) yield chunkedReadResponse(f);
+  }
+  for await (const s of seriesFromFrames(source())) out.push(s);
+  return out;
+}
+
+const chunk = (minTime: number, byte: number): HandChunk => ({
+  minTime,
+  maxTime: minTime + 10,
+  type: 1,
+  data: Uint8Array.of(0, 1, byte),
+});
+const up: [string, string][] = [['__name__', 'up'], ['job', 'a']];
+const down: [string, string][] = [['__name__', 'up'], ['job', 'b']];
+
+t.test('a series over consecutive frames comes out once, chunks in order', async (t) => {
+  const got = await series(
+    [{ labels: up, chunks: [chunk(0, 1)] }],
+    [{ labels: up, chunks: [chunk(20, 2), chunk(40, 3)] }],
+    [{ labels: down, chunks: [chunk(0, 4)] }, { labels: [['__name__', 'z']], chunks: [chunk(5, 5)] }],
+    [{ labels: [['__name__', 'z']], chunks: [chunk(25, 6)] }],
+  );
+  t.same(
+    got.map((s) => [s.labels, s.chunks.map((c) => [c.minTime, c.maxTime, c.encoding, c.data[2]])]),
+    [
+      [up, [[0, 10, 1, 1], [20, 30, 1, 2], [40, 50, 1, 3]]],
+      [down, [[0, 10, 1, 4]]],
+      [[['__name__', 'z']], [[5, 15, 1, 5], [25, 35, 1, 6]]],
+    ],
+  );
+});
+
+t.test('unsorted labels are sorted by UTF-8 bytes', async (t) => {
+  const got = await series([{ labels: [['\u{1F600}', '1'], ['\uFFFD', '2'], ['__name__', 'x']], chunks: [chunk(0, 1)] }]);
+  t.same(got[0]!.labels, [['__name__', 'x'], ['\uFFFD', '2'], ['\u{1F600}', '1']]);
+});
+
+t.test('a label name twice is corrupt', async (t) => {
+  await t.rejects(series([{ labels: [['job', 'a'], ['__name__', 'x'], ['job', 'b']], chunks: [] }]), {
+    code: RemoteReadCode.Decode,
+    message: /"job" twice/,
+  });
+});
+
+t.test('an open-chunk marker (maxTime = MaxInt64) passes through as an unsafe integer', async (t) => {
+  const got = await series([{ labels: up, chunks: [{ minTime: 100, maxTime: 2n ** 63n - 1n, type: 1, data: Uint8Array.of(0, 1) }] }]);
+  t.equal(got[0]!.chunks[0]!.minTime, 100);
+  t.equal(got[0]!.chunks[0]!.maxTime, 2 ** 63);
+  t.notOk(Number.isSafeInteger(got[0]!.chunks[0]!.maxTime));
+});
+
+t.test('negative times survive', async (t) => {
+  const got = await series([{ labels: up, chunks: [{ minTime: -5000, maxTime: -1, type: 2, data: Uint8Array.of(0) }] }]);
+  t.same([got[0]!.chunks[0]!.minTime, got[0]!.chunks[0]!.maxTime, got[0]!.chunks[0]!.encoding], [-5000, -1, 2]);
+});
