@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import type { Bucket } from './bucket/bucket.ts';
 import { openBucket } from './bucket/open-bucket.ts';
 import type { Config } from './config/schema.ts';
-import { ConfigError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { RemoteReadClient } from './prometheus/remote-read.ts';
 import { resolveIdentity, type Identity } from './shipper/identity.ts';
@@ -45,8 +44,8 @@ export function createClient(config: Config): RemoteReadClient {
 }
 
 export async function createApp(config: Config, logger: Logger): Promise<App> {
-  if (!config.bucket) throw new ConfigError('no bucket: set PROMSHIP_BUCKET (e.g. s3://bucket/prefix or file:///var/lib/blocks)');
-  const bucket = openBucket(config.bucket);
+  const { bucket, warnings } = await openBucket(config);
+  for (const w of warnings) logger.warn({ setting: w }, 'objstore setting ignored');
   const client = createClient(config);
   let identity: Identity;
   try {
@@ -71,6 +70,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     blockDurationMs: config.blockDuration,
     shipDelayMs: config.shipDelay,
     maxBackfillMs: config.maxBackfill,
+    backoff: { baseMs: config.retryBackoff, maxMs: Math.max(config.retryBackoff, config.retryBackoffMax) },
     logger,
   });
   logger.info(

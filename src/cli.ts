@@ -4,9 +4,19 @@
  * the log), 2 invalid configuration (one line on stderr, no stack trace).
  */
 import { readFileSync } from 'node:fs';
-import { createApp } from './app.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp, createClient } from './app.ts';
+import { openBucket } from './bucket/open-bucket.ts';
+import type { Labels } from './labels.ts';
+import { renderStatus, renderVerify } from './report.ts';
+import { resolveIdentity, type Identity } from './shipper/identity.ts';
+import { shippingStatus } from './shipper/status.ts';
+import { verifyBucket } from './shipper/verify-bucket.ts';
 import { loadConfig, optionsHelp } from './config/load.ts';
 import type { Config } from './config/schema.ts';
+import { startDaemon } from './daemon/daemon.ts';
 import { runDemo } from './demo/demo.ts';
 import { ConfigError, describeError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -18,8 +28,14 @@ const USAGE = `promship ${VERSION}: ships this cluster's Prometheus data as Than
 Usage: promship <command> [flags]
 
 Commands:
+  run       The agent: ship complete windows on a schedule, serve /metrics,
+            /healthz and /readyz, stop cleanly on SIGTERM.
   once      Ship every complete, unshipped window oldest first, then exit
             (exit 1 if any window failed, after trying all of them).
+  status    Print what the bucket and ledger say about this cluster's
+            shipping (--json for a machine-readable form).
+  verify    Download and check every block of this cluster in the bucket:
+            meta, sizes, CRCs, overlaps, gaps (--json; exit 1 on problems).
   demo      Start a local Prometheus with generated history, ship it into a
             local directory bucket and print what was shipped.
   help      Show this help.
@@ -42,9 +58,24 @@ async function main(argv: string[]): Promise<number> {
     case '--version':
       process.stdout.write(`${VERSION}\n`);
       return 0;
+    case 'run': {
+      const config = loadConfig({ env: process.env, argv: rest });
+      const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+      const daemon = await startDaemon(config, logger, VERSION);
+      process.once('SIGTERM', daemon.stop);
+      process.once('SIGINT', daemon.stop);
+      return daemon.done;
+    }
     case 'once': {
       const config = loadConfig({ env: process.env, argv: rest });
       return runOnce(config, createLogger({ level: config.logLevel, format: config.logFormat }));
+    }
+    case 'status':
+    case 'verify': {
+      const json = rest.includes('--json');
+      const config = loadConfig({ env: process.env, argv: rest.filter((a) => a !== '--json') });
+      const logger = createLogger({ level: config.logLevel, format: config.logFormat, destination: process.stderr });
+      return command === 'status' ? runStatus(config, logger, json) : runVerify(config, logger, json);
     }
     case 'demo': {
       const config = loadConfig({ env: { PROMSHIP_LOG_FORMAT: 'pretty', ...process.env }, argv: rest });
@@ -58,16 +89,66 @@ async function main(argv: string[]): Promise<number> {
 async function runOnce(config: Config, logger: Logger): Promise<number> {
   const app = await createApp(config, logger);
   try {
-    const summary = await app.shipper.runOnce();
+    const summary = await app.shipper.runOnce({ ignoreBackoff: true });
     return summary.failed.length > 0 ? 1 : 0;
   } finally {
     await app.close();
   }
 }
 
+/** The cluster's labels for commands that only read the bucket: Prometheus is asked, but optional when the cluster id is configured. */
+async function offlineIdentity(config: Config, logger: Logger): Promise<Identity> {
+  const client = createClient(config);
+  let prometheusLabels: Labels = [];
+  try {
+    prometheusLabels = await client.externalLabels();
+  } catch (err) {
+    if (!config.clusterId) throw err;
+    logger.warn({ err: describeError(err) }, "Prometheus unreachable; using only the configured labels, which may miss Prometheus' own external labels");
+  } finally {
+    await client.close();
+  }
+  return resolveIdentity({ clusterLabel: config.clusterLabel, clusterId: config.clusterId, extraLabels: config.externalLabels, prometheusLabels });
+}
+
+
+async function runStatus(config: Config, logger: Logger, json: boolean): Promise<number> {
+  const identity = await offlineIdentity(config, logger);
+  const { bucket } = await openBucket(config);
+  try {
+    const report = await shippingStatus(bucket, {
+      clusterId: identity.clusterId,
+      labels: identity.thanosLabels,
+      blockDurationMs: config.blockDuration,
+      shipDelayMs: config.shipDelay,
+      maxBackfillMs: config.maxBackfill,
+    });
+    process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
+    return 0;
+  } finally {
+    await bucket.close();
+  }
+}
+
+async function runVerify(config: Config, logger: Logger, json: boolean): Promise<number> {
+  const identity = await offlineIdentity(config, logger);
+  const { bucket } = await openBucket(config);
+  const scratchDir = await mkdtemp(join(tmpdir(), 'promship-verify-'));
+  try {
+    const report = await verifyBucket(bucket, { labels: identity.thanosLabels, scratchDir });
+    process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderVerify(report));
+    return report.ok ? 0 : 1;
+  } finally {
+    await rm(scratchDir, { recursive: true, force: true });
+    await bucket.close();
+  }
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // A stray keep-alive socket or timer must not keep a finished command alive.
+    setTimeout(() => process.exit(code), 2000).unref();
   },
   (err: unknown) => {
     if (err instanceof ConfigError) {

@@ -371,6 +371,22 @@ export const options = {
     description: 'Address for /metrics, /healthz and /readyz, `[host]:port`.',
     schema: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, 'must be [host]:port like :8080 or 127.0.0.1:8080').refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535'),
   }),
+  retryBackoff: option({
+    env: 'PROMSHIP_RETRY_BACKOFF',
+    flag: '--retry-backoff',
+    default: '1m',
+    group: 'daemon',
+    description: 'Wait before retrying a failed window; doubles with each failure (with jitter) up to PROMSHIP_RETRY_BACKOFF_MAX.',
+    schema: duration(),
+  }),
+  retryBackoffMax: option({
+    env: 'PROMSHIP_RETRY_BACKOFF_MAX',
+    flag: '--retry-backoff-max',
+    default: '1h',
+    group: 'daemon',
+    description: 'Longest wait before retrying a failed window.',
+    schema: duration(),
+  }),
   healthLogInterval: option({
     env: 'PROMSHIP_HEALTH_LOG_INTERVAL',
     flag: '--health-log-interval',

@@ -39,7 +39,7 @@ export async function runDemo(config: Config, logger: Logger, out: NodeJS.Writab
   try {
     const app = await createApp(demoConfig, logger);
     try {
-      const summary = await app.shipper.runOnce();
+      const summary = await app.shipper.runOnce({ ignoreBackoff: true });
       out.write(`\nShipped ${summary.shipped.length} block(s) into ${app.bucket.description}:\n`);
       out.write(`${['window', 'ULID', 'series', 'samples', 'bytes'].join('\t')}\n`);
       for (const b of summary.shipped) {

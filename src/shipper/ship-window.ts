@@ -27,8 +27,8 @@ export interface ShipContext {
   thanosLabels: Record<string, string>;
   stripLabels: Labels;
   signal?: AbortSignal;
-  /** Makes the ULID (tests pin it; default: now). */
-  ulid?: () => string;
+  /** The block's ULID, claimed in the ledger before the upload starts. */
+  ulid: string;
 }
 
 export interface ShippedBlock {
@@ -68,7 +68,7 @@ export async function shipWindow(ctx: ShipContext, window: Window): Promise<Ship
     minTime: window.start,
     maxTime: window.end,
     thanosLabels: ctx.thanosLabels,
-    ...(ctx.ulid ? { ulid: ctx.ulid() } : {}),
+    ulid: ctx.ulid,
   });
   let stage: 'read' | 'build' = 'read';
   let written;

@@ -1,18 +1,29 @@
 /**
- * One shipping run: look at what the bucket holds, plan the complete windows nobody has shipped,
- * and ship them oldest first. A failed window does not stop the run: later windows still ship,
- * and the failed one is planned again next run because it still has no block.
+ * One shipping run, in the spirit of Thanos' shipper sync loop: look at what the bucket holds,
+ * plan the complete windows nobody has shipped, and ship them oldest first. A failed window does
+ * not stop the run: later windows still ship, and the failed one is retried on a later run after
+ * an exponential backoff.
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ulid as newUlid, decodeTime } from 'ulidx';
 import type { Bucket } from '../bucket/bucket.ts';
+import { removePartialBlock } from '../bucket/upload-block.ts';
 import { describeError } from '../errors.ts';
+import type { Labels } from '../labels.ts';
 import type { Logger } from '../log.ts';
 import type { Window } from '../series.ts';
 import { BlockMetaCache } from './bucket-blocks.ts';
 import { sameLabels } from './identity.ts';
+import { Ledger, nextRetryDelay, type BackoffPolicy, type LedgerEntry } from './ledger.ts';
 import { shipWindow, WindowError, type SeriesSource, type ShippedBlock } from './ship-window.ts';
 import { formatWindow, planWindows } from './windows.ts';
+
+/** A claimed ULID is resumed only while young: Thanos deletes partial uploads by ULID age. */
+const RESUME_MAX_AGE_MS = 6 * 3_600_000;
+/** An empty window is read again now and then, in case Prometheus was not yet answering fully. */
+const EMPTY_RECHECK_MS = 6 * 3_600_000;
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 60_000, maxMs: 3_600_000 };
 
 export interface ShipperOptions {
   source: SeriesSource;
@@ -20,33 +31,53 @@ export interface ShipperOptions {
   dataDir: string;
   clusterId: string;
   thanosLabels: Record<string, string>;
-  stripLabels: import('../labels.ts').Labels;
+  stripLabels: Labels;
   blockDurationMs: number;
   shipDelayMs: number;
   maxBackfillMs: number;
   logger: Logger;
+  backoff?: BackoffPolicy;
   /** The oldest sample Prometheus holds, when it can tell. */
-  oldestData?: () => Promise<number | undefined>;
+  oldestData?: (signal?: AbortSignal) => Promise<number | undefined>;
   now?: () => number;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** Try failed windows now even if their backoff has not passed (`promship once`). */
+  ignoreBackoff?: boolean;
+}
+
+export interface FailedWindow {
+  window: Window;
+  error: WindowError;
+  attempts: number;
+  nextRetryAt: number;
 }
 
 export interface RunSummary {
   shipped: ShippedBlock[];
-  failed: WindowError[];
+  failed: FailedWindow[];
   /** Windows with no samples: no block. */
   empty: Window[];
-  /** Windows an existing block already covers. */
+  /** Windows that a block in the bucket already covers. */
   covered: { window: Window; ulid: string }[];
+  /** Complete windows still unshipped after this run (failed or waiting for their retry). */
   pending: number;
+  /** End of the newest window that has a block, ms. */
+  newestShippedEnd: number | undefined;
   durationMs: number;
 }
 
 export class Shipper {
   private readonly metas = new BlockMetaCache();
   private readonly now: () => number;
+  private readonly backoff: BackoffPolicy;
+  private lastCoveredCount = -1;
 
   constructor(private readonly opts: ShipperOptions) {
     this.now = opts.now ?? Date.now;
+    this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
   }
 
   private get blocksDir(): string {
@@ -54,20 +85,23 @@ export class Shipper {
   }
 
   /** Removes local leftovers of an interrupted run: nothing in the data dir must survive. */
-  async prepare(): Promise<void> {
+  private async clearLocal(): Promise<void> {
     await mkdir(this.blocksDir, { recursive: true });
     for (const name of await readdir(this.blocksDir)) await rm(join(this.blocksDir, name), { recursive: true, force: true });
   }
 
-  async runOnce(signal?: AbortSignal): Promise<RunSummary> {
+  async runOnce(runOpts: RunOptions = {}): Promise<RunSummary> {
     const { logger, bucket } = this.opts;
+    const { signal } = runOpts;
     const started = this.now();
-    await this.prepare();
+    await this.clearLocal();
     const inventory = await this.metas.scan(bucket, logger, signal);
     const ours = inventory.blocks.filter(
       (m) => sameLabels(m.thanos.labels, this.opts.thanosLabels) && (m.thanos.downsample?.resolution ?? 0) === 0,
     );
-    const oldestDataMs = await this.opts.oldestData?.();
+    const { ledger, problem } = await Ledger.load(bucket, this.opts.clusterId, this.opts.thanosLabels, signal);
+    if (problem) logger.warn({ cluster: this.opts.clusterId }, problem);
+    const oldestDataMs = await this.oldestData(signal);
     const plan = planWindows({
       now: started,
       durationMs: this.opts.blockDurationMs,
@@ -76,55 +110,29 @@ export class Shipper {
       ...(oldestDataMs !== undefined ? { oldestDataMs } : {}),
       covered: ours.map((m) => ({ start: m.minTime, end: m.maxTime, ulid: m.ulid })),
     });
-    const summary: RunSummary = { shipped: [], failed: [], empty: [], covered: plan.covered, pending: plan.toShip.length, durationMs: 0 };
-    if (plan.covered.length > 0) {
-      logger.debug({ windows: plan.covered.length }, 'windows already covered by blocks in the bucket');
-    }
+    ledger.prune(started - this.opts.maxBackfillMs - this.opts.blockDurationMs);
+    const summary: RunSummary = {
+      shipped: [],
+      failed: [],
+      empty: [],
+      covered: plan.covered,
+      pending: 0,
+      newestShippedEnd: ours.reduce<number | undefined>((n, m) => (n === undefined || m.maxTime > n ? m.maxTime : n), undefined),
+      durationMs: 0,
+    };
+    this.reportCovered(plan.covered, ledger);
+
     for (const window of plan.toShip) {
       signal?.throwIfAborted();
-      try {
-        const block = await shipWindow(
-          {
-            source: this.opts.source,
-            bucket,
-            blocksDir: this.blocksDir,
-            thanosLabels: this.opts.thanosLabels,
-            stripLabels: this.opts.stripLabels,
-            ...(signal ? { signal } : {}),
-          },
-          window,
-        );
-        summary.pending--;
-        if (block === null) {
-          summary.empty.push(window);
-          logger.debug({ window: formatWindow(window) }, 'window has no samples; no block');
-          continue;
-        }
-        summary.shipped.push(block);
-        logger.info(
-          {
-            cluster: this.opts.clusterId,
-            window: formatWindow(window),
-            ulid: block.ulid,
-            series: block.series,
-            samples: block.samples,
-            chunks: block.chunks,
-            bytes: block.bytes,
-            buildMs: block.buildMs,
-            uploadMs: block.uploadMs,
-          },
-          'shipped block',
-        );
-      } catch (err) {
-        if (signal?.aborted) throw err;
-        const failure = err instanceof WindowError ? err : new WindowError(window, 'upload', err);
-        summary.failed.push(failure);
-        logger.error(
-          { cluster: this.opts.clusterId, window: formatWindow(window), code: failure.code, err: describeError(failure.cause ?? failure) },
-          'window failed',
-        );
+      const entry = ledger.get(window);
+      if (entry?.state === 'empty' && started - (entry.shippedAt ?? 0) < EMPTY_RECHECK_MS) continue;
+      if (entry?.state === 'failed' && !runOpts.ignoreBackoff && (entry.nextRetryAt ?? 0) > started) {
+        summary.pending++;
+        continue;
       }
+      await this.shipOne(window, entry, ledger, summary, signal);
     }
+    await ledger.save(this.now(), signal);
     summary.durationMs = this.now() - started;
     logger.info(
       {
@@ -132,11 +140,141 @@ export class Shipper {
         shipped: summary.shipped.length,
         failed: summary.failed.length,
         empty: summary.empty.length,
-        alreadyCovered: summary.covered.length,
+        alreadyInBucket: summary.covered.length,
+        pending: summary.pending,
+        lagSeconds: summary.newestShippedEnd === undefined ? null : Math.round((this.now() - summary.newestShippedEnd) / 1000),
         durationMs: summary.durationMs,
       },
       'run finished',
     );
     return summary;
+  }
+
+  private async oldestData(signal?: AbortSignal): Promise<number | undefined> {
+    if (!this.opts.oldestData) return undefined;
+    try {
+      return await this.opts.oldestData(signal);
+    } catch (err) {
+      // Only an optimisation: without it, the backfill horizon alone bounds the plan.
+      this.opts.logger.debug({ err: describeError(err) }, 'could not learn the oldest sample time');
+      return undefined;
+    }
+  }
+
+  /** Claims, ships and records one window; failures are recorded, never thrown (except aborts). */
+  private async shipOne(window: Window, entry: LedgerEntry | undefined, ledger: Ledger, summary: RunSummary, signal?: AbortSignal): Promise<void> {
+    const { logger, bucket } = this.opts;
+    const now = this.now();
+    const attempts = entry?.attempts ?? 0;
+    let ulid: string;
+    try {
+      if (entry?.ulid && entry.state !== 'shipped' && now - decodeTime(entry.ulid) < RESUME_MAX_AGE_MS) {
+        ulid = entry.ulid;
+        const removed = await removePartialBlock(bucket, ulid, signal);
+        if (removed > 0) logger.info({ window: formatWindow(window), ulid, objects: removed }, 'resuming an interrupted upload under its claimed ULID');
+      } else {
+        ulid = newUlid(now);
+      }
+      ledger.set({ start: window.start, end: window.end, state: 'claimed', ulid, claimedAt: now, attempts });
+      await ledger.save(now, signal);
+      const block = await shipWindow(
+        {
+          source: this.opts.source,
+          bucket,
+          blocksDir: this.blocksDir,
+          thanosLabels: this.opts.thanosLabels,
+          stripLabels: this.opts.stripLabels,
+          ulid,
+          ...(signal ? { signal } : {}),
+        },
+        window,
+      );
+      if (block === null) {
+        summary.empty.push(window);
+        ledger.set({ start: window.start, end: window.end, state: 'empty', shippedAt: this.now() });
+        await ledger.save(this.now(), signal);
+        logger.debug({ window: formatWindow(window) }, 'window has no samples; no block');
+        return;
+      }
+      summary.shipped.push(block);
+      if (summary.newestShippedEnd === undefined || window.end > summary.newestShippedEnd) summary.newestShippedEnd = window.end;
+      ledger.set({ start: window.start, end: window.end, state: 'shipped', ulid, shippedAt: this.now() });
+      logger.info(
+        {
+          cluster: this.opts.clusterId,
+          window: formatWindow(window),
+          ulid: block.ulid,
+          series: block.series,
+          samples: block.samples,
+          chunks: block.chunks,
+          bytes: block.bytes,
+          durationMs: block.buildMs + block.uploadMs,
+          lagSeconds: Math.round((this.now() - window.end) / 1000),
+        },
+        'shipped block',
+      );
+      try {
+        await ledger.save(this.now(), signal);
+      } catch (err) {
+        // The block is published; the bucket already says so. The ledger catches up next save.
+        logger.warn({ err: describeError(err) }, 'could not record the shipped window in the ledger');
+      }
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      const error = err instanceof WindowError ? err : new WindowError(window, 'upload', err);
+      const failedAt = this.now();
+      const nextRetryAt = failedAt + nextRetryDelay(attempts + 1, this.backoff);
+      const current = ledger.get(window);
+      ledger.set({
+        start: window.start,
+        end: window.end,
+        state: 'failed',
+        ...(current?.ulid ? { ulid: current.ulid, claimedAt: current.claimedAt ?? failedAt } : {}),
+        attempts: attempts + 1,
+        lastError: error.message,
+        lastErrorCode: error.code,
+        nextRetryAt,
+      });
+      summary.failed.push({ window, error, attempts: attempts + 1, nextRetryAt });
+      summary.pending++;
+      logger.error(
+        {
+          cluster: this.opts.clusterId,
+          window: formatWindow(window),
+          code: error.code,
+          attempt: attempts + 1,
+          nextRetry: new Date(nextRetryAt).toISOString(),
+          err: describeError(error.cause ?? error),
+        },
+        'window failed',
+      );
+      try {
+        await ledger.save(failedAt, signal);
+      } catch {
+        // The bucket is likely what failed; the failure is in memory and logged, and the claim is safe to redo.
+      }
+    }
+  }
+
+  /** One line when the set of windows found already in the bucket changes (e.g. adopted sidecar blocks). */
+  private reportCovered(covered: { window: Window; ulid: string }[], ledger: Ledger): void {
+    const foreign = covered.filter((c) => ledger.get(c.window)?.ulid !== c.ulid);
+    if (covered.length !== this.lastCoveredCount && foreign.length > 0) {
+      this.opts.logger.info(
+        {
+          cluster: this.opts.clusterId,
+          windows: foreign.length,
+          first: formatWindow(foreign[0]!.window),
+          last: formatWindow(foreign.at(-1)!.window),
+          blocks: [...new Set(foreign.map((c) => c.ulid))].slice(0, 20),
+        },
+        'skipping windows already covered by blocks in the bucket',
+      );
+    }
+    this.lastCoveredCount = covered.length;
+    for (const c of covered) {
+      const e = ledger.get(c.window);
+      if (e?.state !== 'shipped' || e.ulid !== c.ulid) ledger.set({ start: c.window.start, end: c.window.end, state: 'shipped', ulid: c.ulid, shippedAt: e?.shippedAt ?? this.now() });
+    }
   }
 }

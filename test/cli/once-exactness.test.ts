@@ -18,6 +18,7 @@ import {
   startPrometheus,
   type PrometheusServer,
 } from '../helpers/prometheus.ts';
+import { bucketTarget, type TargetKind } from '../helpers/bucket-targets.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const H = 3_600_000;
@@ -42,20 +43,32 @@ async function query(server: PrometheusServer, q: string, time: number): Promise
   return body.data.result.map((r) => JSON.stringify([r.metric, r.value])).sort();
 }
 
-for (const blockDuration of ['2h', '30m']) {
-  t.test(`promship once ships exactly the source (block duration ${blockDuration})`, async (t) => {
+const cases: [TargetKind, string][] = [
+  ['file', '2h'],
+  ['file', '30m'],
+  ['s3rver', '2h'],
+  ['fauxqs', '30m'],
+];
+
+for (const [kind, blockDuration] of cases) {
+  t.test(`promship once ships exactly the source (${kind} bucket, block duration ${blockDuration})`, async (t) => {
     const durationMs = blockDuration === '2h' ? 2 * H : 30 * M;
-    const bucket = join(dir, `bucket-${blockDuration}`);
+    const name = `${kind}-${blockDuration}`;
+    const target = await bucketTarget(t, kind, join(dir, `bucket-${name}`));
     const env = {
+      ...target.env,
       PROMSHIP_PROMETHEUS_URL: prometheus.url,
-      PROMSHIP_BUCKET: `file://${bucket}`,
-      PROMSHIP_DATA_DIR: join(dir, `data-${blockDuration}`),
+      PROMSHIP_DATA_DIR: join(dir, `data-${name}`),
       PROMSHIP_BLOCK_DURATION: blockDuration,
       PROMSHIP_MAX_BACKFILL: '1d',
     };
     const run = await runCli(['once'], env);
     t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr.slice(0, 500)})`);
+    for (const secret of target.secrets) t.notOk(run.stdout.includes(secret) || run.stderr.includes(secret), 'no secret in the output');
 
+    // What is in the bucket, fetched independently of promship's bucket code.
+    const bucket = join(dir, `downloaded-${name}`);
+    await target.download(bucket);
     const ids = await listBlockDirs(bucket);
     const shippedLogs = logLines(run.stdout).filter((l) => l.msg === 'shipped block');
     t.equal(shippedLogs.length, ids.length, 'one log line per shipped block');
@@ -98,7 +111,7 @@ for (const blockDuration of ['2h', '30m']) {
     ranges.sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < ranges.length; i++) t.ok(ranges[i]![0] >= ranges[i - 1]![1], 'no two blocks overlap');
 
-    const copy = join(dir, `copy-${blockDuration}`);
+    const copy = join(dir, `copy-${name}`);
     await copyBlocks(bucket, copy);
     const shippedDump = await promtoolDump(copy);
     t.equal(shippedDump.length, sourceDump.length, 'same number of samples');
@@ -124,7 +137,9 @@ for (const blockDuration of ['2h', '30m']) {
     await rm(env.PROMSHIP_DATA_DIR, { recursive: true, force: true });
     const again = await runCli(['once'], env);
     t.equal(again.code, 0);
-    t.same(await listBlockDirs(bucket), ids, 'second run writes no block');
+    const after = join(dir, `after-${name}`);
+    await target.download(after);
+    t.same(await listBlockDirs(after), ids, 'second run writes no block');
     t.equal(logLines(again.stdout).filter((l) => l.msg === 'shipped block').length, 0);
   });
 }

@@ -1,0 +1,48 @@
+/** Human-readable renderings of `promship status` and `promship verify` (the `--json` forms are the objects themselves). */
+import { formatDuration } from './config/duration.ts';
+import { formatWindow } from './shipper/windows.ts';
+import type { StatusReport } from './shipper/status.ts';
+import type { VerifyReport } from './shipper/verify-bucket.ts';
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+export function renderStatus(s: StatusReport): string {
+  const lines = [
+    `cluster      ${s.cluster}  ${JSON.stringify(s.labels)}`,
+    `blocks       ${s.blocks}`,
+    `newest       ${s.newestShipped ? `${formatWindow(s.newestShipped.window)} (${s.newestShipped.ulid})` : 'none yet'}`,
+    `lag          ${s.lagSeconds === null ? 'n/a' : formatDuration(s.lagSeconds * 1000)}`,
+    `pending      ${s.pending.length} window(s)${s.pending.length ? `, oldest ${formatWindow(s.pending[0]!)}` : ''}`,
+    `failing      ${s.failing.length} window(s)`,
+    `ledger       ${s.ledgerUpdatedAt ? `updated ${new Date(s.ledgerUpdatedAt).toISOString()}` : 'none'}`,
+  ];
+  if (s.failing.length) {
+    lines.push('', table([
+      ['WINDOW', 'ATTEMPTS', 'NEXT RETRY', 'CODE', 'LAST ERROR'],
+      ...s.failing.map((f) => [
+        formatWindow({ start: f.start, end: f.end }),
+        String(f.attempts ?? 0),
+        f.nextRetryAt ? new Date(f.nextRetryAt).toISOString() : '',
+        f.lastErrorCode ?? '',
+        (f.lastError ?? '').slice(0, 160),
+      ]),
+    ]));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderVerify(r: VerifyReport): string {
+  const rows = [['ULID', 'WINDOW', 'SERIES', 'SAMPLES', 'BYTES', 'RESULT']];
+  for (const b of r.blocks) {
+    rows.push([b.ulid, formatWindow({ start: b.minTime, end: b.maxTime }), String(b.series), String(b.samples), String(b.bytes), b.problems.length ? `BAD: ${b.problems.join('; ')}` : 'ok']);
+  }
+  const lines = [`blocks of ${JSON.stringify(r.labels)}: ${r.blocks.length}`, table(rows)];
+  for (const o of r.overlaps) lines.push(`OVERLAP: ${o.a} and ${o.b} overlap; the Thanos compactor halts on this`);
+  for (const g of r.gaps) lines.push(`gap: no block for ${formatWindow(g)} (no data then, or not shipped yet)`);
+  if (r.partialUploads.length) lines.push(`partial uploads in the bucket (any cluster, no meta.json): ${r.partialUploads.length}`);
+  lines.push(r.ok ? 'verify: OK' : 'verify: PROBLEMS FOUND');
+  return `${lines.join('\n')}\n`;
+}

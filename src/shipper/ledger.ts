@@ -1,0 +1,115 @@
+/**
+ * The shipping ledger: one small JSON document per cluster in the bucket, under
+ * `promship/<cluster>/ledger.json` (Thanos ignores top-level names that are not ULIDs). Blocks in
+ * the bucket remain the truth about what was shipped; the ledger adds what blocks cannot say:
+ * which ULID a window was claimed under before its upload began (so a crashed upload is resumed
+ * under the same ULID instead of leaving a second partial block), which windows were empty (so
+ * they are not read again every run), and which failed, how often, and when to try again.
+ *
+ * One agent per cluster writes it (the Helm chart's Recreate strategy), so read-modify-write is
+ * safe without conditional writes, which several S3-compatible stores lack.
+ */
+import type { Bucket } from '../bucket/bucket.ts';
+import type { Window } from '../series.ts';
+
+export type WindowState = 'claimed' | 'shipped' | 'empty' | 'failed';
+
+export interface LedgerEntry {
+  start: number;
+  end: number;
+  state: WindowState;
+  /** The block's ULID: claimed (upload may be partial) or shipped. */
+  ulid?: string;
+  /** When the current ULID was claimed, ms. */
+  claimedAt?: number;
+  shippedAt?: number;
+  /** Consecutive failures. */
+  attempts?: number;
+  lastError?: string;
+  lastErrorCode?: string;
+  /** Not before this time, ms (exponential backoff with jitter). */
+  nextRetryAt?: number;
+}
+
+export interface LedgerDocument {
+  version: 1;
+  cluster: string;
+  labels: Record<string, string>;
+  updatedAt: number;
+  windows: LedgerEntry[];
+}
+
+export function ledgerKey(clusterId: string): string {
+  return `promship/${encodeURIComponent(clusterId)}/ledger.json`;
+}
+
+export class Ledger {
+  private readonly entries = new Map<number, LedgerEntry>();
+  /** When the stored ledger was last written, ms; null for a new ledger. */
+  updatedAt: number | null = null;
+
+  private constructor(
+    private readonly bucket: Bucket,
+    private readonly clusterId: string,
+    private readonly labels: Record<string, string>,
+  ) {}
+
+  /** Reads the ledger from the bucket; a missing or unreadable ledger starts empty (blocks stay the truth). */
+  static async load(bucket: Bucket, clusterId: string, labels: Record<string, string>, signal?: AbortSignal): Promise<{ ledger: Ledger; problem?: string }> {
+    const ledger = new Ledger(bucket, clusterId, labels);
+    const raw = await bucket.get(ledgerKey(clusterId), { signal });
+    if (raw === null) return { ledger };
+    try {
+      const doc = JSON.parse(Buffer.from(raw).toString('utf8')) as Partial<LedgerDocument>;
+      if (doc.version !== 1 || !Array.isArray(doc.windows)) throw new Error('unknown ledger version');
+      ledger.updatedAt = typeof doc.updatedAt === 'number' ? doc.updatedAt : null;
+      for (const e of doc.windows) {
+        if (typeof e?.start === 'number' && typeof e.end === 'number' && typeof e.state === 'string') ledger.entries.set(e.start, e);
+      }
+      return { ledger };
+    } catch (err) {
+      return { ledger, problem: `ledger ${ledgerKey(clusterId)} is unreadable (${err instanceof Error ? err.message : String(err)}); starting a new one` };
+    }
+  }
+
+  get(window: Window): LedgerEntry | undefined {
+    const e = this.entries.get(window.start);
+    return e && e.end === window.end ? e : undefined;
+  }
+
+  all(): LedgerEntry[] {
+    return [...this.entries.values()].sort((a, b) => a.start - b.start);
+  }
+
+  set(entry: LedgerEntry): void {
+    this.entries.set(entry.start, entry);
+  }
+
+  /** Forgets windows that ended before `before`: they are outside the planning horizon. */
+  prune(before: number): void {
+    for (const [start, e] of this.entries) if (e.end <= before) this.entries.delete(start);
+  }
+
+  async save(now: number, signal?: AbortSignal): Promise<void> {
+    const doc: LedgerDocument = {
+      version: 1,
+      cluster: this.clusterId,
+      labels: this.labels,
+      updatedAt: now,
+      windows: this.all(),
+    };
+    this.updatedAt = now;
+    await this.bucket.put(ledgerKey(this.clusterId), `${JSON.stringify(doc, null, 1)}\n`, { signal });
+  }
+}
+
+export interface BackoffPolicy {
+  baseMs: number;
+  maxMs: number;
+}
+
+/** Exponential backoff with full jitter in [delay/2, delay]: failing agents spread out. */
+export function nextRetryDelay(attempts: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+  const exp = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempts - 1));
+  return Math.round(exp / 2 + (random() * exp) / 2);
+}

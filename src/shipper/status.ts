@@ -1,0 +1,60 @@
+/**
+ * `promship status`: what the bucket and the ledger say about this cluster's shipping, without
+ * reading Prometheus: the newest shipped window and the lag behind it, the windows still to ship,
+ * and the failing ones with their last error and next retry.
+ */
+import type { Bucket } from '../bucket/bucket.ts';
+import type { Window } from '../series.ts';
+import { BlockMetaCache } from './bucket-blocks.ts';
+import { sameLabels } from './identity.ts';
+import { Ledger, type LedgerEntry } from './ledger.ts';
+import { planWindows } from './windows.ts';
+
+export interface StatusReport {
+  cluster: string;
+  labels: Record<string, string>;
+  now: number;
+  blocks: number;
+  newestShipped: { window: Window; ulid: string } | null;
+  lagSeconds: number | null;
+  /** Complete windows in the backfill horizon with no block (failed, or not yet tried). */
+  pending: Window[];
+  failing: LedgerEntry[];
+  ledgerUpdatedAt: number | null;
+}
+
+export interface StatusOptions {
+  clusterId: string;
+  labels: Record<string, string>;
+  blockDurationMs: number;
+  shipDelayMs: number;
+  maxBackfillMs: number;
+  now?: number;
+}
+
+export async function shippingStatus(bucket: Bucket, opts: StatusOptions): Promise<StatusReport> {
+  const now = opts.now ?? Date.now();
+  const { blocks } = await new BlockMetaCache().scan(bucket);
+  const ours = blocks.filter((m) => sameLabels(m.thanos.labels, opts.labels) && (m.thanos.downsample?.resolution ?? 0) === 0);
+  const { ledger } = await Ledger.load(bucket, opts.clusterId, opts.labels);
+  const newest = ours.reduce<(typeof ours)[number] | undefined>((n, m) => (n === undefined || m.maxTime > n.maxTime ? m : n), undefined);
+  const plan = planWindows({
+    now,
+    durationMs: opts.blockDurationMs,
+    shipDelayMs: opts.shipDelayMs,
+    maxBackfillMs: opts.maxBackfillMs,
+    covered: ours.map((m) => ({ start: m.minTime, end: m.maxTime, ulid: m.ulid })),
+  });
+  const entries = ledger.all();
+  return {
+    cluster: opts.clusterId,
+    labels: opts.labels,
+    now,
+    blocks: ours.length,
+    newestShipped: newest ? { window: { start: newest.minTime, end: newest.maxTime }, ulid: newest.ulid } : null,
+    lagSeconds: newest ? Math.round((now - newest.maxTime) / 1000) : null,
+    pending: plan.toShip.filter((w) => ledger.get(w)?.state !== 'empty'),
+    failing: entries.filter((e) => e.state === 'failed'),
+    ledgerUpdatedAt: ledger.updatedAt,
+  };
+}

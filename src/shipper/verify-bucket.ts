@@ -1,0 +1,110 @@
+/**
+ * `promship verify`: an independent check of what this cluster has in the bucket. Every block of
+ * the cluster is downloaded and read back (meta, file sizes, index and chunk CRCs, ordering), and
+ * the blocks are checked against each other for overlaps, which would halt the Thanos compactor.
+ * Gaps between blocks are reported too (they may be windows without data, or windows not shipped).
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Bucket } from '../bucket/bucket.ts';
+import { describeError } from '../errors.ts';
+import type { Window } from '../series.ts';
+import { openBlock } from '../tsdb/block-reader.ts';
+import type { BlockMeta } from '../tsdb/meta.ts';
+import { BlockMetaCache } from './bucket-blocks.ts';
+import { sameLabels } from './identity.ts';
+
+export interface BlockCheck {
+  ulid: string;
+  minTime: number;
+  maxTime: number;
+  series: number;
+  samples: number;
+  bytes: number;
+  problems: string[];
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  labels: Record<string, string>;
+  blocks: BlockCheck[];
+  overlaps: { a: string; b: string }[];
+  gaps: Window[];
+  /** Block directories without meta.json (any cluster): uploads in progress or abandoned. */
+  partialUploads: string[];
+}
+
+export interface VerifyOptions {
+  /** The cluster's full external label set, as in `thanos.labels`. */
+  labels: Record<string, string>;
+  /** Where blocks are downloaded for reading; removed afterwards. */
+  scratchDir: string;
+  signal?: AbortSignal;
+}
+
+export async function verifyBucket(bucket: Bucket, opts: VerifyOptions): Promise<VerifyReport> {
+  const inventory = await new BlockMetaCache().scan(bucket, undefined, opts.signal);
+  const ours = inventory.blocks
+    .filter((m) => sameLabels(m.thanos.labels, opts.labels))
+    .sort((a, b) => a.minTime - b.minTime || a.maxTime - b.maxTime);
+  const report: VerifyReport = { ok: true, labels: opts.labels, blocks: [], overlaps: [], gaps: [], partialUploads: inventory.partial };
+  for (const meta of ours) report.blocks.push(await checkBlock(bucket, meta, opts));
+
+  const raw = ours.filter((m) => (m.thanos.downsample?.resolution ?? 0) === 0);
+  for (let i = 0; i < raw.length; i++) {
+    for (let j = i + 1; j < raw.length && raw[j]!.minTime < raw[i]!.maxTime; j++) {
+      report.overlaps.push({ a: raw[i]!.ulid, b: raw[j]!.ulid });
+    }
+  }
+  let coveredUntil: number | undefined;
+  for (const m of raw) {
+    if (coveredUntil !== undefined && m.minTime > coveredUntil) report.gaps.push({ start: coveredUntil, end: m.minTime });
+    coveredUntil = Math.max(coveredUntil ?? m.maxTime, m.maxTime);
+  }
+  report.ok = report.overlaps.length === 0 && report.blocks.every((b) => b.problems.length === 0);
+  return report;
+}
+
+async function checkBlock(bucket: Bucket, meta: BlockMeta, opts: VerifyOptions): Promise<BlockCheck> {
+  const check: BlockCheck = {
+    ulid: meta.ulid,
+    minTime: meta.minTime,
+    maxTime: meta.maxTime,
+    series: meta.stats.numSeries,
+    samples: meta.stats.numSamples,
+    bytes: 0,
+    problems: [],
+  };
+  const objects = await bucket.listObjects(`${meta.ulid}/`, { signal: opts.signal });
+  const sizes = new Map(objects.map((o) => [o.key.slice(meta.ulid.length + 1), o.size]));
+  for (const f of meta.thanos.files ?? []) {
+    if (f.rel_path === 'meta.json') continue;
+    const size = sizes.get(f.rel_path);
+    if (size === undefined) check.problems.push(`${f.rel_path} is listed in meta.json but missing`);
+    else if (f.size_bytes !== undefined && size !== f.size_bytes) check.problems.push(`${f.rel_path} has ${size} bytes, meta.json says ${f.size_bytes}`);
+    check.bytes += size ?? 0;
+  }
+  if (check.problems.length > 0) return check;
+
+  const dir = join(opts.scratchDir, meta.ulid);
+  try {
+    for (const o of objects) {
+      const data = await bucket.get(o.key, { signal: opts.signal });
+      if (data === null) throw new Error(`${o.key} vanished during verification`);
+      const path = join(dir, ...o.key.slice(meta.ulid.length + 1).split('/'));
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, data);
+    }
+    const reader = await openBlock(dir);
+    try {
+      await reader.verify();
+    } finally {
+      await reader.close();
+    }
+  } catch (err) {
+    check.problems.push(describeError(err));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return check;
+}

@@ -1,0 +1,68 @@
+/**
+ * The buckets the end-to-end tests ship into, each with the environment a user would set and an
+ * independent way to bring the shipped objects back to a local directory (the AWS SDK used
+ * directly, not promship's bucket code), so promtool can judge them.
+ */
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { copyBlocks } from './blocks.ts';
+import { startFauxqs, startS3rver, type S3TestServer } from './s3.ts';
+
+export type TargetKind = 'file' | 's3rver' | 'fauxqs';
+
+export interface BucketTarget {
+  kind: TargetKind;
+  /** PROMSHIP_* and AWS_* variables that point promship at this bucket. */
+  env: Record<string, string>;
+  /** Copies every object under the bucket prefix into `dir` (layout as in the bucket). */
+  download(dir: string): Promise<void>;
+  /** The secrets this target uses, for leak checks. */
+  secrets: string[];
+  server?: S3TestServer;
+}
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+export async function bucketTarget(t: Teardown, kind: TargetKind, localDir: string, prefix = 'thanos'): Promise<BucketTarget> {
+  if (kind === 'file') {
+    return { kind, env: { PROMSHIP_BUCKET: `file://${localDir}` }, download: (dir) => copyBlocks(localDir, dir).then(() => undefined), secrets: [] };
+  }
+  const server = kind === 's3rver' ? await startS3rver(t) : await startFauxqs(t);
+  const secretAccessKey = `secret-${kind}-${Math.random().toString(36).slice(2)}`;
+  const env = {
+    PROMSHIP_BUCKET: `s3://${server.bucket}/${prefix}`,
+    PROMSHIP_S3_ENDPOINT: server.endpoint,
+    PROMSHIP_S3_REGION: server.region,
+    PROMSHIP_S3_FORCE_PATH_STYLE: 'true',
+    AWS_ACCESS_KEY_ID: server.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secretAccessKey,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const client = new S3Client({
+    endpoint: server.endpoint,
+    region: server.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  t.teardown(() => client.destroy());
+  const download = async (dir: string): Promise<void> => {
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: `${prefix}/`, ContinuationToken: token }));
+      for (const o of page.Contents ?? []) {
+        const rel = o.Key!.slice(prefix.length + 1);
+        const res = await client.send(new GetObjectCommand({ Bucket: server.bucket, Key: o.Key! }));
+        const path = join(dir, ...rel.split('/'));
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, await res.Body!.transformToByteArray());
+      }
+      token = page.NextContinuationToken;
+    } while (token);
+  };
+  return { kind, env, download, secrets: [secretAccessKey], server };
+}

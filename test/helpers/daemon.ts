@@ -1,0 +1,108 @@
+/**
+ * `promship run` in a child process, as Kubernetes runs it: started with an environment, watched
+ * through its JSON log lines and HTTP endpoints, stopped with a signal.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { CLI } from './cli.ts';
+
+export interface RunningDaemon {
+  child: ChildProcess;
+  /** Parsed JSON log lines so far. */
+  logs: Record<string, unknown>[];
+  /** Everything printed so far (stdout and stderr). */
+  output(): string;
+  waitForLog(pred: (l: Record<string, unknown>) => boolean, timeoutMs?: number, what?: string): Promise<Record<string, unknown>>;
+  /** Resolves with the exit code (or the signal name). */
+  exited: Promise<number | string>;
+  signal(sig: NodeJS.Signals): void;
+}
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+export function startDaemon(t: Teardown, env: Record<string, string>): RunningDaemon {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'run'], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let text = '';
+  let partial = '';
+  const waiters = new Set<() => void>();
+  child.stdout!.on('data', (d: Buffer) => {
+    text += d.toString();
+    partial += d.toString();
+    const lines = partial.split('\n');
+    partial = lines.pop()!;
+    for (const l of lines) {
+      if (!l.startsWith('{')) continue;
+      try {
+        logs.push(JSON.parse(l) as Record<string, unknown>);
+      } catch {
+        // not a log line
+      }
+    }
+    for (const w of waiters) w();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    text += d.toString();
+  });
+  const exited = once(child, 'exit').then(([code, sig]) => (code ?? sig) as number | string);
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+  return {
+    child,
+    logs,
+    output: () => text,
+    exited,
+    signal: (sig) => child.kill(sig),
+    waitForLog(pred, timeoutMs = 60_000, what = 'log line') {
+      return new Promise((resolve, reject) => {
+        let seen = 0;
+        const check = (): void => {
+          for (; seen < logs.length; seen++) {
+            if (pred(logs[seen]!)) {
+              cleanup();
+              resolve(logs[seen]!);
+              return;
+            }
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`timed out waiting for ${what}; output so far:\n${text.slice(-3000)}`));
+        }, timeoutMs);
+        const onExit = (): void => {
+          check();
+          cleanup();
+          reject(new Error(`daemon exited while waiting for ${what}; output:\n${text.slice(-3000)}`));
+        };
+        const cleanup = (): void => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          child.off('exit', onExit);
+        };
+        waiters.add(check);
+        child.once('exit', onExit);
+        check();
+      });
+    },
+  };
+}
+
+/** Parses Prometheus text exposition into `name{labels}` → value. */
+export function parseMetrics(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const i = line.lastIndexOf(' ');
+    out.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return out;
+}
