@@ -72,6 +72,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     maxBackfillMs: config.maxBackfill,
     backoff: { baseMs: config.retryBackoff, maxMs: Math.max(config.retryBackoff, config.retryBackoffMax) },
     logger,
+    oldestData: (signal) => client.lowestTimestamp(signal ? { signal } : {}),
   });
   logger.info(
     { cluster: identity.clusterId, labels: identity.thanosLabels, bucket: bucket.description, prometheus: config.prometheusUrl, dataDir: join(config.dataDir) },

@@ -68,6 +68,7 @@ const MIN_HEADER_SECRET_CHARS = 8;
 export class RemoteReadClient {
   readonly #readUrl: string;
   readonly #configUrl: string;
+  readonly #metricsUrl: string;
   readonly #timeoutMs: number;
   readonly #maxFrameBytes: number;
   readonly #accepted: readonly ResponseTypeName[];
@@ -78,6 +79,7 @@ export class RemoteReadClient {
     const base = parseBaseUrl(options.url);
     this.#readUrl = `${base}/api/v1/read`;
     this.#configUrl = `${base}/api/v1/status/config`;
+    this.#metricsUrl = `${base}/metrics`;
     if (!(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
       throw new ConfigError(`Prometheus timeoutMs must be a positive number of ms, got ${options.timeoutMs}.`);
     }
@@ -180,20 +182,36 @@ export class RemoteReadClient {
    * `/api/v1/status/config`.
    */
   async externalLabels(opts: { signal?: AbortSignal } = {}): Promise<Labels> {
-    const ctx: RequestContext = {
-      what: `Reading Prometheus' external labels from ${this.#configUrl}`,
-      timeoutMs: this.#timeoutMs,
-      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
-    };
+    const what = `Reading Prometheus' external labels from ${this.#configUrl}`;
+    return this.#get(this.#configUrl, what, 'application/json', opts.signal, (bytes, ctx) =>
+      externalLabelsFromConfigResponse(bytes, (detail) => failure(ctx, RemoteReadCode.Config, detail)),
+    );
+  }
+
+  /**
+   * The oldest sample time Prometheus holds (ms), from its own `prometheus_tsdb_lowest_timestamp`
+   * metric; undefined when the metric is missing. Older windows need not be read at all.
+   */
+  async lowestTimestamp(opts: { signal?: AbortSignal } = {}): Promise<number | undefined> {
+    const what = `Reading Prometheus' oldest sample time from ${this.#metricsUrl}`;
+    return this.#get(this.#metricsUrl, what, 'text/plain', opts.signal, (bytes) => {
+      const m = /^prometheus_tsdb_lowest_timestamp ([^\s]+)$/m.exec(Buffer.from(bytes).toString('utf8'));
+      const value = m ? Number(m[1]) : NaN;
+      return Number.isSafeInteger(value) ? value : undefined;
+    });
+  }
+
+  async #get<T>(url: string, what: string, accept: string, signal: AbortSignal | undefined, parse: (bytes: Uint8Array, ctx: RequestContext) => T): Promise<T> {
+    const ctx: RequestContext = { what, timeoutMs: this.#timeoutMs, ...(signal !== undefined ? { signal } : {}) };
     let body: Dispatcher.ResponseData['body'] | undefined;
     try {
       const auth = await this.#authorization();
       ctx.secrets = auth.secrets;
-      const response = await request(this.#configUrl, {
+      const response = await request(url, {
         method: 'GET',
         dispatcher: this.#agent,
-        headers: { ...auth.headers, accept: 'application/json' },
-        signal: opts.signal ?? null,
+        headers: { ...auth.headers, accept },
+        signal: signal ?? null,
         headersTimeout: this.#timeoutMs,
         bodyTimeout: this.#timeoutMs,
       });
@@ -201,8 +219,7 @@ export class RemoteReadClient {
       if (response.statusCode < 200 || response.statusCode > 299) {
         throw httpFailure(ctx, response.statusCode, await excerptOf(body, auth.secrets));
       }
-      const bytes = await drain(body);
-      return externalLabelsFromConfigResponse(bytes, (detail) => failure(ctx, RemoteReadCode.Config, detail));
+      return parse(await drain(body), ctx);
     } catch (err) {
       throw toRemoteReadError(err, ctx);
     } finally {
