@@ -12,4 +12,16 @@ prometheus --version 2>&1 | head -1
 promtool --version 2>&1 | head -1
 
 npm ci --no-fund --no-audit
-npm test
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+npm test 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# tap's summary is `# { total: N, pass: P, fail: F }`; say it in the plain form too.
+node -e '
+  const m = /# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/.exec(require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(l => l.startsWith("# { total")).pop() ?? "");
+  if (m) console.log(`${m[2]} passed, ${m[3] ?? 0} failed`);
+' "$log"
+exit "$status"
