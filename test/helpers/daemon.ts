@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { CLI } from './cli.ts';
+import { outputRecorder } from './output-log.ts';
 
 export interface RunningDaemon {
   child: ChildProcess;
@@ -22,16 +23,21 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-export function startDaemon(t: Teardown, env: Record<string, string>): RunningDaemon {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'run'], {
+/** `command` defaults to `promship run` from source; test/install passes the built image's command. */
+export function startDaemon(t: Teardown, env: Record<string, string>, command: readonly string[] = [process.execPath, '--import', 'tsx', CLI, 'run']): RunningDaemon {
+  const [bin, ...args] = command;
+  const child = spawn(bin!, args, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
+  // Kept for the suite-wide secret check (scripts/check-no-secrets.ts).
+  const record = outputRecorder('daemon');
   let text = '';
   let partial = '';
   const waiters = new Set<() => void>();
   child.stdout!.on('data', (d: Buffer) => {
+    record(d.toString());
     text += d.toString();
     partial += d.toString();
     const lines = partial.split('\n');
@@ -47,6 +53,7 @@ export function startDaemon(t: Teardown, env: Record<string, string>): RunningDa
     for (const w of waiters) w();
   });
   child.stderr!.on('data', (d: Buffer) => {
+    record(d.toString());
     text += d.toString();
   });
   const exited = once(child, 'exit').then(([code, sig]) => (code ?? sig) as number | string);

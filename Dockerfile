@@ -1,0 +1,45 @@
+# syntax=docker/dockerfile:1
+# promship agent image. Three stages: `build` compiles TypeScript with the dev dependencies,
+# `deps` installs the production dependencies only, and the runtime image gets just dist/,
+# proto/ (loaded at run time by src/prometheus/messages.ts), package.json (read for the version)
+# and the production node_modules. test/install/ runs exactly this file set outside Docker.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY proto ./proto
+COPY src ./src
+RUN npm run build
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Native modules (snappy, @node-rs/crc32) come as prebuilt binaries for the image's platform.
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE}
+ARG NODE_IMAGE
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="promship" \
+      org.opencontainers.image.description="Ships a secondary cluster's Prometheus data as Thanos-readable TSDB blocks into the global object-storage bucket." \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.base.name="${NODE_IMAGE}"
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY proto ./proto
+COPY package.json ./
+# `kubectl exec deploy/promship -- promship status` works with the pod's own environment.
+RUN chmod 0755 /app/dist/cli.js && ln -s /app/dist/cli.js /usr/local/bin/promship
+# A numeric non-root user (as the Helm chart's securityContext) that owns nothing in the image.
+USER 65532:65532
+EXPOSE 8080
+ENTRYPOINT ["node", "/app/dist/cli.js"]
+CMD ["run"]
