@@ -64,7 +64,7 @@ type State = 'open' | 'finishing' | 'finished' | 'aborted' | 'failed';
 
 export class BlockWriter {
   private state: State = 'open';
-  private readonly index = new IndexWriter();
+  private readonly index: IndexWriter;
   private numSamples = 0;
   private numChunks = 0;
   /** Serialises calls so a caller that does not await cannot interleave chunk writes. */
@@ -75,7 +75,11 @@ export class BlockWriter {
     private readonly tmpDir: string,
     private readonly finalDir: string,
     private readonly chunks: ChunkSegmentWriter,
-  ) {}
+  ) {
+    // Index-building state spills into the block's own tmp dir: removed with it on failure,
+    // and removed by the index writer before the directory is renamed into place.
+    this.index = new IndexWriter({ spillDir: tmpDir });
+  }
 
   static async open(opts: BlockWriterOptions): Promise<BlockWriter> {
     const { minTime, maxTime } = opts;
@@ -150,6 +154,7 @@ export class BlockWriter {
           metas.push({ minTime: c.minTime, maxTime: c.maxTime, ref });
         }
         this.index.addSeries(labels, metas);
+        if (this.index.wantsFlush) await this.index.flush();
       } catch (err) {
         this.state = 'failed';
         throw err;
@@ -263,6 +268,7 @@ export class BlockWriter {
 
   private async removeEverything(): Promise<void> {
     await this.chunks.discard();
+    await this.index.discard();
     await rm(this.tmpDir, { recursive: true, force: true });
   }
 

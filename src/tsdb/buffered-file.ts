@@ -95,12 +95,37 @@ export class BufferedFile {
     }
   }
 
-  /** Flushes, fsyncs and closes: the bytes are durable once this resolves. Returns the file size. */
-  async close(): Promise<number> {
+  /**
+   * Overwrites bytes already written (e.g. a section length known only at its end). The range
+   * must lie wholly in the buffer or wholly on disk, which holds for a 4-byte length field.
+   */
+  async writeAt(position: number, bytes: Uint8Array): Promise<void> {
+    if (position + bytes.length > this.position) throw new RangeError(`writeAt ${position} is beyond the end of ${this.path}`);
+    if (position >= this.written) {
+      this.buf.set(bytes, position - this.written);
+      return;
+    }
+    if (position + bytes.length > this.written) await this.flush();
+    try {
+      let off = 0;
+      while (off < bytes.length) {
+        const { bytesWritten } = await this.fh.write(bytes, off, bytes.length - off, position + off);
+        off += bytesWritten;
+      }
+    } catch (err) {
+      throw ioError(this.path, 'write', err);
+    }
+  }
+
+  /**
+   * Flushes, fsyncs and closes: the bytes are durable once this resolves. Returns the file size.
+   * `sync: false` skips the fsync, for scratch files that are read back and deleted.
+   */
+  async close(opts: { sync?: boolean } = {}): Promise<number> {
     if (this.closed) return this.written;
     await this.flush();
     try {
-      await this.fh.sync();
+      if (opts.sync !== false) await this.fh.sync();
       this.closed = true;
       await this.fh.close();
     } catch (err) {

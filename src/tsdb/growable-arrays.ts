@@ -62,31 +62,3 @@ export class GrowableFloat64Array {
     return this.data.subarray(0, this.length);
   }
 }
-
-/** Appends byte strings and hands back slices of them by offset. */
-export class ByteArena {
-  private data: Uint8Array;
-  length = 0;
-
-  constructor(initialCapacity = 64 * 1024) {
-    this.data = new Uint8Array(Math.max(16, initialCapacity));
-  }
-
-  append(bytes: Uint8Array): number {
-    const at = this.length;
-    if (at + bytes.length > this.data.length) {
-      let cap = this.data.length * 2;
-      while (cap < at + bytes.length) cap *= 2;
-      const next = new Uint8Array(cap);
-      next.set(this.data.subarray(0, at));
-      this.data = next;
-    }
-    this.data.set(bytes, at);
-    this.length += bytes.length;
-    return at;
-  }
-
-  slice(start: number, end: number): Uint8Array {
-    return this.data.subarray(start, end);
-  }
-}

@@ -3,15 +3,33 @@
  * Prometheus 2.42 lays it out: header, symbols, series, label indices, postings, label offset
  * table, postings offset table, TOC.
  *
- * Series may be added in any order. Each one is kept as a few integers (ids of interned label
- * pairs plus its pre-encoded chunk metas); strings are interned once. At `write` the symbols,
- * label pairs and series are sorted in Go's byte order and the file is streamed out.
+ * Memory stays bounded as series grow: each series is appended to a scratch file in the spill
+ * directory as it arrives (labels and encoded chunk metas), strings are collected in a bounded
+ * set spilled as sorted runs (`symbol-table.ts`), and postings are filled in passes of bounded
+ * size from another scratch file. What stays in memory grows only with distinct strings and
+ * label pairs (some 60 bytes each: hash tables on typed arrays), not with series or chunks.
+ *
+ * Series may be added in any order. Prometheus sends them sorted, which is detected with one
+ * comparison per series; otherwise the scratch file is sorted in runs and merged.
  */
-import { compareStrings, formatLabels, type Label, type Labels } from '../labels.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { compareLabels, compareStrings, formatLabels, type Label, type Labels } from '../labels.ts';
 import { BufferedFile } from './buffered-file.ts';
 import { ByteWriter, crc32cOf, uvarintSize } from './encoding.ts';
-import { DuplicateSeriesError, InvalidLabelsError } from './errors.ts';
-import { ByteArena, GrowableFloat64Array, GrowableUint32Array } from './growable-arrays.ts';
+import { BlockWriteError, DuplicateSeriesError, InvalidLabelsError } from './errors.ts';
+import { IndexStream } from './index-stream.ts';
+import { PairTable } from './pair-table.ts';
+import {
+  compareRecordLabels,
+  decodeRecordLabels,
+  encodeRecordLabels,
+  readUvarint,
+  sortIntoRuns,
+  uvarintEnd,
+} from './series-records.ts';
+import { mergeBufferBytes, mergeSorted, SpillReader, SpillWriter } from './spill-file.ts';
+import { SymbolCollector, SymbolPositions, SymbolReader, type SortedSymbols } from './symbol-table.ts';
 
 export const INDEX_MAGIC = 0xbaaad700;
 export const INDEX_FORMAT_V2 = 2;
@@ -21,7 +39,30 @@ export const INDEX_TOC_BYTES = 6 * 8 + 4;
 const MAX_SECTION_BYTES = 0xffff_ffff;
 /** Series are 16-byte aligned and referenced as offset/16 in 4-byte postings entries. */
 const MAX_SERIES_SECTION_END = 16 * 0xffff_ffff;
-const SPILL_BYTES = 1 << 20;
+/** Series records gathered in memory before they are appended to the scratch file. */
+const PENDING_BYTES = 1 << 20;
+const TWO_32 = 0x1_0000_0000;
+
+export interface IndexWriterOptions {
+  /**
+   * Directory for scratch files while the index is built (a private subdirectory is made and
+   * removed by `write`/`discard`). Without it nothing is spilled before `write`, which then
+   * uses the index file's directory.
+   */
+  spillDir?: string;
+  /** Distinct strings held in memory before a sorted run is spilled. */
+  maxSymbolsInMemory?: number;
+  /** Bytes of series records sorted in memory at a time, when series arrive unsorted. */
+  sortRunBytes?: number;
+  /** Postings entries (4 bytes each) filled in memory per pass. */
+  postingsPerPass?: number;
+}
+
+const DEFAULTS: Required<Omit<IndexWriterOptions, 'spillDir'>> = {
+  maxSymbolsInMemory: 1 << 18,
+  sortRunBytes: 32 << 20,
+  postingsPerPass: 1 << 23,
+};
 
 export interface ChunkMeta {
   minTime: number;
@@ -94,183 +135,131 @@ function safeFormat(labels: Labels): string {
 }
 
 export class IndexWriter {
-  // Interned strings: temporary id (arrival order) -> string.
-  private readonly symbolIds = new Map<string, number>();
-  private readonly symbolStrings: string[] = [];
-  // Interned label pairs: name -> value -> pair id; per pair the symbol ids and series count.
-  private readonly pairIds = new Map<string, Map<string, number>>();
-  private readonly pairName = new GrowableUint32Array();
-  private readonly pairValue = new GrowableUint32Array();
-  private readonly pairSeries = new GrowableUint32Array();
-  // Per series (arrival order): its pair ids in seriesPairs[pairStart[i] .. pairStart[i+1]) and
-  // its encoded "chunk count + chunk metas" in metaArena[metaStart[i] .. metaStart[i+1]).
-  private readonly seriesPairs = new GrowableUint32Array(8192);
-  private readonly pairStart = new GrowableFloat64Array();
-  private readonly metaArena = new ByteArena();
-  private readonly metaStart = new GrowableFloat64Array();
-  private readonly scratch = new ByteWriter(1024);
+  private readonly opts: Required<Omit<IndexWriterOptions, 'spillDir'>> & { spillDir: string | undefined };
+  private readonly symbols: SymbolCollector;
+  private readonly record = new ByteWriter(1024);
+  private pending = new ByteWriter(64 * 1024);
+  private pendingRecords = 0;
+  private spill: SpillWriter | undefined;
+  private workDir: string | undefined;
+  private prev: Labels | undefined;
+  private sorted = true;
+  private series = 0;
 
-  constructor() {
-    this.pairStart.push(0);
-    this.metaStart.push(0);
+  constructor(opts: IndexWriterOptions = {}) {
+    this.opts = {
+      spillDir: opts.spillDir,
+      maxSymbolsInMemory: opts.maxSymbolsInMemory ?? DEFAULTS.maxSymbolsInMemory,
+      sortRunBytes: opts.sortRunBytes ?? DEFAULTS.sortRunBytes,
+      postingsPerPass: opts.postingsPerPass ?? DEFAULTS.postingsPerPass,
+    };
+    this.symbols = new SymbolCollector(this.opts.maxSymbolsInMemory);
     // Prometheus' symbol table always holds "" (from the all-postings key); keeping it makes our
     // index byte-identical to one Prometheus writes for the same series.
-    this.intern('');
+    this.symbols.add('');
   }
 
   get numSeries(): number {
-    return this.pairStart.length - 1;
+    return this.series;
   }
 
   /**
    * Records one series. `labels` must pass `validateLabels`; `chunks` must be non-empty, sorted
-   * and non-overlapping (the block writer checks both before any byte is written).
+   * and non-overlapping (the block writer checks both before any byte is written). Await
+   * `flush` whenever `wantsFlush` is true to keep memory bounded.
    */
   addSeries(labels: Labels, chunks: readonly ChunkMeta[]): void {
+    const rec = this.record;
+    rec.reset();
+    encodeRecordLabels(rec, labels);
+    encodeChunkMetas(rec, chunks);
     for (const [name, value] of labels) {
-      let values = this.pairIds.get(name);
-      if (values === undefined) {
-        values = new Map();
-        this.pairIds.set(name, values);
-      }
-      let pair = values.get(value);
-      if (pair === undefined) {
-        pair = this.pairName.length;
-        values.set(value, pair);
-        this.pairName.push(this.intern(name));
-        this.pairValue.push(this.intern(value));
-        this.pairSeries.push(0);
-      }
-      this.pairSeries.increment(pair);
-      this.seriesPairs.push(pair);
+      this.symbols.add(name);
+      this.symbols.add(value);
     }
-    this.pairStart.push(this.seriesPairs.length);
-    this.metaStart.push(this.metaArena.append(encodeChunkMetas(this.scratch, chunks)) + this.scratch.length);
+    if (this.sorted && this.prev !== undefined && compareLabels(this.prev, labels) > 0) this.sorted = false;
+    this.prev = labels;
+    this.pending.putUvarint(rec.length);
+    this.pending.putBytes(rec.view());
+    this.pendingRecords++;
+    this.series++;
   }
 
-  private intern(s: string): number {
-    let id = this.symbolIds.get(s);
-    if (id === undefined) {
-      id = this.symbolStrings.length;
-      this.symbolIds.set(s, id);
-      this.symbolStrings.push(s);
-    }
-    return id;
+  get wantsFlush(): boolean {
+    return this.opts.spillDir !== undefined && (this.pending.length >= PENDING_BYTES || this.symbols.full);
   }
 
-  /** Sorts everything and writes the index file at `path` (fsynced). */
+  /** Moves what `addSeries` gathered to the scratch files. */
+  async flush(): Promise<void> {
+    await this.flushTo(this.opts.spillDir);
+  }
+
+  private async flushTo(dir: string | undefined): Promise<string> {
+    const work = await this.work(dir ?? this.opts.spillDir!);
+    this.spill ??= await SpillWriter.create(join(work, 'series'));
+    await this.spill.appendEncoded(this.pending.view(), this.pendingRecords);
+    this.pending.reset();
+    this.pendingRecords = 0;
+    if (this.symbols.full) await this.symbols.spill(work);
+    return work;
+  }
+
+  private async work(dir: string): Promise<string> {
+    if (this.workDir === undefined) {
+      try {
+        this.workDir = await mkdtemp(join(dir, 'index-build-'));
+      } catch (err) {
+        throw new BlockWriteError(dir, `could not create scratch space in ${dir}: ${(err as Error).message}; check free disk space and permissions of the data directory`, { cause: err });
+      }
+    }
+    return this.workDir;
+  }
+
+  /** Sorts everything and writes the index file at `path` (fsynced); scratch files are removed. */
   async write(path: string): Promise<WrittenIndex> {
-    const plan = this.plan();
-    const file = await BufferedFile.create(path);
     try {
-      const toc = await writeIndexFile(file, plan);
-      const sizeBytes = await file.close();
-      return { sizeBytes, toc, numSeries: this.numSeries, numSymbols: plan.symbols.length };
-    } catch (err) {
-      await file.discard();
-      throw err;
+      const work = await this.flushTo(this.opts.spillDir ?? dirname(path));
+      this.pending = new ByteWriter(16);
+      const spill = this.spill!;
+      await spill.close();
+      const symbols = await this.symbols.finish(work, join(work, 'symbols'));
+      const runs = this.sorted ? [spill.path] : await sortIntoRuns(spill.path, work, this.opts.sortRunBytes);
+      const file = await BufferedFile.create(path);
+      try {
+        const toc = await writeIndexFile(file, { symbols, runs, work, numSeries: this.series, postingsPerPass: this.opts.postingsPerPass });
+        const sizeBytes = await file.close();
+        return { sizeBytes, toc, numSeries: this.series, numSymbols: symbols.count };
+      } catch (err) {
+        await file.discard();
+        throw err;
+      }
+    } finally {
+      await this.discard();
     }
   }
 
-  private plan(): IndexPlan {
-    const symbolOrder = this.symbolStrings.map((_, i) => i);
-    symbolOrder.sort((a, b) => compareStrings(this.symbolStrings[a]!, this.symbolStrings[b]!));
-    const symbolPos = new Uint32Array(symbolOrder.length);
-    symbolOrder.forEach((id, pos) => (symbolPos[id] = pos));
-    const symbols = symbolOrder.map((id) => this.symbolStrings[id]!);
-
-    // Pairs in (name, value) order; since symbol positions follow string order, comparing
-    // positions compares the strings.
-    const numPairs = this.pairName.length;
-    const pairName = this.pairName.view();
-    const pairValue = this.pairValue.view();
-    const pairOrder = new Uint32Array(numPairs);
-    for (let i = 0; i < numPairs; i++) pairOrder[i] = i;
-    pairOrder.sort(
-      (a, b) => symbolPos[pairName[a]!]! - symbolPos[pairName[b]!]! || symbolPos[pairValue[a]!]! - symbolPos[pairValue[b]!]!,
-    );
-    const pairRank = new Uint32Array(numPairs);
-    const rankName = new Uint32Array(numPairs);
-    const rankValue = new Uint32Array(numPairs);
-    const rankSeries = new Uint32Array(numPairs);
-    const pairSeries = this.pairSeries.view();
-    pairOrder.forEach((pair, rank) => {
-      pairRank[pair] = rank;
-      rankName[rank] = symbolPos[pairName[pair]!]!;
-      rankValue[rank] = symbolPos[pairValue[pair]!]!;
-      rankSeries[rank] = pairSeries[pair]!;
-    });
-
-    // A series' labels are sorted by name, so its pair ranks compared element-wise (shorter
-    // first on a tie) give exactly Prometheus' labels.Compare.
-    const ranks = this.seriesPairs.view();
-    for (let i = 0; i < ranks.length; i++) ranks[i] = pairRank[ranks[i]!]!;
-    const pairStart = this.pairStart.view();
-    const numSeries = this.numSeries;
-    const seriesOrder = new Uint32Array(numSeries);
-    for (let i = 0; i < numSeries; i++) seriesOrder[i] = i;
-    const compareSeries = (a: number, b: number): number => {
-      const a0 = pairStart[a]!;
-      const b0 = pairStart[b]!;
-      const na = pairStart[a + 1]! - a0;
-      const nb = pairStart[b + 1]! - b0;
-      const n = Math.min(na, nb);
-      for (let k = 0; k < n; k++) {
-        const d = ranks[a0 + k]! - ranks[b0 + k]!;
-        if (d !== 0) return d;
-      }
-      return na - nb;
-    };
-    seriesOrder.sort(compareSeries);
-    for (let i = 1; i < numSeries; i++) {
-      if (compareSeries(seriesOrder[i - 1]!, seriesOrder[i]!) === 0) {
-        const s = seriesOrder[i]!;
-        const labels: Label[] = [];
-        for (let k = pairStart[s]!; k < pairStart[s + 1]!; k++) {
-          labels.push([symbols[rankName[ranks[k]!]!]!, symbols[rankValue[ranks[k]!]!]!]);
-        }
-        throw new DuplicateSeriesError(
-          `the series ${formatLabels(labels)} was added twice to one block; each label set may appear once (check for external labels colliding with series labels)`,
-        );
-      }
-    }
-
-    return {
-      symbols,
-      rankName,
-      rankValue,
-      rankSeries,
-      seriesOrder,
-      seriesRanks: ranks,
-      pairStart,
-      metaStart: this.metaStart.view(),
-      metaArena: this.metaArena,
-    };
+  /** Removes the scratch files; for a writer that will not be written. */
+  async discard(): Promise<void> {
+    await this.spill?.discard();
+    if (this.workDir !== undefined) await rm(this.workDir, { recursive: true, force: true });
+    this.workDir = undefined;
   }
 }
 
-interface IndexPlan {
-  /** Sorted, unique. */
-  symbols: string[];
-  /** Per pair rank: symbol positions of name and value, and how many series carry the pair. */
-  rankName: Uint32Array;
-  rankValue: Uint32Array;
-  rankSeries: Uint32Array;
-  /** Series ids (arrival order) in index order. */
-  seriesOrder: Uint32Array;
-  /** Pair ranks of all series, sliced by `pairStart`. */
-  seriesRanks: Uint32Array;
-  pairStart: Float64Array;
-  metaStart: Float64Array;
-  metaArena: ByteArena;
+interface IndexInput {
+  symbols: SortedSymbols;
+  /** Spill files of series records, each sorted; merged they give the index order. */
+  runs: string[];
+  work: string;
+  numSeries: number;
+  postingsPerPass: number;
 }
 
 /**
  * `chunk count | mint varint | maxt-mint uvarint | ref uvarint`, then per further chunk
  * `mint-prevMaxt uvarint | maxt-mint uvarint | ref-prevRef varint`, as Prometheus' index writer.
  */
-function encodeChunkMetas(out: ByteWriter, chunks: readonly ChunkMeta[]): Uint8Array {
-  out.reset();
+function encodeChunkMetas(out: ByteWriter, chunks: readonly ChunkMeta[]): void {
   out.putUvarint(chunks.length);
   let prevMaxT = 0;
   let prevRef = 0;
@@ -287,241 +276,402 @@ function encodeChunkMetas(out: ByteWriter, chunks: readonly ChunkMeta[]): Uint8A
     prevMaxT = c.maxTime;
     prevRef = c.ref;
   });
-  return out.view();
 }
 
-/** Accumulates one section's body, spilling to the file while keeping the running CRC. */
-class SectionBody {
-  readonly buf = new ByteWriter(SPILL_BYTES + 64 * 1024);
-  crc = 0;
-  bytes = 0;
 
-  constructor(private readonly file: BufferedFile) {}
+async function writeIndexFile(file: BufferedFile, input: IndexInput): Promise<IndexToc> {
+  const out = new IndexStream(file);
+  out.w.putBe32(INDEX_MAGIC);
+  out.w.putByte(INDEX_FORMAT_V2);
 
-  async maybeSpill(): Promise<void> {
-    if (this.buf.length >= SPILL_BYTES) await this.spill();
-  }
+  const symbolsAt = out.position;
+  const reader = new SymbolReader(input.symbols.path, input.symbols.count);
+  try {
+    const postingsPath = join(input.work, 'postings');
+    // In a function of its own so the symbol and pair hash tables can be collected before the
+    // postings are filled.
+    const { seriesAt, plan } = await writeSymbolsAndSeries(out, input, reader, postingsPath);
 
-  async spill(): Promise<void> {
-    const view = this.buf.view();
-    this.crc = crc32cOf(view, this.crc);
-    this.bytes += view.length;
-    await this.file.write(view);
-    this.buf.reset();
+    const labelIndicesAt = out.position;
+    const labelIndexOffsets = await writeLabelIndices(out, plan);
+
+    const postingsAt = out.position;
+    const postingOffsets = await writePostings(out, plan, postingsPath, input);
+
+    const labelIndicesTableAt = out.position;
+    await writeLabelIndicesTable(out, plan, labelIndexOffsets, reader);
+
+    const postingsTableAt = out.position;
+    await writePostingsTable(out, plan, postingOffsets, reader);
+
+    const toc: IndexToc = {
+      symbols: symbolsAt,
+      series: seriesAt,
+      labelIndices: labelIndicesAt,
+      labelIndicesTable: labelIndicesTableAt,
+      postings: postingsAt,
+      postingsTable: postingsTableAt,
+    };
+    const tocAt = out.w.length;
+    for (const off of [symbolsAt, seriesAt, labelIndicesAt, labelIndicesTableAt, postingsAt, postingsTableAt]) {
+      out.w.putBe64(off);
+    }
+    out.w.putBe32(crc32cOf(out.w.view().subarray(tocAt)));
+    await out.flush();
+    return toc;
+  } finally {
+    reader.close();
   }
 }
 
-async function writeIndexFile(file: BufferedFile, plan: IndexPlan): Promise<IndexToc> {
-  const w = new ByteWriter(64);
-  w.putBe32(INDEX_MAGIC);
-  w.putByte(INDEX_FORMAT_V2);
-  await file.write(w.view());
-
-  const symbolsAt = file.position;
-  await writeSymbols(file, plan.symbols);
-
-  const seriesAt = file.position;
-  const seriesRefs = await writeSeries(file, plan);
-
-  const labelIndicesAt = file.position;
-  const labelIndexOffsets = await writeLabelIndices(file, plan);
-
-  const postingsAt = file.position;
-  const postingOffsets = await writePostings(file, plan, seriesRefs);
-
-  const labelIndicesTableAt = file.position;
-  await writeLabelIndicesTable(file, plan, labelIndexOffsets);
-
-  const postingsTableAt = file.position;
-  await writePostingsTable(file, plan, postingOffsets);
-
-  const toc: IndexToc = {
-    symbols: symbolsAt,
-    series: seriesAt,
-    labelIndices: labelIndicesAt,
-    labelIndicesTable: labelIndicesTableAt,
-    postings: postingsAt,
-    postingsTable: postingsTableAt,
-  };
-  w.reset();
-  for (const off of [symbolsAt, seriesAt, labelIndicesAt, labelIndicesTableAt, postingsAt, postingsTableAt]) {
-    w.putBe64(off);
-  }
-  w.putBe32(crc32cOf(w.view()));
-  await file.write(w.view());
-  return toc;
+async function writeSymbolsAndSeries(out: IndexStream, input: IndexInput, reader: SymbolReader, postingsPath: string): Promise<{ seriesAt: number; plan: PairPlan }> {
+  const positions = await writeSymbols(out, input.symbols, reader);
+  const seriesAt = out.position;
+  const pairs = await writeSeries(out, input, positions, postingsPath);
+  return { seriesAt, plan: planPairs(pairs) };
 }
 
-/** `len be32 | count be32 | (uvarint len, utf-8)* | crc`; len and CRC cover count + strings. */
-async function writeSymbols(file: BufferedFile, symbols: readonly string[]): Promise<void> {
-  let len = 4;
-  for (const s of symbols) {
-    const n = Buffer.byteLength(s, 'utf8');
-    len += uvarintSize(n) + n;
-  }
+/**
+ * `len be32 | count be32 | (uvarint len, utf-8)* | crc`; len and CRC cover count + strings. The
+ * sorted symbols file already holds the strings in this encoding; on the way through, each
+ * symbol's position is recorded for the series section.
+ */
+async function writeSymbols(out: IndexStream, symbols: SortedSymbols, reader: SymbolReader): Promise<SymbolPositions> {
+  const len = 4 + symbols.bytes;
   if (len > MAX_SECTION_BYTES) {
     throw new InvalidLabelsError(`the symbol table would take ${len} bytes, more than an index can hold (4 GiB); split the block`);
   }
-  const head = new ByteWriter(8);
-  head.putBe32(len);
-  await file.write(head.view());
-  const body = new SectionBody(file);
-  body.buf.putBe32(symbols.length);
-  for (const s of symbols) {
-    body.buf.putUvarintString(s);
-    await body.maybeSpill();
+  out.w.putBe32(len);
+  out.beginCrc();
+  out.w.putBe32(symbols.count);
+  const positions = new SymbolPositions(symbols.count);
+  const file = await SpillReader.open(symbols.path);
+  try {
+    let offset = 0;
+    for (let i = 0; ; i++) {
+      let s = file.tryNext();
+      if (s === undefined) s = await file.next();
+      if (s === null) break;
+      out.w.putUvarint(s.length);
+      out.w.putBytes(s);
+      positions.add(s, 0, s.length, i);
+      reader.note(i, offset);
+      offset += s.length + uvarintSize(s.length);
+      if (out.full) await out.flush();
+    }
+  } finally {
+    await file.close();
   }
-  await body.spill();
-  head.reset();
-  head.putBe32(body.crc);
-  await file.write(head.view());
+  out.w.putBe32(out.endCrc());
+  positions.resolveAmbiguous(reader);
+  return positions;
 }
 
-/** Returns each series' reference (offset/16), indexed by index order. */
-async function writeSeries(file: BufferedFile, plan: IndexPlan): Promise<Uint32Array> {
-  const refs = new Uint32Array(plan.seriesOrder.length);
+/**
+ * Series entries in label order, each 16-byte aligned: `uvarint len | label count | (name pos,
+ * value pos)* | chunk metas | crc`. Every series' reference and label pairs go to the postings
+ * scratch file as `uvarint ref | uvarint pair id*`.
+ */
+async function writeSeries(out: IndexStream, input: IndexInput, positions: SymbolPositions, postingsPath: string): Promise<PairTable> {
+  const pairs = new PairTable();
+  const postings = await SpillWriter.create(postingsPath);
+  const pending = new ByteWriter(PENDING_BYTES + 64 * 1024);
+  let pendingRecords = 0;
   const entry = new ByteWriter(4096);
-  const out = new ByteWriter(256);
-  for (let i = 0; i < plan.seriesOrder.length; i++) {
-    const s = plan.seriesOrder[i]!;
-    await file.padTo(16);
-    if (file.position >= MAX_SERIES_SECTION_END) {
+  const post = new ByteWriter(256);
+  const prevLabels = new ByteWriter(1024);
+  let hasPrev = false;
+  const pairIds: number[] = [];
+
+  const add = (r: Buffer): void => {
+    entry.reset();
+    post.reset();
+    const n = readUvarint(r, 0);
+    let p = uvarintEnd;
+    entry.putUvarint(n);
+    for (let k = 0; k < n; k++) {
+      const nl = readUvarint(r, p);
+      const ns = uvarintEnd;
+      const vl = readUvarint(r, ns + nl);
+      const vs = uvarintEnd;
+      p = vs + vl;
+      const name = positions.get(r, ns, ns + nl);
+      const value = positions.get(r, vs, vs + vl);
+      if (name < 0 || value < 0) {
+        throw new BlockWriteError(input.symbols.path, 'a label of a series is missing from the symbol table; the scratch files were changed while the block was built');
+      }
+      entry.putUvarint(name);
+      entry.putUvarint(value);
+      pairIds[k] = pairs.count(name, value);
+    }
+    // Equal label sets are adjacent in sorted order and encode to equal bytes.
+    const labels = r.subarray(0, p);
+    if (hasPrev && prevLabels.view().equals(labels)) {
+      throw new DuplicateSeriesError(
+        `the series ${formatLabels(decodeRecordLabels(r))} was added twice to one block; each label set may appear once (check for external labels colliding with series labels)`,
+      );
+    }
+    prevLabels.reset();
+    prevLabels.putBytes(labels);
+    hasPrev = true;
+    entry.putBytes(r.subarray(p));
+
+    out.pad(16);
+    if (out.position >= MAX_SERIES_SECTION_END) {
       throw new InvalidLabelsError('the series section outgrew the 64 GiB an index can address; split the block');
     }
-    refs[i] = file.position / 16;
-    entry.reset();
-    const p0 = plan.pairStart[s]!;
-    const p1 = plan.pairStart[s + 1]!;
-    entry.putUvarint(p1 - p0);
-    for (let k = p0; k < p1; k++) {
-      const rank = plan.seriesRanks[k]!;
-      entry.putUvarint(plan.rankName[rank]!);
-      entry.putUvarint(plan.rankValue[rank]!);
+    post.putUvarint(out.position / 16);
+    for (let k = 0; k < n; k++) post.putUvarint(pairIds[k]!);
+    pending.putUvarint(post.length);
+    pending.putBytes(post.view());
+    pendingRecords++;
+    const e = entry.view();
+    out.w.putUvarint(e.length);
+    out.w.putBytes(e);
+    out.w.putBe32(crc32cOf(e));
+  };
+  const flushIfFull = async (): Promise<void> => {
+    if (out.full) await out.flush();
+    if (pending.length >= PENDING_BYTES) {
+      await postings.appendEncoded(pending.view(), pendingRecords);
+      pending.reset();
+      pendingRecords = 0;
     }
-    entry.putBytes(plan.metaArena.slice(plan.metaStart[s]!, plan.metaStart[s + 1]!));
-    out.reset();
-    out.putUvarint(entry.length);
-    await file.write(out.view());
-    await file.write(entry.view());
-    out.reset();
-    out.putBe32(crc32cOf(entry.view()));
-    await file.write(out.view());
+  };
+
+  const readers: SpillReader[] = [];
+  try {
+    for (const run of input.runs) readers.push(await SpillReader.open(run, mergeBufferBytes(input.runs.length)));
+    if (readers.length === 1) {
+      const only = readers[0]!;
+      for (;;) {
+        let r = only.tryNext();
+        if (r === undefined) r = await only.next();
+        if (r === null) break;
+        add(r);
+        await flushIfFull();
+      }
+    } else {
+      await mergeSorted(readers, compareRecordLabels, async (r) => {
+        add(r);
+        await flushIfFull();
+      });
+    }
+    await postings.appendEncoded(pending.view(), pendingRecords);
+    await postings.close();
+  } catch (err) {
+    await postings.discard();
+    throw err;
+  } finally {
+    for (const r of readers) await r.close();
   }
-  return refs;
+  if (postings.records !== input.numSeries) {
+    throw new BlockWriteError(postingsPath, `wrote ${postings.records} series to the index but ${input.numSeries} were added; the scratch files were changed while the block was built`);
+  }
+  return pairs;
+}
+
+/** Label pairs in (name, value) order; names are symbol positions, so position order is string order. */
+interface PairPlan {
+  /** Sorted distinct name positions. */
+  names: Uint32Array;
+  /** Per rank: index into `names` × 2^32 + value position. */
+  keys: Float64Array;
+  /** Per pair id: its rank. */
+  rankOf: Uint32Array;
+  /** Per rank: how many series carry the pair. */
+  counts: Uint32Array;
+}
+
+function planPairs(pairs: PairTable): PairPlan {
+  const n = pairs.size;
+  const names = Uint32Array.from(new Set(pairs.names.view())).sort();
+  if (names.length >= 2 ** 21) {
+    throw new InvalidLabelsError(`a block with ${names.length} distinct label names cannot be indexed; split the block`);
+  }
+  const nameIndex = new Map<number, number>();
+  names.forEach((pos, i) => nameIndex.set(pos, i));
+  // One float64 per pair, (name index, value position) packed exactly below 2^53, sorts natively.
+  const keys = new Float64Array(n);
+  const pairNames = pairs.names.view();
+  const pairValues = pairs.values.view();
+  for (let id = 0; id < n; id++) keys[id] = nameIndex.get(pairNames[id]!)! * TWO_32 + pairValues[id]!;
+  keys.sort();
+  const rankOf = new Uint32Array(n);
+  const counts = new Uint32Array(n);
+  const pairCounts = pairs.counts.view();
+  for (let r = 0; r < n; r++) {
+    const k = keys[r]!;
+    const nameIdx = Math.floor(k / TWO_32);
+    const id = pairs.find(names[nameIdx]!, k - nameIdx * TWO_32);
+    rankOf[id] = r;
+    counts[r] = pairCounts[id]!;
+  }
+  return { names, keys, rankOf, counts };
+}
+
+function rankName(plan: PairPlan, r: number): number {
+  return plan.names[Math.floor(plan.keys[r]! / TWO_32)]!;
+}
+
+function rankValue(plan: PairPlan, r: number): number {
+  return plan.keys[r]! % TWO_32;
 }
 
 /** Distinct label names in order, each with its first and past-last pair rank. */
-function* nameGroups(plan: IndexPlan): Generator<{ name: number; from: number; to: number }> {
-  const n = plan.rankName.length;
+function* nameGroups(plan: PairPlan): Generator<{ name: number; from: number; to: number }> {
+  const n = plan.keys.length;
   let from = 0;
   while (from < n) {
-    const name = plan.rankName[from]!;
+    const nameIdx = Math.floor(plan.keys[from]! / TWO_32);
     let to = from + 1;
-    while (to < n && plan.rankName[to] === name) to++;
-    yield { name, from, to };
+    while (to < n && Math.floor(plan.keys[to]! / TWO_32) === nameIdx) to++;
+    yield { name: plan.names[nameIdx]!, from, to };
     from = to;
   }
 }
 
 /** Legacy per-name value lists; Prometheus 2.42 still writes them, so we do too. */
-async function writeLabelIndices(file: BufferedFile, plan: IndexPlan): Promise<number[]> {
+async function writeLabelIndices(out: IndexStream, plan: PairPlan): Promise<number[]> {
   const offsets: number[] = [];
-  const w = new ByteWriter(4096);
   for (const g of nameGroups(plan)) {
-    await file.padTo(4);
-    offsets.push(file.position);
+    out.pad(4);
+    offsets.push(out.position);
     const count = g.to - g.from;
-    w.reset();
-    w.putBe32(8 + 4 * count);
-    w.putBe32(1);
-    w.putBe32(count);
-    for (let r = g.from; r < g.to; r++) w.putBe32(plan.rankValue[r]!);
-    w.putBe32(crc32cOf(w.view().subarray(4)));
-    await file.write(w.view());
+    out.w.putBe32(8 + 4 * count);
+    out.beginCrc();
+    out.w.putBe32(1);
+    out.w.putBe32(count);
+    for (let r = g.from; r < g.to; r++) {
+      out.w.putBe32(rankValue(plan, r));
+      if (out.full) await out.flush();
+    }
+    out.w.putBe32(out.endCrc());
   }
   return offsets;
 }
 
 /**
  * Postings lists, each 4-byte aligned: `len be32 | count be32 | series ref be32 * count | crc`.
- * The all-series list (key "", "") comes first. Returns offsets: [all, ...per pair rank].
+ * The all-series list (key "", "") comes first. Lists are filled from the postings scratch
+ * file in passes of at most `postingsPerPass` entries (one pass unless the block is huge).
+ * Returns offsets: [all, ...per pair rank].
  */
-async function writePostings(file: BufferedFile, plan: IndexPlan, seriesRefs: Uint32Array): Promise<Float64Array> {
-  const numPairs = plan.rankName.length;
-  // Counting sort: walking series in index order fills every list already ascending.
-  const start = new Float64Array(numPairs + 1);
-  for (let r = 0; r < numPairs; r++) start[r + 1] = start[r]! + plan.rankSeries[r]!;
-  const fill = start.slice(0, numPairs);
-  const lists = new Uint32Array(start[numPairs]!);
-  for (let i = 0; i < plan.seriesOrder.length; i++) {
-    const s = plan.seriesOrder[i]!;
-    for (let k = plan.pairStart[s]!; k < plan.pairStart[s + 1]!; k++) {
-      const rank = plan.seriesRanks[k]!;
-      const at = fill[rank]!;
-      lists[at] = seriesRefs[i]!;
-      fill[rank] = at + 1;
-    }
-  }
-
+async function writePostings(out: IndexStream, plan: PairPlan, postingsPath: string, input: IndexInput): Promise<Float64Array> {
+  const numPairs = plan.keys.length;
   const offsets = new Float64Array(numPairs + 1);
-  const w = new ByteWriter(64 * 1024);
-  const writeList = async (refs: Uint32Array): Promise<number> => {
-    await file.padTo(4);
-    const at = file.position;
-    w.reset();
-    w.putBe32(4 + 4 * refs.length);
-    w.putBe32(refs.length);
-    for (let i = 0; i < refs.length; i++) w.putBe32(refs[i]!);
-    w.putBe32(crc32cOf(w.view().subarray(4)));
-    await file.write(w.view());
-    return at;
+
+  const eachSeries = async (fn: (r: Buffer) => void): Promise<void> => {
+    const reader = await SpillReader.open(postingsPath);
+    try {
+      for (;;) {
+        let r = reader.tryNext();
+        if (r === undefined) r = await reader.next();
+        if (r === null) return;
+        fn(r);
+        if (out.full) await out.flush();
+      }
+    } finally {
+      await reader.close();
+    }
   };
-  offsets[0] = await writeList(seriesRefs);
-  for (let r = 0; r < numPairs; r++) {
-    offsets[r + 1] = await writeList(lists.subarray(start[r]!, start[r + 1]!));
+
+  out.pad(4);
+  offsets[0] = out.position;
+  out.w.putBe32(4 + 4 * input.numSeries);
+  out.beginCrc();
+  out.w.putBe32(input.numSeries);
+  await eachSeries((r) => out.w.putBe32(readUvarint(r, 0)));
+  out.w.putBe32(out.endCrc());
+
+  // Counting sort per pass: series come in index order, so each list fills in ascending order.
+  const starts = new Float64Array(numPairs + 1);
+  for (let r = 0; r < numPairs; r++) starts[r + 1] = starts[r]! + plan.counts[r]!;
+  for (let from = 0; from < numPairs; ) {
+    let to = from + 1;
+    while (to < numPairs && starts[to + 1]! - starts[from]! <= input.postingsPerPass) to++;
+    const base = starts[from]!;
+    const lists = new Uint32Array(starts[to]! - base);
+    const fill = new Uint32Array(to - from);
+    for (let r = from; r < to; r++) fill[r - from] = starts[r]! - base;
+    await eachSeries((r) => {
+      const ref = readUvarint(r, 0);
+      let p = uvarintEnd;
+      while (p < r.length) {
+        const rank = plan.rankOf[readUvarint(r, p)]!;
+        p = uvarintEnd;
+        if (rank >= from && rank < to) lists[fill[rank - from]!++] = ref;
+      }
+    });
+    for (let r = from; r < to; r++) {
+      out.pad(4);
+      offsets[r + 1] = out.position;
+      const a = starts[r]! - base;
+      const b = starts[r + 1]! - base;
+      out.w.putBe32(4 + 4 * (b - a));
+      out.beginCrc();
+      out.w.putBe32(b - a);
+      for (let i = a; i < b; i++) out.w.putBe32(lists[i]!);
+      out.w.putBe32(out.endCrc());
+      if (out.full) await out.flush();
+    }
+    from = to;
   }
   return offsets;
 }
 
-async function writeLabelIndicesTable(file: BufferedFile, plan: IndexPlan, offsets: readonly number[]): Promise<void> {
+async function writeLabelIndicesTable(out: IndexStream, plan: PairPlan, offsets: readonly number[], reader: SymbolReader): Promise<void> {
   const body = new ByteWriter(4096);
   body.putBe32(offsets.length);
   let i = 0;
   for (const g of nameGroups(plan)) {
     body.putUvarint(1);
-    body.putUvarintString(plan.symbols[g.name]!);
+    const name = reader.get(g.name);
+    body.putUvarint(name.length);
+    body.putBytes(name);
     body.putUvarint(offsets[i++]!);
   }
-  await writeLengthPrefixed(file, body);
-}
-
-async function writePostingsTable(file: BufferedFile, plan: IndexPlan, offsets: Float64Array): Promise<void> {
-  const body = new ByteWriter(64 * 1024);
-  const numPairs = plan.rankName.length;
-  body.putBe32(numPairs + 1);
-  body.putUvarint(2);
-  body.putUvarintString('');
-  body.putUvarintString('');
-  body.putUvarint(offsets[0]!);
-  for (let r = 0; r < numPairs; r++) {
-    body.putUvarint(2);
-    body.putUvarintString(plan.symbols[plan.rankName[r]!]!);
-    body.putUvarintString(plan.symbols[plan.rankValue[r]!]!);
-    body.putUvarint(offsets[r + 1]!);
-  }
-  await writeLengthPrefixed(file, body);
-}
-
-/** `len be32 | body | crc(body)`. */
-async function writeLengthPrefixed(file: BufferedFile, body: ByteWriter): Promise<void> {
   if (body.length > MAX_SECTION_BYTES) {
     throw new InvalidLabelsError(`an index table would take ${body.length} bytes, more than 4 GiB; split the block`);
   }
-  const w = new ByteWriter(8);
-  w.putBe32(body.length);
-  await file.write(w.view());
-  await file.write(body.view());
-  w.reset();
-  w.putBe32(crc32cOf(body.view()));
-  await file.write(w.view());
+  out.w.putBe32(body.length);
+  out.w.putBytes(body.view());
+  out.w.putBe32(crc32cOf(body.view()));
+}
+
+/** `len be32 | count be32 | (2, name, value, offset)* | crc`; the length is patched in at the end. */
+async function writePostingsTable(out: IndexStream, plan: PairPlan, offsets: Float64Array, reader: SymbolReader): Promise<void> {
+  const numPairs = plan.keys.length;
+  const lenAt = out.position;
+  out.w.putBe32(0);
+  out.beginCrc();
+  out.w.putBe32(numPairs + 1);
+  out.w.putUvarint(2);
+  out.w.putUvarint(0);
+  out.w.putUvarint(0);
+  out.w.putUvarint(offsets[0]!);
+  let name = Buffer.alloc(0);
+  let namePos = -1;
+  for (let r = 0; r < numPairs; r++) {
+    const n = rankName(plan, r);
+    if (n !== namePos) {
+      // A copy: the reader's window moves on while this name's values are read.
+      name = Buffer.from(reader.get(n));
+      namePos = n;
+    }
+    const value = reader.get(rankValue(plan, r));
+    out.w.putUvarint(2);
+    out.w.putUvarint(name.length);
+    out.w.putBytes(name);
+    out.w.putUvarint(value.length);
+    out.w.putBytes(value);
+    out.w.putUvarint(offsets[r + 1]!);
+    if (out.full) await out.flush();
+  }
+  const bodyBytes = out.position - lenAt - 4;
+  if (bodyBytes > MAX_SECTION_BYTES) {
+    throw new InvalidLabelsError(`an index table would take ${bodyBytes} bytes, more than 4 GiB; split the block`);
+  }
+  out.w.putBe32(out.endCrc());
+  await out.patchBe32(lenAt, bodyBytes);
 }
