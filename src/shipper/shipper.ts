@@ -132,7 +132,14 @@ export class Shipper {
       }
       await this.shipOne(window, entry, ledger, summary, signal);
     }
-    await ledger.save(this.now(), signal);
+    try {
+      await ledger.save(this.now(), signal);
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      // The blocks in the bucket stay the truth; losing the ledger's bookkeeping must not lose
+      // this run's summary (shipped blocks, failed windows) for the metrics and the health line.
+      logger.warn({ err: describeError(err) }, 'could not save the ledger at the end of the run');
+    }
     summary.durationMs = this.now() - started;
     logger.info(
       {

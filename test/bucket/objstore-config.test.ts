@@ -3,7 +3,7 @@ import { parseObjstoreConfig } from '../../src/bucket/objstore-config.ts';
 import { ConfigError, describeError } from '../../src/errors.ts';
 
 const ACCESS = 'AKIAKUBECOSTEXAMPLE1';
-const SECRET = 'kubecost/Secret+Key0123456789abcdefghijKL';
+const SECRET = 'kubecost/Secret+Key0123456789abcdefghijKL-promship-test-secret';
 
 function configError(fn: () => unknown): ConfigError {
   try {

@@ -188,7 +188,7 @@ t.test('s3rver: an unknown access key is ACCESS_DENIED and the key id is not ech
   // secret cannot be shown here; the echoing server below covers secrets in messages.
   const srv = await startS3rver(t);
   const keyId = 'AKIAIOSFODNN7EXAMPLE';
-  const secret = 'wrong-Secret/Key+0123456789abcdefghijKLMN';
+  const secret = 'wrong-Secret/Key+0123456789abcdefghijKLMN-promship-test-secret';
   const b = bucketOn(srv, { accessKeyId: keyId, secretAccessKey: secret, maxAttempts: 1 });
   t.teardown(() => b.close());
   for (const p of [() => b.put('k', 'v'), () => b.get('k'), () => b.stat('k'), () => b.listObjects('')]) {
@@ -205,8 +205,8 @@ t.test('s3rver: an unknown access key is ACCESS_DENIED and the key id is not ech
 
 t.test('credentials a store echoes back in an error never reach our message', async (t) => {
   const keyId = 'AKIAZZZZEXAMPLE12345';
-  const secret = 'very/Secret+Key0123456789abcdefghijKLMNOP';
-  const token = 'FwoGZXIvYXdzEXAMPLEsessionTOKENvalue0123456789';
+  const secret = 'very/Secret+Key0123456789abcdefghijKLMNOP-promship-test-secret';
+  const token = 'FwoGZXIvYXdzEXAMPLEsessionTOKENvalue0123456789-promship-test-secret';
   // A hostile or chatty store: its error message repeats the credential-bearing request headers
   // (and, as a worst case, the secret as if it had leaked elsewhere).
   const echo = createHttpServer((req, res) => {

@@ -7,6 +7,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { copyBlocks } from './blocks.ts';
+import { testSecret } from './output-log.ts';
 import { startFauxqs, startS3rver, type S3TestServer } from './s3.ts';
 
 export type TargetKind = 'file' | 's3rver' | 'fauxqs';
@@ -31,7 +32,7 @@ export async function bucketTarget(t: Teardown, kind: TargetKind, localDir: stri
     return { kind, env: { PROMSHIP_BUCKET: `file://${localDir}` }, download: (dir) => copyBlocks(localDir, dir).then(() => undefined), secrets: [] };
   }
   const server = kind === 's3rver' ? await startS3rver(t) : await startFauxqs(t);
-  const secretAccessKey = `secret-${kind}-${Math.random().toString(36).slice(2)}`;
+  const secretAccessKey = testSecret(`s3-secret-${kind}`);
   const env = {
     PROMSHIP_BUCKET: `s3://${server.bucket}/${prefix}`,
     PROMSHIP_S3_ENDPOINT: server.endpoint,

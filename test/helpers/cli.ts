@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { outputRecorder } from './output-log.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -26,6 +27,10 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
         maxBuffer: 256 * 1024 * 1024,
       },
       (err, stdout, stderr) => {
+        // Kept for the suite-wide secret check (scripts/check-no-secrets.ts).
+        const record = outputRecorder(`cli-${args[0] ?? 'none'}`);
+        record(stdout);
+        record(stderr);
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr, startedAt, endedAt: Date.now() });
       },

@@ -31,6 +31,8 @@ export interface S3TestServer {
   stop(): Promise<void>;
   /** Listens again on the same port. */
   start(): Promise<void>;
+  /** s3rver only: its directory; object `k` of the bucket is `<dataDir>/<bucket>/k._S3rver_object`. */
+  readonly dataDir?: string;
 }
 
 const S3RVER_SCRIPT = fileURLToPath(new URL('./s3rver-server.ts', import.meta.url));
@@ -74,6 +76,7 @@ export async function startS3rver(t: Teardown, bucket = 'promship-test'): Promis
     secretAccessKey: 'S3RVER',
     stop,
     start,
+    dataDir: dir,
   };
 }
 

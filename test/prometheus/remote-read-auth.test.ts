@@ -20,9 +20,10 @@ import {
 import { tempDir } from '../helpers/tmp.ts';
 
 const WINDOW: Window = { start: Date.UTC(2024, 5, 1, 0), end: Date.UTC(2024, 5, 1, 2) };
-const TOKEN = 'tok-3f9a7c1e-SECRET';
-const PASSWORD = 'pa55-w0rd-SECRET';
-const TENANT = 'tenant-header-SECRET';
+// The marker lets scripts/check-no-secrets.ts find these in any output of the suite.
+const TOKEN = 'tok-3f9a7c1e-SECRET-promship-test-secret';
+const PASSWORD = 'pa55-w0rd-SECRET-promship-test-secret';
+const TENANT = 'tenant-header-SECRET-promship-test-secret';
 const okResponse = streamed([frame(chunkedReadResponse([]))]);
 
 async function drain(client: RemoteReadClient): Promise<void> {

@@ -1,0 +1,53 @@
+/**
+ * Invalid configuration stops `promship once` and `promship run` at start: exit code 2, exactly
+ * one line on stderr naming what to fix, no stack trace, and no secret echoed.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import t from 'tap';
+import { runCli } from '../helpers/cli.ts';
+import { testSecret } from '../helpers/output-log.ts';
+import { freePort, startPrometheus } from '../helpers/prometheus.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+t.test('configuration errors exit 2 with one line on stderr', async (t) => {
+  const dir = await tempDir(t);
+  const prometheus = await startPrometheus({ dataDir: join(dir, 'prom'), externalLabels: { cluster_id: 'cluster-two' } });
+  t.teardown(() => prometheus.stop());
+  const secret = testSecret('objstore-secret');
+  const objstore = join(dir, 'objstore.yaml');
+  await writeFile(objstore, `type: S3\nconfig:\n  bucket: thanos\n  endpoint: 127.0.0.1:1\n  access_key: AKIAEXAMPLE\n  secret_key: ${secret}\n  bukket: typo\n`);
+  const base = {
+    PROMSHIP_PROMETHEUS_URL: prometheus.url,
+    PROMSHIP_BUCKET: `file://${join(dir, 'bucket')}`,
+    PROMSHIP_DATA_DIR: join(dir, 'data'),
+  };
+  const cases: { name: string; env: Record<string, string | undefined>; says: RegExp }[] = [
+    { name: 'bad Prometheus URL', env: { PROMSHIP_PROMETHEUS_URL: 'localhost:9090/not a url' }, says: /PROMSHIP_PROMETHEUS_URL/ },
+    { name: 'bad cron', env: { PROMSHIP_SCHEDULE: '*/5 * *' }, says: /PROMSHIP_SCHEDULE.*cron/ },
+    { name: 'unknown objstore key', env: { PROMSHIP_BUCKET: undefined, PROMSHIP_OBJSTORE_CONFIG_FILE: objstore }, says: /bukket/ },
+    { name: 'missing bucket', env: { PROMSHIP_BUCKET: undefined }, says: /no bucket: set PROMSHIP_BUCKET/ },
+    { name: 'cluster id disagrees with Prometheus', env: { PROMSHIP_CLUSTER_ID: 'cluster-one' }, says: /PROMSHIP_CLUSTER_ID is 'cluster-one' but .*'cluster-two'/ },
+  ];
+  const timings: string[] = [];
+  for (const command of ['once', 'run']) {
+    await Promise.all(
+      cases.map(async (c) => {
+        const env: Record<string, string> = {};
+        for (const [k, v] of Object.entries({ ...base, PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${await freePort()}`, ...c.env })) if (v !== undefined) env[k] = v;
+        // A hang would hit this bound and fail on the exit code.
+        const r = await runCli([command], env, 30_000);
+        const what = `${command}, ${c.name}`;
+        t.equal(r.code, 2, `${what}: exit 2`);
+        const lines = r.stderr.split('\n').filter((l) => l.length > 0);
+        t.equal(lines.length, 1, `${what}: one line on stderr (${JSON.stringify(r.stderr.slice(0, 400))})`);
+        t.match(lines[0] ?? '', /^promship: /, `${what}: the line says who speaks`);
+        t.match(lines[0] ?? '', c.says, `${what}: the line says what to fix`);
+        t.notMatch(r.stderr + r.stdout, /\n\s+at |Error: /, `${what}: no stack trace`);
+        t.notOk((r.stderr + r.stdout).includes(secret), `${what}: no secret`);
+        timings.push(`${what}: ${r.endedAt - r.startedAt} ms`);
+      }),
+    );
+  }
+  t.comment(timings.join('; '));
+});

@@ -1,0 +1,48 @@
+/**
+ * A pass-through HTTP proxy in front of a real Prometheus that can make remote read fail (HTTP
+ * 503), so a test can force window failures while the config and metrics APIs keep answering.
+ */
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FaultProxy {
+  url: string;
+  /** When true, `POST /api/v1/read` answers 503. */
+  failReads: boolean;
+  close(): Promise<void>;
+}
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+export async function startFaultProxy(t: Teardown, upstream: string): Promise<FaultProxy> {
+  const target = new URL(upstream);
+  const proxy: FaultProxy = { url: '', failReads: false, close: async () => undefined };
+  const server = createServer((req, res) => {
+    if (proxy.failReads && req.url?.startsWith('/api/v1/read')) {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end('injected failure: remote read unavailable\n');
+      return;
+    }
+    const up = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  proxy.close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  t.teardown(() => proxy.close());
+  return proxy;
+}
