@@ -3,7 +3,6 @@
  * The command line: thin on purpose. Exit codes: 0 success, 1 a window or run failed (details in
  * the log), 2 invalid configuration (one line on stderr, no stack trace).
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +19,8 @@ import { startDaemon } from './daemon/daemon.ts';
 import { runDemo } from './demo/demo.ts';
 import { ConfigError, describeError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
+import { VERSION } from './version.ts';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const USAGE = `promship ${VERSION}: ships this cluster's Prometheus data as Thanos blocks into the global bucket.
 

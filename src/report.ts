@@ -1,6 +1,6 @@
 /** Human-readable renderings of `promship status` and `promship verify` (the `--json` forms are the objects themselves). */
 import { formatDuration } from './config/duration.ts';
-import { formatWindow } from './shipper/windows.ts';
+import { formatWindow } from './series.ts';
 import type { StatusReport } from './shipper/status.ts';
 import type { VerifyReport } from './shipper/verify-bucket.ts';
 

@@ -40,3 +40,13 @@ export interface Window {
   start: number;
   end: number;
 }
+
+/** `2026-01-01T00:00:00.000Z–2026-01-01T02:00:00.000Z`: how every log line and message names a window. */
+export function formatWindow(window: Window): string {
+  return `${isoOrRaw(window.start)}–${isoOrRaw(window.end)}`;
+}
+
+function isoOrRaw(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
+}

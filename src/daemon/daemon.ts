@@ -10,7 +10,7 @@ import type { Config } from '../config/schema.ts';
 import { ConfigError, describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { RunSummary } from '../shipper/shipper.ts';
-import { formatWindow } from '../shipper/windows.ts';
+import { formatWindow } from '../series.ts';
 import { startHttpServer, type Probe } from './http-server.ts';
 import { ShipperMetrics } from './metrics.ts';
 

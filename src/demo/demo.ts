@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createApp } from '../app.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
-import { formatWindow } from '../shipper/windows.ts';
+import { formatWindow } from '../series.ts';
 import { generateHistory } from './history.ts';
 import { createBlocksFromOpenMetrics, startPrometheus } from './local-prometheus.ts';
 

@@ -67,12 +67,3 @@ export class ReadFault extends Error {
   }
 }
 
-/** `[2024-01-01T00:00:00.000Z, 2024-01-01T02:00:00.000Z)`: how every message names a window. */
-export function formatWindow(window: Window): string {
-  return `[${isoOrRaw(window.start)}, ${isoOrRaw(window.end)})`;
-}
-
-function isoOrRaw(ms: number): string {
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
-}

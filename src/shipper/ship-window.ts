@@ -9,10 +9,9 @@ import { uploadBlock } from '../bucket/upload-block.ts';
 import { PromshipError } from '../errors.ts';
 import type { Labels } from '../labels.ts';
 import { stripExternalLabels } from '../prometheus/external-labels.ts';
-import type { SeriesChunks, Window } from '../series.ts';
+import { formatWindow, type SeriesChunks, type Window } from '../series.ts';
 import { BlockWriter } from '../tsdb/block-writer.ts';
 import { fitChunksToWindow } from '../tsdb/fit-chunks.ts';
-import { formatWindow } from './windows.ts';
 
 /** Where series come from: the remote-read client, or anything that streams the same shape. */
 export interface SeriesSource {

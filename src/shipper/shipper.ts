@@ -12,12 +12,12 @@ import { removePartialBlock } from '../bucket/upload-block.ts';
 import { describeError } from '../errors.ts';
 import type { Labels } from '../labels.ts';
 import type { Logger } from '../log.ts';
-import type { Window } from '../series.ts';
+import { formatWindow, type Window } from '../series.ts';
 import { BlockMetaCache } from './bucket-blocks.ts';
 import { sameLabels } from './identity.ts';
 import { Ledger, nextRetryDelay, type BackoffPolicy, type LedgerEntry } from './ledger.ts';
 import { shipWindow, WindowError, type SeriesSource, type ShippedBlock } from './ship-window.ts';
-import { formatWindow, planWindows } from './windows.ts';
+import { planWindows } from './windows.ts';
 
 /** A claimed ULID is resumed only while young: Thanos deletes partial uploads by ULID age. */
 const RESUME_MAX_AGE_MS = 6 * 3_600_000;

@@ -13,9 +13,6 @@ export function overlaps(a: Window, b: Window): boolean {
   return a.start < b.end && b.start < a.end;
 }
 
-export function formatWindow(w: Window): string {
-  return `${new Date(w.start).toISOString()}–${new Date(w.end).toISOString()}`;
-}
 
 export interface PlanInput {
   now: number;

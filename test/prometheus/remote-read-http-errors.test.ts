@@ -10,7 +10,7 @@ import { freePort } from '../helpers/prometheus.ts';
 import { chunkedReadResponse, frame, startFakeServer, STREAMED_CONTENT_TYPE, type Checks } from '../helpers/remote-read-wire.ts';
 
 const WINDOW: Window = { start: Date.UTC(2024, 5, 1, 0), end: Date.UTC(2024, 5, 1, 2) };
-const WINDOW_TEXT = '[2024-06-01T00:00:00.000Z, 2024-06-01T02:00:00.000Z)';
+const WINDOW_TEXT = '2024-06-01T00:00:00.000Z–2024-06-01T02:00:00.000Z';
 
 async function readError(
   t: Checks,

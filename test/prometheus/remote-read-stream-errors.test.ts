@@ -17,7 +17,7 @@ import {
 import type { ServerResponse } from 'node:http';
 
 const WINDOW: Window = { start: Date.UTC(2024, 0, 2, 4), end: Date.UTC(2024, 0, 2, 6) };
-const WINDOW_TEXT = '2024-01-02T04:00:00.000Z, 2024-01-02T06:00:00.000Z';
+const WINDOW_TEXT = '2024-01-02T04:00:00.000Z–2024-01-02T06:00:00.000Z';
 
 const goodFrame = frame(
   chunkedReadResponse([
