@@ -35,23 +35,56 @@ type Raw = string | null | Raw[] | { [key: string]: Raw };
 
 const YAML_NULLS = new Set(['', '~', 'null', 'Null', 'NULL']);
 
-function toRaw(node: unknown, doc: Document): Raw {
-  if (isAlias(node)) return toRaw(node.resolve(doc), doc);
-  if (isMap(node)) {
-    const out: { [key: string]: Raw } = {};
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      out[key] = toRaw(pair.value, doc);
+/**
+ * Aliases are expanded here rather than by yaml's toJS, so the limits toJS keeps are ours to
+ * keep (found by test/fuzz): an anchor that contains an alias to itself (`&a [*a]`) recursed until
+ * the stack overflowed, and nested aliases ("billion laughs") grew exponentially and hung. A real
+ * objstore config holds a few dozen values.
+ */
+const MAX_RAW_VALUES = 10_000;
+
+function toRaw(root: unknown, doc: Document, source: string): Raw {
+  let values = 0;
+  const expanding = new Set<unknown>();
+  const targets = new Map<unknown, unknown>();
+  const walk = (node: unknown): Raw => {
+    if (++values > MAX_RAW_VALUES) {
+      fail(source, `expands to more than ${MAX_RAW_VALUES} values (aliases of aliases?); write the settings out plainly`);
     }
-    return out;
-  }
-  if (isSeq(node)) return node.items.map((item) => toRaw(item, doc));
-  if (isScalar(node)) {
-    const text = String(node.value);
-    const plain = node.type === Scalar.PLAIN || node.type === undefined;
-    return plain && YAML_NULLS.has(text) ? null : text;
-  }
-  return null;
+    if (isAlias(node)) {
+      // resolve() searches the whole document each time; once per alias node is enough.
+      let target = targets.get(node);
+      if (target === undefined) {
+        target = node.resolve(doc);
+        targets.set(node, target);
+      }
+      if (expanding.has(target)) fail(source, 'has an alias inside the node it refers to (e.g. `&a [*a]`); remove the loop');
+      expanding.add(target);
+      try {
+        return walk(target);
+      } finally {
+        expanding.delete(target);
+      }
+    }
+    if (isMap(node)) {
+      const out: { [key: string]: Raw } = {};
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        // defineProperty: a key named `__proto__` must stay a key (and be reported as unknown),
+        // not replace the object's prototype.
+        Object.defineProperty(out, key, { value: walk(pair.value), enumerable: true, writable: true, configurable: true });
+      }
+      return out;
+    }
+    if (isSeq(node)) return node.items.map((item) => walk(item));
+    if (isScalar(node)) {
+      const text = String(node.value);
+      const plain = node.type === Scalar.PLAIN || node.type === undefined;
+      return plain && YAML_NULLS.has(text) ? null : text;
+    }
+    return null;
+  };
+  return walk(root);
 }
 
 // ---- value schemas (raw text in, typed value out; messages never quote the value) ------------
@@ -176,8 +209,17 @@ function fail(source: string, message: string): never {
   throw new ConfigError(`objstore config ${source}: ${message}`);
 }
 
+/**
+ * Keys and the store type are quoted in messages; they may hold newlines or be very long after a
+ * bad edit (found by test/fuzz), and a ConfigError must stay one readable line.
+ */
+function oneLine(text: string): string {
+  const cut = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  return JSON.stringify(cut).slice(1, -1);
+}
+
 function pathText(base: string, path: readonly PropertyKey[]): string {
-  return [base, ...path.map(String)].filter((p) => p.length > 0).join('.');
+  return [base, ...path.map((p) => oneLine(String(p)))].filter((p) => p.length > 0).join('.');
 }
 
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, base: string, source: string, what: string): T {
@@ -189,7 +231,7 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, base: string, source
       return issue.keys
         .map(
           (k) =>
-            `unknown key "${where ? `${where}.` : ''}${k}" (Thanos rejects it too); check its spelling ` +
+            `unknown key "${where ? `${where}.` : ''}${oneLine(k)}" (Thanos rejects it too); check its spelling ` +
             `against the Thanos ${what} object storage docs`,
         )
         .join('; ');
@@ -219,7 +261,7 @@ export function parseObjstoreConfig(yamlText: string, source: string): ParsedObj
       `is not valid YAML (${e.code}${at ? ` at line ${at.line}, column ${at.col}` : ''}); fix the syntax there`,
     );
   }
-  const raw = toRaw(doc.contents as Node | null, doc);
+  const raw = toRaw(doc.contents as Node | null, doc, source);
   if (raw === null) fail(source, 'is empty; it needs at least `type:` and `config:`');
   const top = parseWith(topSchema, raw, '', source, 'top-level');
   const prefix = (top.prefix ?? '').replace(/^\/+|\/+$/g, '');
@@ -238,7 +280,7 @@ export function parseObjstoreConfig(yamlText: string, source: string): ParsedObj
     }
     fail(
       source,
-      `unknown object store type "${top.type}"; Thanos knows ${[...SUPPORTED_TYPES, ...OTHER_THANOS_TYPES].join(', ')}` +
+      `unknown object store type "${oneLine(top.type)}"; Thanos knows ${[...SUPPORTED_TYPES, ...OTHER_THANOS_TYPES].join(', ')}` +
         ` and promship supports ${SUPPORTED_TYPES.join(', ')}`,
     );
   }

@@ -35,7 +35,10 @@ export function parseFlags(argv: readonly string[]): { flags: Map<OptionName, st
       flags.set(name, 'true');
     } else {
       const next = argv[i + 1];
-      if (next === undefined) throw new ConfigError(`flag ${flag} needs a value`);
+      // A following flag is never taken as the value: `--prometheus-url --password-file=x`
+      // would otherwise quote the second flag, and whatever secret it carries, in the error
+      // (found by test/fuzz).
+      if (next === undefined || next.startsWith('--')) throw new ConfigError(`flag ${flag} needs a value`);
       flags.set(name, next);
       i++;
     }
@@ -57,15 +60,32 @@ export function loadConfig(input: RawConfigInput): Config {
     const fromEnv = input.env[spec.env];
     const raw = fromFlag ?? fromEnv ?? spec.default ?? '';
     const where = fromFlag !== undefined ? `${spec.flag}` : `${spec.env}`;
-    const parsed = spec.schema.safeParse(raw);
+    let parsed: ReturnType<typeof spec.schema.safeParse>;
+    try {
+      parsed = spec.schema.safeParse(raw);
+    } catch (err) {
+      // A transform that throws (e.g. decodeURIComponent on a malformed %-escape in a bucket URL,
+      // found by test/fuzz) must still end as one ConfigError line naming the setting.
+      const why = spec.secret === true ? 'the value cannot be parsed' : `cannot be parsed (${(err as Error).message})`;
+      throw new ConfigError(`invalid ${where}: ${why}`, { cause: err });
+    }
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      const why = issue?.message ?? 'invalid value';
+      const why = oneLine(issue?.message ?? 'invalid value');
       throw new ConfigError(`invalid ${where}: ${why}`);
     }
     out[name] = parsed.data;
   }
   return out as Config;
+}
+
+/**
+ * Messages quote the value that was wrong; a value with a newline or other control character
+ * (found by test/fuzz) must not break the one-line error.
+ */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 /** The help text for all options, grouped, straight from the schema. */

@@ -41,11 +41,15 @@ export async function* seriesFromFrames(
   if (current !== undefined) yield current;
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 function chunkFromWire(wire: WireChunk): Chunk {
   return {
     minTime: int64ToNearestNumber(wire.minTimeMs),
     maxTime: int64ToNearestNumber(wire.maxTimeMs),
     encoding: wire.type,
-    data: wire.data,
+    // protobufjs leaves an absent bytes field as its shared default, a frozen empty *array*
+    // (found by test/fuzz); downstream code needs bytes, and rejects an empty chunk as corrupt.
+    data: wire.data instanceof Uint8Array ? wire.data : NO_BYTES,
   };
 }
