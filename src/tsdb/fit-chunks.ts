@@ -16,7 +16,7 @@ import {
   SampleOrderError,
   WindowError,
 } from './errors.ts';
-import { XorChunkEncoder, decodeXorChunk, encodeXorChunk, xorChunkHead, xorChunkTimeRange } from './xor-chunk.ts';
+import { XorChunkEncoder, decodeXorChunk, encodeXorChunk, xorChunkTimeRange } from './xor-chunk.ts';
 
 /** Prometheus cuts head chunks at 120 samples; raw samples are packed the same way. */
 export const SAMPLES_PER_CHUNK = 120;
@@ -54,22 +54,6 @@ function describeChunk(i: number, minTime: number, maxTime: number): string {
   return `chunk #${i} [${minTime}, ${maxTime}]`;
 }
 
-/**
- * Whether a chunk's metadata can be taken as its true range without decoding it. Prometheus
- * reads a closed chunk's range from its index, so it is exact; only the last chunk of a series
- * (the open head chunk, sent with maxTime = MaxInt64) misstates it, and that one is always
- * decoded. Decoding every chunk instead cost about a third of the time to ship a window. The
- * cheap checks here (sample count, first timestamp, a sane range) still catch metadata that
- * does not belong to its bytes.
- */
-function metadataFitsBytes(chunk: Chunk): boolean {
-  const { minTime, maxTime } = chunk;
-  if (!Number.isSafeInteger(minTime) || !Number.isSafeInteger(maxTime) || maxTime < minTime) return false;
-  const head = xorChunkHead(chunk.data);
-  if (head === undefined || head.firstTime !== minTime) return false;
-  return head.count === 1 ? maxTime === minTime : maxTime > minTime;
-}
-
 function fitEncodedChunks(chunks: readonly Chunk[], window: Window): Chunk[] {
   const out: Chunk[] = [];
   let prevMax = -Infinity;
@@ -77,10 +61,10 @@ function fitEncodedChunks(chunks: readonly Chunk[], window: Window): Chunk[] {
     const chunk = chunks[i]!;
     let minTime: number;
     let maxTime: number;
-    if (chunk.encoding === ChunkEncoding.XOR && i < chunks.length - 1 && metadataFitsBytes(chunk)) {
-      minTime = chunk.minTime;
-      maxTime = chunk.maxTime;
-    } else if (chunk.encoding === ChunkEncoding.XOR) {
+    if (chunk.encoding === ChunkEncoding.XOR) {
+      // The range is read from the bytes, never from the metadata sent along: an index entry
+      // that disagrees with its chunk halts the Thanos compactor, and a frame CRC only proves
+      // the bytes arrived as sent, not that they agree with the metadata.
       const range = xorChunkTimeRange(chunk.data);
       if (range.minTime === undefined || range.maxTime === undefined) continue;
       minTime = range.minTime;

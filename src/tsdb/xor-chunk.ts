@@ -513,19 +513,3 @@ export function xorChunkTimeRange(data: Uint8Array): XorChunkTimeRange {
   while (it.next());
   return { count: it.total, minTime, maxTime: it.t };
 }
-
-export interface XorChunkHead {
-  count: number;
-  firstTime: number;
-}
-
-/** The sample count and first timestamp, read from the chunk's first bytes; undefined for an empty or corrupt chunk. */
-export function xorChunkHead(data: Uint8Array): XorChunkHead | undefined {
-  try {
-    const it = new XorChunkIterator(data);
-    if (!it.next()) return undefined;
-    return { count: it.total, firstTime: it.t };
-  } catch {
-    return undefined;
-  }
-}

@@ -84,7 +84,7 @@ t.test('shipWindow never lands a block from bad input', async (t) => {
 
   const modeArb = fc.constantFrom('bytes', 'frames', 'messages');
   const frameOps = fc.array(fc.record({ op: fc.constantFrom('drop', 'repeat', 'swap'), at: fc.nat() }), { minLength: 1, maxLength: 3 });
-  const counts = { inputs: 0, landed: 0, rejected: 0, empty: 0, landedUndecodedChunk: 0 };
+  const counts = { inputs: 0, landed: 0, rejected: 0, empty: 0 };
   const codes = new Map<string, number>();
   const started = Date.now();
   await fc.assert(
@@ -130,17 +130,6 @@ t.test('shipWindow never lands a block from bad input', async (t) => {
         if (report.numSamples !== shipped.samples) throw new Error(`the block holds ${report.numSamples} samples, shipWindow reported ${shipped.samples}`);
       } catch (err) {
         const message = (err as Error).message;
-        // KNOWN GAP (reported to the lead, not fixed here): fit-chunks.ts passes a closed chunk on
-        // without decoding it when its header and first sample agree with the metadata the
-        // server sent (a deliberate speed trade-off). A server that sends damaged chunk bytes or
-        // a wrong maxTime inside a frame with a valid CRC therefore lands a block whose chunk
-        // does not hold the range its index states. Line noise (mode 'bytes') and frame-level
-        // damage (mode 'frames') can never do this; only this exact defect is tolerated, and
-        // only for mode 'messages'; it is counted in the summary.
-        if (mode === 'messages' && /chunk \d+ \[-?\d+, -?\d+\] holds samples from|does not decode as XOR/.test(message)) {
-          counts.landedUndecodedChunk++;
-          return;
-        }
         throw new Error(`a block from a ${mode}-mutated answer landed and fails verification: ${message}`, { cause: err });
       } finally {
         await reader.close();
