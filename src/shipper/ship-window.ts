@@ -68,6 +68,8 @@ export async function shipWindow(ctx: ShipContext, window: Window): Promise<Ship
     maxTime: window.end,
     thanosLabels: ctx.thanosLabels,
     ulid: ctx.ulid,
+    // The local block is scratch: after a crash it is rebuilt from Prometheus, never reused.
+    durable: false,
   });
   let stage: 'read' | 'build' = 'read';
   let written;

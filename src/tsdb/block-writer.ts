@@ -41,6 +41,11 @@ export interface BlockWriterOptions {
   ulid?: string;
   /** Default 512 MiB. */
   segmentMaxBytes?: number;
+  /**
+   * fsync every file and directory before the rename (default true). A block built only to be
+   * uploaded, in a scratch dir rebuilt from scratch after any crash, gains nothing from it.
+   */
+  durable?: boolean;
 }
 
 export interface WrittenFile {
@@ -78,7 +83,7 @@ export class BlockWriter {
   ) {
     // Index-building state spills into the block's own tmp dir: removed with it on failure,
     // and removed by the index writer before the directory is renamed into place.
-    this.index = new IndexWriter({ spillDir: tmpDir });
+    this.index = new IndexWriter({ spillDir: tmpDir, durable: opts.durable });
   }
 
   static async open(opts: BlockWriterOptions): Promise<BlockWriter> {
@@ -95,6 +100,7 @@ export class BlockWriter {
     const chunkWriter = ChunkSegmentWriter.open(
       join(opts.parentDir, `${id}.tmp`, CHUNKS_DIRNAME),
       opts.segmentMaxBytes ?? DEFAULT_SEGMENT_MAX_BYTES,
+      opts.durable ?? true,
     );
     const finalDir = join(opts.parentDir, id);
     const tmpDir = `${finalDir}.tmp`;
@@ -117,6 +123,7 @@ export class BlockWriter {
         thanosLabels: { ...opts.thanosLabels },
         ulid: id,
         segmentMaxBytes: opts.segmentMaxBytes ?? DEFAULT_SEGMENT_MAX_BYTES,
+        durable: opts.durable ?? true,
       },
       tmpDir,
       finalDir,
@@ -240,15 +247,17 @@ export class BlockWriter {
     } catch (err) {
       throw ioError(metaPath, 'write', err);
     }
-    await fsyncPath(metaPath);
-    await fsyncPath(join(this.tmpDir, CHUNKS_DIRNAME));
-    await fsyncPath(this.tmpDir);
+    if (this.opts.durable) {
+      await fsyncPath(metaPath);
+      await fsyncPath(join(this.tmpDir, CHUNKS_DIRNAME));
+      await fsyncPath(this.tmpDir);
+    }
     try {
       await rename(this.tmpDir, this.finalDir);
     } catch (err) {
       throw ioError(this.finalDir, 'rename into', err);
     }
-    await fsyncPath(this.opts.parentDir);
+    if (this.opts.durable) await fsyncPath(this.opts.parentDir);
     const files: WrittenFile[] = [
       ...segments.map((s) => ({ relPath: `${CHUNKS_DIRNAME}/${s.name}`, sizeBytes: s.sizeBytes })),
       { relPath: INDEX_FILENAME, sizeBytes: index.sizeBytes },

@@ -35,10 +35,12 @@ export class ChunkSegmentWriter {
   private constructor(
     private readonly dir: string,
     private readonly segmentMaxBytes: number,
+    private readonly durable: boolean,
   ) {}
 
   /** `dir` is the block's `chunks` directory and must exist. */
-  static open(dir: string, segmentMaxBytes = DEFAULT_SEGMENT_MAX_BYTES): ChunkSegmentWriter {
+  /** `durable: false` skips fsync, for scratch blocks that need not survive a crash. */
+  static open(dir: string, segmentMaxBytes = DEFAULT_SEGMENT_MAX_BYTES, durable = true): ChunkSegmentWriter {
     if (
       !Number.isSafeInteger(segmentMaxBytes) ||
       segmentMaxBytes <= SEGMENT_HEADER_BYTES ||
@@ -48,7 +50,7 @@ export class ChunkSegmentWriter {
         `segmentMaxBytes must be an integer between ${SEGMENT_HEADER_BYTES + 1} and ${SEGMENT_MAX_BYTES_LIMIT}, got ${segmentMaxBytes}`,
       );
     }
-    return new ChunkSegmentWriter(dir, segmentMaxBytes);
+    return new ChunkSegmentWriter(dir, segmentMaxBytes, durable);
   }
 
   /**
@@ -115,7 +117,7 @@ export class ChunkSegmentWriter {
 
   private async finishCurrent(): Promise<void> {
     if (this.current === null) return;
-    const size = await this.current.close();
+    const size = await this.current.close({ sync: this.durable });
     this.segments[this.segments.length - 1]!.sizeBytes = size;
     this.current = null;
   }

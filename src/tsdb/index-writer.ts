@@ -50,6 +50,8 @@ export interface IndexWriterOptions {
    * uses the index file's directory.
    */
   spillDir?: string;
+  /** fsync the index file (default true); false for scratch blocks that need not survive a crash. */
+  durable?: boolean;
   /** Distinct strings held in memory before a sorted run is spilled. */
   maxSymbolsInMemory?: number;
   /** Bytes of series records sorted in memory at a time, when series arrive unsorted. */
@@ -58,7 +60,7 @@ export interface IndexWriterOptions {
   postingsPerPass?: number;
 }
 
-const DEFAULTS: Required<Omit<IndexWriterOptions, 'spillDir'>> = {
+const DEFAULTS: Required<Omit<IndexWriterOptions, 'spillDir' | 'durable'>> = {
   maxSymbolsInMemory: 1 << 18,
   sortRunBytes: 32 << 20,
   postingsPerPass: 1 << 23,
@@ -135,7 +137,7 @@ function safeFormat(labels: Labels): string {
 }
 
 export class IndexWriter {
-  private readonly opts: Required<Omit<IndexWriterOptions, 'spillDir'>> & { spillDir: string | undefined };
+  private readonly opts: Required<Omit<IndexWriterOptions, 'spillDir' | 'durable'>> & { spillDir: string | undefined; durable: boolean };
   private readonly symbols: SymbolCollector;
   private readonly record = new ByteWriter(1024);
   private pending = new ByteWriter(64 * 1024);
@@ -149,6 +151,7 @@ export class IndexWriter {
   constructor(opts: IndexWriterOptions = {}) {
     this.opts = {
       spillDir: opts.spillDir,
+      durable: opts.durable ?? true,
       maxSymbolsInMemory: opts.maxSymbolsInMemory ?? DEFAULTS.maxSymbolsInMemory,
       sortRunBytes: opts.sortRunBytes ?? DEFAULTS.sortRunBytes,
       postingsPerPass: opts.postingsPerPass ?? DEFAULTS.postingsPerPass,
@@ -227,7 +230,7 @@ export class IndexWriter {
       const file = await BufferedFile.create(path);
       try {
         const toc = await writeIndexFile(file, { symbols, runs, work, numSeries: this.series, postingsPerPass: this.opts.postingsPerPass });
-        const sizeBytes = await file.close();
+        const sizeBytes = await file.close({ sync: this.opts.durable });
         return { sizeBytes, toc, numSeries: this.series, numSymbols: symbols.count };
       } catch (err) {
         await file.discard();
