@@ -514,7 +514,8 @@ export interface XorChunkTimeRange {
 /**
  * The chunk's real sample count and time range, read from its bytes and validated exactly as
  * `XorChunkIterator` does, but without assembling values: value bits are only skipped. Every
- * chunk of every window goes through here.
+ * chunk of every window goes through here. The timestamp decoding repeats the iterator's on
+ * purpose: moving it into a shared function made this scan about a third slower (measured).
  */
 export function xorChunkTimeRange(data: Uint8Array): XorChunkTimeRange {
   if (data.length < 2) throw corrupt(`${data.length} bytes cannot hold the 2-byte sample count`);
