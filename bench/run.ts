@@ -6,7 +6,7 @@
  *
  *   npm run bench [-- --series 10000 --step 10 --runs 3]
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -19,6 +19,7 @@ import { request } from 'undici';
 import { encodeReadRequest } from '../src/prometheus/messages.ts';
 import { RemoteReadClient } from '../src/prometheus/remote-read.ts';
 import { listBlockDirs, startPrometheus } from '../src/demo/local-prometheus.ts';
+import { timed } from './lib.ts';
 
 const run = promisify(execFile);
 const arg = (name: string, def: number): number => {
@@ -70,19 +71,6 @@ async function writeOpenMetrics(file: string): Promise<number> {
   out.end('# EOF\n');
   await once(out, 'finish');
   return samples;
-}
-
-/** Wall time and peak RSS of a command, from GNU time. */
-async function timed(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ seconds: number; maxRssMiB: number; stdout: string }> {
-  const child = spawn('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [code] = (await once(child, 'exit')) as [number];
-  if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`);
-  const last = stderr.trim().split('\n').at(-1)!.split(' ');
-  return { seconds: Number(last[0]), maxRssMiB: Number(last[1]) / 1024, stdout };
 }
 
 async function dirBytes(dir: string, filter: (rel: string) => boolean): Promise<number> {

@@ -24,6 +24,7 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, startPrometheus } from '../src/demo/local-prometheus.ts';
+import { timed } from './lib.ts';
 
 const run = promisify(execFile);
 const H = 3_600_000;
@@ -100,19 +101,6 @@ async function writeOpenMetrics(file: string, series: number, stepS: number, win
   out.end('# EOF\n');
   await once(out, 'finish');
   return samples;
-}
-
-/** Wall time and peak RSS of a command, from GNU time. */
-async function timed(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ seconds: number; maxRssMiB: number; stdout: string }> {
-  const child = spawn('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
-  const [code] = (await once(child, 'exit')) as [number];
-  if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}\n${stdout.slice(-2000)}`);
-  const last = stderr.trim().split('\n').at(-1)!.split(' ');
-  return { seconds: Number(last[0]), maxRssMiB: Number(last[1]) / 1024, stdout };
 }
 
 /** Generates (or reuses, under --work) the Prometheus data for `series`. */
