@@ -45,7 +45,7 @@ export class ChunkEncodingError extends TsdbError {
 }
 
 /** A time window whose end is not after its start, or whose bounds are not integers. */
-export class WindowError extends TsdbError {
+export class InvalidWindowError extends TsdbError {
   override readonly code: string = 'PROMSHIP_TSDB_WINDOW';
 }
 

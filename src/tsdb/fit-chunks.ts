@@ -14,7 +14,7 @@ import {
   ChunkOrderError,
   HistogramEdgeError,
   SampleOrderError,
-  WindowError,
+  InvalidWindowError,
 } from './errors.ts';
 import { XorChunkEncoder, decodeXorChunk, encodeXorChunk, xorChunkTimeRange } from './xor-chunk.ts';
 
@@ -44,7 +44,7 @@ export function fitChunksToWindow(series: ChunksAndSamples, window: Window): Chu
 
 function checkWindow(window: Window): void {
   if (!Number.isSafeInteger(window.start) || !Number.isSafeInteger(window.end) || window.end <= window.start) {
-    throw new WindowError(
+    throw new InvalidWindowError(
       `window [${window.start}, ${window.end}) is empty or not in integer ms; the end must be after the start`,
     );
   }
