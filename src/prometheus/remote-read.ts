@@ -125,6 +125,8 @@ export class RemoteReadClient {
     let body: Dispatcher.ResponseData['body'] | undefined;
     const secrets: string[] = [];
     ctx.secrets = secrets;
+    /** Set once a 200 answer's body is being read: a lost connection then means a cut answer. */
+    let answering = false;
     try {
       const requestBody = compressSync(
         encodeReadRequest({
@@ -158,6 +160,7 @@ export class RemoteReadClient {
       const contentType = headerValue(response.headers['content-type']);
       const contentEncoding = headerValue(response.headers['content-encoding']).trim().toLowerCase();
       const kind = responseKind(contentType);
+      answering = true;
       if (kind === 'streamed' && (contentEncoding === '' || contentEncoding === 'identity')) {
         yield* seriesFromFrames(readFrames(body, { maxFrameBytes: this.#maxFrameBytes, secrets }));
       } else if (kind === 'sampled' && contentEncoding === 'snappy') {
@@ -171,7 +174,14 @@ export class RemoteReadClient {
         );
       }
     } catch (err) {
-      throw toRemoteReadError(err, ctx);
+      const error = toRemoteReadError(err, ctx);
+      // The connection broke in the middle of the answer (Prometheus restarting, a proxy or load
+      // balancer closing it): that is a cut answer, not a server that cannot be reached.
+      if (answering && error.code === RemoteReadCode.Connect) {
+        const why = err instanceof Error ? err.message : String(err);
+        throw failure(ctx, RemoteReadCode.Truncated, `the connection closed before the end of the answer (${why})`, err);
+      }
+      throw error;
     } finally {
       // Stops the transfer when the consumer stops early or a frame fails; no-op once drained.
       body?.destroy();

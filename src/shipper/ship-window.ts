@@ -62,15 +62,21 @@ const stageVerb = { read: 'reading from Prometheus', build: 'building the block'
 /** Ships `window`; returns null when Prometheus has no samples in it (no block is made). */
 export async function shipWindow(ctx: ShipContext, window: Window): Promise<ShippedBlock | null> {
   const started = Date.now();
-  const writer = await BlockWriter.open({
-    parentDir: ctx.blocksDir,
-    minTime: window.start,
-    maxTime: window.end,
-    thanosLabels: ctx.thanosLabels,
-    ulid: ctx.ulid,
-    // The local block is scratch: after a crash it is rebuilt from Prometheus, never reused.
-    durable: false,
-  });
+  let writer: BlockWriter;
+  try {
+    writer = await BlockWriter.open({
+      parentDir: ctx.blocksDir,
+      minTime: window.start,
+      maxTime: window.end,
+      thanosLabels: ctx.thanosLabels,
+      ulid: ctx.ulid,
+      // The local block is scratch: after a crash it is rebuilt from Prometheus, never reused.
+      durable: false,
+    });
+  } catch (err) {
+    // E.g. a full data dir: a failure to build, not to upload (the ledger and health line say which).
+    throw new WindowError(window, 'build', err);
+  }
   let stage: 'read' | 'build' = 'read';
   let written;
   try {

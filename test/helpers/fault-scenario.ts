@@ -1,0 +1,132 @@
+/**
+ * What every fault scenario (test/faults/) shares: its size and fault rate from the environment
+ * (short defaults for `npm test`, long ones from `npm run test:faults`), the agent's settings for
+ * fast retries, waiting for the agent to settle, and the check that each failure an operator
+ * should see is in the logs and in the metrics, and that the two agree.
+ */
+import { appendFile } from 'node:fs/promises';
+import type { Test } from 'tap';
+import { parseMetrics, type RunningDaemon } from './daemon.ts';
+import { freePort } from './prometheus.ts';
+
+export interface FaultSettings {
+  /** 2h windows of generated history in the source (each gives eight 15m blocks). */
+  windows: number;
+  /** Share of requests faulted, 0..1. */
+  rate: number;
+  seed: number;
+}
+
+/** `FAULT_WINDOWS`, `FAULT_RATE` and `FAULT_SEED` override the short defaults. */
+export function faultSettings(short: { windows: number; rate: number }): FaultSettings {
+  const num = (name: string, fallback: number): number => {
+    const raw = process.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n)) throw new Error(`${name}=${raw} is not a number`);
+    return n;
+  };
+  return {
+    windows: num('FAULT_WINDOWS', short.windows),
+    rate: num('FAULT_RATE', short.rate),
+    seed: num('FAULT_SEED', Date.now() % 1_000_000),
+  };
+}
+
+export const BLOCK_MS = 15 * 60_000;
+
+/**
+ * The agent as the fault tests run it: 15m windows, a run every second, retries after 1–2 s, and
+ * short timeouts so a stalled connection costs a second, not minutes.
+ */
+export async function agentEnv(dataDir: string, extra: Record<string, string>): Promise<{ env: Record<string, string>; metricsUrl: string }> {
+  const port = await freePort();
+  return {
+    metricsUrl: `http://127.0.0.1:${port}/metrics`,
+    env: {
+      PROMSHIP_DATA_DIR: dataDir,
+      PROMSHIP_BLOCK_DURATION: '15m',
+      // Data starts a few hours back; a day keeps the windows read before it (when the oldest-sample
+      // lookup itself was faulted) few.
+      PROMSHIP_MAX_BACKFILL: '1d',
+      PROMSHIP_SCHEDULE: '*/1 * * * * *',
+      PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${port}`,
+      PROMSHIP_HEALTH_LOG_INTERVAL: '5s',
+      PROMSHIP_RETRY_BACKOFF: '1s',
+      PROMSHIP_RETRY_BACKOFF_MAX: '2s',
+      PROMSHIP_S3_CHECKSUM_MODE: 'when-required',
+      PROMSHIP_S3_REQUEST_TIMEOUT: '1s',
+      PROMSHIP_PROMETHEUS_TIMEOUT: '1s',
+      ...extra,
+    },
+  };
+}
+
+/** A run that found nothing left to do: nothing shipped, failed or waiting for a retry. */
+export function isQuietRun(l: Record<string, unknown>): boolean {
+  return l.msg === 'run finished' && l.shipped === 0 && l.failed === 0 && l.pending === 0;
+}
+
+export const RUN_FAILED = 'run failed; retrying on the next schedule';
+
+/**
+ * Waits for `n` more quiet runs than there are now. After the faults are switched off, two of
+ * them mean a whole run has started and ended without faults, so no failure is still on its way
+ * into the logs or the metrics (window failures reach the metrics only when their run ends).
+ */
+export async function quietRunsAfterNow(daemon: RunningDaemon, n = 2, timeoutMs = 120_000): Promise<void> {
+  const target = daemon.logs.filter(isQuietRun).length + n;
+  await daemon.waitForLog(() => daemon.logs.filter(isQuietRun).length >= target, timeoutMs, `${n} more quiet runs`);
+}
+
+export interface FailureAccount {
+  windowFailures: Record<string, number>;
+  runFailures: Record<string, number>;
+  windowFailureLines: number;
+  runFailureLines: number;
+}
+
+/**
+ * Every 'window failed' and 'run failed' line carries a stable code matching `codes`, and
+ * `promship_window_failures_total{reason}` / `promship_run_failures_total{reason}` count exactly
+ * those lines, code by code.
+ */
+export async function checkFailureAccount(t: Test, daemon: RunningDaemon, metricsUrl: string, codes: RegExp): Promise<FailureAccount> {
+  const metrics = parseMetrics(await (await fetch(metricsUrl)).text());
+  const windowLines = daemon.logs.filter((l) => l.msg === 'window failed');
+  const runLines = daemon.logs.filter((l) => l.msg === RUN_FAILED);
+  const count = (lines: Record<string, unknown>[]): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const l of lines) out[String(l.code)] = (out[String(l.code)] ?? 0) + 1;
+    return out;
+  };
+  const fromMetrics = (name: string): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const [k, v] of metrics) {
+      const m = new RegExp(`^${name}\\{reason="([^"]+)"\\}$`).exec(k);
+      if (m && v > 0) out[m[1]!] = v;
+    }
+    return out;
+  };
+  const badWindow = windowLines.filter((l) => !(typeof l.code === 'string' && codes.test(l.code) && typeof l.window === 'string' && typeof l.err === 'string' && typeof l.nextRetry === 'string'));
+  t.same(badWindow, [], `every 'window failed' line names the window, a ${codes.source} code, the cause and the next retry`);
+  const badRun = runLines.filter((l) => !(typeof l.code === 'string' && /^PROMSHIP_[A-Z_]+$/.test(l.code) && typeof l.err === 'string'));
+  t.same(badRun, [], "every 'run failed' line names a code and the cause");
+  const account = {
+    windowFailures: count(windowLines),
+    runFailures: count(runLines),
+    windowFailureLines: windowLines.length,
+    runFailureLines: runLines.length,
+  };
+  t.same(fromMetrics('promship_window_failures_total'), account.windowFailures, 'promship_window_failures_total{reason} counts the logged window failures by code');
+  t.same(fromMetrics('promship_run_failures_total'), account.runFailures, 'promship_run_failures_total{reason} counts the logged run failures by code');
+  return account;
+}
+
+/** One scenario's figures: a `RESULT {json}` comment, and a line in `FAULT_RESULTS_FILE` when set. */
+export async function reportResult(t: Test, scenario: string, figures: Record<string, unknown>): Promise<void> {
+  const line = JSON.stringify({ scenario, at: new Date().toISOString(), ...figures });
+  t.comment(`RESULT ${line}`);
+  const file = process.env.FAULT_RESULTS_FILE;
+  if (file) await appendFile(file, `${line}\n`);
+}
