@@ -155,7 +155,7 @@ export const options = {
     flag: '--prometheus-timeout',
     default: '5m',
     group: 'prometheus',
-    description: 'Longest a window may take to read, and longest Prometheus may stay silent.',
+    description: 'Longest Prometheus may stay silent: to connect, to start answering, and between two pieces of an answer (a large window may take longer in total).',
     schema: duration((ms) => (ms < 1000 ? 'must be at least 1s' : undefined)),
   }),
   prometheusBearerTokenFile: option({
