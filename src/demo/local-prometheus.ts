@@ -70,7 +70,14 @@ export interface PrometheusServer {
   port: number;
   dataDir: string;
   process: ChildProcess;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 10 s); resolves once it has exited. */
+  stop(graceMs?: number): Promise<PrometheusExit>;
+}
+
+export interface PrometheusExit {
+  signal: string | null;
+  exitCode: number | null;
+  ms: number;
 }
 
 export interface StartPrometheusOptions {
@@ -81,10 +88,12 @@ export interface StartPrometheusOptions {
   extraArgs?: string[];
   /** Extra YAML appended to the config (e.g. scrape configs). */
   extraConfig?: string;
+  /** Listen on this port (e.g. to come back where a stopped server was); default a free one. */
+  port?: number;
 }
 
 export async function startPrometheus(opts: StartPrometheusOptions): Promise<PrometheusServer> {
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const configDir = opts.configDir ?? join(opts.dataDir, '..');
   await mkdir(configDir, { recursive: true });
   await mkdir(opts.dataDir, { recursive: true });
@@ -113,13 +122,15 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<Pro
     stderr = (stderr + d.toString()).slice(-4000);
   });
   const url = `http://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+  const stop = async (graceMs = 10_000): Promise<PrometheusExit> => {
+    const started = Date.now();
+    if (child.exitCode !== null || child.signalCode !== null) return { signal: child.signalCode, exitCode: child.exitCode, ms: 0 };
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
+    return { signal: child.signalCode, exitCode: child.exitCode, ms: Date.now() - started };
   };
   const deadline = Date.now() + 30_000;
   for (;;) {
