@@ -1,7 +1,8 @@
 /**
  * The shipping ledger: one small JSON document per cluster in the bucket, under
  * `promship/<cluster>/ledger.json` (Thanos ignores top-level names that are not ULIDs). Blocks in
- * the bucket remain the truth about what was shipped; the ledger adds what blocks cannot say:
+ * the bucket remain the truth about what was shipped (the ledger does not repeat it); the ledger
+ * adds what blocks cannot say:
  * which ULID a window was claimed under before its upload began (so a crashed upload is resumed
  * under the same ULID instead of leaving a second partial block), which windows were empty (so
  * they are not read again every run), and which failed, how often, and when to try again.
@@ -96,7 +97,9 @@ export class Ledger {
       cluster: this.clusterId,
       labels: this.labels,
       updatedAt: now,
-      windows: this.all(),
+      // Shipped windows are known from their blocks; storing them too would make every save
+      // grow with the number of windows shipped, and a long backfill upload quadratic bytes.
+      windows: this.all().filter((e) => e.state !== 'shipped'),
     };
     this.updatedAt = now;
     await this.bucket.put(ledgerKey(this.clusterId), `${JSON.stringify(doc, null, 1)}\n`, { signal });
