@@ -8,6 +8,7 @@ import type { Bucket } from '../bucket/bucket.ts';
 import { describeError } from '../errors.ts';
 import { parseBlockMeta, type BlockMeta } from '../tsdb/meta.ts';
 import type { Logger } from '../log.ts';
+import { sameLabels } from './identity.ts';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -49,4 +50,14 @@ export class BlockMetaCache {
     }
     return out;
   }
+}
+
+/** Not downsampled: the blocks that cover windows, and whose overlaps halt the compactor. */
+export function isRawBlock(meta: BlockMeta): boolean {
+  return (meta.thanos.downsample?.resolution ?? 0) === 0;
+}
+
+/** This cluster's raw blocks: exactly its external labels, resolution 0. */
+export function rawBlocksOf(blocks: readonly BlockMeta[], labels: Record<string, string>): BlockMeta[] {
+  return blocks.filter((m) => isRawBlock(m) && sameLabels(m.thanos.labels, labels));
 }

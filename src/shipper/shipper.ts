@@ -13,8 +13,7 @@ import { describeError } from '../errors.ts';
 import type { Labels } from '../labels.ts';
 import type { Logger } from '../log.ts';
 import { formatWindow, type Window } from '../series.ts';
-import { BlockMetaCache } from './bucket-blocks.ts';
-import { sameLabels } from './identity.ts';
+import { BlockMetaCache, rawBlocksOf } from './bucket-blocks.ts';
 import { Ledger, nextRetryDelay, type BackoffPolicy, type LedgerEntry } from './ledger.ts';
 import { shipWindow, WindowError, type SeriesSource, type ShippedBlock } from './ship-window.ts';
 import { planWindows } from './windows.ts';
@@ -96,9 +95,7 @@ export class Shipper {
     const started = this.now();
     await this.clearLocal();
     const inventory = await this.metas.scan(bucket, logger, signal);
-    const ours = inventory.blocks.filter(
-      (m) => sameLabels(m.thanos.labels, this.opts.thanosLabels) && (m.thanos.downsample?.resolution ?? 0) === 0,
-    );
+    const ours = rawBlocksOf(inventory.blocks, this.opts.thanosLabels);
     const { ledger, problem } = await Ledger.load(bucket, this.opts.clusterId, this.opts.thanosLabels, signal);
     if (problem) logger.warn({ cluster: this.opts.clusterId }, problem);
     const oldestDataMs = await this.oldestData(signal);

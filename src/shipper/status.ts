@@ -5,8 +5,7 @@
  */
 import type { Bucket } from '../bucket/bucket.ts';
 import type { Window } from '../series.ts';
-import { BlockMetaCache } from './bucket-blocks.ts';
-import { sameLabels } from './identity.ts';
+import { BlockMetaCache, rawBlocksOf } from './bucket-blocks.ts';
 import { Ledger, type LedgerEntry } from './ledger.ts';
 import { planWindows } from './windows.ts';
 
@@ -35,7 +34,7 @@ export interface StatusOptions {
 export async function shippingStatus(bucket: Bucket, opts: StatusOptions): Promise<StatusReport> {
   const now = opts.now ?? Date.now();
   const { blocks } = await new BlockMetaCache().scan(bucket);
-  const ours = blocks.filter((m) => sameLabels(m.thanos.labels, opts.labels) && (m.thanos.downsample?.resolution ?? 0) === 0);
+  const ours = rawBlocksOf(blocks, opts.labels);
   const { ledger } = await Ledger.load(bucket, opts.clusterId, opts.labels);
   const newest = ours.reduce<(typeof ours)[number] | undefined>((n, m) => (n === undefined || m.maxTime > n.maxTime ? m : n), undefined);
   const plan = planWindows({

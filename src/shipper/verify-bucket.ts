@@ -11,7 +11,7 @@ import { describeError } from '../errors.ts';
 import type { Window } from '../series.ts';
 import { openBlock } from '../tsdb/block-reader.ts';
 import type { BlockMeta } from '../tsdb/meta.ts';
-import { BlockMetaCache } from './bucket-blocks.ts';
+import { BlockMetaCache, isRawBlock } from './bucket-blocks.ts';
 import { sameLabels } from './identity.ts';
 
 export interface BlockCheck {
@@ -50,7 +50,7 @@ export async function verifyBucket(bucket: Bucket, opts: VerifyOptions): Promise
   const report: VerifyReport = { ok: true, labels: opts.labels, blocks: [], overlaps: [], gaps: [], partialUploads: inventory.partial };
   for (const meta of ours) report.blocks.push(await checkBlock(bucket, meta, opts));
 
-  const raw = ours.filter((m) => (m.thanos.downsample?.resolution ?? 0) === 0);
+  const raw = ours.filter(isRawBlock);
   for (let i = 0; i < raw.length; i++) {
     for (let j = i + 1; j < raw.length && raw[j]!.minTime < raw[i]!.maxTime; j++) {
       report.overlaps.push({ a: raw[i]!.ulid, b: raw[j]!.ulid });
