@@ -1,19 +1,10 @@
 import t from 'tap';
 import { parseObjstoreConfig } from '../../src/bucket/objstore-config.ts';
-import { ConfigError, describeError } from '../../src/errors.ts';
+import { describeError } from '../../src/errors.ts';
+import { configError } from '../helpers/config-error.ts';
 
 const ACCESS = 'AKIAKUBECOSTEXAMPLE1';
 const SECRET = 'kubecost/Secret+Key0123456789abcdefghijKL-promship-test-secret';
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 t.test("Kubecost's documented object-store.yaml for AWS S3", async (t) => {
   // The shape of Kubecost's "long-term storage on AWS" example secret.

@@ -5,20 +5,10 @@
 import t from 'tap';
 import { parseObjstoreConfig } from '../../src/bucket/objstore-config.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { ConfigError } from '../../src/errors.ts';
 import { seriesFromFrames } from '../../src/prometheus/streamed-series.ts';
 import type { SeriesChunks } from '../../src/series.ts';
 import { body } from './fuzz-support.ts';
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configError } from '../helpers/config-error.ts';
 
 t.test('a chunk without its data field arrives as empty bytes, not an array', async (t) => {
   // ChunkedReadResponse { chunked_series { chunks {} } }: protobufjs' default for bytes is [].
