@@ -14,8 +14,7 @@ import t from 'tap';
 import { bucketTarget } from '../helpers/bucket-targets.ts';
 import { blockFileProblems, inspectBucket } from '../helpers/bucket-inspector.ts';
 import { startChaosProxy } from '../helpers/chaos-proxy.ts';
-import { startDaemon } from '../helpers/daemon.ts';
-import { agentEnv, BLOCK_MS, checkFailureAccount, faultSettings, isQuietRun, quietRunsAfterNow, reportResult } from '../helpers/fault-scenario.ts';
+import { agentEnv, BLOCK_MS, faultSettings, reportResult, runUntilShippedUnderFaults } from '../helpers/fault-scenario.ts';
 import { checkShipped } from '../helpers/shipped-checks.ts';
 import { startSource } from '../helpers/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -38,17 +37,7 @@ t.test(`${Math.round(settings.rate * 100)} % of requests to Prometheus fail: eve
     PROMSHIP_PROMETHEUS_URL: proxy.url,
   });
 
-  const started = Date.now();
-  const daemon = startDaemon(t, env);
-  await daemon.waitForLog(isQuietRun, 600_000, 'a run with nothing left to ship');
-  const completionMs = Date.now() - started;
-  // The figures of the faulted part; the settling runs below are fault-free.
-  const stats = structuredClone(proxy.stats);
-  proxy.rate = 0;
-  await quietRunsAfterNow(daemon);
-  const account = await checkFailureAccount(t, daemon, metricsUrl, /^PROMSHIP_REMOTE_READ_[A-Z_]+$/);
-  daemon.signal('SIGTERM');
-  t.equal(await daemon.exited, 0, 'the agent stops cleanly');
+  const { daemon, stats, completionMs, account } = await runUntilShippedUnderFaults(t, env, proxy, metricsUrl, /^PROMSHIP_REMOTE_READ_[A-Z_]+$/);
 
   t.ok(proxy.stats.byOperation.read!.faults > 0, `remote reads were faulted: ${proxy.summary()}`);
   t.ok(account.windowFailureLines > 0, "faulted reads failed their windows, with a 'window failed' line each");

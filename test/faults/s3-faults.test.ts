@@ -15,8 +15,7 @@ import t from 'tap';
 import { bucketTarget, type TargetKind } from '../helpers/bucket-targets.ts';
 import { blockFileProblems, inspectBucket } from '../helpers/bucket-inspector.ts';
 import { startChaosProxy } from '../helpers/chaos-proxy.ts';
-import { startDaemon } from '../helpers/daemon.ts';
-import { agentEnv, BLOCK_MS, checkFailureAccount, faultSettings, isQuietRun, quietRunsAfterNow, reportResult } from '../helpers/fault-scenario.ts';
+import { agentEnv, BLOCK_MS, faultSettings, reportResult, runUntilShippedUnderFaults } from '../helpers/fault-scenario.ts';
 import { checkShipped } from '../helpers/shipped-checks.ts';
 import { startSource } from '../helpers/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -43,17 +42,7 @@ for (const kind of servers) {
       PROMSHIP_S3_MAX_ATTEMPTS: '2',
     });
 
-    const started = Date.now();
-    const daemon = startDaemon(t, env);
-    await daemon.waitForLog(isQuietRun, 600_000, 'a run with nothing left to ship');
-    const completionMs = Date.now() - started;
-    // The figures of the faulted part; the settling runs below are fault-free.
-    const stats = structuredClone(proxy.stats);
-    proxy.rate = 0;
-    await quietRunsAfterNow(daemon);
-    const account = await checkFailureAccount(t, daemon, metricsUrl, /^PROMSHIP_BUCKET_[A-Z_]+$/);
-    daemon.signal('SIGTERM');
-    t.equal(await daemon.exited, 0, 'the agent stops cleanly');
+    const { daemon, stats, completionMs, account } = await runUntilShippedUnderFaults(t, env, proxy, metricsUrl, /^PROMSHIP_BUCKET_[A-Z_]+$/);
 
     t.ok(proxy.stats.faulted > 0, `faults were injected: ${proxy.summary()}`);
     t.ok(account.windowFailureLines + account.runFailureLines > 0, 'some faults got past the SDK retries and were logged');

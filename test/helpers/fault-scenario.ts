@@ -6,7 +6,8 @@
  */
 import { appendFile } from 'node:fs/promises';
 import type { Test } from 'tap';
-import { parseMetrics, type RunningDaemon } from './daemon.ts';
+import type { ChaosProxy, ChaosStats } from './chaos-proxy.ts';
+import { parseMetrics, startDaemon, type RunningDaemon } from './daemon.ts';
 import { freePort } from './prometheus.ts';
 
 export interface FaultSettings {
@@ -129,4 +130,31 @@ export async function reportResult(t: Test, scenario: string, figures: Record<st
   t.comment(`RESULT ${line}`);
   const file = process.env.FAULT_RESULTS_FILE;
   if (file) await appendFile(file, `${line}\n`);
+}
+
+export interface FaultedRun {
+  daemon: RunningDaemon;
+  /** The proxy's figures for the faulted part only (the settling runs are fault-free). */
+  stats: ChaosStats;
+  completionMs: number;
+  account: FailureAccount;
+}
+
+/**
+ * Runs `promship run` through the faults until a run finds nothing left to ship, then turns the
+ * faults off, lets it settle, checks that logs and metrics account for every failure (codes
+ * matching `codes`), and stops it with SIGTERM, which must exit 0.
+ */
+export async function runUntilShippedUnderFaults(t: Test, env: Record<string, string>, proxy: ChaosProxy, metricsUrl: string, codes: RegExp): Promise<FaultedRun> {
+  const started = Date.now();
+  const daemon = startDaemon(t, env);
+  await daemon.waitForLog(isQuietRun, 600_000, 'a run with nothing left to ship');
+  const completionMs = Date.now() - started;
+  const stats = structuredClone(proxy.stats);
+  proxy.rate = 0;
+  await quietRunsAfterNow(daemon);
+  const account = await checkFailureAccount(t, daemon, metricsUrl, codes);
+  daemon.signal('SIGTERM');
+  t.equal(await daemon.exited, 0, 'the agent stops cleanly');
+  return { daemon, stats, completionMs, account };
 }
