@@ -4,52 +4,33 @@
  * a new series starts, no more chunks follow for the previous one, so consecutive frames with
  * equal labels are joined into one series.
  */
-import type { Chunk, SeriesChunks } from '../series.ts';
+import type { SeriesChunks } from '../series.ts';
+import { ChunkedResponseDecoder } from './chunked-response-decoder.ts';
 import { RemoteReadCode, ReadFault } from './errors.ts';
-import {
-  decodeChunkedReadResponse,
-  int64ToNearestNumber,
-  int64ToNumber,
-  type WireChunk,
-} from './messages.ts';
-import { labelsFromWire, sameLabels } from './wire-labels.ts';
+import { sameLabels, sortedLabels } from './wire-labels.ts';
 
 export async function* seriesFromFrames(
   frames: AsyncIterable<Uint8Array>,
 ): AsyncGenerator<SeriesChunks, void, undefined> {
+  const decoder = new ChunkedResponseDecoder();
   let current: SeriesChunks | undefined;
   for await (const frame of frames) {
-    const response = decodeChunkedReadResponse(frame);
-    const queryIndex = int64ToNumber(response.queryIndex);
-    if (queryIndex !== 0) {
+    const response = decoder.decode(frame);
+    if (response.queryIndex !== 0) {
       throw new ReadFault(
         RemoteReadCode.Decode,
-        `a frame answers query ${queryIndex}, but the request held only query 0`,
+        `a frame answers query ${response.queryIndex}, but the request held only query 0`,
       );
     }
-    for (const wire of response.chunkedSeries) {
-      const labels = labelsFromWire(wire.labels);
-      const chunks = wire.chunks.map(chunkFromWire);
+    for (const wire of response.series) {
+      const labels = sortedLabels(wire.labels);
       if (current !== undefined && sameLabels(current.labels, labels)) {
-        for (const c of chunks) current.chunks.push(c);
+        for (const c of wire.chunks) current.chunks.push(c);
         continue;
       }
       if (current !== undefined) yield current;
-      current = { labels, chunks };
+      current = { labels, chunks: wire.chunks };
     }
   }
   if (current !== undefined) yield current;
-}
-
-const NO_BYTES = new Uint8Array(0);
-
-function chunkFromWire(wire: WireChunk): Chunk {
-  return {
-    minTime: int64ToNearestNumber(wire.minTimeMs),
-    maxTime: int64ToNearestNumber(wire.maxTimeMs),
-    encoding: wire.type,
-    // protobufjs leaves an absent bytes field as its shared default, a frozen empty *array*
-    // (found by test/fuzz); downstream code needs bytes, and rejects an empty chunk as corrupt.
-    data: wire.data instanceof Uint8Array ? wire.data : NO_BYTES,
-  };
 }

@@ -9,23 +9,33 @@ import type { WireLabel } from './messages.ts';
  */
 export function labelsFromWire(wire: readonly WireLabel[]): Labels {
   const out: Label[] = new Array<Label>(wire.length);
-  let sorted = true;
   for (let i = 0; i < wire.length; i++) {
     const l = wire[i]!;
     out[i] = [l.name, l.value];
-    if (i > 0 && compareStrings(wire[i - 1]!.name, l.name) >= 0) sorted = false;
   }
-  if (sorted) return out;
-  out.sort((a, b) => compareStrings(a[0], b[0]));
-  for (let i = 1; i < out.length; i++) {
-    if (out[i - 1]![0] === out[i]![0]) {
+  return sortedLabels(out);
+}
+
+/** `pairs` sorted by name (in place when out of order); a name given twice is corrupt input. */
+export function sortedLabels(pairs: Label[]): Labels {
+  let sorted = true;
+  for (let i = 1; i < pairs.length; i++) {
+    if (compareStrings(pairs[i - 1]![0], pairs[i]![0]) >= 0) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) return pairs;
+  pairs.sort((a, b) => compareStrings(a[0], b[0]));
+  for (let i = 1; i < pairs.length; i++) {
+    if (pairs[i - 1]![0] === pairs[i]![0]) {
       throw new ReadFault(
         RemoteReadCode.Decode,
-        `a series carries the label name "${out[i]![0]}" twice`,
+        `a series carries the label name "${pairs[i]![0]}" twice`,
       );
     }
   }
-  return out;
+  return pairs;
 }
 
 export function sameLabels(a: Labels, b: Labels): boolean {

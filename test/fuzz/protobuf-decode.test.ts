@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { compressSync } from 'snappy';
 import t from 'tap';
 import { compareLabels } from '../../src/labels.ts';
-import { decodeChunkedReadResponse } from '../../src/prometheus/messages.ts';
+import { ChunkedResponseDecoder } from '../../src/prometheus/chunked-response-decoder.ts';
+import { decodeChunkedReadResponse, int64ToNearestNumber } from '../../src/prometheus/messages.ts';
 import { decodeReadResponse } from '../../src/prometheus/read-response-decoder.ts';
 import { seriesFromSampledResponse } from '../../src/prometheus/sampled-series.ts';
 import { seriesFromFrames } from '../../src/prometheus/streamed-series.ts';
@@ -47,6 +48,39 @@ async function sampledOutcome(compressed: Uint8Array, where: string): Promise<'o
   return 'ok';
 }
 
+/**
+ * The hand decoder against protobufjs as the reference: it may reject what protobufjs lets
+ * through (wrong wire types, overrunning nested messages), but what it accepts, protobufjs must
+ * accept and decode to the same labels and chunks.
+ */
+function agreeWithProtobufjs(message: Uint8Array, where: string): void {
+  let ours;
+  try {
+    ours = new ChunkedResponseDecoder().decode(message);
+  } catch (err) {
+    assertTyped(err, `${where}: ChunkedResponseDecoder`);
+    return;
+  }
+  const ref = decodeChunkedReadResponse(message);
+  const refView = {
+    queryIndex: int64ToNearestNumber(ref.queryIndex),
+    series: ref.chunkedSeries.map((s) => ({
+      labels: s.labels.map((l) => [l.name, l.value]),
+      chunks: s.chunks.map((c) => [int64ToNearestNumber(c.minTimeMs), int64ToNearestNumber(c.maxTimeMs), c.type, Buffer.from(c.data ?? []).toString('hex')]),
+    })),
+  };
+  const ourView = {
+    queryIndex: ours.queryIndex,
+    series: ours.series.map((s) => ({
+      labels: s.labels.map((l) => [l[0], l[1]]),
+      chunks: s.chunks.map((c) => [c.minTime, c.maxTime, c.encoding, Buffer.from(c.data).toString('hex')]),
+    })),
+  };
+  if (JSON.stringify(ourView) !== JSON.stringify(refView)) {
+    throw new Error(`${where}: the hand decoder and protobufjs disagree: ${JSON.stringify(ourView).slice(0, 300)} vs ${JSON.stringify(refView).slice(0, 300)}`);
+  }
+}
+
 t.test('protobuf decoding under hostile bytes', async (t) => {
   const corpus = await captureRealCorpus(t);
   const streams = corpus.messagesByQuery;
@@ -71,6 +105,7 @@ t.test('protobuf decoding under hostile bytes', async (t) => {
         } catch (err) {
           assertTyped(err, 'decodeChunkedReadResponse');
         }
+        agreeWithProtobufjs(bad, 'mutated ChunkedReadResponse');
       }),
       params(fuzzRuns(100_000), 0x5eed0101),
     );
@@ -85,6 +120,7 @@ t.test('protobuf decoding under hostile bytes', async (t) => {
       fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 4 }), async (messages) => {
         counts.inputs++;
         counts[await streamedOutcome(messages, 'random ChunkedReadResponse')]++;
+        for (const m of messages) agreeWithProtobufjs(m, 'random ChunkedReadResponse');
       }),
       params(fuzzRuns(10_000), 0x5eed0102),
     );
