@@ -57,6 +57,29 @@ export class BufferedFile {
     return true;
   }
 
+  /**
+   * Claims `n` bytes at the end of the buffer for the caller to fill in place (at `buffer` from
+   * the returned offset), without awaiting; -1 (nothing claimed) when they do not fit before a
+   * flush. Saves building small pieces only to copy them: a chunk's header, bytes and CRC go
+   * straight into the buffer.
+   */
+  tryReserve(n: number): number {
+    if (this.closed || n > this.buf.length - this.used) return -1;
+    const at = this.used;
+    this.used += n;
+    return at;
+  }
+
+  /** Bytes `tryReserve` or `tryAppend` can still take before a flush. */
+  get bufferFree(): number {
+    return this.closed ? 0 : this.buf.length - this.used;
+  }
+
+  /** The write buffer, for filling what `tryReserve` claimed. */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
   async write(bytes: Uint8Array): Promise<void> {
     if (bytes.length > this.buf.length - this.used) {
       await this.flush();

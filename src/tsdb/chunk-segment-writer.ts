@@ -19,6 +19,11 @@ export function segmentFileName(segmentIndex: number): string {
   return String(segmentIndex + 1).padStart(6, '0');
 }
 
+/** Bytes one chunk of `dataBytes` takes in a segment: uvarint length, encoding byte, data, CRC32C. */
+export function chunkSize(dataBytes: number): number {
+  return uvarintSize(dataBytes) + 1 + dataBytes + 4;
+}
+
 export interface WrittenSegment {
   /** e.g. `000001` */
   name: string;
@@ -28,9 +33,7 @@ export interface WrittenSegment {
 export class ChunkSegmentWriter {
   private current: BufferedFile | null = null;
   private readonly segments: WrittenSegment[] = [];
-  private readonly head = new ByteWriter(16);
-  private readonly crcBytes = new ByteWriter(4);
-  private readonly encodingCrc = new Map<number, number>();
+  private readonly encodingCrcs: number[] = [];
 
   private constructor(
     private readonly dir: string,
@@ -54,16 +57,38 @@ export class ChunkSegmentWriter {
   }
 
   /**
+   * Whether chunks of these sizes (`chunkBytes`: the sum of `chunkSize` over them) can all be
+   * appended with `tryWrite` now, without a segment cut or a flush.
+   */
+  canWriteNow(chunkBytes: number): boolean {
+    const file = this.current;
+    return file !== null && file.position + chunkBytes <= this.segmentMaxBytes && file.bufferFree >= chunkBytes;
+  }
+
+  /**
    * Appends one chunk without awaiting when it fits the current segment and write buffer;
    * returns its reference, or -1 when the caller must use `write` (segment cut or flush due).
+   * The chunk is encoded straight into the file's buffer: length, encoding, bytes, CRC.
    */
   tryWrite(encoding: number, data: Uint8Array): number {
     const file = this.current;
-    const size = uvarintSize(data.length) + 1 + data.length + 4;
+    const len = data.length;
+    const size = chunkSize(len);
     if (file === null || (file.position > SEGMENT_HEADER_BYTES && file.position + size > this.segmentMaxBytes)) return -1;
     const position = file.position;
-    const head = this.encodeHead(encoding, data);
-    if (!file.tryAppend(head, data, this.crcBytes.view())) return -1;
+    let p = file.tryReserve(size);
+    if (p < 0) return -1;
+    const buf = file.buffer;
+    let n = len;
+    while (n >= 0x80) {
+      buf[p++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    buf[p++] = n;
+    buf[p++] = encoding;
+    buf.set(data, p);
+    p += len;
+    buf.writeUInt32BE(crc32cOf(data, this.encodingCrc(encoding)), p);
     return packChunkRef(this.segments.length - 1, position);
   }
 
@@ -71,34 +96,35 @@ export class ChunkSegmentWriter {
   async write(encoding: number, data: Uint8Array): Promise<number> {
     const fast = this.tryWrite(encoding, data);
     if (fast >= 0) return fast;
-    const size = uvarintSize(data.length) + 1 + data.length + 4;
+    const size = chunkSize(data.length);
     let file = this.current;
     // A chunk bigger than a whole segment still gets a segment of its own, as in Prometheus.
     if (file === null || (file.position > SEGMENT_HEADER_BYTES && file.position + size > this.segmentMaxBytes)) {
       file = await this.cut();
     }
     const ref = packChunkRef(this.segments.length - 1, file.position);
-    const head = this.encodeHead(encoding, data);
-    await file.write(head);
+    const head = new ByteWriter(16);
+    head.putUvarint(data.length);
+    head.putByte(encoding);
+    const crc = new ByteWriter(4);
+    crc.putBe32(crc32cOf(data, this.encodingCrc(encoding)));
+    await file.write(head.view());
     await file.write(data);
-    await file.write(this.crcBytes.view());
+    await file.write(crc.view());
     return ref;
   }
 
-  /** Fills `head` (uvarint length + encoding byte) and `crcBytes` for one chunk; returns the head bytes. */
-  private encodeHead(encoding: number, data: Uint8Array): Uint8Array {
-    this.head.reset();
-    this.head.putUvarint(data.length);
-    this.head.putByte(encoding);
-    // The CRC covers the encoding byte and the data; the byte's CRC state is cached per encoding.
-    let seed = this.encodingCrc.get(encoding);
+  /**
+   * The CRC covers the encoding byte and the data; the byte's CRC state is kept per encoding
+   * (a plain array: this runs once per chunk).
+   */
+  private encodingCrc(encoding: number): number {
+    let seed = this.encodingCrcs[encoding & 0xff];
     if (seed === undefined) {
       seed = crc32cOf(Uint8Array.of(encoding));
-      this.encodingCrc.set(encoding, seed);
+      this.encodingCrcs[encoding & 0xff] = seed;
     }
-    this.crcBytes.reset();
-    this.crcBytes.putBe32(crc32cOf(data, seed));
-    return this.head.view();
+    return seed;
   }
 
   private async cut(): Promise<BufferedFile> {
