@@ -84,3 +84,47 @@ t.test('options are checked', async (t) => {
   await t.rejects(BlockWriter.open({ parentDir: dir, minTime: 0, maxTime: 10, thanosLabels: {}, ulid: '01HZZZZZZZZZZZZZZZZZZZZZZZ' }), { code: 'PROMSHIP_TSDB_WRITE' }, 'same ulid in use');
   await w.abort();
 });
+
+t.test('tryAddSeries rejects the same input with the same errors, synchronously', async (t) => {
+  const { w } = await writer(t);
+  const l = [['a', '1']] as const;
+  const bad: [string, readonly (readonly [string, string])[], Chunk[]][] = [
+    ['PROMSHIP_TSDB_INVALID_LABELS', [['b', '1'], ['a', '1']], [chunk(BLOCK_START)]],
+    ['PROMSHIP_TSDB_INVALID_LABELS', [['a', '\ud800']], [chunk(BLOCK_START)]],
+    ['PROMSHIP_TSDB_INVALID_CHUNK', l, [chunk(BLOCK_START - 1)]],
+    ['PROMSHIP_TSDB_CHUNK_ORDER', l, [chunk(BLOCK_START), chunk(BLOCK_START + 2000)]],
+    ['PROMSHIP_TSDB_CHUNK_ENCODING', l, [{ ...chunk(BLOCK_START), encoding: 4 }]],
+    ['PROMSHIP_TSDB_CHUNK_ENCODING', l, [{ ...chunk(BLOCK_START), encoding: 1.5 }]],
+    ['PROMSHIP_TSDB_INVALID_CHUNK', l, [{ ...chunk(BLOCK_START), data: new Uint8Array([0, 0, 1]) }]],
+    ['PROMSHIP_TSDB_INVALID_CHUNK', l, [{ ...chunk(BLOCK_START), maxTime: BLOCK_START - 5 }]],
+  ];
+  t.equal(w.tryAddSeries([['a', '0']], [chunk(BLOCK_START)]), false, 'the first chunk has to open a segment');
+  await w.addSeries([['a', '0']], [chunk(BLOCK_START)]);
+  for (const [code, labels, chunks] of bad) t.throws(() => w.tryAddSeries(labels, chunks), { code });
+  t.equal(w.tryAddSeries(l, [chunk(end - 3, 3, 1)]), true);
+  const block = await w.finish();
+  t.equal(block?.meta.stats.numSeries, 2);
+  t.equal(block?.meta.stats.numSamples, 6);
+});
+
+t.test('tryAddSeries does nothing and says so while addSeries is running or the segment is full', async (t) => {
+  const dir = await tempDir(t);
+  // Room for the header and about two small chunks per segment: most series need a cut.
+  const w = await BlockWriter.open({ parentDir: dir, minTime: BLOCK_START, maxTime: end, thanosLabels: {}, segmentMaxBytes: 64 });
+  const running = w.addSeries([['a', '0']], [chunk(BLOCK_START)]);
+  t.equal(w.tryAddSeries([['a', '1']], [chunk(BLOCK_START)]), false, 'an addSeries call is still queued');
+  await running;
+  let refused = 0;
+  for (let i = 2; i < 12; i++) {
+    const labels = [['a', String(i).padStart(2, '0')]] as const;
+    const chunks = [chunk(BLOCK_START), chunk(BLOCK_START + 10_000)];
+    if (!w.tryAddSeries(labels, chunks)) {
+      refused++;
+      await w.addSeries(labels, chunks);
+    }
+  }
+  t.ok(refused > 0, 'a full segment sends series to addSeries');
+  const block = await w.finish();
+  t.equal(block?.meta.stats.numSeries, 11, 'refused series were not half-added');
+  t.equal(block?.meta.stats.numChunks, 21);
+});
