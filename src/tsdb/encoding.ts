@@ -112,7 +112,35 @@ export class ByteWriter {
     this.len += bytes.length;
   }
 
+  /** Bytes `start`..`end` of `bytes`, without making a view of them first. */
+  putRange(bytes: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.reserve(n);
+    for (let i = 0; i < n; i++) this.buf[this.len + i] = bytes[start + i]!;
+    this.len += n;
+  }
+
   putUvarintString(s: string): void {
+    // Label names and values are short and nearly always ASCII: copy those char by char, which
+    // beats measuring and encoding them through Buffer for each one.
+    const n = s.length;
+    if (n < 0x80) {
+      this.reserve(n + 1);
+      const buf = this.buf;
+      const at = this.len;
+      let i = 0;
+      while (i < n) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at + 1 + i] = c;
+        i++;
+      }
+      if (i === n) {
+        buf[at] = n;
+        this.len = at + 1 + n;
+        return;
+      }
+    }
     const size = Buffer.byteLength(s, 'utf8');
     this.putUvarint(size);
     this.reserve(size);

@@ -21,6 +21,7 @@ import { BlockWriteError, DuplicateSeriesError, InvalidLabelsError } from './err
 import { IndexStream } from './index-stream.ts';
 import { PairTable } from './pair-table.ts';
 import {
+  compareBytes,
   compareRecordLabels,
   decodeRecordLabels,
   encodeRecordLabels,
@@ -176,11 +177,16 @@ export class IndexWriter {
     rec.reset();
     encodeRecordLabels(rec, labels);
     encodeChunkMetas(rec, chunks);
-    for (const [name, value] of labels) {
-      this.symbols.add(name);
-      this.symbols.add(value);
+    // Series arrive sorted, so most names and many values equal the previous series' at the same
+    // place (often as the very same string objects); those are in the symbol set already.
+    const prev = this.prev;
+    for (let k = 0; k < labels.length; k++) {
+      const [name, value] = labels[k]!;
+      const before = prev !== undefined && k < prev.length ? prev[k]! : undefined;
+      if (before === undefined || before[0] !== name) this.symbols.add(name);
+      if (before === undefined || before[1] !== value) this.symbols.add(value);
     }
-    if (this.sorted && this.prev !== undefined && compareLabels(this.prev, labels) > 0) this.sorted = false;
+    if (this.sorted && prev !== undefined && compareLabels(prev, labels) > 0) this.sorted = false;
     this.prev = labels;
     this.pending.putUvarint(rec.length);
     this.pending.putBytes(rec.view());
@@ -264,21 +270,18 @@ interface IndexInput {
  */
 function encodeChunkMetas(out: ByteWriter, chunks: readonly ChunkMeta[]): void {
   out.putUvarint(chunks.length);
-  let prevMaxT = 0;
-  let prevRef = 0;
-  chunks.forEach((c, i) => {
-    if (i === 0) {
-      out.putVarint(c.minTime);
-      out.putUvarint(c.maxTime - c.minTime);
-      out.putUvarint(c.ref);
-    } else {
-      out.putUvarint(c.minTime - prevMaxT);
-      out.putUvarint(c.maxTime - c.minTime);
-      out.putVarint(c.ref - prevRef);
-    }
-    prevMaxT = c.maxTime;
-    prevRef = c.ref;
-  });
+  const first = chunks[0];
+  if (first === undefined) return;
+  out.putVarint(first.minTime);
+  out.putUvarint(first.maxTime - first.minTime);
+  out.putUvarint(first.ref);
+  for (let i = 1; i < chunks.length; i++) {
+    const c = chunks[i]!;
+    const prev = chunks[i - 1]!;
+    out.putUvarint(c.minTime - prev.maxTime);
+    out.putUvarint(c.maxTime - c.minTime);
+    out.putVarint(c.ref - prev.ref);
+  }
 }
 
 
@@ -381,14 +384,13 @@ async function writeSeries(out: IndexStream, input: IndexInput, positions: Symbo
   const pending = new ByteWriter(PENDING_BYTES + 64 * 1024);
   let pendingRecords = 0;
   const entry = new ByteWriter(4096);
-  const post = new ByteWriter(256);
-  const prevLabels = new ByteWriter(1024);
-  let hasPrev = false;
+  // The previous series' label bytes, to find a label set given twice without a view per series.
+  let prevLabels = Buffer.allocUnsafe(1024);
+  let prevLength = -1;
   const pairIds: number[] = [];
 
   const add = (r: Buffer): void => {
     entry.reset();
-    post.reset();
     const n = readUvarint(r, 0);
     let p = uvarintEnd;
     entry.putUvarint(n);
@@ -408,32 +410,36 @@ async function writeSeries(out: IndexStream, input: IndexInput, positions: Symbo
       pairIds[k] = pairs.count(name, value);
     }
     // Equal label sets are adjacent in sorted order and encode to equal bytes.
-    const labels = r.subarray(0, p);
-    if (hasPrev && prevLabels.view().equals(labels)) {
+    if (prevLength === p && compareBytes(prevLabels, 0, prevLength, r, 0, p) === 0) {
       throw new DuplicateSeriesError(
         `the series ${formatLabels(decodeRecordLabels(r))} was added twice to one block; each label set may appear once (check for external labels colliding with series labels)`,
       );
     }
-    prevLabels.reset();
-    prevLabels.putBytes(labels);
-    hasPrev = true;
-    entry.putBytes(r.subarray(p));
+    if (p > prevLabels.length) prevLabels = Buffer.allocUnsafe(2 * p);
+    r.copy(prevLabels, 0, 0, p);
+    prevLength = p;
+    entry.putRange(r, p, r.length);
 
     out.pad(16);
     if (out.position >= MAX_SERIES_SECTION_END) {
       throw new InvalidLabelsError('the series section outgrew the 64 GiB an index can address; split the block');
     }
-    post.putUvarint(out.position / 16);
-    for (let k = 0; k < n; k++) post.putUvarint(pairIds[k]!);
-    pending.putUvarint(post.length);
-    pending.putBytes(post.view());
+    // The postings record `uvarint ref | uvarint pair id*`, with its length in front.
+    const ref = out.position / 16;
+    let postLength = uvarintSize(ref);
+    for (let k = 0; k < n; k++) postLength += uvarintSize(pairIds[k]!);
+    pending.putUvarint(postLength);
+    pending.putUvarint(ref);
+    for (let k = 0; k < n; k++) pending.putUvarint(pairIds[k]!);
     pendingRecords++;
     const e = entry.view();
     out.w.putUvarint(e.length);
     out.w.putBytes(e);
     out.w.putBe32(crc32cOf(e));
   };
-  const flushIfFull = async (): Promise<void> => {
+  // Checked without a promise per series; only an actual flush is awaited.
+  const flushDue = (): boolean => out.full || pending.length >= PENDING_BYTES;
+  const flush = async (): Promise<void> => {
     if (out.full) await out.flush();
     if (pending.length >= PENDING_BYTES) {
       await postings.appendEncoded(pending.view(), pendingRecords);
@@ -452,12 +458,12 @@ async function writeSeries(out: IndexStream, input: IndexInput, positions: Symbo
         if (r === undefined) r = await only.next();
         if (r === null) break;
         add(r);
-        await flushIfFull();
+        if (flushDue()) await flush();
       }
     } else {
-      await mergeSorted(readers, compareRecordLabels, async (r) => {
+      await mergeSorted(readers, compareRecordLabels, (r) => {
         add(r);
-        await flushIfFull();
+        return flushDue() ? flush() : undefined;
       });
     }
     await postings.appendEncoded(pending.view(), pendingRecords);

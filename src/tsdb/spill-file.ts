@@ -162,7 +162,7 @@ export class SpillReader {
 /**
  * Merges readers whose records are each sorted by `compare` and calls `each` with every record
  * in order (equal records in reader order). The record passed to `each` is valid only during
- * the call.
+ * the call (or until the promise it returns settles).
  */
 export async function mergeSorted(
   readers: readonly SpillReader[],
@@ -193,7 +193,10 @@ export async function mergeSorted(
   for (let k = (heap.length >> 1) - 1; k >= 0; k--) siftDown(k);
   while (heap.length > 0) {
     const i = heap[0]!;
-    await each(heads[i]!);
+    // Awaited only when `each` returns a promise: a merge of many records should not pay a
+    // microtask turn for each one that needs no I/O.
+    const pending = each(heads[i]!);
+    if (pending !== undefined) await pending;
     let next = readers[i]!.tryNext();
     if (next === undefined) next = await readers[i]!.next();
     heads[i] = next;

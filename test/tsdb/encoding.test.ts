@@ -37,6 +37,15 @@ t.test('big-endian and strings', async (t) => {
   t.same(bytes((w) => w.putBe32(0xbaaad700)), [0xba, 0xaa, 0xd7, 0x00]);
   t.same(bytes((w) => w.putBe64(2 ** 32 + 2)), [0, 0, 0, 1, 0, 0, 0, 2]);
   t.same(bytes((w) => w.putUvarintString('é')), [2, 0xc3, 0xa9]);
+  // ASCII is copied char by char; non-ASCII anywhere, or 128 chars and more, goes through UTF-8.
+  for (const s of ['', 'up', 'pod-123', 'ab\u007f', 'abcé', '😀x', 'x'.repeat(127), 'x'.repeat(128), 'é'.repeat(100)]) {
+    const utf8 = Buffer.from(s, 'utf8');
+    const w = new ByteWriter(16);
+    w.putByte(7);
+    w.putUvarintString(s);
+    t.same([...w.view()], [7, ...bytes((v) => v.putUvarint(utf8.length)), ...utf8], JSON.stringify(s).slice(0, 20));
+  }
+  t.same(bytes((w) => w.putRange(Uint8Array.of(1, 2, 3, 4, 5), 1, 4)), [2, 3, 4]);
   const r = new ByteReader(new Uint8Array([0, 0, 0, 1, 0, 0, 0, 2, 2, 0xc3, 0xa9]), fail);
   t.equal(r.be64(), 2 ** 32 + 2);
   t.equal(r.uvarintString(), 'é');
