@@ -23,6 +23,23 @@ export interface BucketBlocks {
 export class BlockMetaCache {
   private readonly metas = new Map<string, BlockMeta>();
 
+  /** The cached metas, to keep for the next run (see `local-state.ts`). */
+  entries(): BlockMeta[] {
+    return [...this.metas.values()];
+  }
+
+  /** Adds metas saved by an earlier run; each is validated again, since it came from disk. */
+  restore(saved: readonly unknown[]): void {
+    for (const m of saved) {
+      try {
+        const meta = parseBlockMeta(JSON.stringify(m), 'cached meta.json');
+        this.metas.set(meta.ulid, meta);
+      } catch {
+        // Not trusted: the next scan downloads that block's meta.json again.
+      }
+    }
+  }
+
   async scan(bucket: Bucket, logger?: Logger, signal?: AbortSignal): Promise<BucketBlocks> {
     const children = await bucket.listChildren('', { signal });
     const ids = children.filter((c) => c.endsWith('/') && ULID.test(c.slice(0, -1))).map((c) => c.slice(0, -1));

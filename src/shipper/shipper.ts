@@ -14,6 +14,7 @@ import type { Labels } from '../labels.ts';
 import type { Logger } from '../log.ts';
 import { formatWindow, type Window } from '../series.ts';
 import { BlockMetaCache, rawBlocksOf } from './bucket-blocks.ts';
+import { loadLocalState, saveLocalState } from './local-state.ts';
 import { Ledger, nextRetryDelay, type BackoffPolicy, type LedgerEntry } from './ledger.ts';
 import { shipWindow, WindowError, type SeriesSource, type ShippedBlock } from './ship-window.ts';
 import { planWindows } from './windows.ts';
@@ -73,6 +74,7 @@ export class Shipper {
   private readonly now: () => number;
   private readonly backoff: BackoffPolicy;
   private lastCoveredCount = -1;
+  private localStateLoaded = false;
 
   constructor(private readonly opts: ShipperOptions) {
     this.now = opts.now ?? Date.now;
@@ -81,6 +83,28 @@ export class Shipper {
 
   private get blocksDir(): string {
     return join(this.opts.dataDir, 'blocks');
+  }
+
+  private get localStateFile(): string {
+    return join(this.opts.dataDir, 'shipper-state.json');
+  }
+
+  private async restoreLocalState(): Promise<void> {
+    if (this.localStateLoaded) return;
+    this.localStateLoaded = true;
+    const state = await loadLocalState(this.localStateFile);
+    if (!state) return;
+    this.metas.restore(state.metas);
+    this.lastCoveredCount = state.coveredReported;
+  }
+
+  private async keepLocalState(): Promise<void> {
+    try {
+      await saveLocalState(this.localStateFile, { metas: this.metas.entries(), coveredReported: this.lastCoveredCount });
+    } catch (err) {
+      // Only a cache (e.g. the data dir is full): the next run asks the bucket again.
+      this.opts.logger.debug({ err: describeError(err) }, 'could not save the shipper state to the data dir');
+    }
   }
 
   /** Removes local leftovers of an interrupted run: nothing in the data dir must survive. */
@@ -94,6 +118,7 @@ export class Shipper {
     const { signal } = runOpts;
     const started = this.now();
     await this.clearLocal();
+    await this.restoreLocalState();
     const inventory = await this.metas.scan(bucket, logger, signal);
     const ours = rawBlocksOf(inventory.blocks, this.opts.thanosLabels);
     const { ledger, problem } = await Ledger.load(bucket, this.opts.clusterId, this.opts.thanosLabels, signal);
@@ -118,6 +143,7 @@ export class Shipper {
       durationMs: 0,
     };
     this.reportCovered(plan.covered, ledger);
+    await this.keepLocalState();
 
     for (const window of plan.toShip) {
       signal?.throwIfAborted();

@@ -1,0 +1,31 @@
+/**
+ * What the shipper keeps on local disk between runs, which happen in separate processes: the
+ * cached block metas (so a run does not download every meta.json of a shared bucket again) and
+ * the number of covered windows last reported. Only a cache: the bucket stays the truth, and a
+ * missing or damaged file just means one run does more requests.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+
+export interface LocalState {
+  metas: unknown[];
+  coveredReported: number;
+}
+
+const VERSION = 1;
+
+export async function loadLocalState(file: string): Promise<LocalState | undefined> {
+  try {
+    const raw = JSON.parse(await readFile(file, 'utf8')) as Partial<LocalState> & { version?: unknown };
+    if (raw.version !== VERSION || !Array.isArray(raw.metas) || typeof raw.coveredReported !== 'number') return undefined;
+    return { metas: raw.metas, coveredReported: raw.coveredReported };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written whole and renamed, so a run killed mid-write leaves the old file or the new one. */
+export async function saveLocalState(file: string, state: LocalState): Promise<void> {
+  const tmp = `${file}.tmp`;
+  await writeFile(tmp, JSON.stringify({ version: VERSION, ...state }));
+  await rename(tmp, file);
+}
