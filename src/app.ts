@@ -43,9 +43,18 @@ export function createClient(config: Config): RemoteReadClient {
   });
 }
 
-export async function createApp(config: Config, logger: Logger): Promise<App> {
+export interface CreateAppOptions {
+  /**
+   * Log the configuration summary and ignored objstore settings at info/warn (default). The agent
+   * starts a process per run and wants them once, from the first run, not every five minutes.
+   */
+  announce?: boolean;
+}
+
+export async function createApp(config: Config, logger: Logger, opts: CreateAppOptions = {}): Promise<App> {
+  const announce = opts.announce ?? true;
   const { bucket, warnings } = await openBucket(config);
-  for (const w of warnings) logger.warn({ setting: w }, 'objstore setting ignored');
+  for (const w of warnings) logger[announce ? 'warn' : 'debug']({ setting: w }, 'objstore setting ignored');
   const client = createClient(config);
   let identity: Identity;
   try {
@@ -74,7 +83,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     logger,
     oldestData: (signal) => client.lowestTimestamp(signal ? { signal } : {}),
   });
-  logger.info(
+  logger[announce ? 'info' : 'debug'](
     { cluster: identity.clusterId, labels: identity.thanosLabels, bucket: bucket.description, prometheus: config.prometheusUrl, dataDir: join(config.dataDir) },
     'promship configured',
   );

@@ -3,26 +3,21 @@
  * The command line: thin on purpose. Exit codes: 0 success, 1 a window or run failed (details in
  * the log), 2 invalid configuration (one line on stderr, no stack trace).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createApp, createClient } from './app.ts';
-import { openBucket } from './bucket/open-bucket.ts';
+import type { App } from './app.ts';
 import type { Labels } from './labels.ts';
-import { renderStatus, renderVerify } from './report.ts';
-import { resolveIdentity, type Identity } from './shipper/identity.ts';
-import { shippingStatus } from './shipper/status.ts';
-import { verifyBucket } from './shipper/verify-bucket.ts';
-import { loadConfig, optionsHelp } from './config/load.ts';
+import type { Identity } from './shipper/identity.ts';
+import type { RawConfigInput } from './config/load.ts';
 import type { Config } from './config/schema.ts';
-import { startDaemon } from './daemon/daemon.ts';
-import { runDemo } from './demo/demo.ts';
 import { ConfigError, describeError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import { VERSION } from './version.ts';
 
+// Each command loads only what it uses. `run` above all: its idle memory is the agent's footprint
+// on every cluster, so it loads neither the S3 SDK nor the HTTP client nor even the config schema
+// (its runs do, each in a process of its own).
+const loadConfig = async (input: RawConfigInput): Promise<Config> => (await import('./config/load.ts')).loadConfig(input);
 
-const USAGE = `promship ${VERSION}: ships this cluster's Prometheus data as Thanos blocks into the global bucket.
+const usage = async (): Promise<string> => `promship ${VERSION}: ships this cluster's Prometheus data as Thanos blocks into the global bucket.
 
 Usage: promship <command> [flags]
 
@@ -41,7 +36,7 @@ Commands:
   version   Print the version.
 
 Every flag can also be given as its environment variable; a flag wins.
-${optionsHelp()}
+${(await import('./config/load.ts')).optionsHelp()}
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -51,33 +46,33 @@ async function main(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(USAGE);
+      process.stdout.write(await usage());
       return command === undefined ? 2 : 0;
     case 'version':
     case '--version':
       process.stdout.write(`${VERSION}\n`);
       return 0;
     case 'run': {
-      const config = loadConfig({ env: process.env, argv: rest });
-      const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-      const daemon = await startDaemon(config, logger, VERSION);
+      const { startDaemon } = await import('./daemon/daemon.ts');
+      const daemon = await startDaemon({ version: VERSION, flags: rest });
       process.once('SIGTERM', daemon.stop);
       process.once('SIGINT', daemon.stop);
       return daemon.done;
     }
     case 'once': {
-      const config = loadConfig({ env: process.env, argv: rest });
+      const config = await loadConfig({ env: process.env, argv: rest });
       return runOnce(config, createLogger({ level: config.logLevel, format: config.logFormat }));
     }
     case 'status':
     case 'verify': {
       const json = rest.includes('--json');
-      const config = loadConfig({ env: process.env, argv: rest.filter((a) => a !== '--json') });
+      const config = await loadConfig({ env: process.env, argv: rest.filter((a) => a !== '--json') });
       const logger = createLogger({ level: config.logLevel, format: config.logFormat, destination: process.stderr });
       return command === 'status' ? runStatus(config, logger, json) : runVerify(config, logger, json);
     }
     case 'demo': {
-      const config = loadConfig({ env: { PROMSHIP_LOG_FORMAT: 'pretty', ...process.env }, argv: rest });
+      const config = await loadConfig({ env: { PROMSHIP_LOG_FORMAT: 'pretty', ...process.env }, argv: rest });
+      const { runDemo } = await import('./demo/demo.ts');
       return runDemo(config, createLogger({ level: config.logLevel, format: config.logFormat }));
     }
     default:
@@ -86,7 +81,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function runOnce(config: Config, logger: Logger): Promise<number> {
-  const app = await createApp(config, logger);
+  const { createApp } = await import('./app.ts');
+  const app: App = await createApp(config, logger);
   try {
     const summary = await app.shipper.runOnce({ ignoreBackoff: true });
     return summary.failed.length > 0 ? 1 : 0;
@@ -97,6 +93,7 @@ async function runOnce(config: Config, logger: Logger): Promise<number> {
 
 /** The cluster's labels for commands that only read the bucket: Prometheus is asked, but optional when the cluster id is configured. */
 async function offlineIdentity(config: Config, logger: Logger): Promise<Identity> {
+  const [{ createClient }, { resolveIdentity }] = await Promise.all([import('./app.ts'), import('./shipper/identity.ts')]);
   const client = createClient(config);
   let prometheusLabels: Labels = [];
   try {
@@ -112,6 +109,11 @@ async function offlineIdentity(config: Config, logger: Logger): Promise<Identity
 
 
 async function runStatus(config: Config, logger: Logger, json: boolean): Promise<number> {
+  const [{ openBucket }, { shippingStatus }, { renderStatus }] = await Promise.all([
+    import('./bucket/open-bucket.ts'),
+    import('./shipper/status.ts'),
+    import('./report.ts'),
+  ]);
   const identity = await offlineIdentity(config, logger);
   const { bucket } = await openBucket(config);
   try {
@@ -130,6 +132,14 @@ async function runStatus(config: Config, logger: Logger, json: boolean): Promise
 }
 
 async function runVerify(config: Config, logger: Logger, json: boolean): Promise<number> {
+  const [{ mkdtemp, rm }, { tmpdir }, { join }, { openBucket }, { verifyBucket }, { renderVerify }] = await Promise.all([
+    import('node:fs/promises'),
+    import('node:os'),
+    import('node:path'),
+    import('./bucket/open-bucket.ts'),
+    import('./shipper/verify-bucket.ts'),
+    import('./report.ts'),
+  ]);
   const identity = await offlineIdentity(config, logger);
   const { bucket } = await openBucket(config);
   const scratchDir = await mkdtemp(join(tmpdir(), 'promship-verify-'));

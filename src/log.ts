@@ -2,8 +2,11 @@
  * pino, with the fields that could carry credentials redacted at the source: a secret that never
  * reaches a log object cannot leak through a formatter, a transport or a log pipeline.
  */
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+
+// Loaded only for the pretty format: JSON, what the agent logs in a cluster, should not pay for it.
+const loadPretty = (): typeof import('pino-pretty') => createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
 
 export type { Logger };
 
@@ -40,7 +43,7 @@ export function createLogger(opts: LogOptions): Logger {
   if (opts.format === 'pretty') {
     return pino(
       base,
-      pretty({
+      loadPretty()({
         colorize: false,
         translateTime: 'SYS:standard',
         ignore: 'pid,hostname,name',

@@ -3,21 +3,21 @@
  * at start, metrics and probes over HTTP, a periodic health line, and a clean stop on SIGTERM or
  * SIGINT: the current window is abandoned before its meta.json (so nothing incomplete is ever
  * published) and the process exits 0.
+ *
+ * Each run happens in a process of its own (`run-process`), which reports back and exits. The
+ * agent itself loads no shipping code, so between runs it holds only its schedule, its metrics
+ * and its HTTP server; a run's memory, and a crash in a run, end with that run.
  */
-import { schedule, type ScheduledTask } from 'node-cron';
-import { createApp, type App } from '../app.ts';
-import type { Config } from '../config/schema.ts';
-import { ConfigError, describeError } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import type { RunSummary } from '../shipper/shipper.ts';
+import { ConfigError, describeError, PromshipError } from '../errors.ts';
+import { createLogger } from '../log.ts';
 import { formatWindow } from '../series.ts';
 import { startHttpServer, type Probe } from './http-server.ts';
 import { ShipperMetrics } from './metrics.ts';
+import type { Dependencies, RunReport } from './run-protocol.ts';
+import { spawnRun, type RunHandle, type RunOutcome } from './spawn-run.ts';
 
 /** Consecutive failed runs after which the agent reports not ready. */
 const FAILING_AFTER_RUNS = 3;
-/** Readiness checks of Prometheus and the bucket are cached this long, so probes stay cheap. */
-const READY_CACHE_MS = 10_000;
 
 export interface DaemonHandle {
   /** Resolves with the exit code once the daemon has stopped. */
@@ -26,41 +26,57 @@ export interface DaemonHandle {
   port: number;
 }
 
-export async function startDaemon(config: Config, logger: Logger, version: string): Promise<DaemonHandle> {
-  const metrics = new ShipperMetrics(version);
+export interface DaemonOptions {
+  version: string;
+  /** The agent's command-line flags, handed to every run so it loads the same configuration. */
+  flags: readonly string[];
+}
+
+/** The first run's process, already started: it validates the configuration for the agent. */
+class RunStartError extends PromshipError {
+  override readonly code = 'PROMSHIP_RUN_CRASHED';
+}
+
+/**
+ * Starts the agent. Throws ConfigError, like every command, when the configuration is invalid:
+ * the first run validates it and hands the agent its settings.
+ */
+export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
+  let pendingFirst: RunHandle | undefined = spawnRun({ first: true, flags: opts.flags });
+  const loaded = await pendingFirst.settings;
+  if (!loaded) {
+    const outcome = await pendingFirst.outcome;
+    if (outcome.type === 'failed' && outcome.config) throw new ConfigError(outcome.message);
+    throw new RunStartError(`the first run process ended before loading the configuration (${describeOutcome(outcome)}); see its output above`);
+  }
+  const config = loaded.settings;
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  const metrics = new ShipperMetrics(opts.version);
   const stopping = new AbortController();
-  let app: App | undefined;
-  let task: ScheduledTask | undefined;
+  /** Whether a run has learned the cluster's identity: until then the agent is starting. */
+  let started = false;
   let running: Promise<void> | undefined;
-  let runAbort: AbortController | undefined;
+  /** When the next run starts, as the last run computed it from the schedule. */
+  let nextRunAt: number | undefined;
+  let nextRunTimer: NodeJS.Timeout | undefined;
+  /** Whether the last run process got as far as learning the cluster's identity. */
+  let lastRunStarted = false;
+  /** The schedule's period: when a run ends without saying when the next one is due (it crashed). */
+  const interval = Math.max(1000, loaded.schedulePeriodMs ?? 60_000);
+  let current: RunHandle | undefined;
   let lastRunAt = 0;
   let consecutiveRunFailures = 0;
-  let lastSummary: RunSummary | undefined;
+  let lastReport: RunReport | undefined;
   let lastRunError: string | undefined;
-  let readyCache: { at: number; probe: Probe } | undefined;
+  let dependencies: Dependencies = {};
 
+  // From the last run's own checks: a probe never starts a process or opens a connection.
   const checkReady = async (): Promise<Probe> => {
-    if (!app) return { ok: false, detail: 'not ready: still connecting to Prometheus to learn the cluster identity' };
-    if (readyCache && Date.now() - readyCache.at < READY_CACHE_MS) return readyCache.probe;
+    if (!started) return { ok: false, detail: 'not ready: still connecting to Prometheus to learn the cluster identity' };
     const problems: string[] = [];
-    try {
-      await app.client.externalLabels();
-      metrics.up.set({ dependency: 'prometheus' }, 1);
-    } catch (err) {
-      metrics.up.set({ dependency: 'prometheus' }, 0);
-      problems.push(`Prometheus unreachable: ${describeError(err)}`);
-    }
-    try {
-      await app.bucket.listChildren('promship/');
-      metrics.up.set({ dependency: 'bucket' }, 1);
-    } catch (err) {
-      metrics.up.set({ dependency: 'bucket' }, 0);
-      problems.push(`bucket unreachable: ${describeError(err)}`);
-    }
+    for (const dep of [dependencies.prometheus, dependencies.bucket]) if (dep && !dep.ok) problems.push(dep.detail);
     if (consecutiveRunFailures >= FAILING_AFTER_RUNS) problems.push(`the last ${consecutiveRunFailures} runs failed: ${lastRunError ?? ''}`);
-    const probe = problems.length === 0 ? { ok: true, detail: 'ready' } : { ok: false, detail: `not ready: ${problems.join('; ')}` };
-    readyCache = { at: Date.now(), probe };
-    return probe;
+    return problems.length === 0 ? { ok: true, detail: 'ready' } : { ok: false, detail: `not ready: ${problems.join('; ')}` };
   };
 
   const http = await startHttpServer(config.listenAddress, {
@@ -70,58 +86,99 @@ export async function startDaemon(config: Config, logger: Logger, version: strin
   });
   logger.info({ address: config.listenAddress, port: http.port }, 'serving /metrics, /healthz and /readyz');
 
-  const runOnce = async (): Promise<void> => {
-    if (!app || stopping.signal.aborted) return;
-    runAbort = new AbortController();
-    const started = Date.now();
-    lastRunAt = started;
+  const noteDependencies = (deps: Dependencies): void => {
+    dependencies = { ...dependencies, ...deps };
+    if (deps.prometheus) metrics.up.set({ dependency: 'prometheus' }, deps.prometheus.ok ? 1 : 0);
+    if (deps.bucket) metrics.up.set({ dependency: 'bucket' }, deps.bucket.ok ? 1 : 0);
+  };
+
+  /** One run in its own process; resolves once that process has exited. */
+  const launch = async (): Promise<RunOutcome> => {
+    const handle = pendingFirst ?? spawnRun({ first: !started, flags: opts.flags });
+    pendingFirst = undefined;
+    current = handle;
+    if (stopping.signal.aborted) handle.stop();
     try {
-      const summary = await app.shipper.runOnce({ signal: runAbort.signal });
-      lastSummary = summary;
-      metrics.recordRun(summary);
-      consecutiveRunFailures = summary.failed.length > 0 && summary.shipped.length === 0 ? consecutiveRunFailures + 1 : 0;
-      if (summary.failed.length > 0) lastRunError = summary.failed[0]!.error.message;
-    } catch (err) {
-      if (runAbort.signal.aborted) {
-        logger.info('run interrupted by shutdown; its window will be shipped by the next agent');
-        return;
+      const outcome = await handle.outcome;
+      lastRunStarted = handle.started();
+      if (outcome.type !== 'ended') {
+        noteDependencies(outcome.dependencies);
+        metrics.runPeakRss.set(outcome.peakRssBytes);
       }
-      consecutiveRunFailures++;
-      lastRunError = describeError(err);
-      const code = (err as { code?: unknown }).code;
-      metrics.recordRunError(typeof code === 'string' ? code : 'PROMSHIP_RUN_FAILED', Date.now() - started);
-      logger.error({ err: lastRunError, code, consecutiveFailures: consecutiveRunFailures }, 'run failed; retrying on the next schedule');
+      nextRunAt = outcome.type !== 'ended' && outcome.nextRunAt !== undefined ? outcome.nextRunAt : Date.now() + interval;
+      return outcome;
     } finally {
-      runAbort = undefined;
+      current = undefined;
     }
   };
 
-  /** Never overlapping: a tick that finds a run in progress is skipped. */
-  const tick = (): Promise<void> => {
-    if (running) {
-      logger.debug('previous run still in progress; skipping this tick');
-      return running;
+  const recordFailure = (code: string, message: string, durationMs: number): void => {
+    consecutiveRunFailures++;
+    lastRunError = message;
+    metrics.recordRunError(code, durationMs);
+    logger.error({ err: message, code, consecutiveFailures: consecutiveRunFailures }, 'run failed; retrying on the next schedule');
+  };
+
+  const record = (outcome: RunOutcome, startedAt: number): void => {
+    if (outcome.type === 'finished') {
+      const report = outcome.report;
+      lastReport = report;
+      metrics.recordRun(report);
+      consecutiveRunFailures = report.failed.length > 0 && report.shipped.length === 0 ? consecutiveRunFailures + 1 : 0;
+      if (report.failed.length > 0) lastRunError = report.failed[0]!.message;
+    } else if (stopping.signal.aborted) {
+      logger.info('run interrupted by shutdown; its window will be shipped by the next agent');
+    } else if (outcome.type === 'failed') {
+      recordFailure(outcome.code, outcome.message, Date.now() - startedAt);
+    } else {
+      recordFailure(
+        'PROMSHIP_RUN_CRASHED',
+        `the run process ${describeOutcome(outcome)} (out of memory? see its output above); its windows are retried by the next run`,
+        Date.now() - startedAt,
+      );
     }
-    running = runOnce().finally(() => {
-      running = undefined;
-    });
-    return running;
+  };
+
+  const runOnce = async (): Promise<void> => {
+    if (stopping.signal.aborted) return;
+    const startedAt = Date.now();
+    lastRunAt = startedAt;
+    record(await launch(), startedAt);
+  };
+
+  /**
+   * Sleeps until the time the last run computed from the schedule, runs, and sleeps again. A run
+   * starts only after the previous one has exited, so runs never overlap; ticks that fall inside
+   * a long run are skipped, as with any cron schedule that forbids overlap.
+   */
+  const scheduleNext = (): void => {
+    if (stopping.signal.aborted) return;
+    const at = nextRunAt ?? Date.now() + interval;
+    // setTimeout holds at most ~24.8 days; a later run is reached by waking up on the way.
+    const delay = Math.min(Math.max(0, at - Date.now()), 86_400_000);
+    nextRunTimer = setTimeout(() => {
+      if (Date.now() < at) return scheduleNext();
+      running = runOnce().finally(() => {
+        running = undefined;
+        scheduleNext();
+      });
+    }, delay);
   };
 
   const healthLine = (): void => {
-    const pending = lastSummary?.pending ?? 0;
+    const pending = lastReport?.pending ?? 0;
     const lagSeconds =
-      lastSummary?.newestShippedEnd === undefined ? null : Math.round((Date.now() - lastSummary.newestShippedEnd) / 1000);
-    const status = !app ? 'starting' : consecutiveRunFailures >= FAILING_AFTER_RUNS ? 'failing' : consecutiveRunFailures > 0 || (lastSummary?.failed.length ?? 0) > 0 ? 'degraded' : 'ok';
+      lastReport?.newestShippedEnd === undefined ? null : Math.round((Date.now() - lastReport.newestShippedEnd) / 1000);
+    const status = !started ? 'starting' : consecutiveRunFailures >= FAILING_AFTER_RUNS ? 'failing' : consecutiveRunFailures > 0 || (lastReport?.failed.length ?? 0) > 0 ? 'degraded' : 'ok';
     logger.info(
       {
         status,
         lagSeconds,
         pending,
-        failingWindows: lastSummary?.failed.map((f) => formatWindow(f.window)) ?? [],
+        failingWindows: lastReport?.failed.map((f) => formatWindow(f.window)) ?? [],
         consecutiveRunFailures,
         lastRun: lastRunAt ? new Date(lastRunAt).toISOString() : null,
-        nextRun: task?.getNextRun()?.toISOString() ?? null,
+        nextRun: started && nextRunAt !== undefined ? new Date(nextRunAt).toISOString() : null,
       },
       'health',
     );
@@ -132,27 +189,41 @@ export async function startDaemon(config: Config, logger: Logger, version: strin
     if (stopping.signal.aborted) return;
     logger.info('stopping: finishing nothing half-way, no meta.json for an incomplete block');
     stopping.abort();
-    runAbort?.abort();
+    current?.stop();
   };
+
+  /**
+   * The first run also learns the cluster's identity. Prometheus may start after the agent: keep
+   * trying, unless the configuration itself is wrong (then stop, as any config error does).
+   */
+  const firstRun = async (): Promise<void> => {
+    for (let attempt = 1; !started && !stopping.signal.aborted; attempt++) {
+      const startedAt = Date.now();
+      lastRunAt = startedAt;
+      const outcome = await launch();
+      if (!lastRunStarted && !stopping.signal.aborted) {
+        if (outcome.type === 'failed' && outcome.config) throw new ConfigError(outcome.message);
+        const waitMs = Math.min(60_000, 1000 * 2 ** Math.min(attempt, 6));
+        const [err, code] = outcome.type === 'ended' ? [`the run process ${describeOutcome(outcome)}`, 'PROMSHIP_RUN_CRASHED'] : outcome.type === 'failed' ? [outcome.message, outcome.code] : ['', ''];
+        logger.error({ err, code, attempt, retryInSeconds: waitMs / 1000 }, 'cannot start shipping yet');
+        await sleep(waitMs, stopping.signal);
+        continue;
+      }
+      started = lastRunStarted;
+      record(outcome, startedAt);
+    }
+  };
+
 
   const done = (async (): Promise<number> => {
     let code = 0;
     try {
-      // Prometheus may start after the agent: keep trying to learn the identity, unless the
-      // configuration itself is wrong.
-      for (let attempt = 1; !app && !stopping.signal.aborted; attempt++) {
-        try {
-          app = await createApp(config, logger);
-        } catch (err) {
-          if (err instanceof ConfigError) throw err;
-          const waitMs = Math.min(60_000, 1000 * 2 ** Math.min(attempt, 6));
-          logger.error({ err: describeError(err), attempt, retryInSeconds: waitMs / 1000 }, 'cannot start shipping yet');
-          await sleep(waitMs, stopping.signal);
-        }
-      }
-      if (app && !stopping.signal.aborted) {
-        task = schedule(config.schedule, () => tick(), { noOverlap: true, timezone: 'Etc/UTC', name: 'promship' });
-        await tick();
+      running = firstRun().finally(() => {
+        running = undefined;
+      });
+      await running;
+      if (started && !stopping.signal.aborted) {
+        scheduleNext();
         healthLine();
         await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
       }
@@ -166,16 +237,20 @@ export async function startDaemon(config: Config, logger: Logger, version: strin
       }
     } finally {
       clearInterval(healthTimer);
-      await task?.destroy();
+      clearTimeout(nextRunTimer);
       await running;
       await http.close();
-      await app?.close();
       logger.info({ exitCode: code }, 'stopped');
     }
     return code;
   })();
 
   return { done, stop, port: http.port };
+}
+
+function describeOutcome(outcome: RunOutcome): string {
+  if (outcome.type !== 'ended') return `reported ${outcome.type}`;
+  return outcome.signal ? `was killed by ${outcome.signal} without reporting` : `exited with code ${String(outcome.exitCode)} without reporting`;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -4,7 +4,7 @@
  * error codes, so cardinality stays small.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RunSummary } from '../shipper/shipper.ts';
+import type { RunReport } from './run-protocol.ts';
 
 export class ShipperMetrics {
   readonly registry = new Registry();
@@ -48,6 +48,11 @@ export class ShipperMetrics {
     help: 'Complete windows not yet shipped after the last run (failed or waiting to retry).',
     registers: [this.registry],
   });
+  readonly runPeakRss = new Gauge({
+    name: 'promship_run_peak_rss_bytes',
+    help: "Peak resident memory of the last run's process (runs ship in a process of their own; process_resident_memory_bytes is the agent's).",
+    registers: [this.registry],
+  });
   readonly up = new Gauge({
     name: 'promship_dependency_up',
     help: 'Whether the last check reached the dependency (1) or not (0).',
@@ -77,14 +82,14 @@ export class ShipperMetrics {
     });
   }
 
-  recordRun(summary: RunSummary): void {
+  recordRun(summary: RunReport): void {
     for (const b of summary.shipped) {
       this.blocksShipped.inc();
       this.bytesUploaded.inc(b.bytes);
       this.samplesUploaded.inc(b.samples);
       this.seriesUploaded.inc(b.series);
     }
-    for (const f of summary.failed) this.windowFailures.inc({ reason: f.error.code });
+    for (const f of summary.failed) this.windowFailures.inc({ reason: f.code });
     this.runs.inc({ result: summary.failed.length > 0 ? 'partial' : 'success' });
     this.runDuration.observe(summary.durationMs / 1000);
     this.pendingWindows.set(summary.pending);

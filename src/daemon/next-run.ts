@@ -1,0 +1,17 @@
+/**
+ * When the schedule next fires. Computed by each run process at its end and handed to the agent,
+ * which then only sleeps until then: the agent loads no cron library (its time-zone handling
+ * alone costs several MiB of resident memory), and a tick that falls inside a run is skipped,
+ * so runs never overlap.
+ */
+import { createTask } from 'node-cron';
+
+/** The next `count` firing times after now (the schedule is in UTC), in ms since the epoch. */
+export function nextScheduledRuns(expression: string, count = 1): number[] {
+  const task = createTask(expression, () => {}, { timezone: 'Etc/UTC', name: 'promship-next-run' });
+  try {
+    return task.getNextRuns(count).map((d) => d.getTime());
+  } finally {
+    task.destroy();
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * One run of `promship run`, in a process of its own: learn the cluster's identity, ship every
+ * due window, check Prometheus and the bucket for /readyz, report to the agent over IPC, exit.
+ * Everything a run loads (the S3 SDK, the HTTP client, block buffers) is gone with the process,
+ * so the agent stays small between runs and a crash here cannot take the agent down.
+ *
+ * argv: `first|next` (whether this run announces the configuration), then the agent's own flags,
+ * so the configuration is loaded from the same environment and flags as the agent's.
+ */
+import { createApp, type App } from '../app.ts';
+import { loadConfig } from '../config/load.ts';
+import { ConfigError, describeError } from '../errors.ts';
+import { createLogger } from '../log.ts';
+import { nextScheduledRuns } from './next-run.ts';
+import { agentSettings, toRunReport, type AgentMessage, type DependencyCheck, type Dependencies, type ProgressMessage, type RunMessage } from './run-protocol.ts';
+
+// The agent is gone (killed with its pod, or by hand): stop at once, as if killed with it, rather
+// than go on shipping while a new agent may already be starting.
+const onDisconnect = (): void => {
+  process.kill(process.pid, 'SIGKILL');
+};
+process.on('disconnect', onDisconnect);
+
+function send(message: RunMessage | ProgressMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
+}
+
+const peakRssBytes = (): number => process.resourceUsage().maxRSS * 1024;
+
+function codeOf(err: unknown, fallback: string): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('PROMSHIP_') ? code : fallback;
+}
+
+async function check(what: string, probe: () => Promise<unknown>): Promise<DependencyCheck> {
+  try {
+    await probe();
+    return { ok: true, detail: `${what} reachable` };
+  } catch (err) {
+    return { ok: false, detail: `${what} unreachable: ${describeError(err)}` };
+  }
+}
+
+/** The same two cheap requests /readyz used to make: Prometheus' config, and a bucket listing. */
+async function checkDependencies(app: App): Promise<Dependencies> {
+  const [prometheus, bucket] = await Promise.all([
+    check('Prometheus', () => app.client.externalLabels()),
+    check('bucket', () => app.bucket.listChildren('promship/')),
+  ]);
+  return { prometheus, bucket };
+}
+
+async function run(flags: string[], announce: boolean, signal: AbortSignal): Promise<number> {
+  let app: App;
+  let schedule: string | undefined;
+  const nextRunAt = (): number | undefined => (schedule === undefined ? undefined : nextScheduledRuns(schedule)[0]);
+  try {
+    const config = loadConfig({ env: process.env, argv: flags });
+    schedule = config.schedule;
+    const [a, b] = nextScheduledRuns(config.schedule, 2);
+    await send({ type: 'settings', settings: agentSettings(config), schedulePeriodMs: a !== undefined && b !== undefined ? b - a : undefined });
+    const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+    app = await createApp(config, logger, { announce });
+  } catch (err) {
+    const isConfig = err instanceof ConfigError;
+    await send({
+      type: 'failed',
+      stage: 'starting',
+      config: isConfig,
+      code: codeOf(err, 'PROMSHIP_START_FAILED'),
+      message: isConfig ? err.message : describeError(err),
+      dependencies: isConfig ? {} : { prometheus: { ok: false, detail: `Prometheus unreachable: ${describeError(err)}` } },
+      peakRssBytes: peakRssBytes(),
+      nextRunAt: nextRunAt(),
+    });
+    return isConfig ? 2 : 1;
+  }
+  try {
+    await send({ type: 'started' });
+    const summary = await app.shipper.runOnce({ signal });
+    const dependencies = await checkDependencies(app);
+    await send({ type: 'finished', report: toRunReport(summary), dependencies, peakRssBytes: peakRssBytes(), nextRunAt: nextRunAt() });
+    return 0;
+  } catch (err) {
+    // Stopped by the agent: its window is abandoned before meta.json; the agent says so.
+    if (signal.aborted) return 0;
+    await send({
+      type: 'failed',
+      stage: 'running',
+      config: false,
+      code: codeOf(err, 'PROMSHIP_RUN_FAILED'),
+      message: describeError(err),
+      dependencies: await checkDependencies(app),
+      peakRssBytes: peakRssBytes(),
+      nextRunAt: nextRunAt(),
+    });
+    return 1;
+  } finally {
+    await app.close();
+  }
+}
+
+const [which, ...flags] = process.argv.slice(2);
+const stopping = new AbortController();
+const stop = (): void => stopping.abort();
+process.on('message', (m: AgentMessage) => {
+  if (m?.type === 'stop') stop();
+});
+// Ctrl-C reaches the whole process group; stop as the agent would ask.
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);
+
+run(flags, which === 'first', stopping.signal).then(
+  (code) => finish(code),
+  (err: unknown) => {
+    process.stderr.write(`promship run process: ${describeError(err)}\n`);
+    finish(1);
+  },
+);
+
+function finish(code: number): void {
+  process.exitCode = code;
+  process.off('disconnect', onDisconnect);
+  if (process.connected) process.disconnect();
+  // A stray keep-alive socket or timer must not keep a finished run alive.
+  setTimeout(() => process.exit(code), 2000).unref();
+}

@@ -1,0 +1,90 @@
+/**
+ * What a run process tells the agent that started it, over the IPC channel. Runs happen in their
+ * own process so that the agent keeps no shipping code, client or buffer between runs; only
+ * plain data crosses the boundary. Even the configuration is validated there: the agent learns
+ * the few settings it needs from its first run and never loads the schema itself.
+ */
+import type { Config } from '../config/schema.ts';
+import type { RunSummary } from '../shipper/shipper.ts';
+import type { ShippedBlock } from '../shipper/ship-window.ts';
+import type { Window } from '../series.ts';
+
+/** What the agent keeps of a run: enough for metrics, the health line and /readyz. */
+export interface RunReport {
+  shipped: Pick<ShippedBlock, 'window' | 'ulid' | 'series' | 'samples' | 'bytes'>[];
+  failed: { window: Window; code: string; message: string }[];
+  pending: number;
+  newestShippedEnd: number | undefined;
+  durationMs: number;
+}
+
+/** A dependency as the run process last found it; `detail` never holds a credential. */
+export interface DependencyCheck {
+  ok: boolean;
+  detail: string;
+}
+
+export interface Dependencies {
+  prometheus?: DependencyCheck;
+  bucket?: DependencyCheck;
+}
+
+/** The settings the agent itself uses; the rest of the configuration matters only to runs. */
+export type AgentSettings = Pick<Config, 'listenAddress' | 'healthLogInterval' | 'logLevel' | 'logFormat'>;
+
+export function agentSettings(config: Config): AgentSettings {
+  const { listenAddress, healthLogInterval, logLevel, logFormat } = config;
+  return { listenAddress, healthLogInterval, logLevel, logFormat };
+}
+
+/**
+ * Progress before the final report: `settings` as soon as the configuration is valid, `started`
+ * once the cluster's identity is learned and shipping begins.
+ */
+export type ProgressMessage =
+  /** `schedulePeriodMs`: between the schedule's next two firings; the agent's fallback after a crash. */
+  | { type: 'settings'; settings: AgentSettings; schedulePeriodMs: number | undefined }
+  | { type: 'started' };
+
+export type RunMessage =
+  /** The run ended (some windows may have failed); the process exits next. */
+  | { type: 'finished'; report: RunReport; dependencies: Dependencies; peakRssBytes: number; nextRunAt: number | undefined }
+  /**
+   * The run could not ship anything: `starting` when it failed before learning the cluster's
+   * identity; `config` is set when the configuration itself is wrong (the agent then stops at
+   * start, as for any configuration error).
+   */
+  | {
+      type: 'failed';
+      stage: 'starting' | 'running';
+      config: boolean;
+      code: string;
+      message: string;
+      dependencies: Dependencies;
+      peakRssBytes: number;
+      /** When the schedule fires next (ms); undefined when the configuration could not be read. */
+      nextRunAt: number | undefined;
+    };
+
+/** What the agent sends to a run process. */
+export type AgentMessage = { type: 'stop' };
+
+export function toRunReport(summary: RunSummary): RunReport {
+  return {
+    shipped: summary.shipped.map(({ window, ulid, series, samples, bytes }) => ({ window, ulid, series, samples, bytes })),
+    failed: summary.failed.map((f) => ({ window: f.window, code: f.error.code, message: f.error.message })),
+    pending: summary.pending,
+    newestShippedEnd: summary.newestShippedEnd,
+    durationMs: summary.durationMs,
+  };
+}
+
+export function isRunMessage(value: unknown): value is RunMessage {
+  const type = (value as { type?: unknown } | null)?.type;
+  return type === 'finished' || type === 'failed';
+}
+
+export function isProgressMessage(value: unknown): value is ProgressMessage {
+  const type = (value as { type?: unknown } | null)?.type;
+  return type === 'settings' || type === 'started';
+}

@@ -1,0 +1,62 @@
+/**
+ * Starts one run in its own process (`run-process`) and hands back what it reported. The run
+ * shares the agent's stdout and stderr, so its log lines reach the same place as the agent's.
+ */
+import { fork } from 'node:child_process';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isProgressMessage, isRunMessage, type AgentMessage, type AgentSettings, type RunMessage } from './run-protocol.ts';
+
+/** Same extension as this module: `.ts` when run from source, `.js` when built. */
+const RUN_PROCESS = fileURLToPath(new URL(`./run-process${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+export type RunOutcome =
+  | RunMessage
+  /** The process ended without a report: killed (e.g. out of memory), crashed, or stopped. */
+  | { type: 'ended'; exitCode: number | null; signal: string | null };
+
+export interface RunHandle {
+  /** The validated settings, once the run has loaded its configuration; undefined if it ended first. */
+  settings: Promise<{ settings: AgentSettings; schedulePeriodMs: number | undefined } | undefined>;
+  /** Whether the run got as far as learning the cluster's identity (even if it died later). */
+  started(): boolean;
+  outcome: Promise<RunOutcome>;
+  /** Asks the run to stop: it abandons its window before meta.json and exits. */
+  stop(): void;
+}
+
+export function spawnRun(opts: { first: boolean; flags: readonly string[] }): RunHandle {
+  const child = fork(RUN_PROCESS, [opts.first ? 'first' : 'next', ...opts.flags], {
+    // The same Node flags (e.g. a loader when run from source).
+    execArgv: process.execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let report: RunMessage | undefined;
+  let started = false;
+  type Settings = { settings: AgentSettings; schedulePeriodMs: number | undefined };
+  let gotSettings: (s: Settings | undefined) => void = () => {};
+  const settings = new Promise<Settings | undefined>((resolve) => (gotSettings = resolve));
+  child.on('message', (m: unknown) => {
+    if (isRunMessage(m)) report = m;
+    else if (isProgressMessage(m)) {
+      if (m.type === 'settings') gotSettings({ settings: m.settings, schedulePeriodMs: m.schedulePeriodMs });
+      else started = true;
+    }
+  });
+  const outcome = new Promise<RunOutcome>((resolve) => {
+    child.once('error', () => {
+      // Could not start (e.g. out of memory); 'exit' may never come.
+      if (child.exitCode === null && child.pid === undefined) resolve({ type: 'ended', exitCode: null, signal: null });
+    });
+    child.once('exit', (exitCode, signal) => resolve(report ?? { type: 'ended', exitCode, signal }));
+  });
+  void outcome.then(() => gotSettings(undefined));
+  return {
+    settings,
+    started: () => started,
+    outcome,
+    stop() {
+      if (child.connected) child.send({ type: 'stop' } satisfies AgentMessage);
+    },
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * `promship run` ships each run from a process of its own. What the operator relies on:
+ * - a run process that dies (e.g. OOM-killed) fails only that run: the agent says so in its log
+ *   and metrics, keeps its schedule, and the next run ships what was left, with no overlap;
+ * - the agent holds no run process between runs, and none outlives it when it is killed;
+ * - a run's peak memory is exported, since the agent's own process metrics no longer show it.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import t from 'tap';
+import { bucketTarget } from '../helpers/bucket-targets.ts';
+import { inspectBucket } from '../helpers/bucket-inspector.ts';
+import { parseMetrics, startDaemon } from '../helpers/daemon.ts';
+import { freePort } from '../helpers/prometheus.ts';
+import { checkShipped } from '../helpers/shipped-checks.ts';
+import { M, startSource } from '../helpers/source.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const BLOCK = 15 * M;
+
+/** The agent's child processes, from the kernel (not from anything promship reports). */
+async function childrenOf(pid: number): Promise<number[]> {
+  try {
+    const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
+    return text.trim() === '' ? [] : text.trim().split(/\s+/).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+async function isAlive(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+t.test('a run process killed mid-run fails that run only; the next run ships the rest', async (t) => {
+  const dir = await tempDir(t);
+  const source = await startSource(t, dir, { scale: 2 });
+  const target = await bucketTarget(t, 's3rver', join(dir, 'bucket'));
+  const bucket = inspectBucket(t, target);
+  const port = await freePort();
+  const daemon = startDaemon(t, {
+    ...target.env,
+    PROMSHIP_PROMETHEUS_URL: source.prometheus.url,
+    PROMSHIP_DATA_DIR: join(dir, 'data'),
+    PROMSHIP_BLOCK_DURATION: '15m',
+    PROMSHIP_MAX_BACKFILL: '1d',
+    PROMSHIP_SCHEDULE: '*/1 * * * * *',
+    PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${port}`,
+  });
+  const agentPid = daemon.child.pid!;
+
+  // Killed as the kernel's OOM killer would: SIGKILL, in the middle of shipping.
+  await daemon.waitForLog((l) => l.msg === 'shipped block', 60_000, 'the first shipped block');
+  const [runPid] = await until('a run process', async () => {
+    const kids = await childrenOf(agentPid);
+    return kids.length > 0 ? kids : undefined;
+  });
+  process.kill(runPid!, 'SIGKILL');
+
+  const failed = await daemon.waitForLog((l) => l.msg === 'run failed; retrying on the next schedule', 30_000, "a 'run failed' line");
+  t.equal(failed.code, 'PROMSHIP_RUN_CRASHED', 'the line names the crash code');
+  t.match(String(failed.err), /SIGKILL/, 'and how the run process ended');
+  t.equal(daemon.child.exitCode, null, 'the agent keeps running');
+
+  const recovered = await daemon.waitForLog((l) => l.msg === 'run finished' && l.failed === 0 && l.pending === 0, 120_000, 'a run with nothing left');
+  t.ok(recovered, 'a later run finishes with nothing pending');
+  // The run logs 'run finished' before it reports to the agent: wait for the report.
+  const metrics = await until('the report of a successful run', async () => {
+    const m = parseMetrics(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+    return (m.get('promship_runs_total{result="success"}') ?? 0) >= 1 ? m : undefined;
+  });
+  t.equal(metrics.get('promship_run_failures_total{reason="PROMSHIP_RUN_CRASHED"}'), 1, 'the crash is counted by its code');
+  const peak = metrics.get('promship_run_peak_rss_bytes') ?? 0;
+  t.ok(peak > 20 * 2 ** 20 && peak < 2 ** 30, `a run's peak RSS is exported (${(peak / 2 ** 20).toFixed(0)} MiB)`);
+
+  // Between runs the agent is alone: a schedule of every second still leaves gaps with no child.
+  await until('a moment with no run process', async () => ((await childrenOf(agentPid)).length === 0 ? true : undefined), 30_000);
+
+  // Killed itself, the agent takes its run with it: no orphan goes on shipping.
+  const running = await until('a run process', async () => {
+    const kids = await childrenOf(agentPid);
+    return kids.length > 0 ? kids : undefined;
+  });
+  daemon.signal('SIGKILL');
+  await daemon.exited;
+  for (const pid of running) await until(`run process ${pid} to end with the agent`, async () => ((await isAlive(pid)) ? undefined : true), 10_000);
+  t.pass(`run process${running.length > 1 ? 'es' : ''} ${running.join(', ')} ended with the agent`);
+
+  await checkShipped(t, bucket, source, { blockMs: BLOCK, dir });
+});
