@@ -14,7 +14,8 @@ import { isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, type Document, 
 import { z } from 'zod';
 import { parseDuration } from '../config/duration.ts';
 import { ConfigError } from '../errors.ts';
-import { splitUserMetadata, type S3BucketOptions } from './s3-bucket.ts';
+import type { S3BucketOptions } from './s3-bucket.ts';
+import { splitUserMetadata } from './s3-user-metadata.ts';
 
 export type ObjstoreBucket =
   | { kind: 's3'; options: S3BucketOptions }

@@ -22,6 +22,7 @@ import { compareStrings } from '../labels.ts';
 import type { Bucket, ObjectInfo } from './bucket.ts';
 import { BucketErrorCode } from './bucket-error-codes.ts';
 import { httpStatusOf, isMissingObject, toBucketError, type S3ErrorContext } from './s3-errors.ts';
+import { splitUserMetadata } from './s3-user-metadata.ts';
 
 export type S3ServerSideEncryption =
   | { type: 'SSE-S3' }
@@ -417,39 +418,6 @@ function endpointUrl(endpoint: string | undefined, insecure: boolean): string | 
   if (endpoint === undefined || endpoint.length === 0) return undefined;
   if (/^https?:\/\//i.test(endpoint)) return endpoint.replace(/\/+$/, '');
   return `${insecure ? 'http' : 'https'}://${endpoint}`;
-}
-
-const STANDARD_HEADERS: Record<string, 'ContentType' | 'CacheControl' | 'ContentDisposition' | 'ContentEncoding' | 'ContentLanguage'> = {
-  'content-type': 'ContentType',
-  'cache-control': 'CacheControl',
-  'content-disposition': 'ContentDisposition',
-  'content-encoding': 'ContentEncoding',
-  'content-language': 'ContentLanguage',
-};
-
-/**
- * Splits Thanos' `put_user_metadata` the way minio-go sends it: special S3 headers, standard
- * headers, and user metadata. `unsupported` lists keys promship cannot send faithfully.
- */
-export function splitUserMetadata(meta: Record<string, string>): {
-  params: Partial<PutObjectCommandInput>;
-  unsupported: string[];
-} {
-  const params: Partial<PutObjectCommandInput> = {};
-  const metadata: Record<string, string> = {};
-  const unsupported: string[] = [];
-  for (const [key, value] of Object.entries(meta)) {
-    const lower = key.toLowerCase();
-    const standard = STANDARD_HEADERS[lower];
-    if (lower === 'x-amz-acl') params.ACL = value as PutObjectCommandInput['ACL'];
-    else if (lower === 'x-amz-storage-class') params.StorageClass = value as PutObjectCommandInput['StorageClass'];
-    else if (standard !== undefined) params[standard] = value;
-    else if (lower.startsWith('x-amz-meta-')) metadata[key.slice('x-amz-meta-'.length)] = value;
-    else if (lower.startsWith('x-amz-') || lower === 'expires') unsupported.push(key);
-    else metadata[key] = value;
-  }
-  if (Object.keys(metadata).length > 0) params.Metadata = metadata;
-  return { params, unsupported };
 }
 
 function sseParams(sse: S3ServerSideEncryption | undefined): Partial<PutObjectCommandInput> {
