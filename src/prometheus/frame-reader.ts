@@ -34,97 +34,130 @@ export async function* readFrames(
   body: AsyncIterable<Uint8Array>,
   options: FrameReaderOptions = {},
 ): AsyncGenerator<Buffer, void, undefined> {
-  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-  const fail = failWith(options.secrets ?? []);
-  // Bytes of a header that a buffer boundary cut off; never more than MAX_HEADER_BYTES.
-  let headerCarry: Buffer = Buffer.alloc(0);
-  // A frame whose message spans buffers, being filled.
-  let partial: { header: Buffer; crc: number; data: Buffer; filled: number } | undefined;
-  let offset = 0; // bytes of the body consumed before the current buffer, for messages
-
+  const frames = new FrameSplitter(options);
   for await (const chunk of body) {
-    const buf = asBuffer(chunk);
-    let pos = 0;
+    frames.push(chunk);
+    for (let frame = frames.next(); frame !== undefined; frame = frames.next()) yield frame;
+  }
+  frames.end();
+}
 
+/**
+ * The frame splitting of `readFrames` without a promise per frame: `push` each piece of the
+ * body, then take its frames with `next` until it returns undefined, and call `end` after the
+ * last piece. A broken frame throws from the `next` call that reaches it.
+ */
+export class FrameSplitter {
+  private readonly maxFrameBytes: number;
+  private readonly fail: Fail;
+  /** The body piece being split, and how far. */
+  private buf: Buffer | undefined;
+  private pos = 0;
+  // Bytes of a header that a buffer boundary cut off; never more than MAX_HEADER_BYTES.
+  private headerCarry: Buffer = Buffer.alloc(0);
+  // A frame whose message spans buffers, being filled.
+  private partial: { header: Buffer; crc: number; data: Buffer; filled: number } | undefined;
+  private offset = 0; // bytes of the body consumed before the current buffer, for messages
+
+  constructor(options: FrameReaderOptions = {}) {
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.fail = failWith(options.secrets ?? []);
+  }
+
+  /** The next piece of the body; the previous one must have been split to the end. */
+  push(chunk: Uint8Array): void {
+    this.buf = asBuffer(chunk);
+    this.pos = 0;
+  }
+
+  /** The next whole frame of the pushed pieces; undefined when the next piece is needed. */
+  next(): Buffer | undefined {
+    const buf = this.buf;
+    if (buf === undefined) return undefined;
+    const fail = this.fail;
+
+    const partial = this.partial;
     if (partial !== undefined) {
       const take = Math.min(partial.data.length - partial.filled, buf.length);
       buf.copy(partial.data, partial.filled, 0, take);
       partial.filled += take;
-      pos = take;
-      if (partial.filled < partial.data.length) {
-        offset += buf.length;
-        continue;
-      }
-      const done = partial;
-      partial = undefined;
+      this.pos = take;
+      if (partial.filled < partial.data.length) return this.pieceDone();
+      this.partial = undefined;
       checkCrc(
-        done.data,
-        done.crc,
-        () => Buffer.concat([done.header, done.data.subarray(0, EVIDENCE_BYTES)]),
+        partial.data,
+        partial.crc,
+        () => Buffer.concat([partial.header, partial.data.subarray(0, EVIDENCE_BYTES)]),
         fail,
       );
-      yield done.data;
+      return partial.data;
     }
 
-    if (headerCarry.length > 0) {
-      const joined = Buffer.concat([headerCarry, buf.subarray(pos, pos + MAX_HEADER_BYTES)]);
-      const header = parseHeader(joined, 0, maxFrameBytes, () => joined, fail);
+    if (this.headerCarry.length > 0) {
+      const carry = this.headerCarry;
+      const joined = Buffer.concat([carry, buf.subarray(this.pos, this.pos + MAX_HEADER_BYTES)]);
+      const header = parseHeader(joined, 0, this.maxFrameBytes, () => joined, fail);
       if (header === 'incomplete') {
         // The joined bytes are all there is so far; `buf` was shorter than the header remainder.
-        headerCarry = joined;
-        offset += buf.length;
-        continue;
+        this.headerCarry = joined;
+        return this.pieceDone();
       }
-      pos += header.length - headerCarry.length;
+      this.pos += header.length - carry.length;
       const headerBytes = joined.subarray(0, header.length);
-      headerCarry = Buffer.alloc(0);
+      this.headerCarry = Buffer.alloc(0);
+      const pos = this.pos;
       if (buf.length - pos >= header.size) {
         const data = buf.subarray(pos, pos + header.size);
         checkCrc(data, header.crc, () => Buffer.concat([headerBytes, tail(buf, pos)]), fail);
-        pos += header.size;
-        yield data;
-      } else {
-        partial = startPartial(headerBytes, header, buf, pos);
-        offset += buf.length;
-        continue;
+        this.pos = pos + header.size;
+        return data;
       }
+      this.partial = startPartial(headerBytes, header, buf, pos);
+      return this.pieceDone();
     }
 
-    while (pos < buf.length) {
-      const start = pos;
-      const header = parseHeader(buf, pos, maxFrameBytes, () => tail(buf, start), fail);
-      if (header === 'incomplete') {
-        headerCarry = Buffer.from(buf.subarray(pos));
-        break;
-      }
-      pos += header.length;
-      if (buf.length - pos >= header.size) {
-        const data = buf.subarray(pos, pos + header.size);
-        checkCrc(data, header.crc, () => tail(buf, start), fail);
-        pos += header.size;
-        yield data;
-      } else {
-        partial = startPartial(buf.subarray(start, pos), header, buf, pos);
-        break;
-      }
+    const start = this.pos;
+    if (start >= buf.length) return this.pieceDone();
+    const header = parseHeader(buf, start, this.maxFrameBytes, () => tail(buf, start), fail);
+    if (header === 'incomplete') {
+      this.headerCarry = Buffer.from(buf.subarray(start));
+      return this.pieceDone();
     }
-    offset += buf.length;
+    const pos = start + header.length;
+    if (buf.length - pos >= header.size) {
+      const data = buf.subarray(pos, pos + header.size);
+      checkCrc(data, header.crc, () => tail(buf, start), fail);
+      this.pos = pos + header.size;
+      return data;
+    }
+    this.partial = startPartial(buf.subarray(start, pos), header, buf, pos);
+    return this.pieceDone();
   }
 
-  if (partial !== undefined) {
-    const evidence = Buffer.concat([partial.header, partial.data.subarray(0, partial.filled)]);
-    fail(
-      RemoteReadCode.Truncated,
-      `the response ended inside a frame: ${partial.filled} of ${partial.data.length} message bytes arrived (after ${offset} body bytes)`,
-      evidence,
-    );
+  /** After the last piece: a frame left unfinished means the body was cut. */
+  end(): void {
+    const partial = this.partial;
+    if (partial !== undefined) {
+      const evidence = Buffer.concat([partial.header, partial.data.subarray(0, partial.filled)]);
+      this.fail(
+        RemoteReadCode.Truncated,
+        `the response ended inside a frame: ${partial.filled} of ${partial.data.length} message bytes arrived (after ${this.offset} body bytes)`,
+        evidence,
+      );
+    }
+    if (this.headerCarry.length > 0) {
+      this.fail(
+        RemoteReadCode.Truncated,
+        `the response ended inside a frame header (${this.headerCarry.length} stray bytes after ${this.offset - this.headerCarry.length} body bytes)`,
+        this.headerCarry,
+      );
+    }
   }
-  if (headerCarry.length > 0) {
-    fail(
-      RemoteReadCode.Truncated,
-      `the response ended inside a frame header (${headerCarry.length} stray bytes after ${offset - headerCarry.length} body bytes)`,
-      headerCarry,
-    );
+
+  private pieceDone(): undefined {
+    this.offset += this.buf!.length;
+    this.buf = undefined;
+    return undefined;
   }
 }
 

@@ -14,10 +14,10 @@ import { authorization, type BasicAuth } from './credentials.ts';
 import { RemoteReadCode } from './errors.ts';
 import { formatWindow } from '../series.ts';
 import { failure, httpFailure, toRemoteReadError, type RequestContext } from './failure.ts';
-import { DEFAULT_MAX_FRAME_BYTES, readFrames } from './frame-reader.ts';
+import { DEFAULT_MAX_FRAME_BYTES } from './frame-reader.ts';
 import { encodeReadRequest, type LabelMatcher, type ResponseTypeName } from './messages.ts';
 import { seriesFromSampledResponse } from './sampled-series.ts';
-import { seriesFromFrames } from './streamed-series.ts';
+import { StreamedSeries } from './streamed-series.ts';
 import { printableExcerpt } from './text-excerpt.ts';
 import { USER_AGENT } from './user-agent.ts';
 
@@ -162,7 +162,14 @@ export class RemoteReadClient {
       const kind = responseKind(contentType);
       answering = true;
       if (kind === 'streamed' && (contentEncoding === '' || contentEncoding === 'identity')) {
-        yield* seriesFromFrames(readFrames(body, { maxFrameBytes: this.#maxFrameBytes, secrets }));
+        // One promise per piece of the body (the network's), none per frame or series.
+        const stream = new StreamedSeries({ maxFrameBytes: this.#maxFrameBytes, secrets });
+        for await (const piece of body) {
+          stream.push(piece);
+          for (let s = stream.next(); s !== undefined; s = stream.next()) yield s;
+        }
+        const last = stream.end();
+        if (last !== undefined) yield last;
       } else if (kind === 'sampled' && contentEncoding === 'snappy') {
         yield* await seriesFromSampledResponse(await drain(body));
       } else {

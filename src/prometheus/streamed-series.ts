@@ -3,19 +3,28 @@
  * long series over several consecutive frames (`--storage.remote.read-max-bytes-in-frame`); once
  * a new series starts, no more chunks follow for the previous one, so consecutive frames with
  * equal labels are joined into one series.
+ *
+ * The work is synchronous (`StreamedSeries`): the only promise per body piece is the network's,
+ * and the reader yields each series once. Stacked async generators (body → frames → series →
+ * reader) cost a promise hop per frame and per series in each layer, which for 10,000 series was
+ * a measurable part of a window in a fresh process.
  */
 import type { SeriesChunks } from '../series.ts';
 import { ChunkedResponseDecoder } from './chunked-response-decoder.ts';
 import { RemoteReadCode, ReadFault } from './errors.ts';
+import { FrameSplitter, type FrameReaderOptions } from './frame-reader.ts';
 import { sameLabels, sortedLabels } from './wire-labels.ts';
 
-export async function* seriesFromFrames(
-  frames: AsyncIterable<Uint8Array>,
-): AsyncGenerator<SeriesChunks, void, undefined> {
-  const decoder = new ChunkedResponseDecoder();
-  let current: SeriesChunks | undefined;
-  for await (const frame of frames) {
-    const response = decoder.decode(frame);
+/** Frames in, whole series out. */
+class SeriesJoiner {
+  private readonly decoder = new ChunkedResponseDecoder();
+  private current: SeriesChunks | undefined;
+  /** Series completed by the last frame, handed out by `take`. */
+  private ready: SeriesChunks[] = [];
+  private readyAt = 0;
+
+  add(frame: Uint8Array): void {
+    const response = this.decoder.decode(frame);
     if (response.queryIndex !== 0) {
       throw new ReadFault(
         RemoteReadCode.Decode,
@@ -24,13 +33,75 @@ export async function* seriesFromFrames(
     }
     for (const wire of response.series) {
       const labels = sortedLabels(wire.labels);
+      const current = this.current;
       if (current !== undefined && sameLabels(current.labels, labels)) {
         for (const c of wire.chunks) current.chunks.push(c);
         continue;
       }
-      if (current !== undefined) yield current;
-      current = { labels, chunks: wire.chunks };
+      if (current !== undefined) this.ready.push(current);
+      this.current = { labels, chunks: wire.chunks };
     }
   }
-  if (current !== undefined) yield current;
+
+  take(): SeriesChunks | undefined {
+    if (this.readyAt < this.ready.length) return this.ready[this.readyAt++];
+    if (this.readyAt > 0) {
+      this.ready.length = 0;
+      this.readyAt = 0;
+    }
+    return undefined;
+  }
+
+  /** The last series, once no frame follows. */
+  finish(): SeriesChunks | undefined {
+    const last = this.current;
+    this.current = undefined;
+    return last;
+  }
+}
+
+/**
+ * A streamed response body, piece by piece, into series: `push` a piece, take series with
+ * `next` until undefined, and after the last piece take the final series from `end` (which
+ * also fails a body that stops inside a frame).
+ */
+export class StreamedSeries {
+  private readonly frames: FrameSplitter;
+  private readonly joiner = new SeriesJoiner();
+
+  constructor(frameOptions: FrameReaderOptions = {}) {
+    this.frames = new FrameSplitter(frameOptions);
+  }
+
+  push(piece: Uint8Array): void {
+    this.frames.push(piece);
+  }
+
+  next(): SeriesChunks | undefined {
+    for (;;) {
+      const s = this.joiner.take();
+      if (s !== undefined) return s;
+      const frame = this.frames.next();
+      if (frame === undefined) return undefined;
+      this.joiner.add(frame);
+    }
+  }
+
+  end(): SeriesChunks | undefined {
+    this.frames.end();
+    return this.joiner.finish();
+  }
+}
+
+/** The same over frames already split (tests, and any source of whole frames). */
+export async function* seriesFromFrames(
+  frames: AsyncIterable<Uint8Array>,
+): AsyncGenerator<SeriesChunks, void, undefined> {
+  const joiner = new SeriesJoiner();
+  for await (const frame of frames) {
+    joiner.add(frame);
+    for (let s = joiner.take(); s !== undefined; s = joiner.take()) yield s;
+  }
+  const last = joiner.finish();
+  if (last !== undefined) yield last;
 }

@@ -4,9 +4,9 @@
  */
 import t from 'tap';
 import { RemoteReadCode } from '../../src/prometheus/errors.ts';
-import { seriesFromFrames } from '../../src/prometheus/streamed-series.ts';
+import { seriesFromFrames, StreamedSeries } from '../../src/prometheus/streamed-series.ts';
 import type { SeriesChunks } from '../../src/series.ts';
-import { chunkedReadResponse, type HandChunk, type HandSeries } from '../helpers/remote-read-wire.ts';
+import { chunkedReadResponse, frame, type HandChunk, type HandSeries } from '../helpers/remote-read-wire.ts';
 
 async function series(...frames: HandSeries[][]): Promise<SeriesChunks[]> {
   const out: SeriesChunks[] = [];
@@ -65,4 +65,37 @@ t.test('an open-chunk marker (maxTime = MaxInt64) passes through as an unsafe in
 t.test('negative times survive', async (t) => {
   const got = await series([{ labels: up, chunks: [{ minTime: -5000, maxTime: -1, type: 2, data: Uint8Array.of(0) }] }]);
   t.same([got[0]!.chunks[0]!.minTime, got[0]!.chunks[0]!.maxTime, got[0]!.chunks[0]!.encoding], [-5000, -1, 2]);
+});
+
+t.test('a body cut into pieces anywhere gives the same series as its frames', async (t) => {
+  const frames: HandSeries[][] = [
+    [{ labels: up, chunks: [chunk(0, 1)] }],
+    [{ labels: up, chunks: [chunk(20, 2)] }, { labels: down, chunks: [chunk(0, 3)] }],
+    [{ labels: down, chunks: [chunk(20, 4)] }],
+    [{ labels: [['__name__', 'z']], chunks: [chunk(5, 5), chunk(25, 6)] }],
+  ];
+  const want = await series(...frames);
+  const body = Buffer.concat(frames.map((f) => frame(chunkedReadResponse(f))));
+  const view = (list: SeriesChunks[]): unknown => list.map((s) => [s.labels, s.chunks.map((c) => [c.minTime, c.data[2]])]);
+  for (let a = 0; a <= body.length; a += 3) {
+    for (let b = a; b <= body.length; b += 5) {
+      const stream = new StreamedSeries();
+      const got: SeriesChunks[] = [];
+      for (const piece of [body.subarray(0, a), body.subarray(a, b), body.subarray(b)]) {
+        stream.push(piece);
+        for (let s = stream.next(); s !== undefined; s = stream.next()) got.push(s);
+      }
+      const last = stream.end();
+      if (last !== undefined) got.push(last);
+      if (JSON.stringify(view(got)) !== JSON.stringify(view(want))) {
+        t.fail(`cut at ${a} and ${b}: ${JSON.stringify(view(got))}`);
+        return;
+      }
+    }
+  }
+  t.pass('every cut gives the same series');
+  const stream = new StreamedSeries();
+  stream.push(body.subarray(0, body.length - 1));
+  while (stream.next() !== undefined);
+  t.throws(() => stream.end(), { code: RemoteReadCode.Truncated }, 'a body cut inside a frame fails at the end');
 });
