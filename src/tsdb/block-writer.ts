@@ -74,6 +74,8 @@ export class BlockWriter {
   private numChunks = 0;
   /** Serialises calls so a caller that does not await cannot interleave chunk writes. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The last label set that passed `validateLabels`, to skip re-checking the strings it shares. */
+  private lastLabels: Labels | undefined;
   /** Calls queued or running in `serialise`; `tryAddSeries` only works while there are none. */
   private running = 0;
 
@@ -149,7 +151,8 @@ export class BlockWriter {
   addSeries(labels: Labels, chunks: readonly Chunk[]): Promise<void> {
     return this.serialise(async () => {
       this.requireOpen('addSeries');
-      validateLabels(labels);
+      validateLabels(labels, this.lastLabels);
+      this.lastLabels = labels;
       if (chunks.length === 0) return;
       const samples = this.checkChunks(labels, chunks);
       const metas: ChunkMeta[] = [];
@@ -180,7 +183,8 @@ export class BlockWriter {
   tryAddSeries(labels: Labels, chunks: readonly Chunk[]): boolean {
     if (this.running > 0) return false;
     this.requireOpen('addSeries');
-    validateLabels(labels);
+    validateLabels(labels, this.lastLabels);
+    this.lastLabels = labels;
     if (chunks.length === 0) return true;
     const samples = this.checkChunks(labels, chunks);
     let bytes = 0;

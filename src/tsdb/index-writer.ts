@@ -92,27 +92,44 @@ export interface WrittenIndex {
 
 const SURROGATE = /\p{Surrogate}/u;
 
+/** Whether `s` holds a lone UTF-16 surrogate; the regular expression only for the rare string with any surrogate. */
+function hasLoneSurrogate(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return SURROGATE.test(s);
+  }
+  return false;
+}
+
 /**
  * Throws `InvalidLabelsError` unless the set is non-empty, names are sorted (Go byte order) and
  * unique, and no name or value is empty or holds a lone UTF-16 surrogate (which has no UTF-8 form).
+ * `validated`, a set that passed before (the previous series), lets strings it holds at the same
+ * place skip their checks: series arrive sorted, so most names and many values repeat.
  */
-export function validateLabels(labels: Labels): void {
+export function validateLabels(labels: Labels, validated?: Labels): void {
   if (labels.length === 0) {
     throw new InvalidLabelsError('a series has no labels; every series needs at least one label');
   }
   let prev: Label | undefined;
-  for (const label of labels) {
+  for (let k = 0; k < labels.length; k++) {
+    const label = labels[k]!;
     const [name, value] = label;
-    if (typeof name !== 'string' || typeof value !== 'string') {
-      throw new InvalidLabelsError(`series ${safeFormat(labels)} has a label that is not a pair of strings`);
-    }
-    if (name === '' || value === '') {
-      throw new InvalidLabelsError(
-        `series ${safeFormat(labels)} has an empty label ${name === '' ? 'name' : `value for ${name}`}; Prometheus treats empty values as absent, drop the label`,
-      );
-    }
-    if (SURROGATE.test(name) || SURROGATE.test(value)) {
-      throw new InvalidLabelsError(`series ${safeFormat(labels)} has a label with invalid UTF-16 (lone surrogate)`);
+    const known = validated !== undefined && k < validated.length ? validated[k]! : undefined;
+    const nameKnown = known !== undefined && known[0] === name;
+    const valueKnown = known !== undefined && known[1] === value;
+    if (!nameKnown || !valueKnown) {
+      if (typeof name !== 'string' || typeof value !== 'string') {
+        throw new InvalidLabelsError(`series ${safeFormat(labels)} has a label that is not a pair of strings`);
+      }
+      if (name === '' || value === '') {
+        throw new InvalidLabelsError(
+          `series ${safeFormat(labels)} has an empty label ${name === '' ? 'name' : `value for ${name}`}; Prometheus treats empty values as absent, drop the label`,
+        );
+      }
+      if ((!nameKnown && hasLoneSurrogate(name)) || (!valueKnown && hasLoneSurrogate(value))) {
+        throw new InvalidLabelsError(`series ${safeFormat(labels)} has a label with invalid UTF-16 (lone surrogate)`);
+      }
     }
     if (prev !== undefined) {
       const order = compareStrings(prev[0], name);
