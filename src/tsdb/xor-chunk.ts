@@ -592,12 +592,18 @@ export function xorChunkTimeRange(data: Uint8Array): XorChunkTimeRange {
   let bit = p * 8;
   let leading = 0;
   let trailing = 0;
+  // Bits at `bit`, left-aligned, and how many of them are real: a short timestamp field leaves
+  // enough of its peek for the value's control bits (13 at most), which saves a second peek.
+  let w = 0;
+  let valid = 0;
   for (let i = 1; ; ) {
     // The value: '0' repeats the previous one; '10' reuses the leading/trailing window; '11'
     // gives a new window in 5 + 6 bits. Only the number of bits matters here.
-    let k = bit >>> 3;
-    let s = bit & 7;
-    let w = (((b[k]! << 24) | (b[k + 1]! << 16) | (b[k + 2]! << 8) | b[k + 3]!) << s) | (b[k + 4]! >>> (8 - s));
+    if (valid < 13) {
+      const k = bit >>> 3;
+      const s = bit & 7;
+      w = (((b[k]! << 24) | (b[k + 1]! << 16) | (b[k + 2]! << 8) | b[k + 3]!) << s) | (b[k + 4]! >>> (8 - s));
+    }
     if (w >= 0) {
       bit += 1;
     } else if ((w & 0x40000000) === 0) {
@@ -615,23 +621,32 @@ export function xorChunkTimeRange(data: Uint8Array): XorChunkTimeRange {
     if (++i >= total) break;
 
     // The timestamp's delta of delta: '0', or '10' + 14, '110' + 17, '1110' + 20, '1111' + 64 bits.
-    k = bit >>> 3;
-    s = bit & 7;
+    let k = bit >>> 3;
+    let s = bit & 7;
     w = (((b[k]! << 24) | (b[k + 1]! << 16) | (b[k + 2]! << 8) | b[k + 3]!) << s) | (b[k + 4]! >>> (8 - s));
-    if (w < 0) {
+    if (w >= 0) {
+      bit += 1;
+      if (bit > endBit) throw truncated();
+      w <<= 1;
+      valid = 31;
+    } else {
       let dod: number;
       if ((w & 0x40000000) === 0) {
         dod = (w >>> 16) & 0x3fff;
         if (dod > 0x2000) dod -= 0x4000;
         bit += 16;
+        w <<= 16;
+        valid = 16;
       } else if ((w & 0x20000000) === 0) {
         dod = (w >>> 12) & 0x1ffff;
         if (dod > 0x10000) dod -= 0x20000;
         bit += 20;
+        valid = 0;
       } else if ((w & 0x10000000) === 0) {
         dod = (w >>> 8) & 0xfffff;
         if (dod > 0x80000) dod -= 0x100000;
         bit += 24;
+        valid = 0;
       } else {
         bit += 4;
         k = bit >>> 3;
@@ -640,6 +655,7 @@ export function xorChunkTimeRange(data: Uint8Array): XorChunkTimeRange {
         k += 4;
         const lo = (((b[k]! << 24) | (b[k + 1]! << 16) | (b[k + 2]! << 8) | b[k + 3]!) << s) | (b[k + 4]! >>> (8 - s));
         bit += 64;
+        valid = 0;
         if (bit > endBit) throw truncated();
         dod = hi * TWO_POW_32 + (lo >>> 0);
         if (!Number.isSafeInteger(dod)) throw corrupt('a timestamp delta-of-delta exceeds 2^53');
@@ -648,12 +664,10 @@ export function xorChunkTimeRange(data: Uint8Array): XorChunkTimeRange {
       tDelta += dod;
       if (tDelta <= 0) throw corrupt(`timestamps do not increase after ${t}`);
       if (!Number.isSafeInteger(tDelta)) throw corrupt('a timestamp delta exceeds 2^53 ms');
-    } else {
-      bit += 1;
-      if (bit > endBit) throw truncated();
     }
     t += tDelta;
-    if (!Number.isSafeInteger(t)) throw corrupt('a timestamp exceeds 2^53 ms');
+    // t starts safe and only grows by safe positive deltas, so only the upper bound can break.
+    if (t > Number.MAX_SAFE_INTEGER) throw corrupt('a timestamp exceeds 2^53 ms');
   }
   return { count: total, minTime, maxTime: t };
 }
