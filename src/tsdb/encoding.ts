@@ -65,17 +65,25 @@ export class ByteWriter {
       throw new RangeError(`uvarint needs a non-negative safe integer, got ${n}`);
     }
     this.reserve(10);
-    while (n >= 0x80) {
-      this.buf[this.len++] = (n % 0x80) | 0x80;
+    const buf = this.buf;
+    let len = this.len;
+    // Above 2^31 the bits do not fit the 32-bit operators; divide until they do.
+    while (n > 0x7fffffff) {
+      buf[len++] = (n % 0x80) | 0x80;
       n = Math.floor(n / 0x80);
     }
-    this.buf[this.len++] = n;
+    while (n >= 0x80) {
+      buf[len++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    buf[len++] = n;
+    this.len = len;
   }
 
   /** Go's zig-zag varint. */
   putVarint(n: number): void {
     if (!Number.isSafeInteger(n)) throw new RangeError(`varint needs a safe integer, got ${n}`);
-    if (Math.abs(n) < 2 ** 52) {
+    if (n < 2 ** 52 && n > -(2 ** 52)) {
       this.putUvarint(n >= 0 ? n * 2 : -n * 2 - 1);
       return;
     }
