@@ -96,6 +96,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   const launch = async (): Promise<RunOutcome> => {
     const handle = pendingFirst ?? spawnRun({ first: !started, flags: opts.flags });
     pendingFirst = undefined;
+    // Ready (and no longer 'starting') from the moment the cluster's identity is known.
+    void handle.whenStarted.then(() => (started = true));
     current = handle;
     if (stopping.signal.aborted) handle.stop();
     try {
@@ -169,7 +171,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const pending = lastReport?.pending ?? 0;
     const lagSeconds =
       lastReport?.newestShippedEnd === undefined ? null : Math.round((Date.now() - lastReport.newestShippedEnd) / 1000);
-    const status = !started ? 'starting' : consecutiveRunFailures >= FAILING_AFTER_RUNS ? 'failing' : consecutiveRunFailures > 0 || (lastReport?.failed.length ?? 0) > 0 ? 'degraded' : 'ok';
+    // 'starting' until the first run has reported, so an 'ok' always means a run went well.
+    const status = !started || (lastReport === undefined && consecutiveRunFailures === 0) ? 'starting' : consecutiveRunFailures >= FAILING_AFTER_RUNS ? 'failing' : consecutiveRunFailures > 0 || (lastReport?.failed.length ?? 0) > 0 ? 'degraded' : 'ok';
     logger.info(
       {
         status,
@@ -209,7 +212,6 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
         await sleep(waitMs, stopping.signal);
         continue;
       }
-      started = lastRunStarted;
       record(outcome, startedAt);
     }
   };

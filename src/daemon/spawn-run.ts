@@ -20,6 +20,8 @@ export interface RunHandle {
   settings: Promise<{ settings: AgentSettings; schedulePeriodMs: number | undefined } | undefined>;
   /** Whether the run got as far as learning the cluster's identity (even if it died later). */
   started(): boolean;
+  /** Resolves when the run has learned the cluster's identity (never, if it does not). */
+  whenStarted: Promise<void>;
   outcome: Promise<RunOutcome>;
   /** Asks the run to stop: it abandons its window before meta.json and exits. */
   stop(): void;
@@ -33,6 +35,8 @@ export function spawnRun(opts: { first: boolean; flags: readonly string[] }): Ru
   });
   let report: RunMessage | undefined;
   let started = false;
+  let gotStarted: () => void = () => {};
+  const whenStarted = new Promise<void>((resolve) => (gotStarted = resolve));
   type Settings = { settings: AgentSettings; schedulePeriodMs: number | undefined };
   let gotSettings: (s: Settings | undefined) => void = () => {};
   const settings = new Promise<Settings | undefined>((resolve) => (gotSettings = resolve));
@@ -40,7 +44,10 @@ export function spawnRun(opts: { first: boolean; flags: readonly string[] }): Ru
     if (isRunMessage(m)) report = m;
     else if (isProgressMessage(m)) {
       if (m.type === 'settings') gotSettings({ settings: m.settings, schedulePeriodMs: m.schedulePeriodMs });
-      else started = true;
+      else {
+        started = true;
+        gotStarted();
+      }
     }
   });
   const outcome = new Promise<RunOutcome>((resolve) => {
@@ -54,6 +61,7 @@ export function spawnRun(opts: { first: boolean; flags: readonly string[] }): Ru
   return {
     settings,
     started: () => started,
+    whenStarted,
     outcome,
     stop() {
       if (child.connected) child.send({ type: 'stop' } satisfies AgentMessage);

@@ -1,7 +1,8 @@
 /**
- * Crash safety of `promship run`: the agent is killed with SIGKILL at random moments, many times,
- * most of them while a block is being uploaded, and then left to finish. Judged only with the
- * AWS SDK (what is really in the bucket) and promtool (what the data really is):
+ * Crash safety of `promship run`: the agent and its run process are killed together with SIGKILL
+ * (as a pod dies) at random moments, many times, most of them while a block is being uploaded,
+ * and then left to finish. Judged only with the AWS SDK (what is really in the bucket) and
+ * promtool (what the data really is):
  * - no two blocks of the cluster overlap, and every window with data has exactly one block;
  * - no meta.json exists for a block whose files are missing or short;
  * - `promtool tsdb dump` of all shipped blocks equals the source dump;
@@ -86,7 +87,8 @@ t.test('SIGKILL during uploads, many times: no torn, overlapping, missing or dup
       moment = waitForUnpublishedObject(objectsDir, new Set(snapBefore.blocks.map((b) => b.ulid)), daemon).then(() => sleep(rnd.int(0, 20)));
     }
     await Promise.race([moment, finished]);
-    daemon.signal('SIGKILL');
+    // The pod dies: the agent and its run process together.
+    await daemon.killAll();
     t.equal(await daemon.exited, 'SIGKILL', `kill ${kill + 1} (${mode})`);
     allLogs.push(...daemon.logs);
 

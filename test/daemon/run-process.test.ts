@@ -5,37 +5,17 @@
  * - the agent holds no run process between runs, and none outlives it when it is killed;
  * - a run's peak memory is exported, since the agent's own process metrics no longer show it.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { bucketTarget } from '../helpers/bucket-targets.ts';
 import { inspectBucket } from '../helpers/bucket-inspector.ts';
-import { parseMetrics, startDaemon } from '../helpers/daemon.ts';
+import { childPids as childrenOf, isAlive, metricsWhen, startDaemon } from '../helpers/daemon.ts';
 import { freePort } from '../helpers/prometheus.ts';
 import { checkShipped } from '../helpers/shipped-checks.ts';
 import { M, startSource } from '../helpers/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const BLOCK = 15 * M;
-
-/** The agent's child processes, from the kernel (not from anything promship reports). */
-async function childrenOf(pid: number): Promise<number[]> {
-  try {
-    const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
-    return text.trim() === '' ? [] : text.trim().split(/\s+/).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-async function isAlive(pid: number): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -80,10 +60,7 @@ t.test('a run process killed mid-run fails that run only; the next run ships the
   const recovered = await daemon.waitForLog((l) => l.msg === 'run finished' && l.failed === 0 && l.pending === 0, 120_000, 'a run with nothing left');
   t.ok(recovered, 'a later run finishes with nothing pending');
   // The run logs 'run finished' before it reports to the agent: wait for the report.
-  const metrics = await until('the report of a successful run', async () => {
-    const m = parseMetrics(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
-    return (m.get('promship_runs_total{result="success"}') ?? 0) >= 1 ? m : undefined;
-  });
+  const metrics = await metricsWhen(`http://127.0.0.1:${port}/metrics`, (m) => (m.get('promship_runs_total{result="success"}') ?? 0) >= 1);
   t.equal(metrics.get('promship_run_failures_total{reason="PROMSHIP_RUN_CRASHED"}'), 1, 'the crash is counted by its code');
   const peak = metrics.get('promship_run_peak_rss_bytes') ?? 0;
   t.ok(peak > 20 * 2 ** 20 && peak < 2 ** 30, `a run's peak RSS is exported (${(peak / 2 ** 20).toFixed(0)} MiB)`);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { copyBlocks, firstDifference } from '../helpers/blocks.ts';
 import { bucketTarget } from '../helpers/bucket-targets.ts';
-import { parseMetrics, startDaemon } from '../helpers/daemon.ts';
+import { metricsWhen, startDaemon } from '../helpers/daemon.ts';
 import { freePort, listBlockDirs, promtoolDump } from '../helpers/prometheus.ts';
 import { H, startSource } from '../helpers/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -48,7 +48,7 @@ t.test('promship run ships on its schedule, reports health and stops cleanly', a
   const ready = await fetch(`${base}/readyz`);
   t.equal(ready.status, 200, `/readyz (${await ready.text()})`);
 
-  const metrics = parseMetrics(await (await fetch(`${base}/metrics`)).text());
+  const metrics = await metricsWhen(`${base}/metrics`, (m) => m.get('promship_blocks_shipped_total') === windows.size);
   t.equal(metrics.get('promship_blocks_shipped_total'), windows.size);
   t.equal(metrics.get('promship_uploaded_samples_total'), source.dump.length, 'samples metric counts every source sample');
   t.ok((metrics.get('promship_uploaded_bytes_total') ?? 0) > 0);

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { CLI } from './cli.ts';
 import { outputRecorder } from './output-log.ts';
 
@@ -17,6 +18,29 @@ export interface RunningDaemon {
   /** Resolves with the exit code (or the signal name). */
   exited: Promise<number | string>;
   signal(sig: NodeJS.Signals): void;
+  /**
+   * SIGKILL for the agent and its run process at the same instant, as the kernel kills a pod's
+   * container; resolves once both are gone.
+   */
+  killAll(): Promise<void>;
+}
+
+/** A process's children, from the kernel (not from anything promship reports). */
+export async function childPids(pid: number): Promise<number[]> {
+  try {
+    const text = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim();
+    return text === '' ? [] : text.split(/\s+/).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export async function isAlive(pid: number): Promise<boolean> {
+  try {
+    return !/^\d+ \(.*\) Z/.test(await readFile(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 interface Teardown {
@@ -69,6 +93,19 @@ export function startDaemon(t: Teardown, env: Record<string, string>, command: r
     output: () => text,
     exited,
     signal: (sig) => child.kill(sig),
+    async killAll() {
+      const runs = await childPids(child.pid!);
+      for (const pid of runs) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      child.kill('SIGKILL');
+      await exited;
+      for (const pid of runs) while (await isAlive(pid)) await new Promise((r) => setTimeout(r, 10));
+    },
     waitForLog(pred, timeoutMs = 60_000, what = 'log line') {
       return new Promise((resolve, reject) => {
         let seen = 0;
@@ -101,6 +138,20 @@ export function startDaemon(t: Teardown, env: Record<string, string>, command: r
       });
     },
   };
+}
+
+/**
+ * The agent's metrics once `ready` holds. A run logs 'run finished' a moment before its report
+ * reaches the agent (over IPC), so a test that saw the line waits for the metrics to follow.
+ */
+export async function metricsWhen(url: string, ready: (m: Map<string, number>) => boolean, timeoutMs = 30_000): Promise<Map<string, number>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = parseMetrics(await (await fetch(url)).text());
+    if (ready(m)) return m;
+    if (Date.now() > deadline) return m;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Parses Prometheus text exposition into `name{labels}` → value. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { copyBlocks, firstDifference } from '../helpers/blocks.ts';
 import { bucketTarget } from '../helpers/bucket-targets.ts';
-import { parseMetrics, startDaemon } from '../helpers/daemon.ts';
+import { metricsWhen, startDaemon } from '../helpers/daemon.ts';
 import { ROOT, deploymentOf, envOf, renderChart } from '../helpers/helm.ts';
 import { buildProductionInstall } from '../helpers/production-install.ts';
 import { freePort, listBlockDirs, promtoolDump } from '../helpers/prometheus.ts';
@@ -70,7 +70,7 @@ t.test('the production install runs `promship run` from the chart environment an
   t.equal((await fetch(`${base}/healthz`)).status, 200, '/healthz');
   const ready = await fetch(`${base}/readyz`);
   t.equal(ready.status, 200, `/readyz (${await ready.text()})`);
-  const metrics = parseMetrics(await (await fetch(`${base}/metrics`)).text());
+  const metrics = await metricsWhen(`${base}/metrics`, (m) => m.get('promship_blocks_shipped_total') === windows.size);
   t.equal(metrics.get('promship_blocks_shipped_total'), windows.size);
   t.equal(metrics.get(`promship_build_info{version="${pkg.version}"}`), 1);
 
