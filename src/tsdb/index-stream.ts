@@ -4,7 +4,7 @@
  * 4-byte fields that are known only later (a section's length) patched in place.
  */
 import type { BufferedFile } from './buffered-file.ts';
-import { ByteWriter, crc32cOf } from './encoding.ts';
+import { ByteWriter } from './encoding.ts';
 
 const FLUSH_BYTES = 1 << 20;
 
@@ -37,7 +37,7 @@ export class IndexStream {
   }
 
   endCrc(): number {
-    const crc = crc32cOf(this.w.view().subarray(this.crcFrom), this.crc);
+    const crc = this.w.crc32cFrom(this.crcFrom, this.crc);
     this.crcFrom = -1;
     return crc;
   }
@@ -45,7 +45,7 @@ export class IndexStream {
   async flush(): Promise<void> {
     const bytes = this.w.view();
     if (this.crcFrom >= 0) {
-      this.crc = crc32cOf(bytes.subarray(this.crcFrom), this.crc);
+      this.crc = this.w.crc32cFrom(this.crcFrom, this.crc);
       this.crcFrom = 0;
     }
     await this.file.write(bytes);

@@ -1,6 +1,7 @@
 /** Binary primitives against known vectors (Go's encoding/binary and the CRC-32C check value). */
 import t from 'tap';
-import { ByteReader, ByteWriter, crc32cOf, packChunkRef, unpackChunkRef, uvarintSize } from '../../src/tsdb/encoding.ts';
+import { crc32c } from '@node-rs/crc32';
+import { ByteReader, ByteWriter, crc32cOf, crc32cOfRange, packChunkRef, unpackChunkRef, uvarintSize } from '../../src/tsdb/encoding.ts';
 
 const bytes = (f: (w: ByteWriter) => void): number[] => {
   const w = new ByteWriter(4);
@@ -54,6 +55,23 @@ t.test('big-endian and strings', async (t) => {
 t.test('CRC32C', async (t) => {
   t.equal(crc32cOf(Buffer.from('123456789')), 0xe3069283, 'standard check value');
   t.equal(crc32cOf(Buffer.from('6789'), crc32cOf(Buffer.from('12345'))), 0xe3069283, 'continues across pieces');
+  // Small inputs are computed in JavaScript, large ones natively: both must agree everywhere.
+  const bytes = Buffer.alloc(700);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + 13) & 0xff;
+  let mismatches = 0;
+  for (let len = 0; len <= 600; len += len < 40 ? 1 : 17) {
+    for (const start of [0, 1, 5, 64]) {
+      const piece = bytes.subarray(start, start + len);
+      for (const previous of [0, 0xe3069283, 0xffffffff]) {
+        const want = crc32c(piece, previous) >>> 0;
+        if (crc32cOf(piece, previous) !== want || crc32cOfRange(bytes, start, start + len, previous) !== want) mismatches++;
+      }
+    }
+  }
+  t.equal(mismatches, 0, 'JavaScript and native CRC32C agree for every length, offset and seed');
+  const w = new ByteWriter(16);
+  w.putBytes(Buffer.from('xx123456789'));
+  t.equal(w.crc32cFrom(2), 0xe3069283);
 });
 
 t.test('chunk refs exceed 32 bits', async (t) => {
