@@ -163,9 +163,17 @@ export class ByteWriter {
   }
 
   putBytes(bytes: Uint8Array): void {
-    this.reserve(bytes.length);
-    this.buf.set(bytes, this.len);
-    this.len += bytes.length;
+    const n = bytes.length;
+    this.reserve(n);
+    // Label strings are a few bytes: a loop beats the call into TypedArray#set for those.
+    if (n <= 32) {
+      const buf = this.buf;
+      const at = this.len;
+      for (let i = 0; i < n; i++) buf[at + i] = bytes[i]!;
+    } else {
+      this.buf.set(bytes, this.len);
+    }
+    this.len += n;
   }
 
   /** Bytes `start`..`end` of `bytes`, without making a view of them first. */

@@ -405,6 +405,12 @@ async function writeSeries(out: IndexStream, input: IndexInput, positions: Symbo
   let prevLabels = Buffer.allocUnsafe(1024);
   let prevLength = -1;
   const pairIds: number[] = [];
+  // Per label place of the previous series: where its name and value bytes lie in `prevLabels`,
+  // their symbol positions and the pair's id. Series come sorted, so most names and many values
+  // repeat at the same place, and a byte comparison replaces two hash lookups.
+  let prevCount = 0;
+  const prevAt: number[] = [];
+  const prevIds: number[] = [];
 
   const add = (r: Buffer): void => {
     entry.reset();
@@ -417,15 +423,29 @@ async function writeSeries(out: IndexStream, input: IndexInput, positions: Symbo
       const vl = readUvarint(r, ns + nl);
       const vs = uvarintEnd;
       p = vs + vl;
-      const name = positions.get(r, ns, ns + nl);
-      const value = positions.get(r, vs, vs + vl);
+      const at = 4 * k;
+      const known = k < prevCount;
+      const sameName = known && compareBytes(r, ns, ns + nl, prevLabels, prevAt[at]!, prevAt[at + 1]!) === 0;
+      const sameValue = known && compareBytes(r, vs, vs + vl, prevLabels, prevAt[at + 2]!, prevAt[at + 3]!) === 0;
+      const name = sameName ? prevIds[3 * k]! : positions.get(r, ns, ns + nl);
+      const value = sameValue ? prevIds[3 * k + 1]! : positions.get(r, vs, vs + vl);
       if (name < 0 || value < 0) {
         throw new BlockWriteError(input.symbols.path, 'a label of a series is missing from the symbol table; the scratch files were changed while the block was built');
       }
       entry.putUvarint(name);
       entry.putUvarint(value);
-      pairIds[k] = pairs.count(name, value);
+      const pair = sameName && sameValue ? pairs.countAgain(prevIds[3 * k + 2]!) : pairs.count(name, value);
+      pairIds[k] = pair;
+      // Offsets in this record are the offsets in `prevLabels` once it is copied below.
+      prevAt[at] = ns;
+      prevAt[at + 1] = ns + nl;
+      prevAt[at + 2] = vs;
+      prevAt[at + 3] = vs + vl;
+      prevIds[3 * k] = name;
+      prevIds[3 * k + 1] = value;
+      prevIds[3 * k + 2] = pair;
     }
+    prevCount = n;
     // Equal label sets are adjacent in sorted order and encode to equal bytes.
     if (prevLength === p && compareBytes(prevLabels, 0, prevLength, r, 0, p) === 0) {
       throw new DuplicateSeriesError(

@@ -25,6 +25,12 @@ export class PairTable {
     return id;
   }
 
+  /** Counts one more series for the pair with this id (as `count` returned it); returns the id. */
+  countAgain(id: number): number {
+    this.counts.increment(id);
+    return id;
+  }
+
   /** The id of a known pair; -1 if unknown (or a new id when `add`). */
   find(name: number, value: number, add = false): number {
     const names = this.names;
