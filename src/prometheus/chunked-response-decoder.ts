@@ -152,14 +152,12 @@ export class ChunkedResponseDecoder {
       const wire = tag & 7;
       if (field === 1) {
         this.expectWire(wire, VARINT, 'min_time_ms');
-        this.varint64();
-        minTime = this.hiSigned() * TWO_32 + this.lo;
+        minTime = this.int64();
       } else if (field === 2) {
         this.expectWire(wire, VARINT, 'max_time_ms');
-        this.varint64();
         // The nearest double: an open head chunk's MaxInt64 marker must not fail the read here;
         // the block writer reads the real range from the chunk's bytes.
-        maxTime = this.hiSigned() * TWO_32 + this.lo;
+        maxTime = this.int64();
       } else if (field === 3) {
         this.expectWire(wire, VARINT, 'type');
         encoding = this.varint32() | 0;
@@ -311,6 +309,30 @@ export class ChunkedResponseDecoder {
       }
     }
     throw new WireError('a varint is longer than 10 bytes');
+  }
+
+  /**
+   * An int64 field as the nearest double. Millisecond timestamps take 6 bytes: up to 7 bytes the
+   * value is below 2^49 and summed exactly as a double; longer ones (negative or huge) go through
+   * the 64-bit halves.
+   */
+  private int64(): number {
+    const b = this.buf;
+    let p = this.pos;
+    let value = 0;
+    let mul = 1;
+    for (let i = 0; i < 7; i++) {
+      if (p >= b.length) throw new WireError('a varint runs past the end');
+      const x = b[p++]!;
+      value += (x & 0x7f) * mul;
+      if (x < 0x80) {
+        this.pos = p;
+        return value;
+      }
+      mul *= 0x80;
+    }
+    this.varint64();
+    return this.hiSigned() * TWO_32 + this.lo;
   }
 
   /** A varint of up to 10 bytes into `lo` and `hi` (the 64-bit two's complement halves). */

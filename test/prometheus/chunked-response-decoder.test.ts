@@ -41,6 +41,8 @@ const series: HandSeries[] = [
     chunks: [
       { minTime: 1_700_000_000_000, maxTime: 1_700_000_007_000, type: 1, data: Uint8Array.of(0, 2, 9, 9, 9) },
       { minTime: -5, maxTime: 2n ** 63n - 1n, type: 2, data: Uint8Array.of(0, 1, 7) },
+      // The last 7-byte varint and the first 8-byte one.
+      { minTime: 2 ** 49 - 1, maxTime: 2 ** 49, type: 1, data: Uint8Array.of(0, 1, 8) },
     ],
   },
   { labels: [['__name__', 'up'], ['job', 'b']], chunks: [{ minTime: 0, maxTime: 0, type: 3, data: new Uint8Array(0) }] },
