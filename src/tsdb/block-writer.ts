@@ -20,7 +20,7 @@ import {
   ChunkOrderError,
   InvalidChunkError,
 } from './errors.ts';
-import { IndexWriter, validateLabels, type ChunkMeta } from './index-writer.ts';
+import { IndexWriter, LabelValidator, type ChunkMeta } from './index-writer.ts';
 import {
   buildBlockMeta,
   CHUNKS_DIRNAME,
@@ -74,8 +74,8 @@ export class BlockWriter {
   private numChunks = 0;
   /** Serialises calls so a caller that does not await cannot interleave chunk writes. */
   private queue: Promise<unknown> = Promise.resolve();
-  /** The last label set that passed `validateLabels`, to skip re-checking the strings it shares. */
-  private lastLabels: Labels | undefined;
+  /** Label checks that skip strings the previous series already passed. */
+  private readonly labelChecks = new LabelValidator();
   /** Calls queued or running in `serialise`; `tryAddSeries` only works while there are none. */
   private running = 0;
 
@@ -151,8 +151,7 @@ export class BlockWriter {
   addSeries(labels: Labels, chunks: readonly Chunk[]): Promise<void> {
     return this.serialise(async () => {
       this.requireOpen('addSeries');
-      validateLabels(labels, this.lastLabels);
-      this.lastLabels = labels;
+      this.labelChecks.check(labels);
       if (chunks.length === 0) return;
       const samples = this.checkChunks(labels, chunks);
       const metas: ChunkMeta[] = [];
@@ -183,8 +182,7 @@ export class BlockWriter {
   tryAddSeries(labels: Labels, chunks: readonly Chunk[]): boolean {
     if (this.running > 0) return false;
     this.requireOpen('addSeries');
-    validateLabels(labels, this.lastLabels);
-    this.lastLabels = labels;
+    this.labelChecks.check(labels);
     if (chunks.length === 0) return true;
     const samples = this.checkChunks(labels, chunks);
     let bytes = 0;

@@ -104,10 +104,35 @@ function hasLoneSurrogate(s: string): boolean {
 /**
  * Throws `InvalidLabelsError` unless the set is non-empty, names are sorted (Go byte order) and
  * unique, and no name or value is empty or holds a lone UTF-16 surrogate (which has no UTF-8 form).
- * `validated`, a set that passed before (the previous series), lets strings it holds at the same
- * place skip their checks: series arrive sorted, so most names and many values repeat.
  */
-export function validateLabels(labels: Labels, validated?: Labels): void {
+export function validateLabels(labels: Labels): void {
+  checkLabels(labels, NO_STRINGS, NO_STRINGS, 0);
+}
+
+const NO_STRINGS: readonly string[] = [];
+
+/**
+ * `validateLabels` for series one after another: names and values equal to the previous valid
+ * series' at the same place skip the string checks (series arrive sorted, so most names and many
+ * values repeat; the order is still checked). It keeps its own copies of those strings, so a
+ * caller that reuses a label array cannot make it skip a string that was never checked.
+ */
+export class LabelValidator {
+  private readonly names: string[] = [];
+  private readonly values: string[] = [];
+  private count = 0;
+
+  check(labels: Labels): void {
+    checkLabels(labels, this.names, this.values, this.count);
+    for (let k = 0; k < labels.length; k++) {
+      this.names[k] = labels[k]![0];
+      this.values[k] = labels[k]![1];
+    }
+    this.count = labels.length;
+  }
+}
+
+function checkLabels(labels: Labels, names: readonly string[], values: readonly string[], known: number): void {
   if (labels.length === 0) {
     throw new InvalidLabelsError('a series has no labels; every series needs at least one label');
   }
@@ -115,9 +140,8 @@ export function validateLabels(labels: Labels, validated?: Labels): void {
   for (let k = 0; k < labels.length; k++) {
     const label = labels[k]!;
     const [name, value] = label;
-    const known = validated !== undefined && k < validated.length ? validated[k]! : undefined;
-    const nameKnown = known !== undefined && known[0] === name;
-    const valueKnown = known !== undefined && known[1] === value;
+    const nameKnown = k < known && names[k] === name;
+    const valueKnown = k < known && values[k] === value;
     if (!nameKnown || !valueKnown) {
       if (typeof name !== 'string' || typeof value !== 'string') {
         throw new InvalidLabelsError(`series ${safeFormat(labels)} has a label that is not a pair of strings`);
@@ -163,6 +187,10 @@ export class IndexWriter {
   private spill: SpillWriter | undefined;
   private workDir: string | undefined;
   private prev: Labels | undefined;
+  /** The previous series' names and values, whose strings are in `symbols` already. */
+  private readonly prevNames: string[] = [];
+  private readonly prevValues: string[] = [];
+  private prevCount = 0;
   private sorted = true;
   private series = 0;
 
@@ -195,14 +223,18 @@ export class IndexWriter {
     encodeRecordLabels(rec, labels);
     encodeChunkMetas(rec, chunks);
     // Series arrive sorted, so most names and many values equal the previous series' at the same
-    // place (often as the very same string objects); those are in the symbol set already.
-    const prev = this.prev;
+    // place (often as the very same string objects); those are in the symbol set already. The
+    // previous strings are kept as copies: a label array reused by the caller cannot hide one.
+    const known = this.prevCount;
     for (let k = 0; k < labels.length; k++) {
       const [name, value] = labels[k]!;
-      const before = prev !== undefined && k < prev.length ? prev[k]! : undefined;
-      if (before === undefined || before[0] !== name) this.symbols.add(name);
-      if (before === undefined || before[1] !== value) this.symbols.add(value);
+      if (k >= known || this.prevNames[k] !== name) this.symbols.add(name);
+      if (k >= known || this.prevValues[k] !== value) this.symbols.add(value);
+      this.prevNames[k] = name;
+      this.prevValues[k] = value;
     }
+    this.prevCount = labels.length;
+    const prev = this.prev;
     if (this.sorted && prev !== undefined && compareLabels(prev, labels) > 0) this.sorted = false;
     this.prev = labels;
     this.pending.putUvarint(rec.length);

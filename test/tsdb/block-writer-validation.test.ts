@@ -1,6 +1,7 @@
 /** The writer refuses input that would make an invalid block, with typed errors, and cleans up. */
 import { readdir } from 'node:fs/promises';
 import t from 'tap';
+import { openBlock } from '../../src/tsdb/block-reader.ts';
 import { BlockWriter } from '../../src/tsdb/block-writer.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { BLOCK_START, TWO_HOURS, xorChunks } from '../helpers/tsdb-fixtures.ts';
@@ -127,4 +128,22 @@ t.test('tryAddSeries does nothing and says so while addSeries is running or the 
   const block = await w.finish();
   t.equal(block?.meta.stats.numSeries, 11, 'refused series were not half-added');
   t.equal(block?.meta.stats.numChunks, 21);
+});
+
+t.test('a label array reused and changed in place is checked and indexed afresh', async (t) => {
+  const { w } = await writer(t);
+  const labels: [string, string][] = [['a', '1'], ['b', '1']];
+  await w.addSeries(labels, [chunk(BLOCK_START)]);
+  labels[1] = ['b', '\ud800'];
+  t.throws(() => w.tryAddSeries(labels, [chunk(BLOCK_START)]), { code: 'PROMSHIP_TSDB_INVALID_LABELS' }, 'the changed value is checked');
+  await t.rejects(w.addSeries(labels, [chunk(BLOCK_START)]), { code: 'PROMSHIP_TSDB_INVALID_LABELS' });
+  labels[1] = ['b', '2'];
+  await w.addSeries(labels, [chunk(BLOCK_START)]);
+  const block = await w.finish();
+  t.equal(block?.meta.stats.numSeries, 2, 'the changed value made it into the symbol table');
+  const opened = await openBlock(block!.dir);
+  t.teardown(() => opened.close());
+  const seen: string[] = [];
+  for await (const s of opened.series()) seen.push(s.labels.map(([n, v]) => `${n}=${v}`).join(','));
+  t.same(seen, ['a=1,b=1', 'a=1,b=2']);
 });
