@@ -45,9 +45,9 @@ export interface ShippedBlock {
 export class WindowError extends PromshipError {
   override readonly code: string;
   readonly window: Window;
-  readonly stage: 'read' | 'build' | 'upload';
+  readonly stage: WindowStage;
 
-  constructor(window: Window, stage: 'read' | 'build' | 'upload', cause: unknown) {
+  constructor(window: Window, stage: WindowStage, cause: unknown) {
     const why = cause instanceof Error ? cause.message : String(cause);
     super(`window ${formatWindow(window)} failed while ${stageVerb[stage]}: ${why}`, { cause });
     this.window = window;
@@ -57,7 +57,15 @@ export class WindowError extends PromshipError {
   }
 }
 
-const stageVerb = { read: 'reading from Prometheus', build: 'building the block', upload: 'uploading the block' } as const;
+/** `claim`: recording the window's ULID in the ledger (and clearing a partial upload to resume) before anything is read. */
+export type WindowStage = 'claim' | 'read' | 'build' | 'upload';
+
+const stageVerb = {
+  claim: 'claiming it in the ledger',
+  read: 'reading from Prometheus',
+  build: 'building the block',
+  upload: 'uploading the block',
+} as const;
 
 /** Ships `window`; returns null when Prometheus has no samples in it (no block is made). */
 export async function shipWindow(ctx: ShipContext, window: Window): Promise<ShippedBlock | null> {

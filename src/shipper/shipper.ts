@@ -198,15 +198,19 @@ export class Shipper {
     const attempts = entry?.attempts ?? 0;
     let ulid: string;
     try {
-      if (entry?.ulid && entry.state !== 'shipped' && now - decodeTime(entry.ulid) < RESUME_MAX_AGE_MS) {
-        ulid = entry.ulid;
-        const removed = await removePartialBlock(bucket, ulid, signal);
-        if (removed > 0) logger.info({ window: formatWindow(window), ulid, objects: removed }, 'resuming an interrupted upload under its claimed ULID');
-      } else {
-        ulid = newUlid(now);
+      try {
+        if (entry?.ulid && entry.state !== 'shipped' && now - decodeTime(entry.ulid) < RESUME_MAX_AGE_MS) {
+          ulid = entry.ulid;
+          const removed = await removePartialBlock(bucket, ulid, signal);
+          if (removed > 0) logger.info({ window: formatWindow(window), ulid, objects: removed }, 'resuming an interrupted upload under its claimed ULID');
+        } else {
+          ulid = newUlid(now);
+        }
+        ledger.set({ start: window.start, end: window.end, state: 'claimed', ulid, claimedAt: now, attempts });
+        await ledger.save(now, signal);
+      } catch (err) {
+        throw new WindowError(window, 'claim', err);
       }
-      ledger.set({ start: window.start, end: window.end, state: 'claimed', ulid, claimedAt: now, attempts });
-      await ledger.save(now, signal);
       const block = await shipWindow(
         {
           source: this.opts.source,
