@@ -14,22 +14,13 @@ import { freePort } from '../helpers/prometheus.ts';
 import { checkShipped } from '../helpers/shipped-checks.ts';
 import { M, startSource } from '../helpers/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { until } from '../helpers/until.ts';
 
 const BLOCK = 15 * M;
 
 async function get(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url);
   return { status: res.status, body: await res.text() };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 t.test('the bucket goes away for several runs and comes back: every window ships, the outage is visible', async (t) => {

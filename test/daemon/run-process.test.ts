@@ -14,18 +14,9 @@ import { freePort } from '../helpers/prometheus.ts';
 import { checkShipped } from '../helpers/shipped-checks.ts';
 import { M, startSource } from '../helpers/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { until } from '../helpers/until.ts';
 
 const BLOCK = 15 * M;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 t.test('a run process killed mid-run fails that run only; the next run ships the rest', async (t) => {
   const dir = await tempDir(t);
