@@ -4,6 +4,7 @@
  * Without `meta.json` Thanos treats the directory as a partial upload and never reads it, so a
  * crash or a failed check at any point leaves nothing a reader could trust.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BucketError } from '../errors.ts';
 import type { Bucket } from './bucket.ts';
@@ -52,9 +53,26 @@ export async function uploadBlock(bucket: Bucket, block: LocalBlockFiles, opts: 
   }
 
   opts.signal?.throwIfAborted();
-  await bucket.uploadFile(key('meta.json'), join(block.dir, 'meta.json'), { signal: opts.signal });
+  const metaPath = join(block.dir, 'meta.json');
+  try {
+    await bucket.uploadFile(key('meta.json'), metaPath, { signal: opts.signal });
+  } catch (err) {
+    // The PUT may have landed with only its answer lost (a reset or timeout after the store
+    // acted). The block is then published, and calling the window failed would leave the
+    // shipped-blocks count and log short of what the bucket holds. Only the exact bytes count.
+    if (opts.signal?.aborted || !(await landed(bucket, key('meta.json'), metaPath, opts.signal))) throw err;
+  }
   const bytes = files.reduce((n, f) => n + f.sizeBytes, 0);
   return { bytes, objects: files.length + 1 };
+}
+
+async function landed(bucket: Bucket, key: string, localPath: string, signal: AbortSignal | undefined): Promise<boolean> {
+  try {
+    const [stored, local] = await Promise.all([bucket.get(key, { signal }), readFile(localPath)]);
+    return stored !== null && Buffer.compare(Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength), local) === 0;
+  } catch {
+    return false;
+  }
 }
 
 async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

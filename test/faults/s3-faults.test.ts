@@ -56,9 +56,10 @@ for (const kind of servers) {
       ledgerOk = false;
     }
     t.ok(ledgerOk, 'the ledger is intact JSON');
-    // A block whose meta.json reached the store while its answer was lost counts as a failed
-    // window in the logs, and the next run finds it published: so there may be fewer 'shipped
-    // block' lines than blocks, but never two for one window, and each names a block in the bucket.
+    // A meta.json PUT whose answer is lost is confirmed by reading meta.json back; when that read
+    // fails too, the window is logged as failed and the next run finds the block published. So
+    // there may be fewer 'shipped block' lines than blocks, but never two for one window, and
+    // each names a block in the bucket.
     const shipped = daemon.logs.filter((l) => l.msg === 'shipped block');
     const blockIds = new Set(ours.map((m) => m.ulid));
     t.equal(new Set(shipped.map((l) => l.window)).size, shipped.length, "no window has two 'shipped block' lines");
