@@ -121,6 +121,25 @@ async function main(): Promise<void> {
         if (i > 0) drains.push(performance.now() - t0); // the first run warms Prometheus' page cache
       }
 
+      // The same drain as a fresh process meets it: the first request of a new Node process, with
+      // the HTTP client's code still cold, as in `promship once` and in every run of the agent.
+      const bodyFile = join(work, 'read-request.bin');
+      await writeFile(bodyFile, body);
+      const coldDrain = [
+        "import { request } from 'undici';",
+        "import { readFileSync } from 'node:fs';",
+        'const body = readFileSync(process.argv[1]);',
+        'const t0 = performance.now();',
+        "const res = await request(process.argv[2], { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-read-version': '0.1.0' } });",
+        'for await (const c of res.body) void c;',
+        'console.log(performance.now() - t0);',
+      ].join('\n');
+      const coldDrains: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const { stdout } = await run('node', ['--input-type=module', '-e', coldDrain, bodyFile, `${prom.url}/api/v1/read`], { cwd: ROOT });
+        coldDrains.push(Number(stdout.trim()));
+      }
+
       // promship's reader alone: frames decoded, CRCs checked, series merged.
       const reads: number[] = [];
       for (let i = 0; i < RUNS; i++) {
@@ -156,6 +175,7 @@ async function main(): Promise<void> {
         await rm(bucket, { recursive: true, force: true });
       }
       const floorMs = median(drains);
+      const coldFloorMs = median(coldDrains);
       const readMs = median(reads);
       const shipMs = median(onces.map((o) => o.shipMs));
       const onceS = median(onces.map((o) => o.seconds));
@@ -173,6 +193,7 @@ async function main(): Promise<void> {
         '| measurement | time | samples/s | peak RSS | note |',
         '|---|---|---|---|---|',
         `| floor: drain the remote-read stream (undici, no decoding) | ${fmt(floorMs / 1000)} s | ${fmt(samples / (floorMs / 1000) / 1e6, 1)} M | — | Prometheus + HTTP |`,
+        `| the same drain as the first request of a fresh Node process (cold HTTP client) | ${fmt(coldFloorMs / 1000)} s | ${fmt(samples / (coldFloorMs / 1000) / 1e6, 1)} M | — | ${fmt(coldFloorMs / floorMs)}× floor; the ship is ${fmt(median(onces.map((o) => o.shipMs)) / coldFloorMs, 1)}× this |`,
         `| promship: read + decode + CRC + merge series | ${fmt(readMs / 1000)} s | ${fmt(samples / (readMs / 1000) / 1e6, 1)} M | — | ${fmt(readMs / floorMs)}× floor |`,
         `| promship: ship the window (read, build, upload; from its log line) | ${fmt(shipMs / 1000)} s | ${fmt(samples / (shipMs / 1000) / 1e6, 1)} M | — | **${fmt(shipMs / floorMs)}× floor** (target ≤ 1.5×) |`,
         `| \`promship once\` wall time (process start to exit, built CLI) | ${fmt(onceS)} s | ${fmt(samples / onceS / 1e6, 1)} M | **${fmt(rss, 0)} MiB** | target ≤ 200 MiB |`,
