@@ -1,8 +1,8 @@
 /**
- * `promship run`: the long-lived agent. One cron schedule, runs that never overlap, a run right
- * at start, metrics and probes over HTTP, a periodic health line, and a clean stop on SIGTERM or
- * SIGINT: the current window is abandoned before its meta.json (so nothing incomplete is ever
- * published) and the process exits 0.
+ * `promship run`: the long-lived agent. One cron schedule (each run says when it fires next),
+ * runs that never overlap, a run right at start, metrics and probes over HTTP, a periodic health
+ * line, and a clean stop on SIGTERM or SIGINT: the current window is abandoned before its
+ * meta.json (so nothing incomplete is ever published) and the process exits 0.
  *
  * Each run happens in a process of its own (`run-process`), which reports back and exits. The
  * agent itself loads no shipping code, so between runs it holds only its schedule, its metrics
@@ -32,7 +32,7 @@ export interface DaemonOptions {
   flags: readonly string[];
 }
 
-/** The first run's process, already started: it validates the configuration for the agent. */
+/** The first run's process died before handing the agent its validated settings. */
 class RunStartError extends PromshipError {
   override readonly code = 'PROMSHIP_RUN_CRASHED';
 }
