@@ -6,7 +6,7 @@
  */
 import type { Bucket } from '../bucket/bucket.ts';
 import { describeError } from '../errors.ts';
-import { parseBlockMeta, type BlockMeta } from '../tsdb/meta.ts';
+import { blockMetaFromJson, parseBlockMeta, type BlockMeta } from '../tsdb/meta.ts';
 import type { Logger } from '../log.ts';
 import { sameLabels } from './identity.ts';
 
@@ -32,7 +32,7 @@ export class BlockMetaCache {
   restore(saved: readonly unknown[]): void {
     for (const m of saved) {
       try {
-        const meta = parseBlockMeta(JSON.stringify(m), 'cached meta.json');
+        const meta = blockMetaFromJson(m, 'cached meta.json');
         this.metas.set(meta.ulid, meta);
       } catch {
         // Not trusted: the next scan downloads that block's meta.json again.

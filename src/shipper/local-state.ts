@@ -13,6 +13,8 @@ export interface LocalState {
 
 const VERSION = 1;
 
+const encode = (state: LocalState): string => JSON.stringify({ version: VERSION, ...state });
+
 export async function loadLocalState(file: string): Promise<LocalState | undefined> {
   try {
     const raw = JSON.parse(await readFile(file, 'utf8')) as Partial<LocalState> & { version?: unknown };
@@ -23,9 +25,15 @@ export async function loadLocalState(file: string): Promise<LocalState | undefin
   }
 }
 
-/** Written whole and renamed, so a run killed mid-write leaves the old file or the new one. */
-export async function saveLocalState(file: string, state: LocalState): Promise<void> {
+/**
+ * Written whole and renamed, so a run killed mid-write leaves the old file or the new one; not
+ * written at all when it would hold what `loaded` (the state read at the run's start) held, which
+ * is most runs.
+ */
+export async function saveLocalState(file: string, state: LocalState, loaded?: LocalState): Promise<void> {
+  const text = encode(state);
+  if (loaded && encode(loaded) === text) return;
   const tmp = `${file}.tmp`;
-  await writeFile(tmp, JSON.stringify({ version: VERSION, ...state }));
+  await writeFile(tmp, text);
   await rename(tmp, file);
 }

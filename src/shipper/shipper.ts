@@ -14,7 +14,7 @@ import type { Labels } from '../labels.ts';
 import type { Logger } from '../log.ts';
 import { formatWindow, type Window } from '../series.ts';
 import { BlockMetaCache, rawBlocksOf } from './bucket-blocks.ts';
-import { loadLocalState, saveLocalState } from './local-state.ts';
+import { loadLocalState, saveLocalState, type LocalState } from './local-state.ts';
 import { Ledger, nextRetryDelay, type BackoffPolicy, type LedgerEntry } from './ledger.ts';
 import { shipWindow, WindowError, type SeriesSource, type ShippedBlock } from './ship-window.ts';
 import { planWindows } from './windows.ts';
@@ -75,6 +75,8 @@ export class Shipper {
   private readonly backoff: BackoffPolicy;
   private lastCoveredCount = -1;
   private localStateLoaded = false;
+  /** As read from the data dir at the first run, so an unchanged state is not written again. */
+  private loadedState: LocalState | undefined;
 
   constructor(private readonly opts: ShipperOptions) {
     this.now = opts.now ?? Date.now;
@@ -94,13 +96,16 @@ export class Shipper {
     this.localStateLoaded = true;
     const state = await loadLocalState(this.localStateFile);
     if (!state) return;
+    this.loadedState = state;
     this.metas.restore(state.metas);
     this.lastCoveredCount = state.coveredReported;
   }
 
   private async keepLocalState(): Promise<void> {
     try {
-      await saveLocalState(this.localStateFile, { metas: this.metas.entries(), coveredReported: this.lastCoveredCount });
+      const state = { metas: this.metas.entries(), coveredReported: this.lastCoveredCount };
+      await saveLocalState(this.localStateFile, state, this.loadedState);
+      this.loadedState = state;
     } catch (err) {
       // Only a cache (e.g. the data dir is full): the next run asks the bucket again.
       this.opts.logger.debug({ err: describeError(err) }, 'could not save the shipper state to the data dir');

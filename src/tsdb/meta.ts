@@ -193,6 +193,11 @@ export function parseBlockMeta(text: string | Uint8Array, source = 'meta.json'):
       cause: err,
     });
   }
+  return blockMetaFromJson(raw, source);
+}
+
+/** `parseBlockMeta` for a meta.json already parsed as JSON (e.g. one kept in a local cache). */
+export function blockMetaFromJson(raw: unknown, source = 'meta.json'): BlockMeta {
   const parsed = metaSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -22,6 +22,13 @@ t.test('saved state reads back; a damaged or foreign file reads as none', async 
   t.equal(await loadLocalState(file), undefined, 'no file');
   await saveLocalState(file, { metas: [{ ulid: 'x' }], coveredReported: 3 });
   t.same(await loadLocalState(file), { metas: [{ ulid: 'x' }], coveredReported: 3 });
+  // Unchanged since it was loaded: not written again (the sentinel stays); changed: written.
+  const loaded = { metas: [{ ulid: 'x' }], coveredReported: 3 };
+  await writeFile(file, 'sentinel');
+  await saveLocalState(file, { metas: [{ ulid: 'x' }], coveredReported: 3 }, loaded);
+  t.equal(await readFile(file, 'utf8'), 'sentinel', 'an unchanged state is not rewritten');
+  await saveLocalState(file, { metas: [{ ulid: 'x' }], coveredReported: 4 }, loaded);
+  t.same(await loadLocalState(file), { metas: [{ ulid: 'x' }], coveredReported: 4 }, 'a changed one is');
   await writeFile(file, '{"version":1,"metas":[');
   t.equal(await loadLocalState(file), undefined, 'truncated JSON');
   await writeFile(file, JSON.stringify({ version: 99, metas: [], coveredReported: 0 }));
