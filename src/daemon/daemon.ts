@@ -59,8 +59,6 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   /** When the next run starts, as the last run computed it from the schedule. */
   let nextRunAt: number | undefined;
   let nextRunTimer: NodeJS.Timeout | undefined;
-  /** Whether the last run process got as far as learning the cluster's identity. */
-  let lastRunStarted = false;
   /** The schedule's period: when a run ends without saying when the next one is due (it crashed). */
   const interval = Math.max(1000, loaded.schedulePeriodMs ?? 60_000);
   let current: RunHandle | undefined;
@@ -102,7 +100,6 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     if (stopping.signal.aborted) handle.stop();
     try {
       const outcome = await handle.outcome;
-      lastRunStarted = handle.started();
       if (outcome.type !== 'ended') {
         noteDependencies(outcome.dependencies);
         metrics.runPeakRss.set(outcome.peakRssBytes);
@@ -204,10 +201,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       const startedAt = Date.now();
       lastRunAt = startedAt;
       const outcome = await launch();
-      if (!lastRunStarted && !stopping.signal.aborted) {
+      // `started` is set by then if this run learned the identity (see RunHandle.whenStarted).
+      if (!started && !stopping.signal.aborted) {
         if (outcome.type === 'failed' && outcome.config) throw new ConfigError(outcome.message);
         const waitMs = Math.min(60_000, 1000 * 2 ** Math.min(attempt, 6));
-        const [err, code] = outcome.type === 'ended' ? [`the run process ${describeOutcome(outcome)}`, 'PROMSHIP_RUN_CRASHED'] : outcome.type === 'failed' ? [outcome.message, outcome.code] : ['', ''];
+        // A run that never learned the identity cannot have finished: it failed or died.
+        const [err, code] = outcome.type === 'failed' ? [outcome.message, outcome.code] : [`the run process ${describeOutcome(outcome)}`, 'PROMSHIP_RUN_CRASHED'];
         logger.error({ err, code, attempt, retryInSeconds: waitMs / 1000 }, 'cannot start shipping yet');
         await sleep(waitMs, stopping.signal);
         continue;

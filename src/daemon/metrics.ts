@@ -82,19 +82,19 @@ export class ShipperMetrics {
     });
   }
 
-  recordRun(summary: RunReport): void {
-    for (const b of summary.shipped) {
+  recordRun(report: RunReport): void {
+    for (const b of report.shipped) {
       this.blocksShipped.inc();
       this.bytesUploaded.inc(b.bytes);
       this.samplesUploaded.inc(b.samples);
       this.seriesUploaded.inc(b.series);
     }
-    for (const f of summary.failed) this.windowFailures.inc({ reason: f.code });
-    this.runs.inc({ result: summary.failed.length > 0 ? 'partial' : 'success' });
-    this.runDuration.observe(summary.durationMs / 1000);
-    this.pendingWindows.set(summary.pending);
-    if (summary.failed.length === 0) this.lastSuccess.set(this.now() / 1000);
-    if (summary.newestShippedEnd !== undefined) this.newestShippedEnd = summary.newestShippedEnd;
+    for (const f of report.failed) this.windowFailures.inc({ reason: f.code });
+    this.runs.inc({ result: report.failed.length > 0 ? 'partial' : 'success' });
+    this.runDuration.observe(report.durationMs / 1000);
+    this.pendingWindows.set(report.pending);
+    if (report.failed.length === 0) this.lastSuccess.set(this.now() / 1000);
+    if (report.newestShippedEnd !== undefined) this.newestShippedEnd = report.newestShippedEnd;
   }
 
   recordRunError(code: string, durationMs: number): void {

@@ -41,10 +41,10 @@ export function agentSettings(config: Config): AgentSettings {
  * Progress before the final report: `settings` as soon as the configuration is valid, `started`
  * once the cluster's identity is learned and shipping begins.
  */
-export type ProgressMessage =
-  /** `schedulePeriodMs`: between the schedule's next two firings; the agent's fallback after a crash. */
-  | { type: 'settings'; settings: AgentSettings; schedulePeriodMs: number | undefined }
-  | { type: 'started' };
+export type ProgressMessage = SettingsMessage | { type: 'started' };
+
+/** `schedulePeriodMs`: between the schedule's next two firings; the agent's fallback after a crash. */
+export type SettingsMessage = { type: 'settings'; settings: AgentSettings; schedulePeriodMs: number | undefined };
 
 export type RunMessage =
   /** The run ended (some windows may have failed); the process exits next. */

@@ -5,7 +5,7 @@
 import { fork } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isProgressMessage, isRunMessage, type AgentMessage, type AgentSettings, type RunMessage } from './run-protocol.ts';
+import { isProgressMessage, isRunMessage, type AgentMessage, type RunMessage, type SettingsMessage } from './run-protocol.ts';
 
 /** Same extension as this module: `.ts` when run from source, `.js` when built. */
 const RUN_PROCESS = fileURLToPath(new URL(`./run-process${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
@@ -17,10 +17,11 @@ export type RunOutcome =
 
 export interface RunHandle {
   /** The validated settings, once the run has loaded its configuration; undefined if it ended first. */
-  settings: Promise<{ settings: AgentSettings; schedulePeriodMs: number | undefined } | undefined>;
-  /** Whether the run got as far as learning the cluster's identity (even if it died later). */
-  started(): boolean;
-  /** Resolves when the run has learned the cluster's identity (never, if it does not). */
+  settings: Promise<SettingsMessage | undefined>;
+  /**
+   * Resolves when the run has learned the cluster's identity (never, if it does not). Its message
+   * comes before the process can exit, so this settles before `outcome` does.
+   */
   whenStarted: Promise<void>;
   outcome: Promise<RunOutcome>;
   /** Asks the run to stop: it abandons its window before meta.json and exits. */
@@ -34,20 +35,15 @@ export function spawnRun(opts: { first: boolean; flags: readonly string[] }): Ru
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let report: RunMessage | undefined;
-  let started = false;
   let gotStarted: () => void = () => {};
   const whenStarted = new Promise<void>((resolve) => (gotStarted = resolve));
-  type Settings = { settings: AgentSettings; schedulePeriodMs: number | undefined };
-  let gotSettings: (s: Settings | undefined) => void = () => {};
-  const settings = new Promise<Settings | undefined>((resolve) => (gotSettings = resolve));
+  let gotSettings: (s: SettingsMessage | undefined) => void = () => {};
+  const settings = new Promise<SettingsMessage | undefined>((resolve) => (gotSettings = resolve));
   child.on('message', (m: unknown) => {
     if (isRunMessage(m)) report = m;
     else if (isProgressMessage(m)) {
-      if (m.type === 'settings') gotSettings({ settings: m.settings, schedulePeriodMs: m.schedulePeriodMs });
-      else {
-        started = true;
-        gotStarted();
-      }
+      if (m.type === 'settings') gotSettings(m);
+      else gotStarted();
     }
   });
   const outcome = new Promise<RunOutcome>((resolve) => {
@@ -60,7 +56,6 @@ export function spawnRun(opts: { first: boolean; flags: readonly string[] }): Ru
   void outcome.then(() => gotSettings(undefined));
   return {
     settings,
-    started: () => started,
     whenStarted,
     outcome,
     stop() {
