@@ -4,10 +4,11 @@
  */
 import { join } from 'node:path';
 import t from 'tap';
-import { copyBlocks, firstDifference } from '../helpers/blocks.ts';
 import { bucketTarget } from '../helpers/bucket-targets.ts';
+import { inspectBucket } from '../helpers/bucket-inspector.ts';
 import { metricsWhen, startDaemon } from '../helpers/daemon.ts';
-import { freePort, listBlockDirs, promtoolDump } from '../helpers/prometheus.ts';
+import { freePort } from '../helpers/prometheus.ts';
+import { checkShipped } from '../helpers/shipped-checks.ts';
 import { H, startSource } from '../helpers/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -72,10 +73,6 @@ t.test('promship run ships on its schedule, reports health and stops cleanly', a
   t.equal(await daemon.exited, 0, 'SIGTERM stops with exit code 0');
   t.ok(daemon.logs.some((l) => l.msg === 'stopped'));
 
-  const downloaded = join(dir, 'downloaded');
-  await target.download(downloaded);
-  t.equal((await listBlockDirs(downloaded)).length, windows.size);
-  const copy = join(dir, 'copy');
-  await copyBlocks(downloaded, copy);
-  t.equal(firstDifference(source.dump, await promtoolDump(copy)), undefined, 'shipped data equals the source');
+  const { snap } = await checkShipped(t, inspectBucket(t, target), source, { blockMs: 2 * H, dir });
+  t.equal(snap.blocks.length, windows.size, 'one block directory per window, none partial');
 });

@@ -8,12 +8,13 @@
 import { access, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { copyBlocks, firstDifference } from '../helpers/blocks.ts';
 import { bucketTarget } from '../helpers/bucket-targets.ts';
+import { inspectBucket } from '../helpers/bucket-inspector.ts';
 import { metricsWhen, startDaemon } from '../helpers/daemon.ts';
 import { ROOT, deploymentOf, envOf, renderChart } from '../helpers/helm.ts';
 import { buildProductionInstall } from '../helpers/production-install.ts';
-import { freePort, listBlockDirs, promtoolDump } from '../helpers/prometheus.ts';
+import { freePort } from '../helpers/prometheus.ts';
+import { checkShipped } from '../helpers/shipped-checks.ts';
 import { H, startSource } from '../helpers/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -77,11 +78,7 @@ t.test('the production install runs `promship run` from the chart environment an
   daemon.signal('SIGTERM');
   t.equal(await daemon.exited, 0, 'SIGTERM stops it with exit code 0');
 
-  const downloaded = join(dir, 'downloaded');
-  await target.download(downloaded);
-  t.equal((await listBlockDirs(downloaded)).length, windows.size);
-  const copy = join(dir, 'copy');
-  await copyBlocks(downloaded, copy);
-  t.equal(firstDifference(source.dump, await promtoolDump(copy)), undefined, 'shipped data equals the source');
+  const { snap } = await checkShipped(t, inspectBucket(t, target), source, { blockMs: 2 * H, dir });
+  t.equal(snap.blocks.length, windows.size, 'one block directory per window, none partial');
   for (const s of target.secrets) t.notOk(daemon.output().includes(s), 'the secret key never reaches the log');
 });
