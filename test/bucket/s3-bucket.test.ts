@@ -34,6 +34,18 @@ function bucketOn(srv: S3TestServer, extra: Partial<S3BucketOptions> = {}): S3Bu
   });
 }
 
+/** A plain SDK client on the same server: how the stored objects look without promship's code. */
+function plainClient(t: { teardown(fn: () => unknown): void }, srv: S3TestServer): S3Client {
+  const raw = new S3Client({
+    endpoint: srv.endpoint,
+    region: srv.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: srv.accessKeyId, secretAccessKey: srv.secretAccessKey },
+  });
+  t.teardown(() => raw.destroy());
+  return raw;
+}
+
 function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
@@ -84,13 +96,7 @@ for (const [name, start] of servers) {
     const data = randomBytes(13 * MiB + 7);
     const file = join(dir, 'f');
     await writeFile(file, data);
-    const raw = new S3Client({
-      endpoint: srv.endpoint,
-      region: srv.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: srv.accessKeyId, secretAccessKey: srv.secretAccessKey },
-    });
-    t.teardown(() => raw.destroy());
+    const raw = plainClient(t, srv);
     for (const checksumMode of ['default', 'when-required'] as const) {
       const prefix = `modes-${checksumMode}`;
       const b = bucketOn(srv, { checksumMode, prefix });
@@ -119,13 +125,7 @@ for (const [name, start] of servers) {
     t.teardown(() => b.close());
     await b.put('small', 'x');
     await b.uploadFile('multi', join(dir, 'big'));
-    const raw = new S3Client({
-      endpoint: srv.endpoint,
-      region: srv.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: srv.accessKeyId, secretAccessKey: srv.secretAccessKey },
-    });
-    t.teardown(() => raw.destroy());
+    const raw = plainClient(t, srv);
     for (const key of ['meta/small', 'meta/multi']) {
       const head = await raw.send(new HeadObjectCommand({ Bucket: srv.bucket, Key: key }));
       t.same(head.Metadata, { owner: 'promship', team: 'obs' }, `${key}: user metadata`);
