@@ -9,7 +9,7 @@ import { compressSync } from 'snappy';
 import t from 'tap';
 import { compareLabels } from '../../src/labels.ts';
 import { ChunkedResponseDecoder } from '../../src/prometheus/chunked-response-decoder.ts';
-import { decodeChunkedReadResponse, int64ToNearestNumber } from '../../src/prometheus/messages.ts';
+import { decodeChunkedReadResponse, int64ToNearestNumber } from '../helpers/protobufjs-reference.ts';
 import { decodeReadResponse } from '../../src/prometheus/read-response-decoder.ts';
 import { seriesFromSampledResponse } from '../../src/prometheus/sampled-series.ts';
 import { seriesFromFrames } from '../../src/prometheus/streamed-series.ts';

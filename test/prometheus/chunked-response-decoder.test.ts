@@ -5,7 +5,7 @@
 import t from 'tap';
 import { ChunkedResponseDecoder } from '../../src/prometheus/chunked-response-decoder.ts';
 import { RemoteReadCode } from '../../src/prometheus/errors.ts';
-import { decodeChunkedReadResponse, int64ToNearestNumber } from '../../src/prometheus/messages.ts';
+import { decodeChunkedReadResponse, int64ToNearestNumber } from '../helpers/protobufjs-reference.ts';
 import { chunkedReadResponse, uvarint, type HandSeries } from '../helpers/remote-read-wire.ts';
 
 function viaProtobufjs(bytes: Uint8Array): unknown {

@@ -1,0 +1,50 @@
+/**
+ * protobufjs' generic decoder for a streamed remote-read frame: the reference that promship's own
+ * wire decoder (`src/prometheus/chunked-response-decoder.ts`) is compared with. Production reads
+ * never use it; it lives with the tests.
+ */
+import { readFileSync } from 'node:fs';
+import protobuf from 'protobufjs';
+import { ReadFault, RemoteReadCode } from '../../src/prometheus/errors.ts';
+import type { WireLabel } from '../../src/prometheus/messages.ts';
+
+const PROTO_FILE = new URL('../../proto/prometheus-remote-read.proto', import.meta.url);
+const ChunkedReadResponseType = protobuf.parse(readFileSync(PROTO_FILE, 'utf8')).root.lookupType('prometheus.ChunkedReadResponse');
+
+/** protobufjs yields int64 as a long.js `Long` (or a number when long.js is absent). */
+export type WireInt64 = number | { low: number; high: number; unsigned: boolean };
+
+export interface WireChunk {
+  minTimeMs: WireInt64;
+  maxTimeMs: WireInt64;
+  type: number;
+  /** A view into the frame's bytes. */
+  data: Uint8Array;
+}
+
+export interface WireChunkedSeries {
+  labels: WireLabel[];
+  chunks: WireChunk[];
+}
+
+export interface WireChunkedReadResponse {
+  chunkedSeries: WireChunkedSeries[];
+  queryIndex: WireInt64;
+}
+
+/** Decodes one frame's message, or throws a ReadFault with `PROMSHIP_REMOTE_READ_DECODE`. */
+export function decodeChunkedReadResponse(frame: Uint8Array): WireChunkedReadResponse {
+  try {
+    return ChunkedReadResponseType.decode(frame) as unknown as WireChunkedReadResponse;
+  } catch (err) {
+    throw new ReadFault(RemoteReadCode.Decode, `${frame.length} bytes do not decode as a prometheus.ChunkedReadResponse (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+}
+
+/** The nearest double of an int64 (Prometheus marks an open head chunk with maxTime = MaxInt64). */
+export function int64ToNearestNumber(v: WireInt64): number {
+  if (typeof v === 'number') return v;
+  return v.unsigned ? (v.high >>> 0) * 0x1_0000_0000 + (v.low >>> 0) : v.high * 0x1_0000_0000 + (v.low >>> 0);
+}
