@@ -28,10 +28,3 @@ export const BucketErrorCode = {
 } as const;
 
 export type BucketErrorCodeValue = (typeof BucketErrorCode)[keyof typeof BucketErrorCode];
-
-/** Codes worth retrying later with backoff; the others need an operator or a code fix. */
-export const TRANSIENT_BUCKET_ERROR_CODES: ReadonlySet<string> = new Set<string>([
-  BucketErrorCode.UNREACHABLE,
-  BucketErrorCode.TIMEOUT,
-  BucketErrorCode.SERVER_ERROR,
-]);

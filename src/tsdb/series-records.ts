@@ -32,18 +32,6 @@ export function encodeRecordLabels(out: ByteWriter, labels: Labels): void {
   }
 }
 
-/** Where a record's labels end (and its chunk metas start). */
-export function recordLabelsEnd(r: Uint8Array): number {
-  let p = 0;
-  const n = readUvarint(r, p);
-  p = uvarintEnd;
-  for (let k = 0; k < 2 * n; k++) {
-    const len = readUvarint(r, p);
-    p = uvarintEnd + len;
-  }
-  return p;
-}
-
 export function decodeRecordLabels(r: Buffer): Labels {
   const labels: Label[] = [];
   let p = 0;
