@@ -7,19 +7,14 @@
  * argv: `first|next` (whether this run announces the configuration), then the agent's own flags,
  * so the configuration is loaded from the same environment and flags as the agent's.
  */
+// First: it must be in place before the slow imports below are loaded.
+import { releaseFromAgent } from './orphan-guard.ts';
 import { createApp, type App } from '../app.ts';
 import { loadConfig } from '../config/load.ts';
 import { ConfigError, describeError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { nextScheduledRuns } from './next-run.ts';
 import { agentSettings, toRunReport, type AgentMessage, type DependencyCheck, type Dependencies, type ProgressMessage, type RunMessage } from './run-protocol.ts';
-
-// The agent is gone (killed with its pod, or by hand): stop at once, as if killed with it, rather
-// than go on shipping while a new agent may already be starting.
-const onDisconnect = (): void => {
-  process.kill(process.pid, 'SIGKILL');
-};
-process.on('disconnect', onDisconnect);
 
 function send(message: RunMessage | ProgressMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -123,7 +118,7 @@ run(flags, which === 'first', stopping.signal).then(
 
 function finish(code: number): void {
   process.exitCode = code;
-  process.off('disconnect', onDisconnect);
+  releaseFromAgent();
   if (process.connected) process.disconnect();
   // A stray keep-alive socket or timer must not keep a finished run alive.
   setTimeout(() => process.exit(code), 2000).unref();
