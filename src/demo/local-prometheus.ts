@@ -138,7 +138,8 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<Pro
       throw new Error(`prometheus exited with ${child.exitCode}: ${stderr}`);
     }
     try {
-      const res = await fetch(`${url}/-/ready`);
+      // A listener that never answers must not stall the start past its deadline.
+      const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) });
       if (res.ok) break;
     } catch {
       // not listening yet

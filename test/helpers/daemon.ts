@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { CLI } from './cli.ts';
 import { outputRecorder } from './output-log.ts';
+import { until } from './until.ts';
 
 export interface RunningDaemon {
   child: ChildProcess;
@@ -104,7 +105,7 @@ export function startDaemon(t: Teardown, env: Record<string, string>, command: r
       }
       child.kill('SIGKILL');
       await exited;
-      for (const pid of runs) while (await isAlive(pid)) await new Promise((r) => setTimeout(r, 10));
+      for (const pid of runs) await until(`run process ${pid} to end`, async () => ((await isAlive(pid)) ? undefined : true), 30_000, 10);
     },
     waitForLog(pred, timeoutMs = 60_000, what = 'log line') {
       return new Promise((resolve, reject) => {
@@ -147,7 +148,7 @@ export function startDaemon(t: Teardown, env: Record<string, string>, command: r
 export async function metricsWhen(url: string, ready: (m: Map<string, number>) => boolean, timeoutMs = 30_000): Promise<Map<string, number>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const m = parseMetrics(await (await fetch(url)).text());
+    const m = parseMetrics(await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).text());
     if (ready(m)) return m;
     if (Date.now() > deadline) return m;
     await new Promise((r) => setTimeout(r, 50));
