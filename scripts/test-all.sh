@@ -24,4 +24,9 @@ node -e '
   const m = /# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/.exec(require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(l => l.startsWith("# { total")).pop() ?? "");
   if (m) console.log(`${m[2]} passed, ${m[3] ?? 0} failed`);
 ' "$log"
+# CI keeps only the tail of this output, so repeat what failed (and why) where it will be seen.
+if grep -qE '^ *not ok ' "$log"; then
+  echo "--- what failed (a test, then the subtests and the file holding it) ---"
+  grep -E -A 8 '^ *not ok ' "$log" | grep -E '^ *not ok |^ +(message|error|code|found|wanted|expected|actual):|^--$' | head -n 120
+fi
 exit "$status"
