@@ -1,4 +1,4 @@
-import type { Label, Labels } from '../labels.ts';
+import { sortLabels, type Label, type Labels } from '../labels.ts';
 
 /**
  * The series' own labels: remote read merges Prometheus' external labels into every series, but a
@@ -13,4 +13,37 @@ export function stripExternalLabels(labels: Labels, external: Labels): Labels {
     if (ext === undefined || ext[1] !== label[1]) out.push(label);
   }
   return out;
+}
+
+/**
+ * `stripExternalLabels` for a window in which two series became one: a series that stores a label
+ * equal to an external label, and its twin without it, both arrive with the external label
+ * merged in. The first of such a set is stripped as usual; each later one keeps the fewest of
+ * its external labels that make it distinct. Seen through Thanos, which adds the external labels
+ * back, every one of them is the same series as before, so nothing is lost or changed; only which
+ * twin carries the label explicitly may differ from the source. Keeps every label set of the
+ * window in memory, so it is used only for a window that needs it.
+ */
+export function distinctStripper(external: Labels): (labels: Labels) => Labels {
+  const seen = new Set<string>();
+  return (labels) => {
+    const own = stripExternalLabels(labels, external);
+    const dropped = labels.filter((l) => !own.includes(l));
+    for (const keep of subsetsSmallestFirst(dropped)) {
+      const candidate = keep.length === 0 ? own : sortLabels([...own, ...keep]);
+      const key = candidate.map(([n, v]) => `${n}\xff${v}`).join('\xfe');
+      if (!seen.has(key)) {
+        seen.add(key);
+        return candidate;
+      }
+    }
+    // More twins than subsets cannot come from one Prometheus; the block writer reports it.
+    return labels;
+  };
+}
+
+function subsetsSmallestFirst<T>(items: readonly T[]): T[][] {
+  const all: T[][] = [];
+  for (let mask = 0; mask < 1 << items.length; mask++) all.push(items.filter((_, i) => (mask >> i) & 1));
+  return all.sort((a, b) => a.length - b.length);
 }

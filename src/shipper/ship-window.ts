@@ -8,9 +8,10 @@ import type { Bucket } from '../bucket/bucket.ts';
 import { uploadBlock } from '../bucket/upload-block.ts';
 import { PromshipError } from '../errors.ts';
 import type { Labels } from '../labels.ts';
-import { stripExternalLabels } from '../prometheus/external-labels.ts';
+import { distinctStripper, stripExternalLabels } from '../prometheus/external-labels.ts';
 import { formatWindow, type SeriesChunks, type Window } from '../series.ts';
 import { BlockWriter } from '../tsdb/block-writer.ts';
+import { DuplicateSeriesError } from '../tsdb/errors.ts';
 import { fitChunksToWindow } from '../tsdb/fit-chunks.ts';
 
 /** Where series come from: the remote-read client, or anything that streams the same shape. */
@@ -39,6 +40,11 @@ export interface ShippedBlock {
   bytes: number;
   buildMs: number;
   uploadMs: number;
+  /**
+   * Series that kept an external label, as their own, to stay apart from a twin that lacks it
+   * (see `distinctStripper`); absent when none had to.
+   */
+  seriesKeepingExternalLabels?: number;
 }
 
 /** A window that could not be shipped; `cause` holds the typed error with the details. */
@@ -69,6 +75,25 @@ const stageVerb = {
 
 /** Ships `window`; returns null when Prometheus has no samples in it (no block is made). */
 export async function shipWindow(ctx: ShipContext, window: Window): Promise<ShippedBlock | null> {
+  try {
+    return await buildAndUpload(ctx, window, (labels) => stripExternalLabels(labels, ctx.stripLabels));
+  } catch (err) {
+    // Two series that differ only by a stored label equal to an external label became one when
+    // stripped. Rare, and found only once the index is sorted: read the window again, keeping
+    // that label on the later twin. Nothing was uploaded; the ULID stays the claimed one.
+    if (!(err instanceof WindowError && err.cause instanceof DuplicateSeriesError) || ctx.signal?.aborted) throw err;
+    let kept = 0;
+    const strip = distinctStripper(ctx.stripLabels);
+    const block = await buildAndUpload(ctx, window, (labels) => {
+      const out = strip(labels);
+      if (out.length !== stripExternalLabels(labels, ctx.stripLabels).length) kept++;
+      return out;
+    });
+    return block && { ...block, seriesKeepingExternalLabels: kept };
+  }
+}
+
+async function buildAndUpload(ctx: ShipContext, window: Window, strip: (labels: Labels) => Labels): Promise<ShippedBlock | null> {
   const started = Date.now();
   let writer: BlockWriter;
   try {
@@ -90,7 +115,7 @@ export async function shipWindow(ctx: ShipContext, window: Window): Promise<Ship
   try {
     for await (const series of ctx.source.read(window, { signal: ctx.signal })) {
       stage = 'build';
-      const labels = stripExternalLabels(series.labels, ctx.stripLabels);
+      const labels = strip(series.labels);
       const chunks = fitChunksToWindow(series, window);
       // Most series go in without a promise; the rest wait for the disk.
       if (chunks.length > 0 && !writer.tryAddSeries(labels, chunks)) await writer.addSeries(labels, chunks);

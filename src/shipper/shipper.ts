@@ -249,9 +249,16 @@ export class Shipper {
           bytes: block.bytes,
           durationMs: block.buildMs + block.uploadMs,
           lagSeconds: Math.round((this.now() - window.end) / 1000),
+          ...(block.seriesKeepingExternalLabels ? { seriesKeepingExternalLabels: block.seriesKeepingExternalLabels } : {}),
         },
         'shipped block',
       );
+      if (block.seriesKeepingExternalLabels) {
+        logger.warn(
+          { window: formatWindow(window), ulid: block.ulid, series: block.seriesKeepingExternalLabels },
+          'twin series kept apart by an external label',
+        );
+      }
       try {
         await ledger.save(this.now(), signal);
       } catch (err) {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Labels } from '../../src/labels.ts';
-import { stripExternalLabels } from '../../src/prometheus/external-labels.ts';
+import { distinctStripper, stripExternalLabels } from '../../src/prometheus/external-labels.ts';
 
 const external: Labels = [
   ['cluster_id', 'c1'],
@@ -55,4 +55,23 @@ t.test('no external labels, no labels, or nothing to strip leave the set as it i
 
 t.test('an empty external value only strips an equal empty value', async (t) => {
   t.same(stripExternalLabels([['a', ''], ['b', 'x']], [['a', ''], ['b', '']]), [['b', 'x']]);
+});
+
+t.test('distinctStripper: twins keep the fewest external labels that set them apart', async (t) => {
+  const strip = distinctStripper(external);
+  const merged: Labels = [
+    ['__name__', 'up'],
+    ['cluster_id', 'c1'],
+    ['job', 'node'],
+    ['region', 'eu'],
+  ];
+  // Up to four source series (with or without each of two external labels) arrive as `merged`.
+  const out = [strip(merged), strip(merged), strip(merged), strip(merged)];
+  t.same(out[0], [['__name__', 'up'], ['job', 'node']], 'the first is stripped as usual');
+  t.same(out[1], [['__name__', 'up'], ['cluster_id', 'c1'], ['job', 'node']], 'the next keeps one label, in sorted place');
+  t.same(out[2], [['__name__', 'up'], ['job', 'node'], ['region', 'eu']]);
+  t.same(out[3], merged, 'the last keeps both');
+  t.equal(new Set(out.map((l) => JSON.stringify(l))).size, 4, 'all four are distinct');
+  t.same(strip([['__name__', 'other'], ['cluster_id', 'c1']]), [['__name__', 'other']], 'other series are stripped as usual');
+  t.same(strip([['__name__', 'up'], ['cluster_id', 'c2']]), [['__name__', 'up'], ['cluster_id', 'c2']], 'an own value is kept');
 });
