@@ -7,7 +7,7 @@
  * argv: `first|next` (whether this run announces the configuration), then the agent's own flags,
  * so the configuration is loaded from the same environment and flags as the agent's.
  */
-// First: it must be in place before the slow imports below are loaded.
+// First: evaluated before any other module of the run; it also sees an agent lost while they loaded.
 import { releaseFromAgent } from './orphan-guard.ts';
 import { createApp, type App } from '../app.ts';
 import { loadConfig } from '../config/load.ts';
