@@ -42,8 +42,17 @@ export function distinctStripper(external: Labels): (labels: Labels) => Labels {
   };
 }
 
-function subsetsSmallestFirst<T>(items: readonly T[]): T[][] {
-  const all: T[][] = [];
-  for (let mask = 0; mask < 1 << items.length; mask++) all.push(items.filter((_, i) => (mask >> i) & 1));
-  return all.sort((a, b) => a.length - b.length);
+/** Every subset of `items`, smallest first, made only as far as the caller reads. */
+function* subsetsSmallestFirst<T>(items: readonly T[]): Generator<T[]> {
+  for (let size = 0; size <= items.length; size++) yield* combinations(items, size, 0);
+}
+
+function* combinations<T>(items: readonly T[], size: number, from: number): Generator<T[]> {
+  if (size === 0) {
+    yield [];
+    return;
+  }
+  for (let i = from; i <= items.length - size; i++) {
+    for (const rest of combinations(items, size - 1, i + 1)) yield [items[i]!, ...rest];
+  }
 }
