@@ -17,6 +17,12 @@ export class ConfigError extends PromshipError {
   override readonly code: string = 'PROMSHIP_CONFIG';
 }
 
+/** The stable code of one of our errors (or a cause of it), else `fallback`: never a foreign code. */
+export function promshipCode(err: unknown, fallback: string): string {
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('PROMSHIP_') ? code : fallback;
+}
+
 /** A message for logs that never exposes secrets: the cause chain's messages, joined. */
 export function describeError(err: unknown): string {
   const parts: string[] = [];

@@ -215,7 +215,6 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     }
   };
 
-
   const done = (async (): Promise<number> => {
     let code = 0;
     try {

@@ -11,7 +11,7 @@
 import { releaseFromAgent } from './orphan-guard.ts';
 import { createApp, type App } from '../app.ts';
 import { loadConfig } from '../config/load.ts';
-import { ConfigError, describeError } from '../errors.ts';
+import { ConfigError, describeError, promshipCode } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { nextScheduledRuns } from './next-run.ts';
 import { agentSettings, toRunReport, type AgentMessage, type DependencyCheck, type Dependencies, type ProgressMessage, type RunMessage } from './run-protocol.ts';
@@ -24,11 +24,6 @@ function send(message: RunMessage | ProgressMessage): Promise<void> {
 }
 
 const peakRssBytes = (): number => process.resourceUsage().maxRSS * 1024;
-
-function codeOf(err: unknown, fallback: string): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('PROMSHIP_') ? code : fallback;
-}
 
 async function check(what: string, probe: () => Promise<unknown>): Promise<DependencyCheck> {
   try {
@@ -63,9 +58,8 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
     const isConfig = err instanceof ConfigError;
     await send({
       type: 'failed',
-      stage: 'starting',
       config: isConfig,
-      code: codeOf(err, 'PROMSHIP_START_FAILED'),
+      code: promshipCode(err, 'PROMSHIP_START_FAILED'),
       message: isConfig ? err.message : describeError(err),
       dependencies: isConfig ? {} : { prometheus: { ok: false, detail: `Prometheus unreachable: ${describeError(err)}` } },
       peakRssBytes: peakRssBytes(),
@@ -84,9 +78,8 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
     if (signal.aborted) return 0;
     await send({
       type: 'failed',
-      stage: 'running',
       config: false,
-      code: codeOf(err, 'PROMSHIP_RUN_FAILED'),
+      code: promshipCode(err, 'PROMSHIP_RUN_FAILED'),
       message: describeError(err),
       dependencies: await checkDependencies(app),
       peakRssBytes: peakRssBytes(),

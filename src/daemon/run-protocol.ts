@@ -50,13 +50,11 @@ export type RunMessage =
   /** The run ended (some windows may have failed); the process exits next. */
   | { type: 'finished'; report: RunReport; dependencies: Dependencies; peakRssBytes: number; nextRunAt: number | undefined }
   /**
-   * The run could not ship anything: `starting` when it failed before learning the cluster's
-   * identity; `config` is set when the configuration itself is wrong (the agent then stops at
-   * start, as for any configuration error).
+   * The run could not ship anything; `config` is set when the configuration itself is wrong (the
+   * agent then stops at start, as for any configuration error).
    */
   | {
       type: 'failed';
-      stage: 'starting' | 'running';
       config: boolean;
       code: string;
       message: string;

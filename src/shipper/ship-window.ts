@@ -6,7 +6,7 @@
 import { rm } from 'node:fs/promises';
 import type { Bucket } from '../bucket/bucket.ts';
 import { uploadBlock } from '../bucket/upload-block.ts';
-import { PromshipError } from '../errors.ts';
+import { PromshipError, promshipCode } from '../errors.ts';
 import type { Labels } from '../labels.ts';
 import { distinctStripper, stripExternalLabels } from '../prometheus/external-labels.ts';
 import { formatWindow, type SeriesChunks, type Window } from '../series.ts';
@@ -58,8 +58,7 @@ export class WindowError extends PromshipError {
     super(`window ${formatWindow(window)} failed while ${stageVerb[stage]}: ${why}`, { cause });
     this.window = window;
     this.stage = stage;
-    const code = (cause as { code?: unknown } | undefined)?.code;
-    this.code = typeof code === 'string' && code.startsWith('PROMSHIP_') ? code : 'PROMSHIP_WINDOW_FAILED';
+    this.code = promshipCode(cause, 'PROMSHIP_WINDOW_FAILED');
   }
 }
 
