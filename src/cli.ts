@@ -3,7 +3,9 @@
  * The command line: thin on purpose. Exit codes: 0 success, 1 a window or run failed (details in
  * the log), 2 invalid configuration (one line on stderr, no stack trace).
  */
-import type { App } from './app.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Labels } from './labels.ts';
 import type { Identity } from './shipper/identity.ts';
 import type { RawConfigInput } from './config/load.ts';
@@ -82,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function runOnce(config: Config, logger: Logger): Promise<number> {
   const { createApp } = await import('./app.ts');
-  const app: App = await createApp(config, logger);
+  const app = await createApp(config, logger);
   try {
     const summary = await app.shipper.runOnce({ ignoreBackoff: true });
     return summary.failed.length > 0 ? 1 : 0;
@@ -132,10 +134,7 @@ async function runStatus(config: Config, logger: Logger, json: boolean): Promise
 }
 
 async function runVerify(config: Config, logger: Logger, json: boolean): Promise<number> {
-  const [{ mkdtemp, rm }, { tmpdir }, { join }, { openBucket }, { verifyBucket }, { renderVerify }] = await Promise.all([
-    import('node:fs/promises'),
-    import('node:os'),
-    import('node:path'),
+  const [{ openBucket }, { verifyBucket }, { renderVerify }] = await Promise.all([
     import('./bucket/open-bucket.ts'),
     import('./shipper/verify-bucket.ts'),
     import('./report.ts'),
