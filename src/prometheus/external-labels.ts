@@ -24,22 +24,28 @@ export function stripExternalLabels(labels: Labels, external: Labels): Labels {
  * twin carries the label explicitly may differ from the source. Keeps every label set of the
  * window in memory, so it is used only for a window that needs it.
  */
-export function distinctStripper(external: Labels): (labels: Labels) => Labels {
-  const seen = new Set<string>();
-  return (labels) => {
-    const own = stripExternalLabels(labels, external);
+export class DistinctStripper {
+  /** Series that kept an external label to stay apart from a twin. */
+  kept = 0;
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly external: Labels) {}
+
+  strip(labels: Labels): Labels {
+    const own = stripExternalLabels(labels, this.external);
     const dropped = labels.filter((l) => !own.includes(l));
     for (const keep of subsetsSmallestFirst(dropped)) {
       const candidate = keep.length === 0 ? own : sortLabels([...own, ...keep]);
       const key = candidate.map(([n, v]) => `${n}\xff${v}`).join('\xfe');
-      if (!seen.has(key)) {
-        seen.add(key);
+      if (!this.seen.has(key)) {
+        this.seen.add(key);
+        if (keep.length > 0) this.kept++;
         return candidate;
       }
     }
     // More twins than subsets cannot come from one Prometheus; the block writer reports it.
     return labels;
-  };
+  }
 }
 
 /** Every subset of `items`, smallest first, made only as far as the caller reads. */

@@ -8,7 +8,7 @@ import type { Bucket } from '../bucket/bucket.ts';
 import { uploadBlock } from '../bucket/upload-block.ts';
 import { PromshipError, promshipCode } from '../errors.ts';
 import type { Labels } from '../labels.ts';
-import { distinctStripper, stripExternalLabels } from '../prometheus/external-labels.ts';
+import { DistinctStripper, stripExternalLabels } from '../prometheus/external-labels.ts';
 import { formatWindow, type SeriesChunks, type Window } from '../series.ts';
 import { BlockWriter } from '../tsdb/block-writer.ts';
 import { DuplicateSeriesError } from '../tsdb/errors.ts';
@@ -42,7 +42,7 @@ export interface ShippedBlock {
   uploadMs: number;
   /**
    * Series that kept an external label, as their own, to stay apart from a twin that lacks it
-   * (see `distinctStripper`); absent when none had to.
+   * (see `DistinctStripper`); absent when none had to.
    */
   seriesKeepingExternalLabels?: number;
 }
@@ -81,14 +81,9 @@ export async function shipWindow(ctx: ShipContext, window: Window): Promise<Ship
     // stripped. Rare, and found only once the index is sorted: read the window again, keeping
     // that label on the later twin. Nothing was uploaded; the ULID stays the claimed one.
     if (!(err instanceof WindowError && err.cause instanceof DuplicateSeriesError) || ctx.signal?.aborted) throw err;
-    let kept = 0;
-    const strip = distinctStripper(ctx.stripLabels);
-    const block = await buildAndUpload(ctx, window, (labels) => {
-      const out = strip(labels);
-      if (out.length !== stripExternalLabels(labels, ctx.stripLabels).length) kept++;
-      return out;
-    });
-    return block && { ...block, seriesKeepingExternalLabels: kept };
+    const twins = new DistinctStripper(ctx.stripLabels);
+    const block = await buildAndUpload(ctx, window, (labels) => twins.strip(labels));
+    return block && { ...block, seriesKeepingExternalLabels: twins.kept };
   }
 }
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Labels } from '../../src/labels.ts';
-import { distinctStripper, stripExternalLabels } from '../../src/prometheus/external-labels.ts';
+import { DistinctStripper, stripExternalLabels } from '../../src/prometheus/external-labels.ts';
 
 const external: Labels = [
   ['cluster_id', 'c1'],
@@ -57,8 +57,9 @@ t.test('an empty external value only strips an equal empty value', async (t) => 
   t.same(stripExternalLabels([['a', ''], ['b', 'x']], [['a', ''], ['b', '']]), [['b', 'x']]);
 });
 
-t.test('distinctStripper: twins keep the fewest external labels that set them apart', async (t) => {
-  const strip = distinctStripper(external);
+t.test('DistinctStripper: twins keep the fewest external labels that set them apart', async (t) => {
+  const twins = new DistinctStripper(external);
+  const strip = (labels: Labels): Labels => twins.strip(labels);
   const merged: Labels = [
     ['__name__', 'up'],
     ['cluster_id', 'c1'],
@@ -72,6 +73,7 @@ t.test('distinctStripper: twins keep the fewest external labels that set them ap
   t.same(out[2], [['__name__', 'up'], ['job', 'node'], ['region', 'eu']]);
   t.same(out[3], merged, 'the last keeps both');
   t.equal(new Set(out.map((l) => JSON.stringify(l))).size, 4, 'all four are distinct');
+  t.equal(twins.kept, 3, 'three of them kept an external label');
   t.same(strip([['__name__', 'other'], ['cluster_id', 'c1']]), [['__name__', 'other']], 'other series are stripped as usual');
   t.same(strip([['__name__', 'up'], ['cluster_id', 'c2']]), [['__name__', 'up'], ['cluster_id', 'c2']], 'an own value is kept');
 });
