@@ -196,26 +196,35 @@ export class Shipper {
     }
   }
 
+  /**
+   * Records in the ledger the ULID the window's block will have, before anything is read: the
+   * ULID of an interrupted upload (its leftovers removed) when it is recent enough, else a new one.
+   */
+  private async claim(window: Window, entry: LedgerEntry | undefined, ledger: Ledger, now: number, signal?: AbortSignal): Promise<string> {
+    try {
+      let ulid: string;
+      if (entry?.ulid && entry.state !== 'shipped' && now - decodeTime(entry.ulid) < RESUME_MAX_AGE_MS) {
+        ulid = entry.ulid;
+        const removed = await removePartialBlock(this.opts.bucket, ulid, signal);
+        if (removed > 0) this.opts.logger.info({ window: formatWindow(window), ulid, objects: removed }, 'resuming an interrupted upload under its claimed ULID');
+      } else {
+        ulid = newUlid(now);
+      }
+      ledger.set({ start: window.start, end: window.end, state: 'claimed', ulid, claimedAt: now, attempts: entry?.attempts ?? 0 });
+      await ledger.save(now, signal);
+      return ulid;
+    } catch (err) {
+      throw new WindowError(window, 'claim', err);
+    }
+  }
+
   /** Claims, ships and records one window; failures are recorded, never thrown (except aborts). */
   private async shipOne(window: Window, entry: LedgerEntry | undefined, ledger: Ledger, summary: RunSummary, signal?: AbortSignal): Promise<void> {
     const { logger, bucket } = this.opts;
     const now = this.now();
     const attempts = entry?.attempts ?? 0;
-    let ulid: string;
     try {
-      try {
-        if (entry?.ulid && entry.state !== 'shipped' && now - decodeTime(entry.ulid) < RESUME_MAX_AGE_MS) {
-          ulid = entry.ulid;
-          const removed = await removePartialBlock(bucket, ulid, signal);
-          if (removed > 0) logger.info({ window: formatWindow(window), ulid, objects: removed }, 'resuming an interrupted upload under its claimed ULID');
-        } else {
-          ulid = newUlid(now);
-        }
-        ledger.set({ start: window.start, end: window.end, state: 'claimed', ulid, claimedAt: now, attempts });
-        await ledger.save(now, signal);
-      } catch (err) {
-        throw new WindowError(window, 'claim', err);
-      }
+      const ulid = await this.claim(window, entry, ledger, now, signal);
       const block = await shipWindow(
         {
           source: this.opts.source,
@@ -249,7 +258,6 @@ export class Shipper {
           bytes: block.bytes,
           durationMs: block.buildMs + block.uploadMs,
           lagSeconds: Math.round((this.now() - window.end) / 1000),
-          ...(block.seriesKeepingExternalLabels ? { seriesKeepingExternalLabels: block.seriesKeepingExternalLabels } : {}),
         },
         'shipped block',
       );
