@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { BufferedFile } from './buffered-file.ts';
-import { crc32cOf, packChunkRef, uvarintSize, ByteWriter } from './encoding.ts';
+import { crc32cOf, packChunkRef, uvarintSize, writeUvarint, ByteWriter } from './encoding.ts';
 import { BlockWriterStateError } from './errors.ts';
 
 export const CHUNKS_MAGIC = 0x85bd40dd;
@@ -79,12 +79,7 @@ export class ChunkSegmentWriter {
     let p = file.tryReserve(size);
     if (p < 0) return -1;
     const buf = file.buffer;
-    let n = len;
-    while (n >= 0x80) {
-      buf[p++] = (n & 0x7f) | 0x80;
-      n >>>= 7;
-    }
-    buf[p++] = n;
+    p = writeUvarint(buf, p, len);
     buf[p++] = encoding;
     buf.set(data, p);
     p += len;

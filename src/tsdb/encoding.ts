@@ -57,6 +57,25 @@ export function crc32cOfRange(bytes: Uint8Array, start: number, end: number, pre
   return crc32c(bytes.subarray(start, end), previous) >>> 0;
 }
 
+/**
+ * Writes `n` (a non-negative safe integer, unchecked) as a uvarint at `buf[at]`, which must have
+ * room for `uvarintSize(n)` bytes; returns the position after it.
+ */
+export function writeUvarint(buf: Uint8Array, at: number, n: number): number {
+  let p = at;
+  // Above 2^31 the bits do not fit the 32-bit operators; divide until they do.
+  while (n > 0x7fffffff) {
+    buf[p++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  while (n >= 0x80) {
+    buf[p++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  buf[p++] = n;
+  return p;
+}
+
 export function uvarintSize(n: number): number {
   let size = 1;
   while (n >= 0x80) {
@@ -113,19 +132,7 @@ export class ByteWriter {
       throw new RangeError(`uvarint needs a non-negative safe integer, got ${n}`);
     }
     this.reserve(10);
-    const buf = this.buf;
-    let len = this.len;
-    // Above 2^31 the bits do not fit the 32-bit operators; divide until they do.
-    while (n > 0x7fffffff) {
-      buf[len++] = (n % 0x80) | 0x80;
-      n = Math.floor(n / 0x80);
-    }
-    while (n >= 0x80) {
-      buf[len++] = (n & 0x7f) | 0x80;
-      n >>>= 7;
-    }
-    buf[len++] = n;
-    this.len = len;
+    this.len = writeUvarint(this.buf, this.len, n);
   }
 
   /** Go's zig-zag varint. */
