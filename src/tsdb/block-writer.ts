@@ -162,13 +162,11 @@ export class BlockWriter {
           if (ref < 0) ref = await this.chunks.write(c.encoding, c.data);
           metas.push({ minTime: c.minTime, maxTime: c.maxTime, ref });
         }
-        this.index.addSeries(labels, metas);
+        this.recordSeries(labels, metas, samples);
       } catch (err) {
         this.state = 'failed';
         throw err;
       }
-      this.numSamples += samples;
-      this.numChunks += chunks.length;
     });
   }
 
@@ -197,14 +195,19 @@ export class BlockWriter {
         if (ref < 0) throw new BlockWriterStateError(`chunk ${i} did not fit the write buffer it was checked against`);
         metas[i] = { minTime: c.minTime, maxTime: c.maxTime, ref };
       }
-      this.index.addSeries(labels, metas);
+      this.recordSeries(labels, metas, samples);
     } catch (err) {
       this.state = 'failed';
       throw err;
     }
-    this.numSamples += samples;
-    this.numChunks += chunks.length;
     return true;
+  }
+
+  /** A series whose chunks are written: into the index, and into the block's counts. */
+  private recordSeries(labels: Labels, metas: ChunkMeta[], samples: number): void {
+    this.index.addSeries(labels, metas);
+    this.numSamples += samples;
+    this.numChunks += metas.length;
   }
 
   /** Validates a series' chunks; returns their sample count. */
