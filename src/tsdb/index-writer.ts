@@ -481,7 +481,7 @@ async function writeSeries(out: IndexStream, input: IndexInput, positions: Symbo
     // Equal label sets are adjacent in sorted order and encode to equal bytes.
     if (prevLength === p && compareBytes(prevLabels, 0, prevLength, r, 0, p) === 0) {
       throw new DuplicateSeriesError(
-        `the series ${formatLabels(decodeRecordLabels(r))} was added twice to one block; each label set may appear once (check for external labels colliding with series labels)`,
+        `the series ${formatLabels(decodeRecordLabels(r))} was added twice to one block; each label set may appear once, so the block was not written`,
       );
     }
     if (p > prevLabels.length) prevLabels = Buffer.allocUnsafe(2 * p);
