@@ -1,21 +1,18 @@
 /**
- * Target 1: the streamed remote-read path (`readFrames` + `seriesFromFrames`) on real Prometheus
+ * Target 1: the streamed remote-read path (`StreamedSeries`, fed as remote read feeds it) on real Prometheus
  * response bodies, mutated and cut at random network-chunk boundaries, and on random bytes. It
  * either yields well-formed series or fails with a typed error; splitting never changes the result.
  */
 import fc from 'fast-check';
 import t from 'tap';
-import { readFrames } from '../../src/prometheus/frame-reader.ts';
-import { seriesFromFrames } from '../../src/prometheus/streamed-series.ts';
 import type { SeriesChunks } from '../../src/series.ts';
+import { seriesOfPieces } from '../helpers/streamed-pieces.ts';
 import { checkSeriesList } from './check-series.ts';
-import { assertTyped, fuzzRuns, body, cutsArb, mutate, mutationsArb, params, splitAt, summary } from './fuzz-support.ts';
+import { assertTyped, fuzzRuns, cutsArb, mutate, mutationsArb, params, splitAt, summary } from './fuzz-support.ts';
 import { captureRealCorpus } from './real-corpus.ts';
 
 async function decode(parts: readonly Uint8Array[]): Promise<SeriesChunks[]> {
-  const out: SeriesChunks[] = [];
-  for await (const s of seriesFromFrames(readFrames(body(parts)))) out.push(s);
-  return out;
+  return seriesOfPieces(parts);
 }
 
 /** Runs the decoder; returns 'ok' or 'rejected', and throws (failing the property) otherwise. */

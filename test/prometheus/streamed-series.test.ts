@@ -7,6 +7,7 @@ import { RemoteReadCode } from '../../src/prometheus/errors.ts';
 import { seriesFromFrames, StreamedSeries } from '../../src/prometheus/streamed-series.ts';
 import type { SeriesChunks } from '../../src/series.ts';
 import { chunkedReadResponse, frame, type HandChunk, type HandSeries } from '../helpers/remote-read-wire.ts';
+import { seriesOfPieces } from '../helpers/streamed-pieces.ts';
 
 async function series(...frames: HandSeries[][]): Promise<SeriesChunks[]> {
   const out: SeriesChunks[] = [];
@@ -79,14 +80,7 @@ t.test('a body cut into pieces anywhere gives the same series as its frames', as
   const view = (list: SeriesChunks[]): unknown => list.map((s) => [s.labels, s.chunks.map((c) => [c.minTime, c.data[2]])]);
   for (let a = 0; a <= body.length; a += 3) {
     for (let b = a; b <= body.length; b += 5) {
-      const stream = new StreamedSeries();
-      const got: SeriesChunks[] = [];
-      for (const piece of [body.subarray(0, a), body.subarray(a, b), body.subarray(b)]) {
-        stream.push(piece);
-        for (let s = stream.next(); s !== undefined; s = stream.next()) got.push(s);
-      }
-      const last = stream.end();
-      if (last !== undefined) got.push(last);
+      const got = seriesOfPieces([body.subarray(0, a), body.subarray(a, b), body.subarray(b)]);
       if (JSON.stringify(view(got)) !== JSON.stringify(view(want))) {
         t.fail(`cut at ${a} and ${b}: ${JSON.stringify(view(got))}`);
         return;
