@@ -9,6 +9,7 @@ import t from 'tap';
 import { S3Bucket, type S3BucketOptions } from '../../src/bucket/s3-bucket.ts';
 import { BucketError, describeError } from '../../src/errors.ts';
 import { bucketContract } from '../helpers/bucket-contract.ts';
+import { EXTRA, startGrowingS3Proxy } from '../helpers/growing-s3-proxy.ts';
 import { startFauxqs, startS3rver, type S3TestServer } from '../helpers/s3.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -201,6 +202,38 @@ t.test('s3rver: an unknown access key is ACCESS_DENIED and the key id is not ech
     }
   }
   t.match((await caught(b.get('k'))).message, /InvalidAccessKeyId/, 'names the S3 code');
+});
+
+t.test('s3rver: a store that keeps more bytes than were sent gives SIZE_MISMATCH and loses the object', async (t) => {
+  const srv = await startS3rver(t);
+  const proxy = await startGrowingS3Proxy(t, srv.endpoint, /\/chunks\//);
+  const raw = plainClient(t, srv);
+  const dir = await tempDir(t);
+  const gone = async (key: string): Promise<boolean> =>
+    raw.send(new HeadObjectCommand({ Bucket: srv.bucket, Key: key })).then(
+      () => false,
+      (err: { name?: string }) => err.name === 'NotFound',
+    );
+  for (const checksumMode of ['default', 'when-required'] as const) {
+    const prefix = `grow-${checksumMode}`;
+    const b = bucketOn({ ...srv, endpoint: proxy.endpoint }, { checksumMode, prefix });
+    t.teardown(() => b.close());
+    // One PutObject, and a multipart upload of two parts (8 MiB parts), each part grown.
+    for (const [name, size, parts] of [['single', 1000, 1], ['multipart', 9 * MiB, 2]] as const) {
+      const file = join(dir, name);
+      await writeFile(file, randomBytes(size));
+      const err = await caught(b.uploadFile(`blk/chunks/${name}`, file));
+      t.equal(err.code, 'PROMSHIP_BUCKET_SIZE_MISMATCH', `${checksumMode} ${name}: code`);
+      t.match(err.message, `stored ${size + parts * EXTRA.length} bytes instead of ${size}`, `${checksumMode} ${name}: both sizes`);
+      t.ok(await gone(`${prefix}/blk/chunks/${name}`), `${checksumMode} ${name}: the grown object was removed`);
+    }
+    t.equal((await caught(b.put('blk/chunks/small', 'abc'))).code, 'PROMSHIP_BUCKET_SIZE_MISMATCH', `${checksumMode}: put`);
+    t.ok(await gone(`${prefix}/blk/chunks/small`), `${checksumMode}: the grown put was removed`);
+    // What the store keeps intact passes.
+    await b.put('blk/index', 'intact');
+    t.equal((await b.stat('blk/index'))?.size, 6, `${checksumMode}: an intact object stays`);
+  }
+  t.equal(proxy.grown.length, 2 * (1 + 2 + 1), 'every chunks PUT went through the growing store');
 });
 
 t.test('credentials a store echoes back in an error never reach our message', async (t) => {
