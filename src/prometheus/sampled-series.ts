@@ -7,7 +7,7 @@ import { compareLabels, formatLabels } from '../labels.ts';
 import type { Sample, SeriesChunks } from '../series.ts';
 import { RemoteReadCode, ReadFault } from './errors.ts';
 import { decodeReadResponse } from './read-response-decoder.ts';
-import { labelsFromWire, sameLabels } from './wire-labels.ts';
+import { labelsFromWire } from './wire-labels.ts';
 
 export async function seriesFromSampledResponse(compressed: Uint8Array): Promise<SeriesChunks[]> {
   let raw: Buffer;
@@ -41,15 +41,9 @@ export async function seriesFromSampledResponse(compressed: Uint8Array): Promise
     if (ts.samples.length === 0) continue;
     out.push({ labels, chunks: [], samples: sortedByTime(ts.samples) });
   }
+  // Equal label sets stay apart: twins that Prometheus' external labels made equal (one stores
+  // the label, the other gets it added). The shipper tells them apart (see DistinctStripper).
   out.sort((a, b) => compareLabels(a.labels, b.labels));
-  for (let i = 1; i < out.length; i++) {
-    if (sameLabels(out[i - 1]!.labels, out[i]!.labels)) {
-      throw new ReadFault(
-        RemoteReadCode.Decode,
-        `the SAMPLES response holds the series ${formatLabels(out[i]!.labels)} twice`,
-      );
-    }
-  }
   return out;
 }
 

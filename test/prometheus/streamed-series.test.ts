@@ -1,6 +1,7 @@
 /**
- * Turning decoded frames into series: consecutive frames of one series are joined, labels are
- * sorted Go's way, corrupt label sets are refused, chunk times pass through.
+ * Turning decoded frames into series: consecutive frames of one series are joined (but not twins
+ * whose chunks start over), labels are sorted Go's way, corrupt label sets are refused, chunk
+ * times pass through.
  */
 import t from 'tap';
 import { RemoteReadCode } from '../../src/prometheus/errors.ts';
@@ -40,6 +41,26 @@ t.test('a series over consecutive frames comes out once, chunks in order', async
       [up, [[0, 10, 1, 1], [20, 30, 1, 2], [40, 50, 1, 3]]],
       [down, [[0, 10, 1, 4]]],
       [[['__name__', 'z']], [[5, 15, 1, 5], [25, 35, 1, 6]]],
+    ],
+  );
+});
+
+t.test('equal labels whose chunks start over in time are twins: two series, not one', async (t) => {
+  // What Prometheus sends for `up{job="a"}` beside `up{cluster="x",job="a"}` when `cluster="x"`
+  // is an external label: both arrive with it, in consecutive frames.
+  const got = await series(
+    [{ labels: up, chunks: [chunk(0, 1), chunk(20, 2)] }],
+    [{ labels: up, chunks: [chunk(0, 3)] }],
+    [{ labels: up, chunks: [chunk(20, 4)] }],
+    [{ labels: up, chunks: [chunk(30, 5)] }],
+  );
+  t.same(
+    got.map((s) => [s.labels, s.chunks.map((c) => c.data[2])]),
+    [
+      [up, [1, 2]],
+      [up, [3, 4]],
+      // Starts at 30, inside the previous chunk [20, 30]: not a continuation either.
+      [up, [5]],
     ],
   );
 });

@@ -7,6 +7,9 @@
  */
 import { join } from 'node:path';
 import t from 'tap';
+import { FileBucket } from '../../src/bucket/file-bucket.ts';
+import { RemoteReadClient } from '../../src/prometheus/remote-read.ts';
+import { shipWindow } from '../../src/shipper/ship-window.ts';
 import { logLines, runCli } from '../helpers/cli.ts';
 import { createBlocksFromOpenMetrics, promtoolDump, startPrometheus } from '../helpers/prometheus.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -27,11 +30,21 @@ const twins: [labels: string, base: number][] = [
   // Its own value for an external label name: never stripped, never a twin.
   ['cluster_id="elsewhere",job="c"', 3],
 ];
+// Twins with no other series sorting between them arrive in consecutive frames with equal labels,
+// as one series split over two frames would; their chunks start over in time.
+const pair: [labels: string, base: number][] = [
+  ['job="a"', 4],
+  ['cluster_id="cluster-two",job="a"', 4000],
+];
 
 function openMetrics(): string {
   const lines = ['# TYPE twin gauge'];
   for (const [labels, base] of twins) {
     for (let i = 0; i < 60; i++) lines.push(`twin{${labels}} ${base + i} ${(start + 30 * 60_000 + i * 60_000) / 1000}`);
+  }
+  lines.push('# TYPE pair gauge');
+  for (const [labels, base] of pair) {
+    for (let i = 0; i < 60; i++) lines.push(`pair{${labels}} ${base + i} ${(start + 30 * 60_000 + i * 60_000) / 1000}`);
   }
   lines.push('# TYPE plain gauge');
   for (let i = 0; i < 60; i++) lines.push(`plain{job="a"} ${i / 7} ${(start + 30 * 60_000 + i * 60_000) / 1000}`);
@@ -55,7 +68,7 @@ t.test('series that differ only by a stored external label are shipped apart, no
   const sourceDir = join(dir, 'source');
   await createBlocksFromOpenMetrics(openMetrics(), sourceDir);
   const source = bySeries(await promtoolDump(sourceDir));
-  t.equal(source.size, twins.length + 1, 'the source holds every twin as its own series');
+  t.equal(source.size, twins.length + pair.length + 1, 'the source holds every twin as its own series');
   const prometheus = await startPrometheus({ dataDir: sourceDir, externalLabels: external });
   t.teardown(() => prometheus.stop());
 
@@ -70,7 +83,7 @@ t.test('series that differ only by a stored external label are shipped apart, no
   const logs = logLines(run.stdout);
   t.equal(logs.filter((l) => l.msg === 'shipped block').length, 1, 'the window is shipped');
   const warning = logs.find((l) => l.level === 40 && l.msg === 'twin series kept apart by an external label');
-  t.equal(warning?.series, 4, 'a warning counts the series that kept an external label (1 of job a, 3 of job b)');
+  t.equal(warning?.series, 5, 'a warning counts the series that kept an external label (1 of job a, 3 of job b, 1 of the pair)');
 
   const shipped = bySeries(await promtoolDump(bucket));
   t.same([...shipped.keys()].sort(), [...source.keys()].sort(), 'the shipped label sets are the source label sets');
@@ -83,7 +96,40 @@ t.test('series that differ only by a stored external label are shipped apart, no
   // Which twin carries the label explicitly may differ from the source; through Thanos, which
   // adds the external labels back, they are one series either way. Every twin's samples arrive
   // whole and apart from the others'.
-  const samplesOf = (m: Map<string, string[]>, job: string): string[] =>
-    [...m.entries()].filter(([k]) => k.includes(`job="${job}"`) && k.startsWith('{__name__="twin"')).map(([, v]) => v.join('|')).sort();
-  for (const job of ['a', 'b']) t.same(samplesOf(shipped, job), samplesOf(source, job), `twins of job ${job}: each one's samples, none merged or lost`);
+  for (const job of ['a', 'b']) t.same(samplesOf(shipped, 'twin', job), samplesOf(source, 'twin', job), `twins of job ${job}: each one's samples, none merged or lost`);
+  t.same(samplesOf(shipped, 'pair', 'a'), samplesOf(source, 'pair', 'a'), 'twins in consecutive frames: each one\'s samples, not joined into one series');
 });
+
+t.test('twins in a SAMPLES response are shipped apart too', async (t) => {
+  const dir = await tempDir(t);
+  const sourceDir = join(dir, 'source');
+  await createBlocksFromOpenMetrics(openMetrics(), sourceDir);
+  const source = bySeries(await promtoolDump(sourceDir));
+  const prometheus = await startPrometheus({ dataDir: sourceDir, externalLabels: external });
+  t.teardown(() => prometheus.stop());
+  const client = new RemoteReadClient({ url: prometheus.url, timeoutMs: 30_000, acceptedResponseTypes: ['SAMPLES'] });
+  t.teardown(() => client.close());
+  const bucketDir = join(dir, 'bucket');
+  const block = await shipWindow(
+    {
+      source: client,
+      bucket: new FileBucket(bucketDir),
+      blocksDir: join(dir, 'blocks'),
+      thanosLabels: external,
+      stripLabels: [['cluster_id', 'cluster-two'], ['env', 'test']],
+      ulid: '01JD0000000000000000000000',
+    },
+    { start, end: start + 2 * H },
+  );
+  t.equal(block?.seriesKeepingExternalLabels, 5, 'the same five series kept an external label');
+  const shipped = bySeries(await promtoolDump(bucketDir));
+  t.same([...shipped.keys()].sort(), [...source.keys()].sort(), 'the shipped label sets are the source label sets');
+  for (const [name, job] of [['twin', 'a'], ['twin', 'b'], ['pair', 'a']] as const) {
+    t.same(samplesOf(shipped, name, job), samplesOf(source, name, job), `${name} of job ${job}: each one's samples, none merged or lost`);
+  }
+});
+
+/** The samples of each series named `name` with `job`, one string per series, sorted. */
+function samplesOf(m: Map<string, string[]>, name: string, job: string): string[] {
+  return [...m.entries()].filter(([k]) => k.includes(`job="${job}"`) && k.startsWith(`{__name__="${name}"`)).map(([, v]) => v.join('|')).sort();
+}
