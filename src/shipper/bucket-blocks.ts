@@ -9,6 +9,7 @@ import { describeError } from '../errors.ts';
 import { blockMetaFromJson, parseBlockMeta, type BlockMeta } from '../tsdb/meta.ts';
 import type { Logger } from '../log.ts';
 import { sameLabels } from './identity.ts';
+import type { CoveringBlock } from './windows.ts';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -77,4 +78,15 @@ export function isRawBlock(meta: BlockMeta): boolean {
 /** This cluster's raw blocks: exactly its external labels, resolution 0. */
 export function rawBlocksOf(blocks: readonly BlockMeta[], labels: Record<string, string>): BlockMeta[] {
   return blocks.filter((m) => isRawBlock(m) && sameLabels(m.thanos.labels, labels));
+}
+
+/**
+ * The time ranges this cluster's blocks cover, at any resolution: once the compactor's raw
+ * retention has deleted a raw block, its downsampled blocks still say the data is in the bucket,
+ * and a raw block shipped again there would be downsampled again into overlapping blocks.
+ */
+export function coveringBlocks(blocks: readonly BlockMeta[], labels: Record<string, string>): CoveringBlock[] {
+  return blocks
+    .filter((m) => sameLabels(m.thanos.labels, labels))
+    .map((m) => ({ start: m.minTime, end: m.maxTime, ulid: m.ulid, level: m.compaction.level }));
 }

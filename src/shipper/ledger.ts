@@ -1,11 +1,13 @@
 /**
  * The shipping ledger: one small JSON document per cluster in the bucket, under
  * `promship/<cluster>/ledger.json` (Thanos ignores top-level names that are not ULIDs). Blocks in
- * the bucket remain the truth about what was shipped (the ledger does not repeat it); the ledger
- * adds what blocks cannot say:
+ * the bucket are the first truth about what was shipped; the ledger adds what blocks cannot say:
  * which ULID a window was claimed under before its upload began (so a crashed upload is resumed
  * under the same ULID instead of leaving a second partial block), which windows were empty (so
- * they are not read again every run), and which failed, how often, and when to try again.
+ * they are not read again every run), which failed, how often, and when to try again, and which
+ * time ranges were shipped or found covered (`shipped`, merged ranges), because the compactor's
+ * retention deletes raw blocks long before they leave the backfill horizon, and a window whose
+ * block is gone must not be shipped again.
  *
  * One agent per cluster writes it (the Helm chart's Recreate strategy), so read-modify-write is
  * safe without conditional writes, which several S3-compatible stores lack.
@@ -38,6 +40,10 @@ export interface LedgerDocument {
   labels: Record<string, string>;
   updatedAt: number;
   windows: LedgerEntry[];
+  /** Ranges [start, end) ms whose data is in the bucket or was: sorted, disjoint, not touching. */
+  shipped?: [number, number][];
+  /** Start of the oldest window the last run considered (the backfill horizon, capped by the oldest data in Prometheus). */
+  plannedFrom?: number;
 }
 
 export function ledgerKey(clusterId: string): string {
@@ -46,8 +52,12 @@ export function ledgerKey(clusterId: string): string {
 
 export class Ledger {
   private readonly entries = new Map<number, LedgerEntry>();
+  /** See `LedgerDocument.shipped`. */
+  private ranges: [number, number][] = [];
   /** When the stored ledger was last written, ms; null for a new ledger. */
   updatedAt: number | null = null;
+  /** See `LedgerDocument.plannedFrom`. */
+  plannedFrom: number | null = null;
 
   private constructor(
     private readonly bucket: Bucket,
@@ -64,8 +74,12 @@ export class Ledger {
       const doc = JSON.parse(Buffer.from(raw).toString('utf8')) as Partial<LedgerDocument>;
       if (doc.version !== 1 || !Array.isArray(doc.windows)) throw new Error('unknown ledger version');
       ledger.updatedAt = typeof doc.updatedAt === 'number' ? doc.updatedAt : null;
+      ledger.plannedFrom = Number.isSafeInteger(doc.plannedFrom) ? (doc.plannedFrom as number) : null;
       for (const e of doc.windows) {
         if (typeof e?.start === 'number' && typeof e.end === 'number' && typeof e.state === 'string') ledger.entries.set(e.start, e);
+      }
+      for (const r of Array.isArray(doc.shipped) ? doc.shipped : []) {
+        if (Array.isArray(r) && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && r[0] < r[1]) ledger.markShipped({ start: r[0], end: r[1] });
       }
       return { ledger };
     } catch (err) {
@@ -82,13 +96,40 @@ export class Ledger {
     return [...this.entries.values()].sort((a, b) => a.start - b.start);
   }
 
+  /** Records a window's state; a shipped window is also remembered in the shipped ranges. */
   set(entry: LedgerEntry): void {
     this.entries.set(entry.start, entry);
+    if (entry.state === 'shipped') this.markShipped(entry);
   }
 
-  /** Forgets windows that ended before `before`: they are outside the planning horizon. */
+  delete(window: Window): void {
+    if (this.get(window)) this.entries.delete(window.start);
+  }
+
+  /** Remembers that the data of `range` is in the bucket (shipped, or covered by a block). */
+  markShipped(range: Window): void {
+    let { start, end } = range;
+    const kept: [number, number][] = [];
+    for (const [s, e] of this.ranges) {
+      if (e < start || s > end) kept.push([s, e]);
+      else {
+        start = Math.min(start, s);
+        end = Math.max(end, e);
+      }
+    }
+    kept.push([start, end]);
+    this.ranges = kept.sort((a, b) => a[0] - b[0]);
+  }
+
+  /** The shipped ranges, sorted and disjoint. */
+  shippedRanges(): Window[] {
+    return this.ranges.map(([start, end]) => ({ start, end }));
+  }
+
+  /** Forgets windows and shipped ranges that ended before `before`: they are outside the planning horizon. */
   prune(before: number): void {
     for (const [start, e] of this.entries) if (e.end <= before) this.entries.delete(start);
+    this.ranges = this.ranges.filter(([, e]) => e > before).map(([s, e]) => [Math.max(s, before), e]);
   }
 
   async save(now: number, signal?: AbortSignal): Promise<void> {
@@ -97,9 +138,11 @@ export class Ledger {
       cluster: this.clusterId,
       labels: this.labels,
       updatedAt: now,
-      // Shipped windows are known from their blocks; storing them too would make every save
-      // grow with the number of windows shipped, and a long backfill upload quadratic bytes.
+      // Shipped windows live on as merged ranges: one entry each would make every save grow
+      // with the number of windows shipped, and a long backfill upload quadratic bytes.
       windows: this.all().filter((e) => e.state !== 'shipped'),
+      shipped: this.ranges,
+      ...(this.plannedFrom !== null ? { plannedFrom: this.plannedFrom } : {}),
     };
     this.updatedAt = now;
     await this.bucket.put(ledgerKey(this.clusterId), `${JSON.stringify(doc, null, 1)}\n`, { signal });

@@ -13,11 +13,11 @@ import { describeError } from '../errors.ts';
 import type { Labels } from '../labels.ts';
 import type { Logger } from '../log.ts';
 import { formatWindow, type Window } from '../series.ts';
-import { BlockMetaCache, rawBlocksOf } from './bucket-blocks.ts';
+import { BlockMetaCache, coveringBlocks, rawBlocksOf } from './bucket-blocks.ts';
 import { loadLocalState, saveLocalState, type LocalState } from './local-state.ts';
 import { Ledger, nextRetryDelay, type BackoffPolicy, type LedgerEntry } from './ledger.ts';
 import { shipWindow, WindowError, type SeriesSource, type ShippedBlock } from './ship-window.ts';
-import { planWindows } from './windows.ts';
+import { overlaps, planWindows, uncovered, type Plan } from './windows.ts';
 
 /** A claimed ULID is resumed only while young: Thanos deletes partial uploads by ULID age. */
 const RESUME_MAX_AGE_MS = 6 * 3_600_000;
@@ -135,9 +135,11 @@ export class Shipper {
       shipDelayMs: this.opts.shipDelayMs,
       maxBackfillMs: this.opts.maxBackfillMs,
       ...(oldestDataMs !== undefined ? { oldestDataMs } : {}),
-      covered: ours.map((m) => ({ start: m.minTime, end: m.maxTime, ulid: m.ulid })),
+      covered: coveringBlocks(inventory.blocks, this.opts.thanosLabels),
+      remembered: ledger.shippedRanges(),
     });
     ledger.prune(started - this.opts.maxBackfillMs - this.opts.blockDurationMs);
+    ledger.plannedFrom = plan.from;
     const summary: RunSummary = {
       shipped: [],
       failed: [],
@@ -147,7 +149,7 @@ export class Shipper {
       newestShippedEnd: ours.reduce<number | undefined>((n, m) => (n === undefined || m.maxTime > n ? m.maxTime : n), undefined),
       durationMs: 0,
     };
-    this.reportCovered(plan.covered, ledger);
+    this.reportCovered(plan, ledger);
     await this.keepLocalState();
 
     for (const window of plan.toShip) {
@@ -310,8 +312,13 @@ export class Shipper {
     }
   }
 
-  /** One line when the set of windows found already in the bucket changes (e.g. adopted sidecar blocks). */
-  private reportCovered(covered: { window: Window; ulid: string }[], ledger: Ledger): void {
+  /**
+   * Takes what the bucket's blocks cover into the ledger's memory, logs one line when the set of
+   * windows found already in the bucket changes (e.g. adopted sidecar blocks), and retires the
+   * claims and failures of windows that another block now covers.
+   */
+  private reportCovered(plan: Plan, ledger: Ledger): void {
+    const { covered } = plan;
     const foreign = covered.filter((c) => ledger.get(c.window)?.ulid !== c.ulid);
     if (covered.length !== this.lastCoveredCount && foreign.length > 0) {
       this.opts.logger.info(
@@ -326,9 +333,33 @@ export class Shipper {
       );
     }
     this.lastCoveredCount = covered.length;
-    for (const c of covered) {
-      const e = ledger.get(c.window);
-      if (e?.state !== 'shipped' || e.ulid !== c.ulid) ledger.set({ start: c.window.start, end: c.window.end, state: 'shipped', ulid: c.ulid, shippedAt: e?.shippedAt ?? this.now() });
+    for (const c of covered) ledger.markShipped(c.window);
+    for (const entry of ledger.all()) {
+      if (entry.state !== 'failed' && entry.state !== 'claimed') continue;
+      const by = covered.filter((c) => overlaps(c.window, entry));
+      if (by.length === 0) continue;
+      if (entry.ulid !== undefined && by.some((c) => c.ulid === entry.ulid)) {
+        // Its own block was published (an answer lost, a crash after meta.json): shipped.
+        ledger.set({ start: entry.start, end: entry.end, state: 'shipped', ulid: entry.ulid, shippedAt: this.now() });
+        continue;
+      }
+      // Another block covers the window, wholly or partly; the uncovered parts, if any, are
+      // planned as windows of their own, so this entry is done either way.
+      ledger.delete(entry);
+      const compacted = by.find((c) => c.level > 1);
+      if (entry.state === 'failed' && compacted && uncovered(entry, by.map((c) => c.window)).length === 0) {
+        this.opts.logger.error(
+          {
+            cluster: this.opts.clusterId,
+            window: formatWindow(entry),
+            block: compacted.ulid,
+            attempts: entry.attempts,
+            lastError: entry.lastError,
+            code: 'PROMSHIP_WINDOW_OVERTAKEN',
+          },
+          'window never shipped and now spanned by a compacted block; it can no longer be shipped without overlapping it',
+        );
+      }
     }
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Bucket } from '../bucket/bucket.ts';
 import type { Window } from '../series.ts';
-import { BlockMetaCache, rawBlocksOf } from './bucket-blocks.ts';
+import { BlockMetaCache, coveringBlocks, rawBlocksOf } from './bucket-blocks.ts';
 import { Ledger, type LedgerEntry } from './ledger.ts';
 import { planWindows } from './windows.ts';
 
@@ -42,7 +42,10 @@ export async function shippingStatus(bucket: Bucket, opts: StatusOptions): Promi
     durationMs: opts.blockDurationMs,
     shipDelayMs: opts.shipDelayMs,
     maxBackfillMs: opts.maxBackfillMs,
-    covered: ours.map((m) => ({ start: m.minTime, end: m.maxTime, ulid: m.ulid })),
+    covered: coveringBlocks(blocks, opts.labels),
+    remembered: ledger.shippedRanges(),
+    // Status does not ask Prometheus how old its data is; the last run's horizon says it.
+    ...(ledger.plannedFrom !== null ? { oldestDataMs: ledger.plannedFrom } : {}),
   });
   const entries = ledger.all();
   return {

@@ -4,7 +4,7 @@ import { FileBucket } from '../../src/bucket/file-bucket.ts';
 import { Ledger, ledgerKey } from '../../src/shipper/ledger.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-t.test('the stored ledger keeps claims, failures and empty windows, not shipped ones', async (t) => {
+t.test('the stored ledger keeps claims, failures and empty windows; shipped ones only as ranges', async (t) => {
   const bucket = new FileBucket(join(await tempDir(t), 'bucket'));
   const { ledger } = await Ledger.load(bucket, 'c1', { cluster_id: 'c1' });
   const H = 3_600_000;
@@ -15,9 +15,33 @@ t.test('the stored ledger keeps claims, failures and empty windows, not shipped 
   await ledger.save(5);
 
   const stored = JSON.parse(Buffer.from((await bucket.get(ledgerKey('c1')))!).toString('utf8')) as { windows: { state: string }[] };
-  t.same(stored.windows.map((w) => w.state), ['claimed', 'failed', 'empty'], 'shipped windows are left to the blocks');
+  t.same(stored.windows.map((w) => w.state), ['claimed', 'failed', 'empty'], 'no entry per shipped window');
+  t.same((stored as unknown as { shipped: unknown }).shipped, [[0, 100 * H]], 'a hundred shipped windows are one range');
   const { ledger: reloaded } = await Ledger.load(bucket, 'c1', { cluster_id: 'c1' });
   t.equal(reloaded.get({ start: 100 * H, end: 101 * H })?.ulid, '01JBBBBBBBBBBBBBBBBBBBBBBB', 'a claim survives a restart');
   t.equal(reloaded.get({ start: 0, end: H }), undefined);
   t.equal(reloaded.updatedAt, 5);
+});
+
+t.test('shipped ranges merge, survive a reload, and are pruned at the horizon', async (t) => {
+  const bucket = new FileBucket(join(await tempDir(t), 'bucket'));
+  const { ledger } = await Ledger.load(bucket, 'c1', { cluster_id: 'c1' });
+  const H = 3_600_000;
+  ledger.markShipped({ start: 4 * H, end: 6 * H });
+  ledger.markShipped({ start: 0, end: 2 * H });
+  ledger.markShipped({ start: 10 * H, end: 12 * H });
+  ledger.markShipped({ start: 2 * H, end: 4 * H }); // joins the first two
+  ledger.markShipped({ start: 11 * H, end: 11 * H + 1 }); // inside the last
+  t.same(ledger.shippedRanges(), [{ start: 0, end: 6 * H }, { start: 10 * H, end: 12 * H }]);
+  ledger.plannedFrom = 2 * H;
+  await ledger.save(1);
+  const { ledger: reloaded } = await Ledger.load(bucket, 'c1', { cluster_id: 'c1' });
+  t.same(reloaded.shippedRanges(), ledger.shippedRanges(), 'reloaded as saved');
+  t.equal(reloaded.plannedFrom, 2 * H, 'with the last planning horizon');
+  reloaded.prune(5 * H);
+  t.same(reloaded.shippedRanges(), [{ start: 5 * H, end: 6 * H }, { start: 10 * H, end: 12 * H }], 'cut at the horizon');
+
+  // A damaged range is dropped, not trusted.
+  await bucket.put(ledgerKey('c1'), JSON.stringify({ version: 1, windows: [], shipped: [[5, 1], ['a', 2], [1, 2]] }));
+  t.same((await Ledger.load(bucket, 'c1', { cluster_id: 'c1' })).ledger.shippedRanges(), [{ start: 1, end: 2 }]);
 });

@@ -32,7 +32,7 @@ t.test('oldest data caps the backfill', async (t) => {
   t.same(plan.toShip[0], { start: T0 + 2 * H, end: T0 + 4 * H });
 });
 
-t.test('windows overlapping any existing block are skipped, even partly', async (t) => {
+t.test('windows a block covers are skipped; of a partly covered one only the rest is shipped', async (t) => {
   const plan = planWindows({
     now: T0 + 8 * H,
     durationMs: 30 * M,
@@ -43,8 +43,43 @@ t.test('windows overlapping any existing block are skipped, even partly', async 
       { start: T0 + 4 * H + 10 * M, end: T0 + 4 * H + 20 * M, ulid: 'B' },
     ],
   });
-  const covered = plan.covered.map((c) => (c.window.start - T0) / M);
-  t.same(covered, [0, 30, 60, 90, 240]);
-  t.notOk(plan.toShip.some((w) => w.start < T0 + 2 * H || w.start === T0 + 4 * H));
-  t.equal(plan.toShip.length + plan.covered.length, 16);
+  const min = (w: { start: number; end: number }): [number, number] => [(w.start - T0) / M, (w.end - T0) / M];
+  t.same(plan.covered.map((c) => [...min(c.window), c.ulid]), [[0, 30, 'A'], [30, 60, 'A'], [60, 90, 'A'], [90, 120, 'A'], [250, 260, 'B']]);
+  t.same(
+    plan.toShip.map(min),
+    [[120, 150], [150, 180], [180, 210], [210, 240], [240, 250], [260, 270], [270, 300], [300, 330], [330, 360], [360, 390], [390, 420], [420, 450], [450, 480]],
+    'the window around B is shipped in the two parts B leaves free, every other free window whole',
+  );
+  // Whatever is shipped overlaps no block and no other part.
+  const all = [...plan.toShip, ...plan.covered.map((c) => c.window)].sort((a, b) => a.start - b.start);
+  for (let i = 1; i < all.length; i++) t.ok(all[i - 1]!.end <= all[i]!.start, `no overlap at ${min(all[i]!)}`);
+  t.equal(all.reduce((n, w) => n + w.end - w.start, 0), 8 * H, 'and together they cover the horizon');
+});
+
+t.test('a longer block duration after shorter blocks ships only what they leave out', async (t) => {
+  // 15m blocks up to 10:15, then the duration changed to 2h: the 10:00-12:00 window keeps 10:15-12:00.
+  const plan = planWindows({
+    now: T0 + 12 * H,
+    durationMs: 2 * H,
+    shipDelayMs: 0,
+    maxBackfillMs: 4 * H,
+    covered: Array.from({ length: 9 }, (_, i) => ({ start: T0 + 8 * H + i * 15 * M, end: T0 + 8 * H + (i + 1) * 15 * M, ulid: `Q${i}` })),
+  });
+  t.same(plan.toShip, [{ start: T0 + 10 * H + 15 * M, end: T0 + 12 * H }]);
+});
+
+t.test('the ledger memory covers windows whose blocks are gone; a downsampled block covers too', async (t) => {
+  const plan = planWindows({
+    now: T0 + 8 * H,
+    durationMs: 2 * H,
+    shipDelayMs: 0,
+    maxBackfillMs: 8 * H,
+    // Raw blocks of 0-4h deleted by retention; their 5m-downsampled block is still there.
+    covered: [{ start: T0, end: T0 + 4 * H, ulid: 'D', level: 3 }],
+    // Shipped 0-6h once; 4-6h's block is gone at every resolution.
+    remembered: [{ start: T0, end: T0 + 6 * H }],
+  });
+  t.same(plan.covered.map((c) => [c.window.start - T0, c.level]), [[0, 3], [2 * H, 3]]);
+  t.same(plan.remembered, [{ start: T0 + 4 * H, end: T0 + 6 * H }]);
+  t.same(plan.toShip, [{ start: T0 + 6 * H, end: T0 + 8 * H }], 'only the window never shipped');
 });
