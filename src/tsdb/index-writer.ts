@@ -186,7 +186,6 @@ export class IndexWriter {
   private pendingRecords = 0;
   private spill: SpillWriter | undefined;
   private workDir: string | undefined;
-  private prev: Labels | undefined;
   /** The previous series' names and values, whose strings are in `symbols` already. */
   private readonly prevNames: string[] = [];
   private readonly prevValues: string[] = [];
@@ -224,19 +223,25 @@ export class IndexWriter {
     encodeChunkMetas(rec, chunks);
     // Series arrive sorted, so most names and many values equal the previous series' at the same
     // place (often as the very same string objects); those are in the symbol set already. The
-    // previous strings are kept as copies: a label array reused by the caller cannot hide one.
+    // previous strings are kept as copies, and the order is judged against those copies: a label
+    // array that the caller reuses and changes in place can hide neither a symbol nor a step
+    // back in order.
     const known = this.prevCount;
+    // Go's labels.Compare against the previous series: pair by pair, then the shorter first.
+    let order = this.series === 0 ? -1 : 0;
     for (let k = 0; k < labels.length; k++) {
       const [name, value] = labels[k]!;
-      if (k >= known || this.prevNames[k] !== name) this.symbols.add(name);
-      if (k >= known || this.prevValues[k] !== value) this.symbols.add(value);
+      const newName = k >= known || this.prevNames[k] !== name;
+      const newValue = k >= known || this.prevValues[k] !== value;
+      if (order === 0 && k < known) order = newName ? compareStrings(this.prevNames[k]!, name) : newValue ? compareStrings(this.prevValues[k]!, value) : 0;
+      if (newName) this.symbols.add(name);
+      if (newValue) this.symbols.add(value);
       this.prevNames[k] = name;
       this.prevValues[k] = value;
     }
+    if (order === 0) order = known - labels.length;
+    if (order > 0) this.sorted = false;
     this.prevCount = labels.length;
-    const prev = this.prev;
-    if (this.sorted && prev !== undefined && compareLabels(prev, labels) > 0) this.sorted = false;
-    this.prev = labels;
     this.pending.putUvarint(rec.length);
     this.pending.putBytes(rec.view());
     this.pendingRecords++;

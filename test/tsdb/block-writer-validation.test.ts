@@ -147,3 +147,19 @@ t.test('a label array reused and changed in place is checked and indexed afresh'
   for await (const s of opened.series()) seen.push(s.labels.map(([n, v]) => `${n}=${v}`).join(','));
   t.same(seen, ['a=1,b=1', 'a=1,b=2']);
 });
+
+t.test('a label array reused and changed in place to sort earlier still ends up in order', async (t) => {
+  const { w } = await writer(t);
+  const labels: [string, string][] = [['a', '1'], ['b', '5']];
+  for (const v of ['5', '3', '9', '1']) {
+    labels[1] = ['b', v];
+    await w.addSeries(labels, [chunk(BLOCK_START)]);
+  }
+  const block = await w.finish();
+  const opened = await openBlock(block!.dir);
+  t.teardown(() => opened.close());
+  const seen: string[] = [];
+  for await (const s of opened.series()) seen.push(s.labels.map(([n, v]) => `${n}=${v}`).join(','));
+  t.same(seen, ['a=1,b=1', 'a=1,b=3', 'a=1,b=5', 'a=1,b=9'], 'the index lists the series sorted');
+  await t.resolves(opened.verify(), 'and the block verifies');
+});
