@@ -123,7 +123,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       const report = outcome.report;
       lastReport = report;
       metrics.recordRun(report);
-      consecutiveRunFailures = report.failed.length > 0 && report.shipped.length === 0 ? consecutiveRunFailures + 1 : 0;
+      if (report.failed.length > 0 && report.shipped.length === 0) consecutiveRunFailures++;
+      // A run that only waited for failed windows' retry times tried nothing: it neither
+      // fails nor clears the streak.
+      else if (report.failed.length > 0 || report.shipped.length > 0 || report.retrying.length === 0) consecutiveRunFailures = 0;
       if (report.failed.length > 0) lastRunError = report.failed[0]!.message;
     } else if (stopping.signal.aborted) {
       logger.info('run interrupted by shutdown; its window will be shipped by the next agent');
@@ -169,13 +172,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const lagSeconds =
       lastReport?.newestShippedEnd === undefined ? null : Math.round((Date.now() - lastReport.newestShippedEnd) / 1000);
     // 'starting' until the first run has reported, so an 'ok' always means a run went well.
-    const status = !started || (lastReport === undefined && consecutiveRunFailures === 0) ? 'starting' : consecutiveRunFailures >= FAILING_AFTER_RUNS ? 'failing' : consecutiveRunFailures > 0 || (lastReport?.failed.length ?? 0) > 0 ? 'degraded' : 'ok';
+    const failingWindows = [...(lastReport?.failed ?? []), ...(lastReport?.retrying ?? [])].map((f) => f.window).sort((a, b) => a.start - b.start);
+    const status = !started || (lastReport === undefined && consecutiveRunFailures === 0) ? 'starting' : consecutiveRunFailures >= FAILING_AFTER_RUNS ? 'failing' : consecutiveRunFailures > 0 || failingWindows.length > 0 ? 'degraded' : 'ok';
     logger.info(
       {
         status,
         lagSeconds,
         pending,
-        failingWindows: lastReport?.failed.map((f) => formatWindow(f.window)) ?? [],
+        failingWindows: failingWindows.map(formatWindow),
         consecutiveRunFailures,
         lastRun: lastRunAt ? new Date(lastRunAt).toISOString() : null,
         nextRun: started && nextRunAt !== undefined ? new Date(nextRunAt).toISOString() : null,

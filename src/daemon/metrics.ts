@@ -90,10 +90,12 @@ export class ShipperMetrics {
       this.seriesUploaded.inc(b.series);
     }
     for (const f of report.failed) this.windowFailures.inc({ reason: f.code });
-    this.runs.inc({ result: report.failed.length > 0 ? 'partial' : 'success' });
+    // A window waiting for its retry is still failing, though this run did not try it.
+    const failing = report.failed.length > 0 || report.retrying.length > 0;
+    this.runs.inc({ result: failing ? 'partial' : 'success' });
     this.runDuration.observe(report.durationMs / 1000);
     this.pendingWindows.set(report.pending);
-    if (report.failed.length === 0) this.lastSuccess.set(this.now() / 1000);
+    if (!failing) this.lastSuccess.set(this.now() / 1000);
     if (report.newestShippedEnd !== undefined) this.newestShippedEnd = report.newestShippedEnd;
   }
 

@@ -13,6 +13,8 @@ import type { Window } from '../series.ts';
 export interface RunReport {
   shipped: Pick<ShippedBlock, 'window' | 'ulid' | 'series' | 'samples' | 'bytes'>[];
   failed: { window: Window; code: string; message: string }[];
+  /** Windows that failed on an earlier run and wait for their retry: still failing, not tried. */
+  retrying: { window: Window; code: string; message: string }[];
   pending: number;
   newestShippedEnd: number | undefined;
   durationMs: number;
@@ -71,6 +73,11 @@ export function toRunReport(summary: RunSummary): RunReport {
   return {
     shipped: summary.shipped.map(({ window, ulid, series, samples, bytes }) => ({ window, ulid, series, samples, bytes })),
     failed: summary.failed.map((f) => ({ window: f.window, code: f.error.code, message: f.error.message })),
+    retrying: summary.retrying.map((e) => ({
+      window: { start: e.start, end: e.end },
+      code: e.lastErrorCode ?? 'PROMSHIP_WINDOW_FAILED',
+      message: e.lastError ?? 'failed on an earlier run',
+    })),
     pending: summary.pending,
     newestShippedEnd: summary.newestShippedEnd,
     durationMs: summary.durationMs,

@@ -58,6 +58,8 @@ export interface FailedWindow {
 export interface RunSummary {
   shipped: ShippedBlock[];
   failed: FailedWindow[];
+  /** Windows that failed on an earlier run and wait for their retry time (not tried this run). */
+  retrying: LedgerEntry[];
   /** Windows with no samples: no block. */
   empty: Window[];
   /** Windows that a block in the bucket already covers. */
@@ -143,6 +145,7 @@ export class Shipper {
     const summary: RunSummary = {
       shipped: [],
       failed: [],
+      retrying: [],
       empty: [],
       covered: plan.covered,
       pending: 0,
@@ -158,6 +161,7 @@ export class Shipper {
       if (entry?.state === 'empty' && started - (entry.shippedAt ?? 0) < EMPTY_RECHECK_MS) continue;
       if (entry?.state === 'failed' && !runOpts.ignoreBackoff && (entry.nextRetryAt ?? 0) > started) {
         summary.pending++;
+        summary.retrying.push(entry);
         continue;
       }
       await this.shipOne(window, entry, ledger, summary, signal);
