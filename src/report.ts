@@ -36,11 +36,13 @@ export function renderStatus(s: StatusReport): string {
 }
 
 export function renderVerify(r: VerifyReport): string {
-  const rows = [['ULID', 'WINDOW', 'SERIES', 'SAMPLES', 'BYTES', 'RESULT']];
+  const rows = [['ULID', 'WINDOW', 'LEVEL', 'SOURCE', 'SERIES', 'SAMPLES', 'BYTES', 'RESULT']];
   for (const b of r.blocks) {
     rows.push([
       b.ulid,
       formatWindow({ start: b.minTime, end: b.maxTime }),
+      String(b.compactionLevel),
+      b.source,
       String(b.series),
       String(b.samples),
       String(b.bytes),
@@ -49,7 +51,12 @@ export function renderVerify(r: VerifyReport): string {
   }
   const marked = r.blocks.filter((b) => b.markedForDeletion).length;
   const lines = [`blocks of ${JSON.stringify(r.labels)}: ${r.blocks.length}${marked ? ` (${marked} marked for deletion, left out of overlaps and gaps)` : ''}`, table(rows)];
-  for (const o of r.overlaps) lines.push(`OVERLAP: ${o.a} and ${o.b} overlap; the Thanos compactor halts on this`);
+  const byUlid = new Map(r.blocks.map((b) => [b.ulid, b]));
+  const describe = (ulid: string): string => {
+    const b = byUlid.get(ulid);
+    return b ? `${ulid} (level ${b.compactionLevel}, ${b.source})` : ulid;
+  };
+  for (const o of r.overlaps) lines.push(`OVERLAP: ${describe(o.a)} and ${describe(o.b)} overlap; the Thanos compactor halts on this (README, Troubleshooting: which one to mark)`);
   for (const g of r.gaps) lines.push(`gap: no block for ${formatWindow(g)} (no data then, or not shipped yet)`);
   if (r.partialUploads.length) lines.push(`partial uploads in the bucket (any cluster, no meta.json): ${r.partialUploads.length}`);
   lines.push(r.ok ? 'verify: OK' : 'verify: PROBLEMS FOUND');

@@ -27,6 +27,10 @@ export interface BlockCheck {
   series: number;
   samples: number;
   bytes: number;
+  /** `compaction.level`: 1 as uploaded, higher once the compactor merged blocks into it. */
+  compactionLevel: number;
+  /** `thanos.source`: `sidecar` for promship's and a sidecar's uploads, `compactor`, … */
+  source: string;
   /** Thanos' markers in the block's directory (deletion, no-compact, no-downsample). */
   markers: BlockMarker[];
   /**
@@ -87,6 +91,8 @@ async function checkBlock(bucket: Bucket, meta: BlockMeta, opts: VerifyOptions):
     series: meta.stats.numSeries,
     samples: meta.stats.numSamples,
     bytes: 0,
+    compactionLevel: meta.compaction.level,
+    source: meta.thanos.source,
     markers: [],
     markedForDeletion: false,
     problems: [],

@@ -159,6 +159,7 @@ t.test('status and verify tell the truth about the bucket', async (t) => {
         check: (v, human) => {
           t.same(v.overlaps.map((o) => [o.a, o.b].sort()), [[b1, extra].sort()], 'the overlap names both blocks');
           t.match(human, /OVERLAP: .* overlap; the Thanos compactor halts on this/);
+          t.match(human, new RegExp(`${extra} \\(level 1, sidecar\\)`), 'naming each block with its level and source');
           t.match(human, new RegExp(extra));
         },
       },
@@ -179,7 +180,7 @@ t.test('status and verify tell the truth about the bucket', async (t) => {
           t.same(v.blocks.map((b) => b.problems), [[], [], [], []], 'no block has a problem');
           t.equal(v.blocks.find((b) => b.ulid === b1)?.markedForDeletion, true, 'the source is marked for deletion');
           t.match(human, new RegExp(`${b1} .*marked for deletion .*\\(source of compacted block\\), not checked`));
-          t.match(human, new RegExp(`${extra} .* ok`));
+          t.match(human, new RegExp(`${extra} .* 2 +compactor .* ok`));
         },
       },
       {

@@ -88,13 +88,13 @@ t.test('sources marked for deletion beside their compacted block: no overlap, no
     t.notOk(gets.some((k) => k.startsWith(`${id}/chunks/`)), `${id}'s chunks are not downloaded`);
   }
   t.equal(block(r, compacted).markedForDeletion, false);
-  t.same(block(r, compacted).markers, []);
+  t.match(block(r, compacted), { compactionLevel: 2, source: 'compactor', markers: [] });
   t.ok(gets.some((k) => k.startsWith(`${compacted}/chunks/`)), 'the compacted block is checked');
 
   const human = renderVerify(r);
   t.match(human, /blocks of \{"cluster_id":"c1"\}: 4 \(3 marked for deletion/);
-  for (const id of sources) t.match(human, new RegExp(`${id} .*marked for deletion \\d{4}-\\d\\d-\\d\\dT.* \\(source of compacted block\\)`));
-  t.match(human, new RegExp(`${compacted} .* ok$`, 'm'));
+  for (const id of sources) t.match(human, new RegExp(`${id} .* 1 +sidecar .*marked for deletion \\d{4}-\\d\\d-\\d\\dT.* \\(source of compacted block\\)`));
+  t.match(human, new RegExp(`${compacted} .* 2 +compactor .* ok$`, 'm'));
   t.notMatch(human, /OVERLAP|BAD|^gap:/m);
   t.match(human, /verify: OK/);
 });
