@@ -2,7 +2,8 @@
 import { formatDuration } from './config/duration.ts';
 import { formatWindow } from './series.ts';
 import type { StatusReport } from './shipper/status.ts';
-import type { VerifyReport } from './shipper/verify-bucket.ts';
+import { DELETION_MARK } from './shipper/block-markers.ts';
+import type { BlockCheck, VerifyReport } from './shipper/verify-bucket.ts';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -35,14 +36,41 @@ export function renderStatus(s: StatusReport): string {
 }
 
 export function renderVerify(r: VerifyReport): string {
-  const rows = [['ULID', 'WINDOW', 'SERIES', 'SAMPLES', 'BYTES', 'RESULT']];
+  const rows = [['ULID', 'WINDOW', 'LEVEL', 'SOURCE', 'SERIES', 'SAMPLES', 'BYTES', 'RESULT']];
   for (const b of r.blocks) {
-    rows.push([b.ulid, formatWindow({ start: b.minTime, end: b.maxTime }), String(b.series), String(b.samples), String(b.bytes), b.problems.length ? `BAD: ${b.problems.join('; ')}` : 'ok']);
+    rows.push([
+      b.ulid,
+      formatWindow({ start: b.minTime, end: b.maxTime }),
+      String(b.compactionLevel),
+      b.source,
+      String(b.series),
+      String(b.samples),
+      String(b.bytes),
+      blockResult(b),
+    ]);
   }
-  const lines = [`blocks of ${JSON.stringify(r.labels)}: ${r.blocks.length}`, table(rows)];
-  for (const o of r.overlaps) lines.push(`OVERLAP: ${o.a} and ${o.b} overlap; the Thanos compactor halts on this`);
+  const marked = r.blocks.filter((b) => b.markedForDeletion).length;
+  const lines = [`blocks of ${JSON.stringify(r.labels)}: ${r.blocks.length}${marked ? ` (${marked} marked for deletion, left out of overlaps and gaps)` : ''}`, table(rows)];
+  const byUlid = new Map(r.blocks.map((b) => [b.ulid, b]));
+  const describe = (ulid: string): string => {
+    const b = byUlid.get(ulid);
+    return b ? `${ulid} (level ${b.compactionLevel}, ${b.source})` : ulid;
+  };
+  for (const o of r.overlaps) lines.push(`OVERLAP: ${describe(o.a)} and ${describe(o.b)} overlap; the Thanos compactor halts on this (README, Troubleshooting: which one to mark)`);
   for (const g of r.gaps) lines.push(`gap: no block for ${formatWindow(g)} (no data then, or not shipped yet)`);
   if (r.partialUploads.length) lines.push(`partial uploads in the bucket (any cluster, no meta.json): ${r.partialUploads.length}`);
   lines.push(r.ok ? 'verify: OK' : 'verify: PROBLEMS FOUND');
   return `${lines.join('\n')}\n`;
+}
+
+function blockResult(b: BlockCheck): string {
+  const marks = b.markers.map((m) => {
+    const date = new Date(m.time * 1000);
+    const when = Number.isNaN(date.getTime()) ? `at ${m.time}` : date.toISOString();
+    if (m.file === DELETION_MARK) return `marked for deletion ${when}${m.details ? ` (${m.details})` : ''}, not checked`;
+    return `${m.file.replace(/\.json$/, '')} ${when}${m.reason ? ` (${m.reason})` : ''}`;
+  });
+  if (b.problems.length) return `BAD: ${[...b.problems, ...marks].join('; ')}`;
+  if (b.markedForDeletion) return marks.join('; ');
+  return ['ok', ...marks].join('; ');
 }

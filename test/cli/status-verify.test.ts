@@ -3,7 +3,8 @@
  * status tells the newest shipped window, the lag, and the pending and failing windows after a
  * forced failure; verify passes a good bucket and names each problem of a damaged one (a
  * truncated chunk file, a missing index, a flipped byte in a chunk, an overlapping extra block)
- * and reports gaps and partial uploads.
+ * and reports gaps and partial uploads; a compaction's source marked for deletion beside the
+ * compacted block is neither.
  */
 import { cp, mkdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ interface StatusJson {
 
 interface VerifyJson {
   ok: boolean;
-  blocks: { ulid: string; problems: string[] }[];
+  blocks: { ulid: string; problems: string[]; markedForDeletion: boolean }[];
   overlaps: { a: string; b: string }[];
   gaps: { start: number; end: number }[];
   partialUploads: string[];
@@ -158,7 +159,28 @@ t.test('status and verify tell the truth about the bucket', async (t) => {
         check: (v, human) => {
           t.same(v.overlaps.map((o) => [o.a, o.b].sort()), [[b1, extra].sort()], 'the overlap names both blocks');
           t.match(human, /OVERLAP: .* overlap; the Thanos compactor halts on this/);
+          t.match(human, new RegExp(`${extra} \\(level 1, sidecar\\)`), 'naming each block with its level and source');
           t.match(human, new RegExp(extra));
+        },
+      },
+      {
+        // What the compactor leaves during its delete delay: the compacted block, and its source
+        // beside it with deletion-mark.json. Neither an overlap nor corruption, as for Thanos.
+        name: 'a compacted block beside its source marked for deletion',
+        apply: async (d) => {
+          await cp(join(d, b1), join(d, extra), { recursive: true });
+          const meta = await readMeta(join(d, extra));
+          await writeFile(join(d, extra, 'meta.json'), JSON.stringify({ ...meta, ulid: extra, compaction: { level: 2, sources: [b1] }, thanos: { ...meta.thanos, source: 'compactor' } }));
+          await writeFile(join(d, b1, 'deletion-mark.json'), JSON.stringify({ id: b1, version: 1, details: 'source of compacted block', deletion_time: Math.floor(Date.now() / 1000) }));
+        },
+        code: 0,
+        check: (v, human) => {
+          t.same(v.overlaps, [], 'no overlap');
+          t.same(v.gaps, [], 'no gap');
+          t.same(v.blocks.map((b) => b.problems), [[], [], [], []], 'no block has a problem');
+          t.equal(v.blocks.find((b) => b.ulid === b1)?.markedForDeletion, true, 'the source is marked for deletion');
+          t.match(human, new RegExp(`${b1} .*marked for deletion .*\\(source of compacted block\\), not checked`));
+          t.match(human, new RegExp(`${extra} .* 2 +compactor .* ok`));
         },
       },
       {
