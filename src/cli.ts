@@ -27,7 +27,8 @@ Commands:
   run       The agent: ship complete windows on a schedule, serve /metrics,
             /healthz and /readyz, stop cleanly on SIGTERM.
   once      Ship every complete, unshipped window oldest first, then exit
-            (exit 1 if any window failed, after trying all of them).
+            (exit 1 if any window failed, after trying all of them, or at
+            once if another run is shipping from the data dir).
   status    Print what the bucket and ledger say about this cluster's
             shipping (--json for a machine-readable form).
   verify    Download and check every block of this cluster in the bucket:
