@@ -27,7 +27,8 @@ Commands:
   run       The agent: ship complete windows on a schedule, serve /metrics,
             /healthz and /readyz, stop cleanly on SIGTERM.
   once      Ship every complete, unshipped window oldest first, then exit
-            (exit 1 if any window failed, after trying all of them).
+            (exit 1 if any window failed, after trying all of them, or at
+            once if another run is shipping from the data dir).
   status    Print what the bucket and ledger say about this cluster's
             shipping (--json for a machine-readable form).
   verify    Download and check every block of this cluster in the bucket:
@@ -83,13 +84,30 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function runOnce(config: Config, logger: Logger): Promise<number> {
-  const { createApp } = await import('./app.ts');
-  const app = await createApp(config, logger);
+  const [{ createApp }, { acquireRunLock }] = await Promise.all([import('./app.ts'), import('./shipper/run-lock.ts')]);
+  // Never beside another run of this data dir (the agent's, or another `once`): both would ship
+  // the same windows. Checked first, so that the one line saying so is all a second run prints.
+  const lock = await acquireRunLock({ dataDir: config.dataDir, command: 'once', logger });
+  // Ctrl-C or SIGTERM still end the run at once, as they always did, but without leaving the
+  // lock to be taken over.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    lock.releaseSync();
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    const summary = await app.shipper.runOnce({ ignoreBackoff: true });
-    return summary.failed.length > 0 ? 1 : 0;
+    const app = await createApp(config, logger);
+    try {
+      const summary = await app.shipper.runOnce({ ignoreBackoff: true });
+      return summary.failed.length > 0 ? 1 : 0;
+    } finally {
+      await app.close();
+    }
   } finally {
-    await app.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await lock.release();
   }
 }
 

@@ -128,6 +128,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       // fails nor clears the streak.
       else if (report.failed.length > 0 || report.shipped.length > 0 || report.retrying.length === 0) consecutiveRunFailures = 0;
       if (report.failed.length > 0) lastRunError = report.failed[0]!.message;
+    } else if (outcome.type === 'skipped') {
+      // Not a failure: the other run ships the same windows. Said loudly, as it is rarely planned.
+      metrics.recordRunSkipped();
+      logger.warn({ code: outcome.code, holderPid: outcome.holderPid, err: outcome.message }, 'run skipped: another run is shipping from the data dir');
     } else if (stopping.signal.aborted) {
       logger.info('run interrupted by shutdown; its window will be shipped by the next agent');
     } else if (outcome.type === 'failed') {

@@ -28,7 +28,7 @@ export class ShipperMetrics {
   });
   readonly runs = new Counter({
     name: 'promship_runs_total',
-    help: 'Shipping runs, by result: success (nothing failed), partial (some windows failed), error (the run itself failed).',
+    help: 'Shipping runs, by result: success (no window failing), partial (some windows failed or wait for their retry), error (the run itself failed), skipped (another run was shipping from the data dir).',
     labelNames: ['result'],
     registers: [this.registry],
   });
@@ -97,6 +97,11 @@ export class ShipperMetrics {
     this.pendingWindows.set(report.pending);
     if (!failing) this.lastSuccess.set(this.now() / 1000);
     if (report.newestShippedEnd !== undefined) this.newestShippedEnd = report.newestShippedEnd;
+  }
+
+  /** A run that found another one shipping from the data dir: counted, but neither a failure nor a success. */
+  recordRunSkipped(): void {
+    this.runs.inc({ result: 'skipped' });
   }
 
   recordRunError(code: string, durationMs: number): void {

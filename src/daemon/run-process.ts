@@ -12,7 +12,8 @@ import { releaseFromAgent } from './orphan-guard.ts';
 import { createApp, type App } from '../app.ts';
 import { loadConfig } from '../config/load.ts';
 import { ConfigError, describeError, promshipCode } from '../errors.ts';
-import { createLogger } from '../log.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { acquireRunLock, RunLockedError, type RunLock } from '../shipper/run-lock.ts';
 import { nextScheduledRuns } from './next-run.ts';
 import { agentSettings, toRunReport, type AgentMessage, type DependencyCheck, type Dependencies, type ProgressMessage, type RunMessage } from './run-protocol.ts';
 
@@ -45,6 +46,8 @@ async function checkDependencies(app: App): Promise<Dependencies> {
 
 async function run(flags: string[], announce: boolean, signal: AbortSignal): Promise<number> {
   let app: App;
+  let dataDir: string;
+  let logger: Logger;
   let schedule: string | undefined;
   const nextRunAt = (): number | undefined => (schedule === undefined ? undefined : nextScheduledRuns(schedule)[0]);
   try {
@@ -52,7 +55,8 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
     schedule = config.schedule;
     const [a, b] = nextScheduledRuns(config.schedule, 2);
     await send({ type: 'settings', settings: agentSettings(config), schedulePeriodMs: a !== undefined && b !== undefined ? b - a : undefined });
-    const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+    dataDir = config.dataDir;
+    logger = createLogger({ level: config.logLevel, format: config.logFormat });
     app = await createApp(config, logger, { announce });
   } catch (err) {
     const isConfig = err instanceof ConfigError;
@@ -67,8 +71,11 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
     });
     return isConfig ? 2 : 1;
   }
+  let lock: RunLock | undefined;
   try {
     await send({ type: 'started' });
+    // Taken once the identity is known, so that a skipped first run still makes the agent ready.
+    lock = await acquireRunLock({ dataDir, command: 'run', logger });
     const summary = await app.shipper.runOnce({ signal });
     const dependencies = await checkDependencies(app);
     await send({ type: 'finished', report: toRunReport(summary), dependencies, peakRssBytes: peakRssBytes(), nextRunAt: nextRunAt() });
@@ -76,6 +83,10 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
   } catch (err) {
     // Stopped by the agent: its window is abandoned before meta.json; the agent says so.
     if (signal.aborted) return 0;
+    if (err instanceof RunLockedError) {
+      await send({ type: 'skipped', code: err.code, message: err.message, holderPid: err.holder.pid, dependencies: {}, peakRssBytes: peakRssBytes(), nextRunAt: nextRunAt() });
+      return 0;
+    }
     await send({
       type: 'failed',
       config: false,
@@ -87,7 +98,11 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
     });
     return 1;
   } finally {
-    await app.close();
+    try {
+      await app.close();
+    } finally {
+      await lock?.release();
+    }
   }
 }
 

@@ -64,6 +64,20 @@ export type RunMessage =
       peakRssBytes: number;
       /** When the schedule fires next (ms); undefined when the configuration could not be read. */
       nextRunAt: number | undefined;
+    }
+  /**
+   * The run shipped nothing because another run holds the data dir's run lock (`promship once`
+   * started by hand, say): not a failure, the next firing tries again. `code` is
+   * PROMSHIP_RUN_LOCKED, `message` names the holder.
+   */
+  | {
+      type: 'skipped';
+      code: string;
+      message: string;
+      holderPid: number;
+      dependencies: Dependencies;
+      peakRssBytes: number;
+      nextRunAt: number | undefined;
     };
 
 /** What the agent sends to a run process. */
@@ -86,7 +100,7 @@ export function toRunReport(summary: RunSummary): RunReport {
 
 export function isRunMessage(value: unknown): value is RunMessage {
   const type = (value as { type?: unknown } | null)?.type;
-  return type === 'finished' || type === 'failed';
+  return type === 'finished' || type === 'failed' || type === 'skipped';
 }
 
 export function isProgressMessage(value: unknown): value is ProgressMessage {

@@ -11,13 +11,14 @@ export interface CliResult {
   stderr: string;
   startedAt: number;
   endedAt: number;
+  pid: number | undefined;
 }
 
 /** Runs `promship <args>` from source in a child process, as a user would, with only `env` set. */
 export function runCli(args: string[], env: Record<string, string>, timeoutMs = 300_000): Promise<CliResult> {
   const startedAt = Date.now();
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       ['--import', 'tsx', CLI, ...args],
       {
@@ -32,7 +33,7 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
         record(stdout);
         record(stderr);
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr, startedAt, endedAt: Date.now() });
+        resolve({ code, stdout, stderr, startedAt, endedAt: Date.now(), pid: child.pid });
       },
     );
   });
