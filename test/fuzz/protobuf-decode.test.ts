@@ -40,7 +40,8 @@ async function sampledOutcome(compressed: Uint8Array, where: string): Promise<'o
   }
   checkSeriesList(out, where);
   for (let i = 1; i < out.length; i++) {
-    if (compareLabels(out[i - 1]!.labels, out[i]!.labels) >= 0) throw new Error(`${where}: series are not sorted by labels and unique`);
+    // Equal neighbours are allowed: twins that external labels made equal stay apart.
+    if (compareLabels(out[i - 1]!.labels, out[i]!.labels) > 0) throw new Error(`${where}: series are not sorted by labels`);
   }
   for (const s of out) {
     if (s.chunks.length !== 0 || s.samples === undefined || s.samples.length === 0) throw new Error(`${where}: a SAMPLES series must carry raw samples only`);
