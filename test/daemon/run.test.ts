@@ -32,7 +32,7 @@ t.test('promship run ships on its schedule, reports health and stops cleanly', a
   const windows = source.windowsWithData(2 * H);
   const first = await daemon.waitForLog((l) => l.msg === 'run finished', 60_000, 'the first run');
   t.equal(first.shipped, windows.size, 'the first run ships every window with data');
-  t.equal(first.failed, 0);
+  t.equal(first.failed, 0, `no window failed ${JSON.stringify(daemon.logs.filter((l) => l.msg === 'window failed'))}`);
 
   const shippedLines = daemon.logs.filter((l) => l.msg === 'shipped block');
   t.equal(shippedLines.length, windows.size, 'one log line per block');
