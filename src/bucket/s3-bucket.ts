@@ -416,8 +416,22 @@ export class S3Bucket implements Bucket {
 
 function endpointUrl(endpoint: string | undefined, insecure: boolean): string | undefined {
   if (endpoint === undefined || endpoint.length === 0) return undefined;
-  if (/^https?:\/\//i.test(endpoint)) return endpoint.replace(/\/+$/, '');
-  return `${insecure ? 'http' : 'https'}://${endpoint}`;
+  const url = /^https?:\/\//i.test(endpoint) ? endpoint.replace(/\/+$/, '') : `${insecure ? 'http' : 'https'}://${endpoint}`;
+  // The endpoint is part of the bucket's description, which is logged: it must hold no secret.
+  // The value itself is not repeated here, for the same reason.
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Left to the SDK, whose error names the problem without promship echoing the value.
+  }
+  if (parsed !== undefined && (parsed.username !== '' || parsed.password !== '')) {
+    throw new ConfigError(
+      'The S3 endpoint must not carry credentials (user:password@host): remove them and give the ' +
+        'access key and secret key as the bucket credentials instead',
+    );
+  }
+  return url;
 }
 
 function sseParams(sse: S3ServerSideEncryption | undefined): Partial<PutObjectCommandInput> {

@@ -355,6 +355,19 @@ t.test('bad keys and bad options are rejected before any request', async (t) => 
   t.throws(() => new S3Bucket({ bucket: '' }), { code: 'PROMSHIP_CONFIG' });
   t.throws(() => new S3Bucket({ bucket: 'b', accessKeyId: 'only-the-key' }), { code: 'PROMSHIP_CONFIG' });
   t.throws(() => new S3Bucket({ bucket: 'b', partSizeBytes: 1024 }), { code: 'PROMSHIP_CONFIG' });
+  // Credentials in the endpoint would be logged with the bucket's description.
+  for (const endpoint of ['https://AKIAUSER:endpoint-secret@minio:9000', 'user:endpoint-secret@minio:9000', 'http://AKIAUSER@minio']) {
+    const err = (() => {
+      try {
+        new S3Bucket({ bucket: 'b', endpoint, insecure: true });
+      } catch (e) {
+        return e as Error & { code?: string };
+      }
+      return undefined;
+    })();
+    t.equal(err?.code, 'PROMSHIP_CONFIG', `${endpoint.replace(/:[^:@]*@/, ':***@')}: refused`);
+    t.notMatch(err?.message ?? '', /endpoint-secret|AKIAUSER/, 'without repeating it');
+  }
   const aws = new S3Bucket({ bucket: 'thanos', prefix: 'c1', region: 'eu-west-1' });
   t.teardown(() => aws.close());
   t.equal(aws.description, 's3://thanos/c1 (region eu-west-1)');
