@@ -3,12 +3,28 @@
  * one line on stderr naming what to fix, no stack trace, and no secret echoed.
  */
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { runCli } from '../helpers/cli.ts';
 import { testSecret } from '../helpers/output-log.ts';
 import { freePort, startPrometheus } from '../helpers/prometheus.ts';
 import { tempDir } from '../helpers/tmp.ts';
+
+/**
+ * CLIs started at once. All cases at once made each `run` (an agent and its run process) take
+ * close to the 30 s bound on a two-CPU machine, and a slow start would read as a hang.
+ */
+const PARALLEL = Math.max(2, availableParallelism());
+
+/** `fn` over `items`, at most `limit` at a time. */
+async function eachAtMost<T>(limit: number, items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
 
 t.test('configuration errors exit 2 with one line on stderr', async (t) => {
   const dir = await tempDir(t);
@@ -31,8 +47,10 @@ t.test('configuration errors exit 2 with one line on stderr', async (t) => {
   ];
   const timings: string[] = [];
   for (const command of ['once', 'run']) {
-    await Promise.all(
-      cases.map(async (c) => {
+    await eachAtMost(
+      PARALLEL,
+      cases,
+      async (c) => {
         const env: Record<string, string> = {};
         for (const [k, v] of Object.entries({ ...base, PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${await freePort()}`, ...c.env })) if (v !== undefined) env[k] = v;
         // A hang would hit this bound and fail on the exit code.
@@ -46,7 +64,7 @@ t.test('configuration errors exit 2 with one line on stderr', async (t) => {
         t.notMatch(r.stderr + r.stdout, /\n\s+at |Error: /, `${what}: no stack trace`);
         t.notOk((r.stderr + r.stdout).includes(secret), `${what}: no secret`);
         timings.push(`${what}: ${r.endedAt - r.startedAt} ms`);
-      }),
+      },
     );
   }
   t.comment(timings.join('; '));
