@@ -38,6 +38,23 @@ const duration = (check?: (ms: number) => string | undefined) =>
     return ms;
   });
 
+/**
+ * The longest value of a setting that becomes a Node.js timer (setTimeout, setInterval, a socket or
+ * HTTP-client timeout): a round 24d, just under the longest delay a timer holds (MAX_TIMER_MS,
+ * about 24.8 days). A longer one would not wait at all: Node fires it after 1 ms.
+ */
+export const TIMER_LIMIT = { ms: 24 * 86_400_000, text: '24d' } as const;
+
+/** A duration that becomes a timer: from `min` (ms, and as written) up to TIMER_LIMIT. */
+const timerDuration = (minMs: number, min: string) =>
+  duration((ms) =>
+    ms < minMs
+      ? `must be at least ${min}`
+      : ms > TIMER_LIMIT.ms
+        ? `must be at most ${TIMER_LIMIT.text}, the longest a Node.js timer can wait`
+        : undefined,
+  );
+
 const bool = z.string().transform((s, ctx) => {
   const v = s.trim().toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
@@ -155,8 +172,11 @@ export const options = {
     flag: '--prometheus-timeout',
     default: '5m',
     group: 'prometheus',
-    description: 'Longest Prometheus may stay silent: to connect, to start answering, and between two pieces of an answer (a large window may take longer in total).',
-    schema: duration((ms) => (ms < 1000 ? 'must be at least 1s' : undefined)),
+    description: 'Longest Prometheus may stay silent: to connect, to start answering, and between two pieces of an answer (a large window may take longer in total); 1s to 24d.',
+    // The HTTP client's connect, header and body timeouts. undici keeps these on a timer wheel of
+    // its own, so a longer value would work today, but nothing promises that, and a silence of
+    // weeks is no timeout anyone means: rejected like the other timers rather than clamped.
+    schema: timerDuration(1000, '1s'),
   }),
   prometheusBearerTokenFile: option({
     env: 'PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE',
@@ -309,8 +329,10 @@ export const options = {
     flag: '--s3-request-timeout',
     default: '2m',
     group: 'bucket',
-    description: 'Longest an S3 request may go without progress before it is retried.',
-    schema: duration((ms) => (ms < 1000 ? 'must be at least 1s' : undefined)),
+    description: 'Longest an S3 request may go without progress before it is retried; 1s to 24d.',
+    // The AWS SDK's socket timeout: Node cuts a longer one down to ~24.8 days with a warning on
+    // stderr in every run. Rejected, not clamped: the value written would not be the one used.
+    schema: timerDuration(1000, '1s'),
   }),
   s3MaxAttempts: option({
     env: 'PROMSHIP_S3_MAX_ATTEMPTS',
@@ -371,6 +393,8 @@ export const options = {
     description: 'Address for /metrics, /healthz and /readyz, `[host]:port`.',
     schema: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, 'must be [host]:port like :8080 or 127.0.0.1:8080').refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535'),
   }),
+  // The retry backoffs, like the ship delay and backfill, become times compared with the clock
+  // (a window's next retry in the ledger), never a timer, so they need no timer limit.
   retryBackoff: option({
     env: 'PROMSHIP_RETRY_BACKOFF',
     flag: '--retry-backoff',
@@ -392,8 +416,11 @@ export const options = {
     flag: '--health-log-interval',
     default: '10m',
     group: 'daemon',
-    description: "How often `promship run` logs a 'health' line (status, lag, pending and failing windows).",
-    schema: duration((ms) => (ms < 1000 ? 'must be at least 1s' : undefined)),
+    description: "How often `promship run` logs a 'health' line (status, lag, pending and failing windows); 1s to 24d.",
+    // A setInterval: a longer interval fired every millisecond and flooded the log. Rejected, not
+    // clamped: someone writing 1y likely means 'rarely' or 'never', and a health line every 24
+    // days would be neither what they asked for nor an error telling them so.
+    schema: timerDuration(1000, '1s'),
   }),
   logLevel: option({
     env: 'PROMSHIP_LOG_LEVEL',

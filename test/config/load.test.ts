@@ -1,4 +1,5 @@
 import t from 'tap';
+import { MAX_TIMER_MS } from '../../src/config/duration.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { ConfigError } from '../../src/errors.ts';
 
@@ -41,6 +42,11 @@ const bad: [Record<string, string>, RegExp][] = [
   [{ PROMSHIP_CLUSTER_LABEL: 'cluster-id' }, /PROMSHIP_CLUSTER_LABEL: must be a label name/],
   [{ PROMSHIP_LOG_FORMAT: 'xml' }, /PROMSHIP_LOG_FORMAT/],
   [{ PROMSHIP_PROMETHEUS_INSECURE_SKIP_VERIFY: 'maybe' }, /is not a boolean/],
+  // Durations that become timers: Node fires a longer timer after 1 ms.
+  [{ PROMSHIP_HEALTH_LOG_INTERVAL: '1y' }, /PROMSHIP_HEALTH_LOG_INTERVAL: must be at most 24d/],
+  [{ PROMSHIP_HEALTH_LOG_INTERVAL: '24d1ms' }, /PROMSHIP_HEALTH_LOG_INTERVAL: must be at most 24d/],
+  [{ PROMSHIP_PROMETHEUS_TIMEOUT: '30d' }, /PROMSHIP_PROMETHEUS_TIMEOUT: must be at most 24d/],
+  [{ PROMSHIP_S3_REQUEST_TIMEOUT: '4w' }, /PROMSHIP_S3_REQUEST_TIMEOUT: must be at most 24d/],
 ];
 
 t.test('invalid values name the variable and the problem in one line', async (t) => {
@@ -63,4 +69,14 @@ t.test('a secret header value is not echoed', async (t) => {
   const err = t.throws(() => loadConfig(env({ PROMSHIP_PROMETHEUS_HEADERS: 'X-Scope-OrgID=a,Authorization Bearer s3cr3t' }))) as Error;
   t.match(err.message, /PROMSHIP_PROMETHEUS_HEADERS: entry 2 is not a header/);
   t.notMatch(err.message, /s3cr3t/);
+});
+
+t.test('durations that become timers go up to 24d, which a Node.js timer holds', async (t) => {
+  const c = loadConfig(env({ PROMSHIP_HEALTH_LOG_INTERVAL: '24d', PROMSHIP_PROMETHEUS_TIMEOUT: '24d', PROMSHIP_S3_REQUEST_TIMEOUT: '24d' }));
+  for (const ms of [c.healthLogInterval, c.prometheusTimeout, c.s3RequestTimeout]) {
+    t.equal(ms, 24 * 86_400_000);
+    t.ok(ms <= MAX_TIMER_MS, 'fits a timer');
+  }
+  // Not timers: times compared with the clock, so long values stay allowed.
+  t.equal(loadConfig(env({ PROMSHIP_RETRY_BACKOFF_MAX: '30d' })).retryBackoffMax, 30 * 86_400_000);
 });
