@@ -124,23 +124,30 @@ const bucketUrl = z.string().transform((s, ctx): BucketLocation | undefined => {
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-/** `k=v,k2=v2`; values may not contain commas (use the objstore or Helm values for exotic ones). */
-const keyValues = (what: string, secret = false) =>
+/**
+ * `k=v,k2=v2` as its entries, in order and with repeats; values may not contain commas (use the
+ * objstore or Helm values for exotic ones).
+ */
+const keyValuePairs = (what: string, secret = false) =>
   z.string().transform((s, ctx) => {
-    const out: Record<string, string> = {};
+    const out: [string, string][] = [];
     if (s.trim() === '') return out;
     for (const part of s.split(',')) {
       const eq = part.indexOf('=');
       const k = eq < 0 ? '' : part.slice(0, eq).trim();
       if (eq < 0 || k === '') {
-        const shown = secret ? `entry ${Object.keys(out).length + 1}` : `'${part.trim()}'`;
+        const shown = secret ? `entry ${out.length + 1}` : `'${part.trim()}'`;
         ctx.addIssue({ code: 'custom', message: `${shown} is not ${what} of the form name=value` });
         return z.NEVER;
       }
-      out[k] = part.slice(eq + 1).trim();
+      out.push([k, part.slice(eq + 1).trim()]);
     }
     return out;
   });
+
+/** `k=v,k2=v2` as a record; a repeated key keeps its last value. */
+const keyValues = (what: string, secret = false) =>
+  keyValuePairs(what, secret).transform((pairs): Record<string, string> => Object.fromEntries(pairs));
 
 const labelPairs = keyValues('a label').transform((labels, ctx) => {
   for (const [k, v] of Object.entries(labels)) {
@@ -154,6 +161,68 @@ const labelPairs = keyValues('a label').transform((labels, ctx) => {
     }
   }
   return labels;
+});
+
+/** An HTTP token (RFC 9110): what a header name may be. */
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What the HTTP client (undici, like Node's http) sends as a header value: no CR, LF or other control character but tab, nothing beyond U+00FF. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * Headers PROMSHIP_PROMETHEUS_HEADERS may not set, lower-cased. promship sets the first group on
+ * its requests and would silently override (or, on some requests, send) a user's value; the HTTP
+ * client manages the second, and a value there would change how the request is framed or its
+ * answer encoded, or undici refuses it. Host too: the URL names the server, and every message
+ * quotes that URL.
+ */
+export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
+  'accept',
+  'content-encoding',
+  'content-type',
+  'user-agent',
+  'x-prometheus-remote-read-version',
+  'accept-encoding',
+  'connection',
+  'content-length',
+  'expect',
+  'host',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/**
+ * Extra request headers. Entries are named by position, and only a reserved name (a well-known
+ * one) is shown: the whole setting is secret, as a value may be a token and a malformed entry may
+ * hold one in its name.
+ */
+const httpHeaders = keyValuePairs('a header', true).transform((headers, ctx): Record<string, string> => {
+  const seen = new Map<string, number>();
+  for (const [i, [name, value]] of headers.entries()) {
+    const entry = `entry ${i + 1}`;
+    if (!HTTP_TOKEN.test(name)) {
+      ctx.addIssue({ code: 'custom', message: `${entry} has a name that is not an HTTP header name (letters, digits and !#$%&'*+-.^_\`|~ only: no spaces, colons or other characters)` });
+      return z.NEVER;
+    }
+    const lower = name.toLowerCase();
+    if (RESERVED_HEADERS.has(lower)) {
+      ctx.addIssue({ code: 'custom', message: `${entry} sets ${name}, which promship or its HTTP client sets itself; remove it` });
+      return z.NEVER;
+    }
+    const first = seen.get(lower);
+    if (first !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `${entry} repeats the name of entry ${first} (header names are case-insensitive)` });
+      return z.NEVER;
+    }
+    seen.set(lower, i + 1);
+    if (!HEADER_VALUE.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `${entry} has a value with a character HTTP headers cannot carry (a control character such as CR or LF, or one beyond U+00FF)` });
+      return z.NEVER;
+    }
+  }
+  return Object.fromEntries(headers);
 });
 
 const TWO_HOURS = 2 * 3_600_000;
@@ -234,8 +303,9 @@ export const options = {
     default: '',
     group: 'prometheus',
     secret: true,
-    description: 'Extra HTTP headers for Prometheus requests, `Name=value,Name2=value2` (e.g. a tenant header).',
-    schema: keyValues('a header', true),
+    description:
+      'Extra HTTP headers for Prometheus requests, `Name=value,Name2=value2` (e.g. a tenant header). Not the ones promship or its HTTP client set (Content-Type, Content-Encoding, Accept, User-Agent, X-Prometheus-Remote-Read-Version, Host, Content-Length, Connection, …).',
+    schema: httpHeaders,
   }),
   clusterId: option({
     env: 'PROMSHIP_CLUSTER_ID',

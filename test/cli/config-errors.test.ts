@@ -43,6 +43,9 @@ t.test('configuration errors exit 2 with one line on stderr', async (t) => {
     { name: 'bad cron', env: { PROMSHIP_SCHEDULE: '*/5 * *' }, says: /PROMSHIP_SCHEDULE.*cron/ },
     { name: 'unknown objstore key', env: { PROMSHIP_BUCKET: undefined, PROMSHIP_OBJSTORE_CONFIG_FILE: objstore }, says: /bukket/ },
     { name: 'missing bucket', env: { PROMSHIP_BUCKET: undefined }, says: /no bucket: set PROMSHIP_BUCKET/ },
+    // Accepted before, then every request failed as a connection error (exit 1).
+    { name: 'header name with a space', env: { PROMSHIP_PROMETHEUS_HEADERS: `X Tenant=${secret}` }, says: /PROMSHIP_PROMETHEUS_HEADERS: entry 1 has a name that is not an HTTP header name/ },
+    { name: 'header value with CR LF', env: { PROMSHIP_PROMETHEUS_HEADERS: `X-Tenant=${secret}\r\nX-Evil: 1` }, says: /PROMSHIP_PROMETHEUS_HEADERS: entry 1 has a value with a character/ },
     // A longer interval fired every millisecond: the agent flooded its log.
     { name: 'health line interval a timer cannot hold', env: { PROMSHIP_HEALTH_LOG_INTERVAL: '1y' }, says: /PROMSHIP_HEALTH_LOG_INTERVAL: must be at most 24d/ },
     { name: 'cluster id disagrees with Prometheus', env: { PROMSHIP_CLUSTER_ID: 'cluster-one' }, says: /PROMSHIP_CLUSTER_ID is 'cluster-one' but .*'cluster-two'/ },

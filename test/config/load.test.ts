@@ -2,6 +2,7 @@ import t from 'tap';
 import { MAX_TIMER_MS } from '../../src/config/duration.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { ConfigError } from '../../src/errors.ts';
+import { configError } from '../helpers/config-error.ts';
 
 const env = (e: Record<string, string>) => ({ env: e });
 
@@ -79,4 +80,37 @@ t.test('durations that become timers go up to 24d, which a Node.js timer holds',
   }
   // Not timers: times compared with the clock, so long values stay allowed.
   t.equal(loadConfig(env({ PROMSHIP_RETRY_BACKOFF_MAX: '30d' })).retryBackoffMax, 30 * 86_400_000);
+});
+
+t.test('extra headers must be ones the HTTP client can send and promship does not set', async (t) => {
+  const headers = (h: string) => loadConfig(env({ PROMSHIP_PROMETHEUS_HEADERS: h })).prometheusHeaders;
+  t.same(headers('X-Scope-OrgID=team-a, Authorization=Bearer abc,X-Odd!#$%&\'*+.^_`|~=caf\u00e9'), {
+    'X-Scope-OrgID': 'team-a',
+    Authorization: 'Bearer abc',
+    "X-Odd!#$%&'*+.^_`|~": 'caf\u00e9',
+  });
+  // A header-name token may look like an array index; entries keep their order and names.
+  t.same(Object.keys(headers('X-B=1,123=2')), ['123', 'X-B']);
+  const secret = 's3cr3t-header-value';
+  const cases: [string, RegExp][] = [
+    // Was accepted, then failed every request as 'the connection failed (invalid header key)'.
+    [`X Tenant=${secret}`, /entry 1 has a name that is not an HTTP header name/],
+    [`X-Ok=1,Authorization: Bearer ${secret}=x`, /entry 2 has a name that is not an HTTP header name/],
+    [`X-Tenant=a${secret}\r\nX-Evil: 1`, /entry 1 has a value with a character HTTP headers cannot carry/],
+    [`X-Tenant=${secret}\u0000`, /entry 1 has a value with a character/],
+    [`X-Tenant=${secret}\u0100`, /entry 1 has a value with a character/],
+    [`Content-Type=text/plain,X-Tenant=${secret}`, /entry 1 sets Content-Type, which promship or its HTTP client sets itself/],
+    [`x-prometheus-remote-read-version=0.2.0`, /entry 1 sets x-prometheus-remote-read-version, which promship/],
+    [`X-A=${secret},HOST=prom`, /entry 2 sets HOST, which promship or its HTTP client/],
+    [`X-A=${secret},Transfer-Encoding=chunked`, /entry 2 sets Transfer-Encoding/],
+    [`X-Tenant=${secret},x-tenant=b`, /entry 2 repeats the name of entry 1/],
+    [`X-Tenant=a,X-Tenant=${secret}`, /entry 2 repeats the name of entry 1/],
+  ];
+  for (const [value, re] of cases) {
+    const err = configError(() => headers(value));
+    t.match(err.message, /^invalid PROMSHIP_PROMETHEUS_HEADERS: /, JSON.stringify(value));
+    t.match(err.message, re, JSON.stringify(value));
+    t.notMatch(err.message, /s3cr3t|X-Evil/, 'no header value or part of one is echoed');
+    t.notMatch(err.message, /[\r\n]/, 'one line');
+  }
 });
