@@ -4,7 +4,7 @@
  * variable (and flag) and what is wrong, never echoing a secret's value.
  */
 import { ConfigError } from '../errors.ts';
-import { options, type Config, type OptionName, type OptionSpec } from './schema.ts';
+import { crossChecks, options, type Config, type OptionName, type OptionSpec } from './schema.ts';
 
 const names = Object.keys(options) as OptionName[];
 const byFlag = new Map<string, OptionName>(names.map((n) => [options[n].flag, n]));
@@ -54,12 +54,13 @@ export function loadConfig(input: RawConfigInput): Config {
   const { flags, positional } = parseFlags(input.argv ?? []);
   if (positional.length > 0) throw new ConfigError(`unexpected argument '${positional[0]}'; see 'promship --help'`);
   const out: Record<string, unknown> = {};
+  const given = (name: OptionName): string => (flags.has(name) ? options[name].flag : options[name].env);
   for (const name of names) {
     const spec = options[name] as OptionSpec<unknown>;
     const fromFlag = flags.get(name);
     const fromEnv = input.env[spec.env];
     const raw = fromFlag ?? fromEnv ?? spec.default ?? '';
-    const where = fromFlag !== undefined ? `${spec.flag}` : `${spec.env}`;
+    const where = given(name);
     let parsed: ReturnType<typeof spec.schema.safeParse>;
     try {
       parsed = spec.schema.safeParse(raw);
@@ -76,7 +77,12 @@ export function loadConfig(input: RawConfigInput): Config {
     }
     out[name] = parsed.data;
   }
-  return out as Config;
+  const config = out as Config;
+  for (const check of crossChecks) {
+    const found = check(config, given);
+    if (found) throw new ConfigError(`invalid ${given(found.about)}: ${oneLine(found.problem)}`);
+  }
+  return config;
 }
 
 /**

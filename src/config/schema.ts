@@ -265,7 +265,7 @@ export const options = {
     env: 'PROMSHIP_PROMETHEUS_PASSWORD_FILE',
     flag: '--prometheus-password-file',
     group: 'prometheus',
-    description: 'File holding the basic-auth password for Prometheus.',
+    description: 'File holding the basic-auth password for Prometheus; needs PROMSHIP_PROMETHEUS_USERNAME.',
     schema: optionalString,
   }),
   prometheusCaFile: option({
@@ -513,3 +513,23 @@ export const options = {
 export type Options = typeof options;
 export type OptionName = keyof Options;
 export type Config = { [K in OptionName]: Options[K] extends OptionSpec<infer T> ? T : never };
+
+/**
+ * A rule between settings, checked once each setting is valid on its own: the problem, and the
+ * setting it is reported against (`invalid <that setting>: <problem>`). `name` gives a setting as
+ * the user gave it (its flag if one was given, else its variable), so the one error line names
+ * every setting involved. Problems never quote a value.
+ */
+export type CrossCheck = (config: Config, name: (option: OptionName) => string) => { about: OptionName; problem: string } | undefined;
+
+export const crossChecks: readonly CrossCheck[] = [
+  // The client sent basic auth only when a user name was set: a password file alone was ignored
+  // without a word, and requests went out unauthenticated.
+  (c, name) =>
+    c.prometheusPasswordFile !== undefined && c.prometheusUsername === undefined
+      ? {
+          about: 'prometheusPasswordFile',
+          problem: `basic auth needs ${name('prometheusUsername')} too; set it, or unset ${name('prometheusPasswordFile')}`,
+        }
+      : undefined,
+];

@@ -33,6 +33,8 @@ t.test('configuration errors exit 2 with one line on stderr', async (t) => {
   const secret = testSecret('objstore-secret');
   const objstore = join(dir, 'objstore.yaml');
   await writeFile(objstore, `type: S3\nconfig:\n  bucket: thanos\n  endpoint: 127.0.0.1:1\n  access_key: AKIAEXAMPLE\n  secret_key: ${secret}\n  bukket: typo\n`);
+  const password = join(dir, 'password');
+  await writeFile(password, `${secret}\n`);
   const base = {
     PROMSHIP_PROMETHEUS_URL: prometheus.url,
     PROMSHIP_BUCKET: `file://${join(dir, 'bucket')}`,
@@ -46,6 +48,8 @@ t.test('configuration errors exit 2 with one line on stderr', async (t) => {
     // Accepted before, then every request failed as a connection error (exit 1).
     { name: 'header name with a space', env: { PROMSHIP_PROMETHEUS_HEADERS: `X Tenant=${secret}` }, says: /PROMSHIP_PROMETHEUS_HEADERS: entry 1 has a name that is not an HTTP header name/ },
     { name: 'header value with CR LF', env: { PROMSHIP_PROMETHEUS_HEADERS: `X-Tenant=${secret}\r\nX-Evil: 1` }, says: /PROMSHIP_PROMETHEUS_HEADERS: entry 1 has a value with a character/ },
+    // Ignored without a word before: requests went out unauthenticated.
+    { name: 'password file without user name', env: { PROMSHIP_PROMETHEUS_PASSWORD_FILE: password }, says: /PROMSHIP_PROMETHEUS_PASSWORD_FILE: basic auth needs PROMSHIP_PROMETHEUS_USERNAME/ },
     // A longer interval fired every millisecond: the agent flooded its log.
     { name: 'health line interval a timer cannot hold', env: { PROMSHIP_HEALTH_LOG_INTERVAL: '1y' }, says: /PROMSHIP_HEALTH_LOG_INTERVAL: must be at most 24d/ },
     { name: 'cluster id disagrees with Prometheus', env: { PROMSHIP_CLUSTER_ID: 'cluster-one' }, says: /PROMSHIP_CLUSTER_ID is 'cluster-one' but .*'cluster-two'/ },

@@ -114,3 +114,17 @@ t.test('extra headers must be ones the HTTP client can send and promship does no
     t.notMatch(err.message, /[\r\n]/, 'one line');
   }
 });
+
+t.test('a basic-auth password file needs a user name', async (t) => {
+  // It was ignored without a word: requests went out unauthenticated.
+  const err = configError(() => loadConfig(env({ PROMSHIP_PROMETHEUS_PASSWORD_FILE: '/run/secrets/password' })));
+  t.equal(
+    err.message,
+    'invalid PROMSHIP_PROMETHEUS_PASSWORD_FILE: basic auth needs PROMSHIP_PROMETHEUS_USERNAME too; set it, or unset PROMSHIP_PROMETHEUS_PASSWORD_FILE',
+  );
+  const byFlag = configError(() => loadConfig({ env: {}, argv: ['--prometheus-password-file=/run/secrets/password'] }));
+  t.match(byFlag.message, /^invalid --prometheus-password-file: basic auth needs PROMSHIP_PROMETHEUS_USERNAME too/, 'names each setting as it was given');
+  const c = loadConfig(env({ PROMSHIP_PROMETHEUS_PASSWORD_FILE: '/run/secrets/password', PROMSHIP_PROMETHEUS_USERNAME: 'promship' }));
+  t.equal(c.prometheusPasswordFile, '/run/secrets/password');
+  t.equal(loadConfig(env({ PROMSHIP_PROMETHEUS_USERNAME: 'promship' })).prometheusUsername, 'promship', 'a user name alone is basic auth with an empty password');
+});
