@@ -173,7 +173,8 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  * its requests and would silently override (or, on some requests, send) a user's value; the HTTP
  * client manages the second, and a value there would change how the request is framed or its
  * answer encoded, or undici refuses it. Host too: the URL names the server, and every message
- * quotes that URL.
+ * quotes that URL. Authorization is allowed, for a static token, unless promship's own auth
+ * settings make it (see `crossChecks`).
  */
 export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
   'accept',
@@ -251,7 +252,7 @@ export const options = {
     env: 'PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE',
     flag: '--prometheus-bearer-token-file',
     group: 'prometheus',
-    description: 'File holding a bearer token for Prometheus; re-read on every request.',
+    description: 'File holding a bearer token for Prometheus; re-read on every request. Not with basic auth.',
     schema: optionalString,
   }),
   prometheusUsername: option({
@@ -279,14 +280,14 @@ export const options = {
     env: 'PROMSHIP_PROMETHEUS_CERT_FILE',
     flag: '--prometheus-cert-file',
     group: 'prometheus',
-    description: 'Client certificate (PEM) for mutual TLS with Prometheus.',
+    description: 'Client certificate (PEM) for mutual TLS with Prometheus; needs PROMSHIP_PROMETHEUS_KEY_FILE.',
     schema: optionalString,
   }),
   prometheusKeyFile: option({
     env: 'PROMSHIP_PROMETHEUS_KEY_FILE',
     flag: '--prometheus-key-file',
     group: 'prometheus',
-    description: 'Client key (PEM) for mutual TLS with Prometheus.',
+    description: 'Client key (PEM) for mutual TLS with Prometheus; needs PROMSHIP_PROMETHEUS_CERT_FILE.',
     schema: optionalString,
   }),
   prometheusInsecureSkipVerify: option({
@@ -304,7 +305,7 @@ export const options = {
     group: 'prometheus',
     secret: true,
     description:
-      'Extra HTTP headers for Prometheus requests, `Name=value,Name2=value2` (e.g. a tenant header). Not the ones promship or its HTTP client set (Content-Type, Content-Encoding, Accept, User-Agent, X-Prometheus-Remote-Read-Version, Host, Content-Length, Connection, …).',
+      'Extra HTTP headers for Prometheus requests, `Name=value,Name2=value2` (e.g. a tenant header). Not the ones promship or its HTTP client set (Content-Type, Content-Encoding, Accept, User-Agent, X-Prometheus-Remote-Read-Version, Host, Content-Length, Connection, …); Authorization only without the bearer token and basic-auth settings.',
     schema: httpHeaders,
   }),
   clusterId: option({
@@ -523,6 +524,31 @@ export type Config = { [K in OptionName]: Options[K] extends OptionSpec<infer T>
 export type CrossCheck = (config: Config, name: (option: OptionName) => string) => { about: OptionName; problem: string } | undefined;
 
 export const crossChecks: readonly CrossCheck[] = [
+  // Prometheus gets one Authorization header. The client refuses both too, but in words that
+  // named no setting.
+  (c, name) => {
+    const basic = c.prometheusUsername !== undefined ? 'prometheusUsername' : c.prometheusPasswordFile !== undefined ? 'prometheusPasswordFile' : undefined;
+    return c.prometheusBearerTokenFile !== undefined && basic !== undefined
+      ? { about: 'prometheusBearerTokenFile', problem: `cannot be used with ${name(basic)}: Prometheus gets either a bearer token or basic auth; unset one` }
+      : undefined;
+  },
+  // A custom Authorization header next to promship's own would be silently replaced by it.
+  (c, name) => {
+    const auth = c.prometheusBearerTokenFile !== undefined ? 'prometheusBearerTokenFile' : c.prometheusUsername !== undefined ? 'prometheusUsername' : undefined;
+    const custom = Object.keys(c.prometheusHeaders).some((h) => h.toLowerCase() === 'authorization');
+    return auth !== undefined && custom
+      ? { about: 'prometheusHeaders', problem: `sets Authorization, which ${name(auth)} sets too; use one or the other` }
+      : undefined;
+  },
+  // A client certificate is a pair; the client refuses half of one too, naming no setting.
+  (c, name) => {
+    if ((c.prometheusCertFile === undefined) === (c.prometheusKeyFile === undefined)) return undefined;
+    const [given, missing] = c.prometheusCertFile !== undefined ? (['prometheusCertFile', 'prometheusKeyFile'] as const) : (['prometheusKeyFile', 'prometheusCertFile'] as const);
+    return {
+      about: given,
+      problem: `a client certificate needs both ${name('prometheusCertFile')} and ${name('prometheusKeyFile')}, and ${name(missing)} is not set`,
+    };
+  },
   // The client sent basic auth only when a user name was set: a password file alone was ignored
   // without a word, and requests went out unauthenticated.
   (c, name) =>

@@ -128,3 +128,43 @@ t.test('a basic-auth password file needs a user name', async (t) => {
   t.equal(c.prometheusPasswordFile, '/run/secrets/password');
   t.equal(loadConfig(env({ PROMSHIP_PROMETHEUS_USERNAME: 'promship' })).prometheusUsername, 'promship', 'a user name alone is basic auth with an empty password');
 });
+
+t.test('Prometheus auth and client certificate settings that do not go together name every setting', async (t) => {
+  const token = { PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: '/run/secrets/token' };
+  const cases: [Record<string, string>, string][] = [
+    // These stopped promship before too, but in words that named no setting.
+    [
+      { ...token, PROMSHIP_PROMETHEUS_USERNAME: 'promship', PROMSHIP_PROMETHEUS_PASSWORD_FILE: '/run/secrets/password' },
+      'invalid PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: cannot be used with PROMSHIP_PROMETHEUS_USERNAME: Prometheus gets either a bearer token or basic auth; unset one',
+    ],
+    [
+      { ...token, PROMSHIP_PROMETHEUS_PASSWORD_FILE: '/run/secrets/password' },
+      'invalid PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: cannot be used with PROMSHIP_PROMETHEUS_PASSWORD_FILE: Prometheus gets either a bearer token or basic auth; unset one',
+    ],
+    [
+      { PROMSHIP_PROMETHEUS_CERT_FILE: '/tls/tls.crt' },
+      'invalid PROMSHIP_PROMETHEUS_CERT_FILE: a client certificate needs both PROMSHIP_PROMETHEUS_CERT_FILE and PROMSHIP_PROMETHEUS_KEY_FILE, and PROMSHIP_PROMETHEUS_KEY_FILE is not set',
+    ],
+    [
+      { PROMSHIP_PROMETHEUS_KEY_FILE: '/tls/tls.key' },
+      'invalid PROMSHIP_PROMETHEUS_KEY_FILE: a client certificate needs both PROMSHIP_PROMETHEUS_CERT_FILE and PROMSHIP_PROMETHEUS_KEY_FILE, and PROMSHIP_PROMETHEUS_CERT_FILE is not set',
+    ],
+    // Was replaced without a word by the header promship makes.
+    [
+      { ...token, PROMSHIP_PROMETHEUS_HEADERS: 'X-Scope-OrgID=a,authorization=Bearer s3cr3t' },
+      'invalid PROMSHIP_PROMETHEUS_HEADERS: sets Authorization, which PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE sets too; use one or the other',
+    ],
+    [
+      { PROMSHIP_PROMETHEUS_USERNAME: 'promship', PROMSHIP_PROMETHEUS_HEADERS: 'Authorization=Bearer s3cr3t' },
+      'invalid PROMSHIP_PROMETHEUS_HEADERS: sets Authorization, which PROMSHIP_PROMETHEUS_USERNAME sets too; use one or the other',
+    ],
+  ];
+  for (const [e, message] of cases) t.equal(configError(() => loadConfig(env(e))).message, message, JSON.stringify(e));
+  t.match(
+    configError(() => loadConfig({ env: { PROMSHIP_PROMETHEUS_KEY_FILE: '/tls/tls.key' }, argv: ['--prometheus-cert-file', '/tls/tls.crt', '--prometheus-key-file='] })).message,
+    /^invalid --prometheus-cert-file: a client certificate needs both --prometheus-cert-file and --prometheus-key-file, and --prometheus-key-file is not set$/,
+    'flags are named as flags',
+  );
+  const c = loadConfig(env({ PROMSHIP_PROMETHEUS_CERT_FILE: '/tls/tls.crt', PROMSHIP_PROMETHEUS_KEY_FILE: '/tls/tls.key', PROMSHIP_PROMETHEUS_HEADERS: 'Authorization=Bearer abc' }));
+  t.same([c.prometheusCertFile, c.prometheusKeyFile, c.prometheusHeaders], ['/tls/tls.crt', '/tls/tls.key', { Authorization: 'Bearer abc' }], 'a pair, and a static Authorization header without auth settings');
+});
