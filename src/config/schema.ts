@@ -76,7 +76,17 @@ const httpUrl = z.string().transform((s, ctx) => {
       });
       return z.NEVER;
     }
-    return u.toString().replace(/\/+$/, '');
+    // Request paths are appended to this base, which a query or fragment cannot take; the client
+    // refused it too, but naming no setting. Not quoted: a query may carry a token.
+    if (u.search !== '' || u.hash !== '') {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must not have a query (?…) or fragment (#…); give the base URL only, like http://prometheus:9090 or https://host/prometheus',
+      });
+      return z.NEVER;
+    }
+    // Without the empty `?` or `#` the URL parser leaves in place.
+    return `${u.origin}${u.pathname}`.replace(/\/+$/, '');
   } catch {
     ctx.addIssue({ code: 'custom', message: `'${s}' is not an http(s) URL like http://prometheus:9090` });
     return z.NEVER;
@@ -234,7 +244,7 @@ export const options = {
     flag: '--prometheus-url',
     default: 'http://localhost:9090',
     group: 'prometheus',
-    description: 'Base URL of the local Prometheus (remote read at /api/v1/read).',
+    description: 'Base URL of the local Prometheus (remote read at /api/v1/read), with a path prefix if any but no query or fragment.',
     schema: httpUrl,
   }),
   prometheusTimeout: option({

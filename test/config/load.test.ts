@@ -168,3 +168,14 @@ t.test('Prometheus auth and client certificate settings that do not go together 
   const c = loadConfig(env({ PROMSHIP_PROMETHEUS_CERT_FILE: '/tls/tls.crt', PROMSHIP_PROMETHEUS_KEY_FILE: '/tls/tls.key', PROMSHIP_PROMETHEUS_HEADERS: 'Authorization=Bearer abc' }));
   t.same([c.prometheusCertFile, c.prometheusKeyFile, c.prometheusHeaders], ['/tls/tls.crt', '/tls/tls.key', { Authorization: 'Bearer abc' }], 'a pair, and a static Authorization header without auth settings');
 });
+
+t.test('the Prometheus URL is a base URL: no query or fragment', async (t) => {
+  // Accepted here before; only the client refused it, naming no setting.
+  for (const url of ['http://prom:9090/?token=s3cr3t', 'http://prom:9090/prometheus#s3cr3t']) {
+    const err = configError(() => loadConfig(env({ PROMSHIP_PROMETHEUS_URL: url })));
+    t.match(err.message, /^invalid PROMSHIP_PROMETHEUS_URL: must not have a query \(\?…\) or fragment \(#…\); give the base URL only/);
+    t.notMatch(err.message, /s3cr3t/, 'the URL is not quoted: a query may carry a token');
+  }
+  t.equal(loadConfig(env({ PROMSHIP_PROMETHEUS_URL: 'http://prom:9090/prometheus/?' })).prometheusUrl, 'http://prom:9090/prometheus', 'an empty query is dropped');
+  t.equal(loadConfig(env({ PROMSHIP_PROMETHEUS_URL: 'https://prom:443/' })).prometheusUrl, 'https://prom');
+});
