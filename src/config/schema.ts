@@ -15,6 +15,12 @@ export interface OptionSpec<T> {
   description: string;
   /** A secret's value is never echoed in errors, logs or help. */
   secret?: boolean;
+  /**
+   * A path to a file promship reads: when set, it must name a readable file at start. Only that
+   * is checked, never the contents, which are read where they are used (token and password files
+   * on every request, so a rotated secret is picked up without a restart).
+   */
+  file?: boolean;
   group: 'prometheus' | 'cluster' | 'bucket' | 'shipping' | 'daemon' | 'logging';
   schema: z.ZodType<T, string>;
 }
@@ -263,6 +269,7 @@ export const options = {
     flag: '--prometheus-bearer-token-file',
     group: 'prometheus',
     description: 'File holding a bearer token for Prometheus; re-read on every request. Not with basic auth.',
+    file: true,
     schema: optionalString,
   }),
   prometheusUsername: option({
@@ -277,6 +284,7 @@ export const options = {
     flag: '--prometheus-password-file',
     group: 'prometheus',
     description: 'File holding the basic-auth password for Prometheus; needs PROMSHIP_PROMETHEUS_USERNAME.',
+    file: true,
     schema: optionalString,
   }),
   prometheusCaFile: option({
@@ -284,6 +292,7 @@ export const options = {
     flag: '--prometheus-ca-file',
     group: 'prometheus',
     description: 'CA bundle (PEM) to verify Prometheus\' TLS certificate.',
+    file: true,
     schema: optionalString,
   }),
   prometheusCertFile: option({
@@ -291,6 +300,7 @@ export const options = {
     flag: '--prometheus-cert-file',
     group: 'prometheus',
     description: 'Client certificate (PEM) for mutual TLS with Prometheus; needs PROMSHIP_PROMETHEUS_KEY_FILE.',
+    file: true,
     schema: optionalString,
   }),
   prometheusKeyFile: option({
@@ -298,6 +308,7 @@ export const options = {
     flag: '--prometheus-key-file',
     group: 'prometheus',
     description: 'Client key (PEM) for mutual TLS with Prometheus; needs PROMSHIP_PROMETHEUS_CERT_FILE.',
+    file: true,
     schema: optionalString,
   }),
   prometheusInsecureSkipVerify: option({
@@ -357,6 +368,7 @@ export const options = {
     group: 'bucket',
     description:
       "A Thanos object-store YAML (`type: S3` or `FILESYSTEM`, its `config` and `prefix`), e.g. the `object-store.yaml` key of Kubecost's `kubecost-thanos` secret. Instead of PROMSHIP_BUCKET.",
+    file: true,
     schema: optionalString,
   }),
   s3Endpoint: option({

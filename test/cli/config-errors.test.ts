@@ -54,6 +54,9 @@ t.test('configuration errors exit 2 with one line on stderr', async (t) => {
     { name: 'bearer token and basic auth', env: { PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: password, PROMSHIP_PROMETHEUS_USERNAME: 'promship', PROMSHIP_PROMETHEUS_PASSWORD_FILE: password }, says: /PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: cannot be used with PROMSHIP_PROMETHEUS_USERNAME/ },
     { name: 'client certificate without key', env: { PROMSHIP_PROMETHEUS_CERT_FILE: password }, says: /PROMSHIP_PROMETHEUS_CERT_FILE: .*PROMSHIP_PROMETHEUS_KEY_FILE is not set/ },
     { name: 'Prometheus URL with a query', env: { PROMSHIP_PROMETHEUS_URL: `${prometheus.url}/?token=${secret}` }, says: /PROMSHIP_PROMETHEUS_URL: must not have a query/ },
+    // Stopped promship before too, but named no setting; a missing token file failed every request.
+    { name: 'missing CA file', env: { PROMSHIP_PROMETHEUS_CA_FILE: join(dir, 'no-ca.pem') }, says: /PROMSHIP_PROMETHEUS_CA_FILE: cannot read '.*no-ca\.pem' \(ENOENT/ },
+    { name: 'missing bearer token file', env: { PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: join(dir, 'no-token') }, says: /PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: cannot read '.*no-token' \(ENOENT/ },
     // A longer interval fired every millisecond: the agent flooded its log.
     { name: 'health line interval a timer cannot hold', env: { PROMSHIP_HEALTH_LOG_INTERVAL: '1y' }, says: /PROMSHIP_HEALTH_LOG_INTERVAL: must be at most 24d/ },
     { name: 'cluster id disagrees with Prometheus', env: { PROMSHIP_CLUSTER_ID: 'cluster-one' }, says: /PROMSHIP_CLUSTER_ID is 'cluster-one' but .*'cluster-two'/ },

@@ -1,8 +1,12 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import t from 'tap';
 import { MAX_TIMER_MS } from '../../src/config/duration.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { options, type OptionSpec } from '../../src/config/schema.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { configError } from '../helpers/config-error.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const env = (e: Record<string, string>) => ({ env: e });
 
@@ -124,7 +128,7 @@ t.test('a basic-auth password file needs a user name', async (t) => {
   );
   const byFlag = configError(() => loadConfig({ env: {}, argv: ['--prometheus-password-file=/run/secrets/password'] }));
   t.match(byFlag.message, /^invalid --prometheus-password-file: basic auth needs PROMSHIP_PROMETHEUS_USERNAME too/, 'names each setting as it was given');
-  const c = loadConfig(env({ PROMSHIP_PROMETHEUS_PASSWORD_FILE: '/run/secrets/password', PROMSHIP_PROMETHEUS_USERNAME: 'promship' }));
+  const c = loadConfig(env({ PROMSHIP_PROMETHEUS_PASSWORD_FILE: '/run/secrets/password', PROMSHIP_PROMETHEUS_USERNAME: 'promship' }), { checkFiles: false });
   t.equal(c.prometheusPasswordFile, '/run/secrets/password');
   t.equal(loadConfig(env({ PROMSHIP_PROMETHEUS_USERNAME: 'promship' })).prometheusUsername, 'promship', 'a user name alone is basic auth with an empty password');
 });
@@ -165,7 +169,10 @@ t.test('Prometheus auth and client certificate settings that do not go together 
     /^invalid --prometheus-cert-file: a client certificate needs both --prometheus-cert-file and --prometheus-key-file, and --prometheus-key-file is not set$/,
     'flags are named as flags',
   );
-  const c = loadConfig(env({ PROMSHIP_PROMETHEUS_CERT_FILE: '/tls/tls.crt', PROMSHIP_PROMETHEUS_KEY_FILE: '/tls/tls.key', PROMSHIP_PROMETHEUS_HEADERS: 'Authorization=Bearer abc' }));
+  const c = loadConfig(
+    env({ PROMSHIP_PROMETHEUS_CERT_FILE: '/tls/tls.crt', PROMSHIP_PROMETHEUS_KEY_FILE: '/tls/tls.key', PROMSHIP_PROMETHEUS_HEADERS: 'Authorization=Bearer abc' }),
+    { checkFiles: false },
+  );
   t.same([c.prometheusCertFile, c.prometheusKeyFile, c.prometheusHeaders], ['/tls/tls.crt', '/tls/tls.key', { Authorization: 'Bearer abc' }], 'a pair, and a static Authorization header without auth settings');
 });
 
@@ -178,4 +185,40 @@ t.test('the Prometheus URL is a base URL: no query or fragment', async (t) => {
   }
   t.equal(loadConfig(env({ PROMSHIP_PROMETHEUS_URL: 'http://prom:9090/prometheus/?' })).prometheusUrl, 'http://prom:9090/prometheus', 'an empty query is dropped');
   t.equal(loadConfig(env({ PROMSHIP_PROMETHEUS_URL: 'https://prom:443/' })).prometheusUrl, 'https://prom');
+});
+
+t.test('file settings must name a readable file at start', async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, 'file');
+  await writeFile(file, 'contents\n');
+  const missing = join(dir, 'missing');
+  // Each file setting with whatever it needs beside it, the file under test missing.
+  const settings: [string, Record<string, string>][] = [
+    ['PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE', {}],
+    ['PROMSHIP_PROMETHEUS_PASSWORD_FILE', { PROMSHIP_PROMETHEUS_USERNAME: 'promship' }],
+    ['PROMSHIP_PROMETHEUS_CA_FILE', {}],
+    ['PROMSHIP_PROMETHEUS_CERT_FILE', { PROMSHIP_PROMETHEUS_KEY_FILE: file }],
+    ['PROMSHIP_PROMETHEUS_KEY_FILE', { PROMSHIP_PROMETHEUS_CERT_FILE: file }],
+    ['PROMSHIP_OBJSTORE_CONFIG_FILE', {}],
+  ];
+  t.same(
+    settings.map(([v]) => v).sort(),
+    (Object.values(options) as OptionSpec<unknown>[]).filter((o) => o.file === true).map((o) => o.env).sort(),
+    'every file setting is covered',
+  );
+  for (const [variable, beside] of settings) {
+    // A CA file that was missing stopped promship before, in words that named no setting; a
+    // token or password file failed every request instead.
+    const err = configError(() => loadConfig(env({ ...beside, [variable]: missing })));
+    t.equal(err.message, `invalid ${variable}: cannot read '${missing}' (ENOENT: no such file)`);
+    t.ok(loadConfig(env({ ...beside, [variable]: file })), `${variable} naming a readable file is accepted`);
+    t.ok(loadConfig(env({ ...beside, [variable]: missing }), { checkFiles: false }), 'not checked when told so');
+  }
+  t.equal(configError(() => loadConfig(env({ PROMSHIP_PROMETHEUS_CA_FILE: dir }))).message, `invalid PROMSHIP_PROMETHEUS_CA_FILE: '${dir}' is a directory, not a file`);
+  t.match(
+    configError(() => loadConfig({ env: {}, argv: [`--prometheus-bearer-token-file=${file}/token`] })).message,
+    /^invalid --prometheus-bearer-token-file: cannot read '.*\/file\/token' \(ENOTDIR: a part of the path is not a directory\)$/,
+  );
+  // Checked only when the settings between them are right, so the line names the real problem.
+  t.match(configError(() => loadConfig(env({ PROMSHIP_PROMETHEUS_CERT_FILE: missing }))).message, /KEY_FILE is not set/);
 });
