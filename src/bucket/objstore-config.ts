@@ -12,7 +12,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, type Document, type Node } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from '../config/duration.ts';
+import { MAX_TIMER_MS, parseDuration } from '../config/duration.ts';
 import { ConfigError } from '../errors.ts';
 import type { S3BucketOptions } from './s3-bucket.ts';
 import { splitUserMetadata } from './s3-user-metadata.ts';
@@ -428,7 +428,10 @@ function parseS3(config: unknown, prefix: string, source: string): ParsedObjstor
   const http = c.http_config;
   if (http !== undefined) {
     if (http.response_header_timeout !== undefined && http.response_header_timeout > 0) {
-      options.requestTimeoutMs = http.response_header_timeout;
+      // Thanos takes any Go duration here, and a Kubecost secret that works for Thanos must work
+      // here too: a timeout longer than a Node.js timer holds (~24.8 days) means "practically
+      // none", so it is clamped to that rather than rejected (Node would cut it with a warning).
+      options.requestTimeoutMs = Math.min(http.response_header_timeout, MAX_TIMER_MS);
     }
     for (const [key, value] of Object.entries(http)) {
       if (key === 'response_header_timeout' || key === 'tls_config' || value === undefined) continue;

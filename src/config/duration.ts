@@ -9,6 +9,13 @@ const UNITS: Record<string, number> = {
   y: 31_536_000_000,
 };
 
+/**
+ * The longest delay a Node.js timer can hold: 2^31-1 ms, about 24.8 days. Node does not keep a
+ * longer one: setTimeout and setInterval fire it after 1 ms (with a TimeoutOverflowWarning), and a
+ * socket timeout is cut down to this length (with the same warning on stderr).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const DURATION = /^(?:(\d+)(ms|s|m|h|d|w|y))+$/;
 const PART = /(\d+)(ms|s|m|h|d|w|y)/g;
 

@@ -3,8 +3,9 @@
  * variable, which wins over the default. Every problem becomes one `ConfigError` line naming the
  * variable (and flag) and what is wrong, never echoing a secret's value.
  */
+import { accessSync, constants, statSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
-import { options, type Config, type OptionName, type OptionSpec } from './schema.ts';
+import { crossChecks, options, type Config, type OptionName, type OptionSpec } from './schema.ts';
 
 const names = Object.keys(options) as OptionName[];
 const byFlag = new Map<string, OptionName>(names.map((n) => [options[n].flag, n]));
@@ -50,16 +51,25 @@ function isBoolean(spec: OptionSpec<unknown>): boolean {
   return spec.default === 'false' || spec.default === 'true';
 }
 
-export function loadConfig(input: RawConfigInput): Config {
+export interface LoadOptions {
+  /**
+   * Check that every file setting names a readable file (default). Off only where the files live
+   * elsewhere, e.g. checking a Helm chart's rendered environment outside its pod.
+   */
+  checkFiles?: boolean;
+}
+
+export function loadConfig(input: RawConfigInput, opts: LoadOptions = {}): Config {
   const { flags, positional } = parseFlags(input.argv ?? []);
   if (positional.length > 0) throw new ConfigError(`unexpected argument '${positional[0]}'; see 'promship --help'`);
   const out: Record<string, unknown> = {};
+  const given = (name: OptionName): string => (flags.has(name) ? options[name].flag : options[name].env);
   for (const name of names) {
     const spec = options[name] as OptionSpec<unknown>;
     const fromFlag = flags.get(name);
     const fromEnv = input.env[spec.env];
     const raw = fromFlag ?? fromEnv ?? spec.default ?? '';
-    const where = fromFlag !== undefined ? `${spec.flag}` : `${spec.env}`;
+    const where = given(name);
     let parsed: ReturnType<typeof spec.schema.safeParse>;
     try {
       parsed = spec.schema.safeParse(raw);
@@ -76,8 +86,45 @@ export function loadConfig(input: RawConfigInput): Config {
     }
     out[name] = parsed.data;
   }
-  return out as Config;
+  const config = out as Config;
+  for (const check of crossChecks) {
+    const found = check(config, given);
+    if (found) throw new ConfigError(`invalid ${given(found.about)}: ${oneLine(found.problem)}`);
+  }
+  if (opts.checkFiles !== false) {
+    for (const name of names) {
+      const path = config[name];
+      if (options[name].file !== true || typeof path !== 'string') continue;
+      const problem = unreadable(path);
+      if (problem) throw new ConfigError(`invalid ${given(name)}: ${oneLine(problem)}`);
+    }
+  }
+  return config;
 }
+
+/**
+ * Why `path` cannot be read, or undefined: a file that is missing when promship starts is a
+ * configuration error, not a failure of every request later. Checked without reading it, so no
+ * contents can end up in a message.
+ */
+function unreadable(path: string): string | undefined {
+  try {
+    if (statSync(path).isDirectory()) return `'${path}' is a directory, not a file`;
+    accessSync(path, constants.R_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const why = typeof code === 'string' ? `${code}${FILE_ERRORS[code] ? `: ${FILE_ERRORS[code]}` : ''}` : 'not readable';
+    return `cannot read '${path}' (${why})`;
+  }
+}
+
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  ENOTDIR: 'a part of the path is not a directory',
+  ELOOP: 'too many symbolic links',
+};
 
 /**
  * Messages quote the value that was wrong; a value with a newline or other control character

@@ -15,6 +15,12 @@ export interface OptionSpec<T> {
   description: string;
   /** A secret's value is never echoed in errors, logs or help. */
   secret?: boolean;
+  /**
+   * A path to a file promship reads: when set, it must name a readable file at start. Only that
+   * is checked, never the contents, which are read where they are used (token and password files
+   * on every request, so a rotated secret is picked up without a restart).
+   */
+  file?: boolean;
   group: 'prometheus' | 'cluster' | 'bucket' | 'shipping' | 'daemon' | 'logging';
   schema: z.ZodType<T, string>;
 }
@@ -38,6 +44,23 @@ const duration = (check?: (ms: number) => string | undefined) =>
     return ms;
   });
 
+/**
+ * The longest value of a setting that becomes a Node.js timer (setTimeout, setInterval, a socket or
+ * HTTP-client timeout): a round 24d, just under the longest delay a timer holds (MAX_TIMER_MS,
+ * about 24.8 days). A longer one would not wait at all: Node fires it after 1 ms.
+ */
+export const TIMER_LIMIT = { ms: 24 * 86_400_000, text: '24d' } as const;
+
+/** A duration that becomes a timer: from `min` (ms, and as written) up to TIMER_LIMIT. */
+const timerDuration = (minMs: number, min: string) =>
+  duration((ms) =>
+    ms < minMs
+      ? `must be at least ${min}`
+      : ms > TIMER_LIMIT.ms
+        ? `must be at most ${TIMER_LIMIT.text}, the longest a Node.js timer can wait`
+        : undefined,
+  );
+
 const bool = z.string().transform((s, ctx) => {
   const v = s.trim().toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
@@ -59,7 +82,17 @@ const httpUrl = z.string().transform((s, ctx) => {
       });
       return z.NEVER;
     }
-    return u.toString().replace(/\/+$/, '');
+    // Request paths are appended to this base, which a query or fragment cannot take; the client
+    // refused it too, but naming no setting. Not quoted: a query may carry a token.
+    if (u.search !== '' || u.hash !== '') {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must not have a query (?…) or fragment (#…); give the base URL only, like http://prometheus:9090 or https://host/prometheus',
+      });
+      return z.NEVER;
+    }
+    // Without the empty `?` or `#` the URL parser leaves in place.
+    return `${u.origin}${u.pathname}`.replace(/\/+$/, '');
   } catch {
     ctx.addIssue({ code: 'custom', message: `'${s}' is not an http(s) URL like http://prometheus:9090` });
     return z.NEVER;
@@ -107,23 +140,30 @@ const bucketUrl = z.string().transform((s, ctx): BucketLocation | undefined => {
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-/** `k=v,k2=v2`; values may not contain commas (use the objstore or Helm values for exotic ones). */
-const keyValues = (what: string, secret = false) =>
+/**
+ * `k=v,k2=v2` as its entries, in order and with repeats; values may not contain commas (use the
+ * objstore or Helm values for exotic ones).
+ */
+const keyValuePairs = (what: string, secret = false) =>
   z.string().transform((s, ctx) => {
-    const out: Record<string, string> = {};
+    const out: [string, string][] = [];
     if (s.trim() === '') return out;
     for (const part of s.split(',')) {
       const eq = part.indexOf('=');
       const k = eq < 0 ? '' : part.slice(0, eq).trim();
       if (eq < 0 || k === '') {
-        const shown = secret ? `entry ${Object.keys(out).length + 1}` : `'${part.trim()}'`;
+        const shown = secret ? `entry ${out.length + 1}` : `'${part.trim()}'`;
         ctx.addIssue({ code: 'custom', message: `${shown} is not ${what} of the form name=value` });
         return z.NEVER;
       }
-      out[k] = part.slice(eq + 1).trim();
+      out.push([k, part.slice(eq + 1).trim()]);
     }
     return out;
   });
+
+/** `k=v,k2=v2` as a record; a repeated key keeps its last value. */
+const keyValues = (what: string, secret = false) =>
+  keyValuePairs(what, secret).transform((pairs): Record<string, string> => Object.fromEntries(pairs));
 
 const labelPairs = keyValues('a label').transform((labels, ctx) => {
   for (const [k, v] of Object.entries(labels)) {
@@ -139,6 +179,69 @@ const labelPairs = keyValues('a label').transform((labels, ctx) => {
   return labels;
 });
 
+/** An HTTP token (RFC 9110): what a header name may be. */
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What the HTTP client (undici, like Node's http) sends as a header value: no CR, LF or other control character but tab, nothing beyond U+00FF. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * Headers PROMSHIP_PROMETHEUS_HEADERS may not set, lower-cased. promship sets the first group on
+ * its requests and would silently override (or, on some requests, send) a user's value; the HTTP
+ * client manages the second, and a value there would change how the request is framed or its
+ * answer encoded, or undici refuses it. Host too: the URL names the server, and every message
+ * quotes that URL. Authorization is allowed, for a static token, unless promship's own auth
+ * settings make it (see `crossChecks`).
+ */
+export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
+  'accept',
+  'content-encoding',
+  'content-type',
+  'user-agent',
+  'x-prometheus-remote-read-version',
+  'accept-encoding',
+  'connection',
+  'content-length',
+  'expect',
+  'host',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/**
+ * Extra request headers. Entries are named by position, and only a reserved name (a well-known
+ * one) is shown: the whole setting is secret, as a value may be a token and a malformed entry may
+ * hold one in its name.
+ */
+const httpHeaders = keyValuePairs('a header', true).transform((headers, ctx): Record<string, string> => {
+  const seen = new Map<string, number>();
+  for (const [i, [name, value]] of headers.entries()) {
+    const entry = `entry ${i + 1}`;
+    if (!HTTP_TOKEN.test(name)) {
+      ctx.addIssue({ code: 'custom', message: `${entry} has a name that is not an HTTP header name (letters, digits and !#$%&'*+-.^_\`|~ only: no spaces, colons or other characters)` });
+      return z.NEVER;
+    }
+    const lower = name.toLowerCase();
+    if (RESERVED_HEADERS.has(lower)) {
+      ctx.addIssue({ code: 'custom', message: `${entry} sets ${name}, which promship or its HTTP client sets itself; remove it` });
+      return z.NEVER;
+    }
+    const first = seen.get(lower);
+    if (first !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `${entry} repeats the name of entry ${first} (header names are case-insensitive)` });
+      return z.NEVER;
+    }
+    seen.set(lower, i + 1);
+    if (!HEADER_VALUE.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `${entry} has a value with a character HTTP headers cannot carry (a control character such as CR or LF, or one beyond U+00FF)` });
+      return z.NEVER;
+    }
+  }
+  return Object.fromEntries(headers);
+});
+
 const TWO_HOURS = 2 * 3_600_000;
 
 export const options = {
@@ -147,7 +250,7 @@ export const options = {
     flag: '--prometheus-url',
     default: 'http://localhost:9090',
     group: 'prometheus',
-    description: 'Base URL of the local Prometheus (remote read at /api/v1/read).',
+    description: 'Base URL of the local Prometheus (remote read at /api/v1/read), with a path prefix if any but no query or fragment.',
     schema: httpUrl,
   }),
   prometheusTimeout: option({
@@ -155,14 +258,18 @@ export const options = {
     flag: '--prometheus-timeout',
     default: '5m',
     group: 'prometheus',
-    description: 'Longest Prometheus may stay silent: to connect, to start answering, and between two pieces of an answer (a large window may take longer in total).',
-    schema: duration((ms) => (ms < 1000 ? 'must be at least 1s' : undefined)),
+    description: 'Longest Prometheus may stay silent: to connect, to start answering, and between two pieces of an answer (a large window may take longer in total); 1s to 24d.',
+    // The HTTP client's connect, header and body timeouts. undici keeps these on a timer wheel of
+    // its own, so a longer value would work today, but nothing promises that, and a silence of
+    // weeks is no timeout anyone means: rejected like the other timers rather than clamped.
+    schema: timerDuration(1000, '1s'),
   }),
   prometheusBearerTokenFile: option({
     env: 'PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE',
     flag: '--prometheus-bearer-token-file',
     group: 'prometheus',
-    description: 'File holding a bearer token for Prometheus; re-read on every request.',
+    description: 'File holding a bearer token for Prometheus; re-read on every request. Not with basic auth.',
+    file: true,
     schema: optionalString,
   }),
   prometheusUsername: option({
@@ -176,7 +283,8 @@ export const options = {
     env: 'PROMSHIP_PROMETHEUS_PASSWORD_FILE',
     flag: '--prometheus-password-file',
     group: 'prometheus',
-    description: 'File holding the basic-auth password for Prometheus.',
+    description: 'File holding the basic-auth password for Prometheus; needs PROMSHIP_PROMETHEUS_USERNAME.',
+    file: true,
     schema: optionalString,
   }),
   prometheusCaFile: option({
@@ -184,20 +292,23 @@ export const options = {
     flag: '--prometheus-ca-file',
     group: 'prometheus',
     description: 'CA bundle (PEM) to verify Prometheus\' TLS certificate.',
+    file: true,
     schema: optionalString,
   }),
   prometheusCertFile: option({
     env: 'PROMSHIP_PROMETHEUS_CERT_FILE',
     flag: '--prometheus-cert-file',
     group: 'prometheus',
-    description: 'Client certificate (PEM) for mutual TLS with Prometheus.',
+    description: 'Client certificate (PEM) for mutual TLS with Prometheus; needs PROMSHIP_PROMETHEUS_KEY_FILE.',
+    file: true,
     schema: optionalString,
   }),
   prometheusKeyFile: option({
     env: 'PROMSHIP_PROMETHEUS_KEY_FILE',
     flag: '--prometheus-key-file',
     group: 'prometheus',
-    description: 'Client key (PEM) for mutual TLS with Prometheus.',
+    description: 'Client key (PEM) for mutual TLS with Prometheus; needs PROMSHIP_PROMETHEUS_CERT_FILE.',
+    file: true,
     schema: optionalString,
   }),
   prometheusInsecureSkipVerify: option({
@@ -214,8 +325,9 @@ export const options = {
     default: '',
     group: 'prometheus',
     secret: true,
-    description: 'Extra HTTP headers for Prometheus requests, `Name=value,Name2=value2` (e.g. a tenant header).',
-    schema: keyValues('a header', true),
+    description:
+      'Extra HTTP headers for Prometheus requests, `Name=value,Name2=value2` (e.g. a tenant header). Not the ones promship or its HTTP client set (Content-Type, Content-Encoding, Accept, User-Agent, X-Prometheus-Remote-Read-Version, Host, Content-Length, Connection, …); Authorization only without the bearer token and basic-auth settings.',
+    schema: httpHeaders,
   }),
   clusterId: option({
     env: 'PROMSHIP_CLUSTER_ID',
@@ -256,6 +368,7 @@ export const options = {
     group: 'bucket',
     description:
       "A Thanos object-store YAML (`type: S3` or `FILESYSTEM`, its `config` and `prefix`), e.g. the `object-store.yaml` key of Kubecost's `kubecost-thanos` secret. Instead of PROMSHIP_BUCKET.",
+    file: true,
     schema: optionalString,
   }),
   s3Endpoint: option({
@@ -309,8 +422,10 @@ export const options = {
     flag: '--s3-request-timeout',
     default: '2m',
     group: 'bucket',
-    description: 'Longest an S3 request may go without progress before it is retried.',
-    schema: duration((ms) => (ms < 1000 ? 'must be at least 1s' : undefined)),
+    description: 'Longest an S3 request may go without progress before it is retried; 1s to 24d.',
+    // The AWS SDK's socket timeout: Node cuts a longer one down to ~24.8 days with a warning on
+    // stderr in every run. Rejected, not clamped: the value written would not be the one used.
+    schema: timerDuration(1000, '1s'),
   }),
   s3MaxAttempts: option({
     env: 'PROMSHIP_S3_MAX_ATTEMPTS',
@@ -371,6 +486,8 @@ export const options = {
     description: 'Address for /metrics, /healthz and /readyz, `[host]:port`.',
     schema: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, 'must be [host]:port like :8080 or 127.0.0.1:8080').refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535'),
   }),
+  // The retry backoffs, like the ship delay and backfill, become times compared with the clock
+  // (a window's next retry in the ledger), never a timer, so they need no timer limit.
   retryBackoff: option({
     env: 'PROMSHIP_RETRY_BACKOFF',
     flag: '--retry-backoff',
@@ -392,8 +509,11 @@ export const options = {
     flag: '--health-log-interval',
     default: '10m',
     group: 'daemon',
-    description: "How often `promship run` logs a 'health' line (status, lag, pending and failing windows).",
-    schema: duration((ms) => (ms < 1000 ? 'must be at least 1s' : undefined)),
+    description: "How often `promship run` logs a 'health' line (status, lag, pending and failing windows); 1s to 24d.",
+    // A setInterval: a longer interval fired every millisecond and flooded the log. Rejected, not
+    // clamped: someone writing 1y likely means 'rarely' or 'never', and a health line every 24
+    // days would be neither what they asked for nor an error telling them so.
+    schema: timerDuration(1000, '1s'),
   }),
   logLevel: option({
     env: 'PROMSHIP_LOG_LEVEL',
@@ -416,3 +536,48 @@ export const options = {
 export type Options = typeof options;
 export type OptionName = keyof Options;
 export type Config = { [K in OptionName]: Options[K] extends OptionSpec<infer T> ? T : never };
+
+/**
+ * A rule between settings, checked once each setting is valid on its own: the problem, and the
+ * setting it is reported against (`invalid <that setting>: <problem>`). `name` gives a setting as
+ * the user gave it (its flag if one was given, else its variable), so the one error line names
+ * every setting involved. Problems never quote a value.
+ */
+export type CrossCheck = (config: Config, name: (option: OptionName) => string) => { about: OptionName; problem: string } | undefined;
+
+export const crossChecks: readonly CrossCheck[] = [
+  // Prometheus gets one Authorization header. The client refuses both too, but in words that
+  // named no setting.
+  (c, name) => {
+    const basic = c.prometheusUsername !== undefined ? 'prometheusUsername' : c.prometheusPasswordFile !== undefined ? 'prometheusPasswordFile' : undefined;
+    return c.prometheusBearerTokenFile !== undefined && basic !== undefined
+      ? { about: 'prometheusBearerTokenFile', problem: `cannot be used with ${name(basic)}: Prometheus gets either a bearer token or basic auth; unset one` }
+      : undefined;
+  },
+  // A custom Authorization header next to promship's own would be silently replaced by it.
+  (c, name) => {
+    const auth = c.prometheusBearerTokenFile !== undefined ? 'prometheusBearerTokenFile' : c.prometheusUsername !== undefined ? 'prometheusUsername' : undefined;
+    const custom = Object.keys(c.prometheusHeaders).some((h) => h.toLowerCase() === 'authorization');
+    return auth !== undefined && custom
+      ? { about: 'prometheusHeaders', problem: `sets Authorization, which ${name(auth)} sets too; use one or the other` }
+      : undefined;
+  },
+  // A client certificate is a pair; the client refuses half of one too, naming no setting.
+  (c, name) => {
+    if ((c.prometheusCertFile === undefined) === (c.prometheusKeyFile === undefined)) return undefined;
+    const [given, missing] = c.prometheusCertFile !== undefined ? (['prometheusCertFile', 'prometheusKeyFile'] as const) : (['prometheusKeyFile', 'prometheusCertFile'] as const);
+    return {
+      about: given,
+      problem: `a client certificate needs both ${name('prometheusCertFile')} and ${name('prometheusKeyFile')}, and ${name(missing)} is not set`,
+    };
+  },
+  // The client sent basic auth only when a user name was set: a password file alone was ignored
+  // without a word, and requests went out unauthenticated.
+  (c, name) =>
+    c.prometheusPasswordFile !== undefined && c.prometheusUsername === undefined
+      ? {
+          about: 'prometheusPasswordFile',
+          problem: `basic auth needs ${name('prometheusUsername')} too; set it, or unset ${name('prometheusPasswordFile')}`,
+        }
+      : undefined,
+];

@@ -243,3 +243,13 @@ t.test('errors never echo secret values', async (t) => {
     }
   }
 });
+
+t.test('a response_header_timeout longer than a Node.js timer holds is clamped, not rejected', async (t) => {
+  // Thanos accepts any Go duration here; Node would fire (or cut) a longer timer.
+  const timeout = (d: string) => {
+    const { bucket } = parseObjstoreConfig(`type: S3\nconfig:\n  bucket: b\n  endpoint: s3.amazonaws.com\n  http_config:\n    response_header_timeout: ${d}\n`, 'o.yaml');
+    return bucket.kind === 's3' ? bucket.options.requestTimeoutMs : undefined;
+  };
+  t.equal(timeout('1y'), 2 ** 31 - 1);
+  t.equal(timeout('24d'), 24 * 86_400_000);
+});

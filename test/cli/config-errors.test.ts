@@ -3,12 +3,28 @@
  * one line on stderr naming what to fix, no stack trace, and no secret echoed.
  */
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { runCli } from '../helpers/cli.ts';
 import { testSecret } from '../helpers/output-log.ts';
 import { freePort, startPrometheus } from '../helpers/prometheus.ts';
 import { tempDir } from '../helpers/tmp.ts';
+
+/**
+ * CLIs started at once. All cases at once made each `run` (an agent and its run process) take
+ * close to the 30 s bound on a two-CPU machine, and a slow start would read as a hang.
+ */
+const PARALLEL = Math.max(2, availableParallelism());
+
+/** `fn` over `items`, at most `limit` at a time. */
+async function eachAtMost<T>(limit: number, items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
 
 t.test('configuration errors exit 2 with one line on stderr', async (t) => {
   const dir = await tempDir(t);
@@ -17,6 +33,8 @@ t.test('configuration errors exit 2 with one line on stderr', async (t) => {
   const secret = testSecret('objstore-secret');
   const objstore = join(dir, 'objstore.yaml');
   await writeFile(objstore, `type: S3\nconfig:\n  bucket: thanos\n  endpoint: 127.0.0.1:1\n  access_key: AKIAEXAMPLE\n  secret_key: ${secret}\n  bukket: typo\n`);
+  const password = join(dir, 'password');
+  await writeFile(password, `${secret}\n`);
   const base = {
     PROMSHIP_PROMETHEUS_URL: prometheus.url,
     PROMSHIP_BUCKET: `file://${join(dir, 'bucket')}`,
@@ -27,12 +45,28 @@ t.test('configuration errors exit 2 with one line on stderr', async (t) => {
     { name: 'bad cron', env: { PROMSHIP_SCHEDULE: '*/5 * *' }, says: /PROMSHIP_SCHEDULE.*cron/ },
     { name: 'unknown objstore key', env: { PROMSHIP_BUCKET: undefined, PROMSHIP_OBJSTORE_CONFIG_FILE: objstore }, says: /bukket/ },
     { name: 'missing bucket', env: { PROMSHIP_BUCKET: undefined }, says: /no bucket: set PROMSHIP_BUCKET/ },
+    // Accepted before, then every request failed as a connection error (exit 1).
+    { name: 'header name with a space', env: { PROMSHIP_PROMETHEUS_HEADERS: `X Tenant=${secret}` }, says: /PROMSHIP_PROMETHEUS_HEADERS: entry 1 has a name that is not an HTTP header name/ },
+    { name: 'header value with CR LF', env: { PROMSHIP_PROMETHEUS_HEADERS: `X-Tenant=${secret}\r\nX-Evil: 1` }, says: /PROMSHIP_PROMETHEUS_HEADERS: entry 1 has a value with a character/ },
+    // Ignored without a word before: requests went out unauthenticated.
+    { name: 'password file without user name', env: { PROMSHIP_PROMETHEUS_PASSWORD_FILE: password }, says: /PROMSHIP_PROMETHEUS_PASSWORD_FILE: basic auth needs PROMSHIP_PROMETHEUS_USERNAME/ },
+    // These stopped promship before too, but named no setting.
+    { name: 'bearer token and basic auth', env: { PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: password, PROMSHIP_PROMETHEUS_USERNAME: 'promship', PROMSHIP_PROMETHEUS_PASSWORD_FILE: password }, says: /PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: cannot be used with PROMSHIP_PROMETHEUS_USERNAME/ },
+    { name: 'client certificate without key', env: { PROMSHIP_PROMETHEUS_CERT_FILE: password }, says: /PROMSHIP_PROMETHEUS_CERT_FILE: .*PROMSHIP_PROMETHEUS_KEY_FILE is not set/ },
+    { name: 'Prometheus URL with a query', env: { PROMSHIP_PROMETHEUS_URL: `${prometheus.url}/?token=${secret}` }, says: /PROMSHIP_PROMETHEUS_URL: must not have a query/ },
+    // Stopped promship before too, but named no setting; a missing token file failed every request.
+    { name: 'missing CA file', env: { PROMSHIP_PROMETHEUS_CA_FILE: join(dir, 'no-ca.pem') }, says: /PROMSHIP_PROMETHEUS_CA_FILE: cannot read '.*no-ca\.pem' \(ENOENT/ },
+    { name: 'missing bearer token file', env: { PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: join(dir, 'no-token') }, says: /PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: cannot read '.*no-token' \(ENOENT/ },
+    // A longer interval fired every millisecond: the agent flooded its log.
+    { name: 'health line interval a timer cannot hold', env: { PROMSHIP_HEALTH_LOG_INTERVAL: '1y' }, says: /PROMSHIP_HEALTH_LOG_INTERVAL: must be at most 24d/ },
     { name: 'cluster id disagrees with Prometheus', env: { PROMSHIP_CLUSTER_ID: 'cluster-one' }, says: /PROMSHIP_CLUSTER_ID is 'cluster-one' but .*'cluster-two'/ },
   ];
   const timings: string[] = [];
   for (const command of ['once', 'run']) {
-    await Promise.all(
-      cases.map(async (c) => {
+    await eachAtMost(
+      PARALLEL,
+      cases,
+      async (c) => {
         const env: Record<string, string> = {};
         for (const [k, v] of Object.entries({ ...base, PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${await freePort()}`, ...c.env })) if (v !== undefined) env[k] = v;
         // A hang would hit this bound and fail on the exit code.
@@ -46,7 +80,7 @@ t.test('configuration errors exit 2 with one line on stderr', async (t) => {
         t.notMatch(r.stderr + r.stdout, /\n\s+at |Error: /, `${what}: no stack trace`);
         t.notOk((r.stderr + r.stdout).includes(secret), `${what}: no secret`);
         timings.push(`${what}: ${r.endedAt - r.startedAt} ms`);
-      }),
+      },
     );
   }
   t.comment(timings.join('; '));
