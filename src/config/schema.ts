@@ -571,6 +571,12 @@ export const crossChecks: readonly CrossCheck[] = [
       problem: `a client certificate needs both ${name('prometheusCertFile')} and ${name('prometheusKeyFile')}, and ${name(missing)} is not set`,
     };
   },
+  // A window is shipped between PROMSHIP_SHIP_DELAY and PROMSHIP_MAX_BACKFILL after its end;
+  // with a backfill no longer than the delay no window ever is.
+  (c, name) =>
+    c.maxBackfill <= c.shipDelay
+      ? { about: 'maxBackfill', problem: `must be longer than ${name('shipDelay')}: a window ships between that delay and this horizon after it ends, so nothing would ever ship` }
+      : undefined,
   // The client sent basic auth only when a user name was set: a password file alone was ignored
   // without a word, and requests went out unauthenticated.
   (c, name) =>

@@ -119,6 +119,12 @@ t.test('extra headers must be ones the HTTP client can send and promship does no
   }
 });
 
+t.test('a backfill no longer than the ship delay is refused: no window would ever ship', async (t) => {
+  const err = configError(() => loadConfig(env({ PROMSHIP_MAX_BACKFILL: '10m', PROMSHIP_SHIP_DELAY: '10m' })));
+  t.match(err.message, /^invalid PROMSHIP_MAX_BACKFILL: must be longer than PROMSHIP_SHIP_DELAY: /);
+  t.equal(loadConfig(env({ PROMSHIP_MAX_BACKFILL: '11m', PROMSHIP_SHIP_DELAY: '10m' })).maxBackfill, 660_000);
+});
+
 t.test('a basic-auth password file needs a user name', async (t) => {
   // It was ignored without a word: requests went out unauthenticated.
   const err = configError(() => loadConfig(env({ PROMSHIP_PROMETHEUS_PASSWORD_FILE: '/run/secrets/password' })));
