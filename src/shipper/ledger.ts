@@ -13,6 +13,7 @@
  * safe without conditional writes, which several S3-compatible stores lack.
  */
 import type { Bucket } from '../bucket/bucket.ts';
+import { sameLabels } from './identity.ts';
 import type { Window } from '../series.ts';
 
 export type WindowState = 'claimed' | 'shipped' | 'empty' | 'failed';
@@ -73,6 +74,14 @@ export class Ledger {
     try {
       const doc = JSON.parse(Buffer.from(raw).toString('utf8')) as Partial<LedgerDocument>;
       if (doc.version !== 1 || !Array.isArray(doc.windows)) throw new Error('unknown ledger version');
+      // What it remembers was shipped under those labels: blocks with other labels cover nothing
+      // of this label set, and neither does the memory of them.
+      if (doc.labels !== undefined && (typeof doc.labels !== 'object' || doc.labels === null || !sameLabels(doc.labels, labels))) {
+        return {
+          ledger,
+          problem: `ledger ${ledgerKey(clusterId)} was kept for the external labels ${JSON.stringify(doc.labels)}, not ${JSON.stringify(labels)}; starting a new one for these labels (windows are planned from their blocks)`,
+        };
+      }
       ledger.updatedAt = typeof doc.updatedAt === 'number' ? doc.updatedAt : null;
       ledger.plannedFrom = Number.isSafeInteger(doc.plannedFrom) ? (doc.plannedFrom as number) : null;
       for (const e of doc.windows) {
@@ -126,10 +135,15 @@ export class Ledger {
     return this.ranges.map(([start, end]) => ({ start, end }));
   }
 
-  /** Forgets windows and shipped ranges that ended before `before`: they are outside the planning horizon. */
-  prune(before: number): void {
+  /**
+   * Forgets windows that ended before `before` (outside the planning horizon) and shipped ranges
+   * that ended before `rangesBefore`. Ranges are kept much longer than one run's horizon: a
+   * single run with a shorter PROMSHIP_MAX_BACKFILL (`promship once --max-backfill 3h`) must not
+   * make the agent's next run forget what it shipped; merged, they cost a few bytes each.
+   */
+  prune(before: number, rangesBefore = before): void {
     for (const [start, e] of this.entries) if (e.end <= before) this.entries.delete(start);
-    this.ranges = this.ranges.filter(([, e]) => e > before).map(([s, e]) => [Math.max(s, before), e]);
+    this.ranges = this.ranges.filter(([, e]) => e > rangesBefore).map(([s, e]) => [Math.max(s, rangesBefore), e]);
   }
 
   async save(now: number, signal?: AbortSignal): Promise<void> {

@@ -21,6 +21,11 @@ import { overlaps, planWindows, uncovered, type Plan } from './windows.ts';
 
 /** A claimed ULID is resumed only while young: Thanos deletes partial uploads by ULID age. */
 const RESUME_MAX_AGE_MS = 6 * 3_600_000;
+/** How long the ledger remembers shipped ranges at least, whatever one run's backfill. */
+const RANGES_KEPT_MS = 400 * 86_400_000;
+/** What a claim left standing by a run that ended mid-window says about it. */
+const INTERRUPTED_CODE = 'PROMSHIP_WINDOW_INTERRUPTED';
+const INTERRUPTED_MESSAGE = 'the run shipping this window ended before finishing it (crashed, killed or stopped); see that run\'s output';
 /** An empty window is read again now and then, in case Prometheus was not yet answering fully. */
 const EMPTY_RECHECK_MS = 6 * 3_600_000;
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 60_000, maxMs: 3_600_000 };
@@ -140,7 +145,7 @@ export class Shipper {
       covered: coveringBlocks(inventory.blocks, this.opts.thanosLabels),
       remembered: ledger.shippedRanges(),
     });
-    ledger.prune(started - this.opts.maxBackfillMs - this.opts.blockDurationMs);
+    ledger.prune(started - this.opts.maxBackfillMs - this.opts.blockDurationMs, started - Math.max(this.opts.maxBackfillMs, RANGES_KEPT_MS) - this.opts.blockDurationMs);
     ledger.plannedFrom = plan.from;
     const summary: RunSummary = {
       shipped: [],
@@ -159,7 +164,10 @@ export class Shipper {
       signal?.throwIfAborted();
       const entry = ledger.get(window);
       if (entry?.state === 'empty' && started - (entry.shippedAt ?? 0) < EMPTY_RECHECK_MS) continue;
-      if (entry?.state === 'failed' && !runOpts.ignoreBackoff && (entry.nextRetryAt ?? 0) > started) {
+      // A claim still standing is an attempt that a crash, a kill or a stop cut short: it waits
+      // out the backoff its claim set, as a failure does, so that a window that takes its run
+      // down (out of memory, say) cannot keep every later window from shipping.
+      if ((entry?.state === 'failed' || entry?.state === 'claimed') && !runOpts.ignoreBackoff && (entry.nextRetryAt ?? 0) > started) {
         summary.pending++;
         summary.retrying.push(entry);
         continue;
@@ -216,7 +224,20 @@ export class Shipper {
       } else {
         ulid = newUlid(now);
       }
-      ledger.set({ start: window.start, end: window.end, state: 'claimed', ulid, claimedAt: now, attempts: entry?.attempts ?? 0 });
+      const interrupted = entry?.state === 'claimed';
+      const attempts = (entry?.attempts ?? 0) + (interrupted ? 1 : 0);
+      const lastError = interrupted ? { lastError: INTERRUPTED_MESSAGE, lastErrorCode: INTERRUPTED_CODE } : entry?.lastError !== undefined ? { lastError: entry.lastError, lastErrorCode: entry.lastErrorCode ?? 'PROMSHIP_WINDOW_FAILED' } : {};
+      ledger.set({
+        start: window.start,
+        end: window.end,
+        state: 'claimed',
+        ulid,
+        claimedAt: now,
+        attempts,
+        ...lastError,
+        // Should this attempt be cut short too, the window waits as after a failure.
+        nextRetryAt: now + nextRetryDelay(attempts + 1, this.backoff),
+      });
       await ledger.save(now, signal);
       return ulid;
     } catch (err) {
@@ -228,9 +249,10 @@ export class Shipper {
   private async shipOne(window: Window, entry: LedgerEntry | undefined, ledger: Ledger, summary: RunSummary, signal?: AbortSignal): Promise<void> {
     const { logger, bucket } = this.opts;
     const now = this.now();
-    const attempts = entry?.attempts ?? 0;
+    let attempts = entry?.attempts ?? 0;
     try {
       const ulid = await this.claim(window, entry, ledger, now, signal);
+      attempts = ledger.get(window)?.attempts ?? attempts;
       const block = await shipWindow(
         {
           source: this.opts.source,
@@ -351,7 +373,7 @@ export class Shipper {
       // planned as windows of their own, so this entry is done either way.
       ledger.delete(entry);
       const compacted = by.find((c) => c.level > 1);
-      if (entry.state === 'failed' && compacted && uncovered(entry, by.map((c) => c.window)).length === 0) {
+      if (compacted && uncovered(entry, by.map((c) => c.window)).length === 0) {
         this.opts.logger.error(
           {
             cluster: this.opts.clusterId,

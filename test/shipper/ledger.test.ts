@@ -45,3 +45,29 @@ t.test('shipped ranges merge, survive a reload, and are pruned at the horizon', 
   await bucket.put(ledgerKey('c1'), JSON.stringify({ version: 1, windows: [], shipped: [[5, 1], ['a', 2], [1, 2]] }));
   t.same((await Ledger.load(bucket, 'c1', { cluster_id: 'c1' })).ledger.shippedRanges(), [{ start: 1, end: 2 }]);
 });
+
+t.test('a ledger kept for other external labels is not the memory of this label set', async (t) => {
+  const bucket = new FileBucket(join(await tempDir(t), 'bucket'));
+  const H = 3_600_000;
+  const { ledger } = await Ledger.load(bucket, 'c1', { cluster_id: 'c1', env: 'wrong' });
+  ledger.markShipped({ start: 0, end: 6 * H });
+  ledger.set({ start: 6 * H, end: 8 * H, state: 'failed', attempts: 1 });
+  await ledger.save(1);
+  const { ledger: mine, problem } = await Ledger.load(bucket, 'c1', { cluster_id: 'c1' });
+  t.same(mine.shippedRanges(), [], 'no shipped range');
+  t.same(mine.all(), [], 'no entry');
+  t.match(problem, /was kept for the external labels \{"cluster_id":"c1","env":"wrong"\}, not \{"cluster_id":"c1"\}; starting a new one/);
+  const { ledger: same } = await Ledger.load(bucket, 'c1', { env: 'wrong', cluster_id: 'c1' });
+  t.same(same.shippedRanges(), [{ start: 0, end: 6 * H }], 'the same labels in another order read it');
+});
+
+t.test('one run with a short backfill keeps the shipped ranges the agent needs', async (t) => {
+  const bucket = new FileBucket(join(await tempDir(t), 'bucket'));
+  const { ledger } = await Ledger.load(bucket, 'c1', { cluster_id: 'c1' });
+  const D = 86_400_000;
+  ledger.markShipped({ start: 0, end: 20 * D });
+  ledger.set({ start: 2 * D, end: 2 * D + 7_200_000, state: 'failed', attempts: 1 });
+  ledger.prune(19 * D, 0);
+  t.same(ledger.all(), [], 'entries go with the horizon of the run');
+  t.same(ledger.shippedRanges(), [{ start: 0, end: 20 * D }], 'ranges stay');
+});

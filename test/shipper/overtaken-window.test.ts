@@ -2,21 +2,25 @@
  * A window that keeps failing while later windows ship leaves a hole, and Thanos' compactor
  * compacts a full range even with a hole in it. Once a compacted block spans the window, shipping
  * it would overlap that block and halt the compactor: the window can no longer be shipped, and
- * promship must say so loudly instead of quietly forgetting the failure.
+ * promship must say so loudly instead of quietly forgetting the failure, whether the window's
+ * last attempt failed or was cut short (a run killed while shipping it, e.g. out of memory).
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { pino } from 'pino';
+import { ulid } from 'ulidx';
 import { FileBucket } from '../../src/bucket/file-bucket.ts';
 import { RemoteReadClient } from '../../src/prometheus/remote-read.ts';
 import type { Window } from '../../src/series.ts';
+import { Ledger } from '../../src/shipper/ledger.ts';
 import { Shipper } from '../../src/shipper/shipper.ts';
 import { H, startSource } from '../helpers/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-t.test('a failed window spanned later by a compacted block is reported as lost, not forgotten', async (t) => {
+for (const how of ['failed', 'interrupted'] as const) {
+  t.test(`a window ${how} and spanned later by a compacted block is reported as lost, not forgotten`, async (t) => {
   const dir = await tempDir(t);
   const source = await startSource(t, dir, { windows: 4 });
   const client = new RemoteReadClient({ url: source.prometheus.url, timeoutMs: 30_000 });
@@ -26,7 +30,7 @@ t.test('a failed window spanned later by a compacted block is reported as lost, 
   // Prometheus fails this one window's reads; the others are read for real.
   const reader = {
     read(w: Window, opts?: { signal?: AbortSignal }) {
-      if (w.start === broken) throw new Error('injected: remote read failed for this window');
+      if (how === 'failed' && w.start === broken) throw new Error('injected: remote read failed for this window');
       return client.read(w, opts);
     },
   };
@@ -54,8 +58,16 @@ t.test('a failed window spanned later by a compacted block is reported as lost, 
     logger,
   });
 
+  if (how === 'interrupted') {
+    // The ledger as a run killed while shipping the window leaves it: a claim still standing,
+    // waiting out its backoff, which the next run honours.
+    const { ledger } = await Ledger.load(new FileBucket(bucketDir), source.external.cluster_id!, source.external);
+    ledger.set({ start: broken, end: broken + 2 * H, state: 'claimed', ulid: ulid(), claimedAt: Date.now(), attempts: 2, lastError: 'injected: out of memory', nextRetryAt: Date.now() + H });
+    await ledger.save(Date.now());
+  }
   const first = await shipper.runOnce();
-  t.same(first.failed.map((f) => f.window.start), [broken], 'the broken window failed');
+  if (how === 'failed') t.same(first.failed.map((f) => f.window.start), [broken], 'the broken window failed');
+  else t.same(first.retrying.map((e) => e.start), [broken], 'the interrupted window waits for its retry');
   t.equal(first.shipped.length, windows.length - 1, 'every other window shipped');
 
   // The compactor, later: the blocks around the hole become one level-2 block spanning it.
@@ -79,7 +91,8 @@ t.test('a failed window spanned later by a compacted block is reported as lost, 
   t.equal(lost.length, 1, 'one error line says the window is lost');
   t.equal(lost[0]?.level, 50, 'at error level');
   t.equal(lost[0]?.block, compacted, 'naming the compacted block');
-  t.match(lost[0]?.lastError, /injected: remote read failed/, 'and why it failed');
-  const ledger = JSON.parse(await readFile(join(bucketDir, 'promship', 'cluster-two', 'ledger.json'), 'utf8')) as { windows: { start: number }[] };
-  t.notOk(ledger.windows.some((w) => w.start === broken), 'the ledger no longer retries it');
-});
+  t.match(lost[0]?.lastError, how === 'failed' ? /injected: remote read failed/ : /injected: out of memory/, 'and why it failed');
+  const stored = JSON.parse(await readFile(join(bucketDir, 'promship', 'cluster-two', 'ledger.json'), 'utf8')) as { windows: { start: number }[] };
+  t.notOk(stored.windows.some((w) => w.start === broken), 'the ledger no longer retries it');
+  });
+}
