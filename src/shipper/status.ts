@@ -56,7 +56,8 @@ export async function shippingStatus(bucket: Bucket, opts: StatusOptions): Promi
     newestShipped: newest ? { window: { start: newest.minTime, end: newest.maxTime }, ulid: newest.ulid } : null,
     lagSeconds: newest ? Math.round((now - newest.maxTime) / 1000) : null,
     pending: plan.toShip.filter((w) => ledger.get(w)?.state !== 'empty'),
-    failing: entries.filter((e) => e.state === 'failed'),
+    // A claim that carries an error was cut short before (a crash, a kill) and is being retried.
+    failing: entries.filter((e) => e.state === 'failed' || (e.state === 'claimed' && e.lastErrorCode !== undefined)),
     ledgerUpdatedAt: ledger.updatedAt,
   };
 }
