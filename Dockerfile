@@ -3,7 +3,8 @@
 # `deps` installs the production dependencies only, and the runtime image gets just dist/,
 # proto/ (loaded at run time by src/prometheus/messages.ts), package.json (read for the version)
 # and the production node_modules. test/install/ runs exactly this file set outside Docker.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 22 (LTS): Node 20 left maintenance on 2026-04-30. promship runs on Node >= 20.18.
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src

@@ -14,6 +14,12 @@ import { ConfigError, describeError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import { VERSION } from './version.ts';
 
+// The AWS SDK prints a nine-line notice about the Node versions of its future releases, once per
+// process, on stderr in the middle of the JSON log; every run is a process. The supported Node
+// versions are the README's and package.json's business. Set before any command loads the SDK;
+// run processes inherit it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 // Each command loads only what it uses. `run` above all: its idle memory is the agent's footprint
 // on every cluster, so it loads neither the S3 SDK nor the HTTP client nor even the config schema
 // (its runs do, each in a process of its own).

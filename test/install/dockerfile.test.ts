@@ -22,7 +22,7 @@ t.test('the Dockerfile builds with dev dependencies and runs with production one
 
   t.same(stages.map((s) => s.name), ['build', 'deps', undefined], 'stages: build, deps, runtime');
   const base = globalArgs.NODE_IMAGE ?? '';
-  t.match(base, /^node:20[.\d]*-(bookworm|bullseye)-slim$|^gcr\.io\/distroless\/nodejs20/, `a small Node 20 base (${base})`);
+  t.match(base, /^node:22[.\d]*-(bookworm|bullseye)-slim$|^gcr\.io\/distroless\/nodejs22/, `a small, supported Node 22 base (${base})`);
   t.match(pkg.engines.node, /^>=20/, 'the base matches the Node the package supports');
   for (const s of stages) t.equal(s.from, '${NODE_IMAGE}', 'every stage uses the same base');
 
