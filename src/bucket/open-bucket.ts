@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import type { Bucket } from './bucket.ts';
 import { FileBucket } from './file-bucket.ts';
-import { parseObjstoreConfig } from './objstore-config.ts';
+import { parseObjstoreConfig, regionFromAwsHost } from './objstore-config.ts';
 import type { S3BucketOptions } from './s3-bucket.ts';
 
 export interface OpenedBucket {
@@ -58,7 +58,13 @@ export async function openBucket(config: BucketConfig, env: NodeJS.ProcessEnv = 
   if (config.s3Sse === 'SSE-KMS' && !config.s3SseKmsKeyId) {
     throw new ConfigError('PROMSHIP_S3_SSE is SSE-KMS but PROMSHIP_S3_SSE_KMS_KEY_ID is not set');
   }
-  const region = config.s3Region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  // An AWS endpoint that names its region (dualstack, FIPS, China, PrivateLink) must be signed
+  // for that region, whatever region the environment is in.
+  const region =
+    config.s3Region ??
+    (config.s3Endpoint ? regionFromAwsHost(config.s3Endpoint) : undefined) ??
+    env.AWS_REGION ??
+    env.AWS_DEFAULT_REGION;
   const options: S3BucketOptions = {
     bucket: location.bucket,
     prefix: location.prefix,

@@ -20,3 +20,16 @@ t.test('an s3:// bucket is an S3Bucket, loaded on demand', async (t) => {
   t.ok(bucket instanceof S3Bucket);
   t.match(bucket.description, /^s3:\/\/blocks\/promship/);
 });
+
+t.test('PROMSHIP_S3_ENDPOINT naming an AWS region is signed for it, before AWS_REGION', async (t) => {
+  const regionOf = async (extra: object, env: NodeJS.ProcessEnv): Promise<string> => {
+    const { bucket } = await openBucket({ ...s3Settings, s3Region: undefined, bucket: { kind: 's3', bucket: 'blocks', prefix: '' }, ...extra }, env);
+    t.teardown(() => bucket.close());
+    return (bucket as S3Bucket)['client'].config.region();
+  };
+  const endpoint = 'https://s3.dualstack.eu-west-1.amazonaws.com';
+  t.equal(await regionOf({ s3Endpoint: endpoint }, {}), 'eu-west-1');
+  t.equal(await regionOf({ s3Endpoint: endpoint }, { AWS_REGION: 'us-west-2' }), 'eu-west-1', 'the endpoint beats the ambient AWS_REGION');
+  t.equal(await regionOf({ s3Endpoint: endpoint, s3Region: 'eu-central-1' }, {}), 'eu-central-1', 'PROMSHIP_S3_REGION wins');
+  t.equal(await regionOf({ s3Endpoint: 'https://minio.example:9000' }, { AWS_REGION: 'us-west-2' }), 'us-west-2', 'no AWS host: AWS_REGION');
+});
