@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { MAX_TIMER_MS, parseDuration } from '../config/duration.ts';
 import { ConfigError } from '../errors.ts';
 import type { S3BucketOptions } from './s3-bucket.ts';
+import { MAX_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES } from './s3-part-size.ts';
 import { splitUserMetadata } from './s3-user-metadata.ts';
 
 export type ObjstoreBucket =
@@ -415,10 +416,18 @@ function parseS3(config: unknown, prefix: string, source: string): ParsedObjstor
   }
 
   if (c.part_size !== undefined && c.part_size > 0) {
-    const MIN = 5 * 1024 * 1024;
-    if (c.part_size < MIN) {
-      warn('part_size', `is below S3's 5 MiB minimum part size; promship uses ${MIN}`);
-      options.partSizeBytes = MIN;
+    if (c.part_size < MIN_PART_SIZE_BYTES) {
+      warn('part_size', `is below S3's 5 MiB minimum part size; promship uses ${MIN_PART_SIZE_BYTES}`);
+      options.partSizeBytes = MIN_PART_SIZE_BYTES;
+    } else if (c.part_size > MAX_PART_SIZE_BYTES) {
+      // Each part is held in memory while it is sent, several at once: Kubecost's 128 MiB would
+      // take over 512 MiB, the chart's whole memory limit. Smaller parts cost nothing else.
+      warn(
+        'part_size',
+        `${c.part_size} is lowered to ${MAX_PART_SIZE_BYTES} (16 MiB) to bound memory: promship holds ` +
+          'about 4 parts in memory at once; Thanos keeps using the configured size',
+      );
+      options.partSizeBytes = MAX_PART_SIZE_BYTES;
     } else {
       options.partSizeBytes = c.part_size;
     }

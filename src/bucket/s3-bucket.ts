@@ -24,6 +24,7 @@ import { compareStrings } from '../labels.ts';
 import type { Bucket, ObjectInfo } from './bucket.ts';
 import { BucketErrorCode } from './bucket-error-codes.ts';
 import { errorCodeOf, httpStatusOf, isMissingObject, toBucketError, type S3ErrorContext } from './s3-errors.ts';
+import { DEFAULT_PART_SIZE_BYTES, MAX_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES } from './s3-part-size.ts';
 import { splitUserMetadata } from './s3-user-metadata.ts';
 
 export type S3ServerSideEncryption =
@@ -53,7 +54,10 @@ export interface S3BucketOptions {
    * API demands one, for S3-compatible stores that reject or store aws-chunked bodies.
    */
   checksumMode?: 'default' | 'when-required';
-  /** Multipart part size for `uploadFile`; at least 5 MiB (S3's minimum). */
+  /**
+   * Multipart part size for `uploadFile`; at least 5 MiB (S3's minimum). Values above 16 MiB are
+   * lowered to it, to bound the memory parts in flight take.
+   */
   partSizeBytes?: number;
   /** Idle time without progress before a request fails (also bounds connecting). */
   requestTimeoutMs?: number;
@@ -68,9 +72,8 @@ export interface S3BucketOptions {
   putUserMetadata?: Record<string, string>;
 }
 
-const MIN_PART_SIZE = 5 * 1024 * 1024;
-const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
-// Parts are buffered in memory: memory for one upload is about queueSize × partSize.
+// Parts are buffered in memory: memory for one upload is about queueSize × partSize, which
+// MAX_PART_SIZE_BYTES bounds (see s3-part-size.ts).
 const UPLOAD_QUEUE_SIZE = 2;
 const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 const MAX_CONNECT_TIMEOUT_MS = 10_000;
@@ -100,12 +103,14 @@ export class S3Bucket implements Bucket {
           'standard AWS credential chain (env, IRSA, instance role)',
       );
     }
-    const partSize = opts.partSizeBytes ?? DEFAULT_PART_SIZE;
-    if (!Number.isInteger(partSize) || partSize < MIN_PART_SIZE) {
+    const requestedPartSize = opts.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES;
+    if (!Number.isInteger(requestedPartSize) || requestedPartSize < MIN_PART_SIZE_BYTES) {
       throw new ConfigError(
-        `S3 part size ${partSize} is below S3's minimum of ${MIN_PART_SIZE} bytes (5 MiB): raise it`,
+        `S3 part size ${requestedPartSize} is below S3's minimum of ${MIN_PART_SIZE_BYTES} bytes (5 MiB): raise it`,
       );
     }
+    // Larger parts only cost memory (the objstore config warns when it lowers part_size).
+    const partSize = Math.min(requestedPartSize, MAX_PART_SIZE_BYTES);
     this.bucket = opts.bucket;
     this.root = (opts.prefix ?? '').replace(/^\/+|\/+$/g, '');
     this.partSize = partSize;

@@ -37,12 +37,16 @@ config:
       checksumMode: 'default',
       accessKeyId: ACCESS,
       secretAccessKey: SECRET,
-      partSizeBytes: 134217728,
+      // 128 MiB parts, several in flight, would exceed the chart's 512Mi memory limit.
+      partSizeBytes: 16 * 1024 * 1024,
       requestTimeoutMs: 120_000,
       putUserMetadata: { 'X-Amz-Acl': 'bucket-owner-full-control' },
     },
   });
-  t.same(warnings, ['kubecost-thanos/object-store.yaml: config.trace.enable is not supported and is ignored']);
+  t.same(warnings, [
+    'kubecost-thanos/object-store.yaml: config.part_size 134217728 is lowered to 16777216 (16 MiB) to bound memory: promship holds about 4 parts in memory at once; Thanos keeps using the configured size',
+    'kubecost-thanos/object-store.yaml: config.trace.enable is not supported and is ignored',
+  ]);
 });
 
 t.test('regional AWS endpoints give the region; the SDK builds the URL', async (t) => {

@@ -421,3 +421,36 @@ t.test('fauxqs behind a throttling proxy: HTTP 429 is a retryable SERVER_ERROR, 
   await b.put('k', 'v');
   t.equal((await b.stat('k'))?.size, 1, 'the same request succeeds once the store stops throttling');
 });
+
+t.test('s3rver: a part size above 16 MiB is lowered to it, so parts in flight stay within the memory budget', async (t) => {
+  // Kubecost documents part_size 128 MiB; lib-storage holds ~queue × partSize per upload and two
+  // segments upload at once. Counting UploadPart requests shows the size actually used.
+  const srv = await startS3rver(t);
+  const { request } = await import('node:http');
+  const target = new URL(srv.endpoint);
+  const partBytes: number[] = [];
+  const proxy = createHttpServer((req, res) => {
+    if (req.method === 'PUT' && /[?&]partNumber=/.test(req.url ?? '')) partBytes.push(Number(req.headers['content-length']));
+    const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      upRes.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => {
+    proxy.close(() => resolve());
+    proxy.closeAllConnections();
+  }));
+  const b = bucketOn({ ...srv, endpoint: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` }, {
+    partSizeBytes: 128 * MiB,
+    checksumMode: 'when-required',
+  });
+  t.teardown(() => b.close());
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'seg'), randomBytes(40 * MiB));
+  await b.uploadFile('blk/chunks/000001', join(dir, 'seg'));
+  t.same(partBytes, [16 * MiB, 16 * MiB, 8 * MiB], 'three parts of at most 16 MiB');
+  t.equal((await b.stat('blk/chunks/000001'))?.size, 40 * MiB);
+});
