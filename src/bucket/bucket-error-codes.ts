@@ -13,7 +13,7 @@ export const BucketErrorCode = {
   UNREACHABLE: 'PROMSHIP_BUCKET_UNREACHABLE',
   /** Connected, but the store did not answer in time. */
   TIMEOUT: 'PROMSHIP_BUCKET_TIMEOUT',
-  /** The store answered 5xx (including throttling) after the client's own retries. */
+  /** The store answered 5xx or throttled (429, SlowDown) after the client's own retries. */
   SERVER_ERROR: 'PROMSHIP_BUCKET_SERVER_ERROR',
   /** The store rejected the request for another reason (4xx). */
   REQUEST: 'PROMSHIP_BUCKET_REQUEST',

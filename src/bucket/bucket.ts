@@ -30,6 +30,13 @@ export interface Bucket {
   listObjects(prefix: string, opts?: { signal?: AbortSignal }): Promise<ObjectInfo[]>;
   /** Deletes an object; deleting a missing object is not an error. */
   delete(key: string, opts?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Aborts every unfinished multipart upload whose key is below `prefix` (which ends in `/`) and
+   * returns how many it aborted. A killed process or a store outage mid-upload leaves such an
+   * upload behind: invisible to listings, but its parts are stored (and billed) until aborted.
+   * A store that cannot list them (no ListMultipartUploads, or no permission for it) gives 0.
+   */
+  abortIncompleteUploads(prefix: string, opts?: { signal?: AbortSignal }): Promise<number>;
   /** Releases connections. */
   close(): Promise<void>;
 }

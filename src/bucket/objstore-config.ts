@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { MAX_TIMER_MS, parseDuration } from '../config/duration.ts';
 import { ConfigError } from '../errors.ts';
 import type { S3BucketOptions } from './s3-bucket.ts';
+import { MAX_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES } from './s3-part-size.ts';
 import { splitUserMetadata } from './s3-user-metadata.ts';
 
 export type ObjstoreBucket =
@@ -307,6 +308,47 @@ const AWS_HOST = /(^|\.)amazonaws\.com(\.cn)?$/i;
 // s3.amazonaws.com, s3.<region>.amazonaws.com, s3-<region>.amazonaws.com (legacy).
 const AWS_PLAIN_HOST = /^s3(?:[.-]([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+))?\.amazonaws\.com(\.cn)?$/i;
 
+// AWS S3 host shapes that name their region, as minio-go's GetRegionFromURL (which Thanos uses)
+// reads them: the region is part of the SigV4 signature, so signing for us-east-1 against any of
+// these fails. One DNS label each, so a look-alike host cannot smuggle in a dotted "region".
+const AWS_REGION_HOSTS: readonly RegExp[] = [
+  /^s3-fips\.dualstack\.([a-z0-9-]+)\.amazonaws\.com$/,
+  /^s3-fips\.([a-z0-9-]+)\.amazonaws\.com$/,
+  /^s3\.dualstack\.([a-z0-9-]+)\.amazonaws\.com$/,
+  /^s3\.dualstack\.(cn-[a-z0-9-]+)\.amazonaws\.com\.cn$/,
+  /^s3\.(cn-[a-z0-9-]+)\.amazonaws\.com\.cn$/,
+  /^(?:bucket|accesspoint)\.vpce-[a-z0-9-]+\.s3\.([a-z0-9-]+)\.vpce\.amazonaws\.com$/,
+  /^s3-([a-z0-9-]+)\.amazonaws\.com$/,
+  /^s3\.([a-z0-9-]+)\.amazonaws\.com$/,
+];
+
+/**
+ * The region an AWS S3 endpoint host names (`s3.dualstack.eu-west-1.amazonaws.com`,
+ * `s3-fips.us-gov-west-1.amazonaws.com`, `s3.cn-north-1.amazonaws.com.cn`, PrivateLink
+ * `bucket.vpce-….s3.eu-central-1.vpce.amazonaws.com`, …), or `undefined` for hosts that name
+ * none (`s3.amazonaws.com`, `s3-external-1.amazonaws.com`, load balancers, non-AWS stores).
+ */
+export function regionFromAwsHost(hostOrEndpoint: string): string | undefined {
+  let host = hostOrEndpoint.trim().toLowerCase();
+  if (/^[a-z][a-z0-9+.-]*:\/\//.test(host)) {
+    try {
+      host = new URL(host).hostname;
+    } catch {
+      return undefined;
+    }
+  }
+  host = host.replace(/:\d+$/, '').replace(/\.$/, '');
+  if (host === 's3-external-1.amazonaws.com') return undefined;
+  for (const re of AWS_REGION_HOSTS) {
+    const region = re.exec(host)?.[1];
+    if (region === undefined) continue;
+    // s3.<word>.amazonaws.com hosts that are not regions (S3 control, website, Express).
+    if (/^(?:dualstack|control|website-|xpress-|external-)/.test(region)) return undefined;
+    return region;
+  }
+  return undefined;
+}
+
 function parseS3(config: unknown, prefix: string, source: string): ParsedObjstoreConfig {
   const c: S3Config = parseWith(s3ConfigSchema, config ?? {}, 'config', source, 'S3');
   const warnings: string[] = [];
@@ -354,8 +396,9 @@ function parseS3(config: unknown, prefix: string, source: string): ParsedObjstor
   } else {
     options.endpoint = endpoint;
     if (c.insecure === true) options.insecure = true;
-    // minio-go's default when no region is given; it only matters for signing.
-    options.region = region || 'us-east-1';
+    // As in minio-go: the configured region, else the one an AWS host names, else us-east-1
+    // (what S3-compatible stores expect; the region only matters for signing there).
+    options.region = region || regionFromAwsHost(host) || 'us-east-1';
   }
 
   const lookup = c.bucket_lookup_type ?? 'auto';
@@ -373,10 +416,18 @@ function parseS3(config: unknown, prefix: string, source: string): ParsedObjstor
   }
 
   if (c.part_size !== undefined && c.part_size > 0) {
-    const MIN = 5 * 1024 * 1024;
-    if (c.part_size < MIN) {
-      warn('part_size', `is below S3's 5 MiB minimum part size; promship uses ${MIN}`);
-      options.partSizeBytes = MIN;
+    if (c.part_size < MIN_PART_SIZE_BYTES) {
+      warn('part_size', `is below S3's 5 MiB minimum part size; promship uses ${MIN_PART_SIZE_BYTES}`);
+      options.partSizeBytes = MIN_PART_SIZE_BYTES;
+    } else if (c.part_size > MAX_PART_SIZE_BYTES) {
+      // Each part is held in memory while it is sent, several at once: Kubecost's 128 MiB would
+      // take over 512 MiB, the chart's whole memory limit. Smaller parts cost nothing else.
+      warn(
+        'part_size',
+        `${c.part_size} is lowered to ${MAX_PART_SIZE_BYTES} (16 MiB) to bound memory: promship holds ` +
+          'about 4 parts in memory at once; Thanos keeps using the configured size',
+      );
+      options.partSizeBytes = MAX_PART_SIZE_BYTES;
     } else {
       options.partSizeBytes = c.part_size;
     }

@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import type { Bucket } from './bucket.ts';
 import { FileBucket } from './file-bucket.ts';
-import { parseObjstoreConfig } from './objstore-config.ts';
+import { parseObjstoreConfig, regionFromAwsHost } from './objstore-config.ts';
 import type { S3BucketOptions } from './s3-bucket.ts';
 
 export interface OpenedBucket {
@@ -48,7 +48,8 @@ export async function openBucket(config: BucketConfig, env: NodeJS.ProcessEnv = 
       const dir = b.prefix ? `${b.dir.replace(/\/+$/, '')}/${b.prefix.replace(/^\/+|\/+$/g, '')}` : b.dir;
       return { bucket: new FileBucket(dir), warnings: parsed.warnings };
     }
-    return { bucket: await s3Bucket(b.options), warnings: parsed.warnings };
+    const { options, warnings } = withS3Settings(b.options, config, parsed.warnings);
+    return { bucket: await s3Bucket(options), warnings };
   }
   const location = config.bucket;
   if (!location) {
@@ -58,7 +59,13 @@ export async function openBucket(config: BucketConfig, env: NodeJS.ProcessEnv = 
   if (config.s3Sse === 'SSE-KMS' && !config.s3SseKmsKeyId) {
     throw new ConfigError('PROMSHIP_S3_SSE is SSE-KMS but PROMSHIP_S3_SSE_KMS_KEY_ID is not set');
   }
-  const region = config.s3Region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  // An AWS endpoint that names its region (dualstack, FIPS, China, PrivateLink) must be signed
+  // for that region, whatever region the environment is in.
+  const region =
+    config.s3Region ??
+    (config.s3Endpoint ? regionFromAwsHost(config.s3Endpoint) : undefined) ??
+    env.AWS_REGION ??
+    env.AWS_DEFAULT_REGION;
   const options: S3BucketOptions = {
     bucket: location.bucket,
     prefix: location.prefix,
@@ -72,6 +79,45 @@ export async function openBucket(config: BucketConfig, env: NodeJS.ProcessEnv = 
     ...(config.s3Sse === 'SSE-KMS' ? { sse: { type: 'SSE-KMS' as const, kmsKeyId: config.s3SseKmsKeyId! } } : {}),
   };
   return { bucket: await s3Bucket(options), warnings: [] };
+}
+
+/**
+ * The `PROMSHIP_S3_*` settings beside an objstore YAML. Where the YAML has the same setting and
+ * sets it, the YAML wins (it is shared with Thanos); otherwise the setting applies, so its
+ * documented default (5 attempts, 2m timeout) holds and README advice such as
+ * `PROMSHIP_S3_CHECKSUM_MODE=when-required` works. Settings that only the YAML may give (the
+ * endpoint, path style, encryption) are ignored with a warning when set.
+ */
+function withS3Settings(
+  fromYaml: S3BucketOptions,
+  config: BucketConfig,
+  yamlWarnings: readonly string[],
+): { options: S3BucketOptions; warnings: string[] } {
+  const options: S3BucketOptions = { ...fromYaml };
+  const warnings = [...yamlWarnings];
+  // No YAML equivalent; `default` leaves the choice made from the endpoint (AWS or not).
+  if (config.s3ChecksumMode === 'when-required') options.checksumMode = 'when-required';
+  if (options.maxAttempts === undefined && config.s3MaxAttempts !== undefined) options.maxAttempts = config.s3MaxAttempts;
+  if (options.requestTimeoutMs === undefined && config.s3RequestTimeout !== undefined) {
+    options.requestTimeoutMs = config.s3RequestTimeout;
+  }
+  // The YAML's region (or the one its endpoint names) wins; only a bare s3.amazonaws.com has none.
+  if (options.region === undefined && config.s3Region !== undefined) options.region = config.s3Region;
+  const yamlOnly: [string, boolean][] = [
+    ['PROMSHIP_S3_ENDPOINT', Boolean(config.s3Endpoint)],
+    ['PROMSHIP_S3_FORCE_PATH_STYLE', config.s3ForcePathStyle === true],
+    ['PROMSHIP_S3_SSE', config.s3Sse !== undefined && config.s3Sse !== 'none'],
+    ['PROMSHIP_S3_SSE_KMS_KEY_ID', Boolean(config.s3SseKmsKeyId)],
+  ];
+  for (const [name, set] of yamlOnly) {
+    if (set) {
+      warnings.push(
+        `${name} is ignored with PROMSHIP_OBJSTORE_CONFIG_FILE: set its counterpart in the objstore YAML ` +
+          '(endpoint, bucket_lookup_type, sse_config)',
+      );
+    }
+  }
+  return { options, warnings };
 }
 
 /**

@@ -6,10 +6,12 @@
 import { createReadStream } from 'node:fs';
 import { stat as statFile } from 'node:fs/promises';
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -21,7 +23,8 @@ import { BucketError, ConfigError } from '../errors.ts';
 import { compareStrings } from '../labels.ts';
 import type { Bucket, ObjectInfo } from './bucket.ts';
 import { BucketErrorCode } from './bucket-error-codes.ts';
-import { httpStatusOf, isMissingObject, toBucketError, type S3ErrorContext } from './s3-errors.ts';
+import { errorCodeOf, httpStatusOf, isMissingObject, toBucketError, type S3ErrorContext } from './s3-errors.ts';
+import { DEFAULT_PART_SIZE_BYTES, MAX_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES } from './s3-part-size.ts';
 import { splitUserMetadata } from './s3-user-metadata.ts';
 
 export type S3ServerSideEncryption =
@@ -51,7 +54,10 @@ export interface S3BucketOptions {
    * API demands one, for S3-compatible stores that reject or store aws-chunked bodies.
    */
   checksumMode?: 'default' | 'when-required';
-  /** Multipart part size for `uploadFile`; at least 5 MiB (S3's minimum). */
+  /**
+   * Multipart part size for `uploadFile`; at least 5 MiB (S3's minimum). Values above 16 MiB are
+   * lowered to it, to bound the memory parts in flight take.
+   */
   partSizeBytes?: number;
   /** Idle time without progress before a request fails (also bounds connecting). */
   requestTimeoutMs?: number;
@@ -66,9 +72,8 @@ export interface S3BucketOptions {
   putUserMetadata?: Record<string, string>;
 }
 
-const MIN_PART_SIZE = 5 * 1024 * 1024;
-const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
-// Parts are buffered in memory: memory for one upload is about queueSize × partSize.
+// Parts are buffered in memory: memory for one upload is about queueSize × partSize, which
+// MAX_PART_SIZE_BYTES bounds (see s3-part-size.ts).
 const UPLOAD_QUEUE_SIZE = 2;
 const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 const MAX_CONNECT_TIMEOUT_MS = 10_000;
@@ -98,12 +103,14 @@ export class S3Bucket implements Bucket {
           'standard AWS credential chain (env, IRSA, instance role)',
       );
     }
-    const partSize = opts.partSizeBytes ?? DEFAULT_PART_SIZE;
-    if (!Number.isInteger(partSize) || partSize < MIN_PART_SIZE) {
+    const requestedPartSize = opts.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES;
+    if (!Number.isInteger(requestedPartSize) || requestedPartSize < MIN_PART_SIZE_BYTES) {
       throw new ConfigError(
-        `S3 part size ${partSize} is below S3's minimum of ${MIN_PART_SIZE} bytes (5 MiB): raise it`,
+        `S3 part size ${requestedPartSize} is below S3's minimum of ${MIN_PART_SIZE_BYTES} bytes (5 MiB): raise it`,
       );
     }
+    // Larger parts only cost memory (the objstore config warns when it lowers part_size).
+    const partSize = Math.min(requestedPartSize, MAX_PART_SIZE_BYTES);
     this.bucket = opts.bucket;
     this.root = (opts.prefix ?? '').replace(/^\/+|\/+$/g, '');
     this.partSize = partSize;
@@ -276,6 +283,60 @@ export class S3Bucket implements Bucket {
     });
   }
 
+  async abortIncompleteUploads(prefix: string, opts: CallOptions = {}): Promise<number> {
+    const dir = this.listPrefix(prefix);
+    let aborted = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: dir,
+            ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
+            ...(uploadIdMarker !== undefined ? { UploadIdMarker: uploadIdMarker } : {}),
+          }),
+          { abortSignal: opts.signal },
+        );
+      } catch (err) {
+        // Stores without ListMultipartUploads, and credentials without
+        // s3:ListBucketMultipartUploads (Thanos' documented policy lacks it), cannot find these
+        // uploads; a lifecycle rule (AbortIncompleteMultipartUpload) must clean them instead.
+        if (!opts.signal?.aborted && cannotListUploads(err)) return aborted;
+        throw toBucketError(err, this.errorContext('ListMultipartUploads', dir), opts.signal);
+      }
+      for (const u of page.Uploads ?? []) {
+        // Only what lies below the prefix, even from a store that ignores Prefix.
+        if (u.Key === undefined || u.UploadId === undefined || !u.Key.startsWith(dir)) continue;
+        try {
+          await this.client.send(
+            new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }),
+            { abortSignal: opts.signal },
+          );
+          aborted++;
+        } catch (err) {
+          // Completed or aborted by someone else meanwhile: nothing left to do.
+          if (errorCodeOf(err) === 'NoSuchUpload' || (!opts.signal?.aborted && httpStatusOf(err) === 404)) continue;
+          if (!opts.signal?.aborted && cannotListUploads(err)) return aborted;
+          throw toBucketError(err, this.errorContext('AbortMultipartUpload', u.Key), opts.signal);
+        }
+      }
+      if (!page.IsTruncated) return aborted;
+      if (page.NextKeyMarker === undefined && page.NextUploadIdMarker === undefined) {
+        throw new BucketError(
+          BucketErrorCode.REQUEST,
+          `S3 ListMultipartUploads of "${dir}" in ${this.description} returned a truncated page ` +
+            'without markers; the store does not implement listing correctly',
+          { key: dir },
+        );
+      }
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
   async close(): Promise<void> {
     this.client.destroy();
   }
@@ -412,6 +473,13 @@ export class S3Bucket implements Bucket {
   private relativeKey(full: string): string {
     return this.root ? full.slice(this.root.length + 1) : full;
   }
+}
+
+/** The store cannot list or abort multipart uploads for us: not implemented, or not permitted. */
+function cannotListUploads(err: unknown): boolean {
+  const status = httpStatusOf(err);
+  const code = errorCodeOf(err);
+  return status === 501 || status === 403 || code === 'NotImplemented' || code === 'AccessDenied';
 }
 
 function endpointUrl(endpoint: string | undefined, insecure: boolean): string | undefined {

@@ -49,6 +49,15 @@ const UNREACHABLE_NET_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+const THROTTLING_CODES = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequests',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+]);
+
 const TIMEOUT_NET_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 // Long-term (AKIA) and temporary (ASIA) AWS access key ids, in case the SDK found keys we were
@@ -170,6 +179,17 @@ function classify(
       what: 'the store is unreachable',
       todo:
         'check the endpoint, DNS, TLS settings (insecure) and network policy; promship retries later',
+    };
+  }
+  if (status === 429 || (code !== undefined && THROTTLING_CODES.has(code))) {
+    // Throttling is the store asking for a slower pace, not a configuration problem: the same
+    // request succeeds later. S3 itself says 503 SlowDown; MinIO, Ceph and others also say 429.
+    return {
+      code: BucketErrorCode.SERVER_ERROR,
+      what: 'the store is throttling requests (too many requests)',
+      todo:
+        'promship retries later with backoff; if it persists, ship less often or ask the store ' +
+        'operator to raise the request rate limit for this bucket',
     };
   }
   if (status === 413) {

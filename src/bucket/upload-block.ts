@@ -94,15 +94,31 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
 }
 
 /**
- * Removes every object of a block that has no `meta.json`, before its upload is resumed under
- * the same ULID, so no stale object from the interrupted attempt survives beside the new ones.
- * Refuses to touch a published block: those are never rewritten.
+ * Removes every object of a block that has no `meta.json`, and aborts its unfinished multipart
+ * uploads, before its upload is resumed under the same ULID, so nothing of the interrupted attempt
+ * survives beside the new objects (and no orphaned parts stay stored and billed). Refuses to
+ * touch a published block: those are never rewritten.
  */
-export async function removePartialBlock(bucket: Bucket, ulid: string, signal?: AbortSignal): Promise<number> {
+export async function clearPartialBlock(
+  bucket: Bucket,
+  ulid: string,
+  signal?: AbortSignal,
+): Promise<{ objects: number; incompleteUploads: number }> {
   if (await bucket.stat(`${ulid}/meta.json`, { signal })) {
     throw new BucketError('PROMSHIP_BUCKET_BLOCK_PUBLISHED', `block ${ulid} already has meta.json and must not be rewritten`, { key: `${ulid}/meta.json` });
   }
+  // Uploads first: one completing meanwhile would otherwise leave an object behind.
+  const incompleteUploads = await bucket.abortIncompleteUploads(`${ulid}/`, { signal });
   const objects = await bucket.listObjects(`${ulid}/`, { signal });
   for (const o of objects) await bucket.delete(o.key, { signal });
-  return objects.length;
+  return { objects: objects.length, incompleteUploads };
+}
+
+/**
+ * `clearPartialBlock` as one count: objects removed plus unfinished multipart uploads aborted,
+ * so a caller that logs when anything was left over sees both kinds.
+ */
+export async function removePartialBlock(bucket: Bucket, ulid: string, signal?: AbortSignal): Promise<number> {
+  const { objects, incompleteUploads } = await clearPartialBlock(bucket, ulid, signal);
+  return objects + incompleteUploads;
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseObjstoreConfig } from '../../src/bucket/objstore-config.ts';
+import { parseObjstoreConfig, regionFromAwsHost } from '../../src/bucket/objstore-config.ts';
 import { describeError } from '../../src/errors.ts';
 import { configError } from '../helpers/config-error.ts';
 
@@ -37,12 +37,16 @@ config:
       checksumMode: 'default',
       accessKeyId: ACCESS,
       secretAccessKey: SECRET,
-      partSizeBytes: 134217728,
+      // 128 MiB parts, several in flight, would exceed the chart's 512Mi memory limit.
+      partSizeBytes: 16 * 1024 * 1024,
       requestTimeoutMs: 120_000,
       putUserMetadata: { 'X-Amz-Acl': 'bucket-owner-full-control' },
     },
   });
-  t.same(warnings, ['kubecost-thanos/object-store.yaml: config.trace.enable is not supported and is ignored']);
+  t.same(warnings, [
+    'kubecost-thanos/object-store.yaml: config.part_size 134217728 is lowered to 16777216 (16 MiB) to bound memory: promship holds about 4 parts in memory at once; Thanos keeps using the configured size',
+    'kubecost-thanos/object-store.yaml: config.trace.enable is not supported and is ignored',
+  ]);
 });
 
 t.test('regional AWS endpoints give the region; the SDK builds the URL', async (t) => {
@@ -65,6 +69,32 @@ t.test('regional AWS endpoints give the region; the SDK builds the URL', async (
     kind: 's3',
     options: { bucket: 'b', region: 'ap-south-1', forcePathStyle: false, checksumMode: 'default' },
   });
+});
+
+t.test('AWS endpoints that name a region are signed for it, as Thanos (minio-go) reads the host', async (t) => {
+  const parse = (endpoint: string, region = '') => {
+    const b = parseObjstoreConfig(`type: s3\nconfig: {bucket: b, endpoint: ${endpoint}, region: "${region}"}\n`, 'f').bucket;
+    return b.kind === 's3' ? b.options : undefined;
+  };
+  for (const [endpoint, region] of [
+    ['s3.dualstack.eu-west-1.amazonaws.com', 'eu-west-1'],
+    ['s3-fips.us-gov-west-1.amazonaws.com', 'us-gov-west-1'],
+    ['s3-fips.dualstack.us-east-2.amazonaws.com', 'us-east-2'],
+    ['s3.cn-north-1.amazonaws.com.cn', 'cn-north-1'],
+    ['s3.dualstack.cn-northwest-1.amazonaws.com.cn', 'cn-northwest-1'],
+    ['bucket.vpce-0a1b2c3d-abcdefg.s3.eu-central-1.vpce.amazonaws.com', 'eu-central-1'],
+    ['s3.dualstack.eu-west-1.amazonaws.com:443', 'eu-west-1'],
+  ] as const) {
+    t.equal(parse(endpoint)?.region, region, endpoint);
+    t.equal(parse(endpoint, 'ap-south-1')?.region, 'ap-south-1', `${endpoint}: an explicit region wins`);
+  }
+  // Hosts that name no region keep minio-go's us-east-1.
+  for (const endpoint of ['s3-external-1.amazonaws.com', 'minio.example:9000', 'my-elb-123.eu-west-1.elb.amazonaws.com']) {
+    t.equal(parse(endpoint)?.region, 'us-east-1', endpoint);
+  }
+  t.equal(regionFromAwsHost('https://s3.dualstack.eu-west-1.amazonaws.com'), 'eu-west-1', 'a URL works too');
+  t.equal(regionFromAwsHost('s3.website-us-east-1.amazonaws.com'), undefined, 'a website host is no region');
+  t.equal(regionFromAwsHost('s3.eu-west-1.amazonaws.com.evil.example'), undefined, 'a look-alike host is no region');
 });
 
 t.test('MinIO-style endpoint: insecure means http, path style, prefix, SSE, retries', async (t) => {

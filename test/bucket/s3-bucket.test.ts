@@ -372,3 +372,85 @@ t.test('bad keys and bad options are rejected before any request', async (t) => 
   t.teardown(() => aws.close());
   t.equal(aws.description, 's3://thanos/c1 (region eu-west-1)');
 });
+
+t.test('fauxqs behind a throttling proxy: HTTP 429 is a retryable SERVER_ERROR, not a config problem', async (t) => {
+  // Neither emulator throttles, so a proxy answers 429 in front of fauxqs the way MinIO, Ceph and
+  // other S3-compatible stores do under load (with and without an S3 error code in the body).
+  const srv = await startFauxqs(t);
+  const { request } = await import('node:http');
+  const target = new URL(srv.endpoint);
+  let body = '';
+  let throttle = true;
+  const proxy = createHttpServer((req, res) => {
+    if (throttle) {
+      req.resume();
+      res.writeHead(429, { 'content-type': 'application/xml' });
+      res.end(body);
+      return;
+    }
+    const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      upRes.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => {
+    proxy.close(() => resolve());
+    proxy.closeAllConnections();
+  }));
+  const endpoint = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  const b = bucketOn({ ...srv, endpoint }, { maxAttempts: 1 });
+  t.teardown(() => b.close());
+  for (const [what, text] of [
+    ['SlowDown', '<?xml version="1.0"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>'],
+    ['no S3 code', ''],
+  ] as const) {
+    body = text;
+    for (const p of [() => b.put('k', 'v'), () => b.get('k'), () => b.listObjects('')]) {
+      const err = await caught(p());
+      t.equal(err.code, 'PROMSHIP_BUCKET_SERVER_ERROR', `${what}: code`);
+      t.match(err.message, /HTTP 429/, `${what}: names the status`);
+      t.match(err.message, /throttling/, `${what}: says the store is throttling`);
+      t.match(err.message, /retries later/, `${what}: says it is retried`);
+      t.notMatch(err.message, /check the bucket configuration/, `${what}: does not blame the config`);
+    }
+  }
+  throttle = false;
+  await b.put('k', 'v');
+  t.equal((await b.stat('k'))?.size, 1, 'the same request succeeds once the store stops throttling');
+});
+
+t.test('s3rver: a part size above 16 MiB is lowered to it, so parts in flight stay within the memory budget', async (t) => {
+  // Kubecost documents part_size 128 MiB; lib-storage holds ~queue × partSize per upload and two
+  // segments upload at once. Counting UploadPart requests shows the size actually used.
+  const srv = await startS3rver(t);
+  const { request } = await import('node:http');
+  const target = new URL(srv.endpoint);
+  const partBytes: number[] = [];
+  const proxy = createHttpServer((req, res) => {
+    if (req.method === 'PUT' && /[?&]partNumber=/.test(req.url ?? '')) partBytes.push(Number(req.headers['content-length']));
+    const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      upRes.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => {
+    proxy.close(() => resolve());
+    proxy.closeAllConnections();
+  }));
+  const b = bucketOn({ ...srv, endpoint: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` }, {
+    partSizeBytes: 128 * MiB,
+    checksumMode: 'when-required',
+  });
+  t.teardown(() => b.close());
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'seg'), randomBytes(40 * MiB));
+  await b.uploadFile('blk/chunks/000001', join(dir, 'seg'));
+  t.same(partBytes, [16 * MiB, 16 * MiB, 8 * MiB], 'three parts of at most 16 MiB');
+  t.equal((await b.stat('blk/chunks/000001'))?.size, 40 * MiB);
+});
