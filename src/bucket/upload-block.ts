@@ -113,12 +113,3 @@ export async function clearPartialBlock(
   for (const o of objects) await bucket.delete(o.key, { signal });
   return { objects: objects.length, incompleteUploads };
 }
-
-/**
- * `clearPartialBlock` as one count: objects removed plus unfinished multipart uploads aborted,
- * so a caller that logs when anything was left over sees both kinds.
- */
-export async function removePartialBlock(bucket: Bucket, ulid: string, signal?: AbortSignal): Promise<number> {
-  const { objects, incompleteUploads } = await clearPartialBlock(bucket, ulid, signal);
-  return objects + incompleteUploads;
-}

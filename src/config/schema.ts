@@ -382,7 +382,7 @@ export const options = {
     env: 'PROMSHIP_S3_REGION',
     flag: '--s3-region',
     group: 'bucket',
-    description: "The bucket's region; defaults to AWS_REGION, then us-east-1 with redirects to the bucket's region followed.",
+    description: "The bucket's region; defaults to the region an AWS endpoint's host names (dualstack, FIPS, PrivateLink), then AWS_REGION, then us-east-1 with redirects to the bucket's region followed.",
     schema: optionalString,
   }),
   s3ForcePathStyle: option({

@@ -8,7 +8,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ulid as newUlid, decodeTime } from 'ulidx';
 import type { Bucket } from '../bucket/bucket.ts';
-import { removePartialBlock } from '../bucket/upload-block.ts';
+import { clearPartialBlock } from '../bucket/upload-block.ts';
 import { describeError } from '../errors.ts';
 import type { Labels } from '../labels.ts';
 import type { Logger } from '../log.ts';
@@ -219,8 +219,8 @@ export class Shipper {
       let ulid: string;
       if (entry?.ulid && entry.state !== 'shipped' && now - decodeTime(entry.ulid) < RESUME_MAX_AGE_MS) {
         ulid = entry.ulid;
-        const removed = await removePartialBlock(this.opts.bucket, ulid, signal);
-        if (removed > 0) this.opts.logger.info({ window: formatWindow(window), ulid, objects: removed }, 'resuming an interrupted upload under its claimed ULID');
+        const { objects, incompleteUploads } = await clearPartialBlock(this.opts.bucket, ulid, signal);
+        if (objects + incompleteUploads > 0) this.opts.logger.info({ window: formatWindow(window), ulid, objects, incompleteUploads }, 'resuming an interrupted upload under its claimed ULID');
       } else {
         ulid = newUlid(now);
       }
