@@ -17,8 +17,13 @@ export interface Bucket {
   uploadFile(key: string, filePath: string, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Writes a small object from memory. */
   put(key: string, body: Uint8Array | string, opts?: { signal?: AbortSignal }): Promise<void>;
-  /** The object's bytes, or `null` when it does not exist. */
+  /** The object's bytes, or `null` when it does not exist. For small objects (meta.json, the ledger). */
   get(key: string, opts?: { signal?: AbortSignal }): Promise<Uint8Array | null>;
+  /**
+   * Streams the object into a local file (created or replaced) without holding it in memory, for
+   * objects as large as a chunk segment (512 MiB); `false` when the object does not exist.
+   */
+  download(key: string, filePath: string, opts?: { signal?: AbortSignal }): Promise<boolean>;
   /** Size (and checksum where available), or `null` when it does not exist. */
   stat(key: string, opts?: { signal?: AbortSignal }): Promise<ObjectInfo | null>;
   /**

@@ -77,6 +77,16 @@ export class FileBucket implements Bucket {
     }
   }
 
+  async download(key: string, filePath: string): Promise<boolean> {
+    try {
+      await copyFile(this.path(key), filePath);
+      return true;
+    } catch (err) {
+      if (isNotFound(err) && !(await this.stat(key))) return false;
+      throw wrap(err, key, 'read');
+    }
+  }
+
   async stat(key: string): Promise<ObjectInfo | null> {
     try {
       const s = await stat(this.path(key));

@@ -3,7 +3,9 @@
  * an optional prefix, like Thanos' prefixed bucket. Without static keys the SDK's standard
  * credential chain applies (environment, web identity / IRSA, container and instance metadata).
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { stat as statFile } from 'node:fs/promises';
 import {
   AbortMultipartUploadCommand,
@@ -232,6 +234,23 @@ export class S3Bucket implements Bucket {
         if (isMissingObject(err)) return null;
         throw err;
       }
+    });
+  }
+
+  async download(key: string, filePath: string, opts: CallOptions = {}): Promise<boolean> {
+    const full = this.objectKey(key);
+    return this.call('GetObject', full, opts.signal, async () => {
+      let res;
+      try {
+        res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: full }), { abortSignal: opts.signal });
+      } catch (err) {
+        if (isMissingObject(err)) return false;
+        throw err;
+      }
+      this.bucketSeen = true;
+      const body = (res.Body as Readable | undefined) ?? Readable.from([]);
+      await pipeline(body, createWriteStream(filePath), { signal: opts.signal });
+      return true;
     });
   }
 

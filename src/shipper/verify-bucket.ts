@@ -9,7 +9,7 @@
  * compactor's delete delay) and are listed as marked for deletion, neither downloaded nor checked.
  * Thanos' marker files are not block files; each is checked for the shape Thanos reads.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Bucket, ObjectInfo } from '../bucket/bucket.ts';
 import { describeError } from '../errors.ts';
@@ -134,11 +134,10 @@ async function checkBlock(bucket: Bucket, meta: BlockMeta, opts: VerifyOptions):
   const dir = join(opts.scratchDir, meta.ulid);
   try {
     for (const o of objects) {
-      const data = await bucket.get(o.key, { signal: opts.signal });
-      if (data === null) throw new Error(`${o.key} vanished during verification`);
       const path = join(dir, ...o.key.slice(meta.ulid.length + 1).split('/'));
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, data);
+      // Streamed to disk: a compacted block's segments reach 512 MiB, more than the pod's memory.
+      if (!(await bucket.download(o.key, path, { signal: opts.signal }))) throw new Error(`${o.key} vanished during verification`);
     }
     const reader = await openBlock(dir);
     try {

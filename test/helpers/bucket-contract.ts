@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { TAP } from 'tap';
@@ -164,8 +164,22 @@ export async function bucketContract(
     await b.uploadFile('01HX/chunks/000001', file);
     const back = await b.get('01HX/chunks/000001');
     t.equal(back?.byteLength, largeFileBytes);
-    t.equal(sha256(back ?? new Uint8Array(0)), hash.digest('hex'), 'sha256 matches');
+    const digest = hash.digest('hex');
+    t.equal(sha256(back ?? new Uint8Array(0)), digest, 'sha256 matches');
     t.equal((await b.stat('01HX/chunks/000001'))?.size, largeFileBytes);
+    const copy = join(dir, 'downloaded');
+    t.equal(await b.download('01HX/chunks/000001', copy), true, 'download finds it');
+    t.equal(sha256(await readFile(copy)), digest, 'and streams the same bytes to a file');
+  });
+
+  await t.test('download of a missing object is false and writes nothing; of an empty one, an empty file', async (t) => {
+    const b = await fresh(t, make);
+    const dir = await tempDir(t);
+    t.equal(await b.download('nope/chunks/000001', join(dir, 'missing')), false);
+    await t.rejects(readFile(join(dir, 'missing')), { code: 'ENOENT' });
+    await b.put('blk/empty', new Uint8Array(0));
+    t.equal(await b.download('blk/empty', join(dir, 'empty')), true);
+    t.equal((await readFile(join(dir, 'empty'))).byteLength, 0);
   });
 
   await t.test('uploadFile handles small and empty files', async (t) => {

@@ -71,6 +71,10 @@ t.test('sources marked for deletion beside their compacted block: no overlap, no
       gets.push(key);
       return inner.get(key, opts);
     },
+    download(key: string, path: string, opts?: { signal?: AbortSignal }) {
+      gets.push(key);
+      return inner.download(key, path, opts);
+    },
   });
 
   const r = await verify(counting, dir);
