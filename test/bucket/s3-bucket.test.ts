@@ -10,6 +10,7 @@ import { S3Bucket, type S3BucketOptions } from '../../src/bucket/s3-bucket.ts';
 import { BucketError, describeError } from '../../src/errors.ts';
 import { bucketContract } from '../helpers/bucket-contract.ts';
 import { EXTRA, startGrowingS3Proxy } from '../helpers/growing-s3-proxy.ts';
+import { startPassThroughProxy } from '../helpers/pass-through-proxy.ts';
 import { startFauxqs, startS3rver, type S3TestServer } from '../helpers/s3.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -377,30 +378,15 @@ t.test('fauxqs behind a throttling proxy: HTTP 429 is a retryable SERVER_ERROR, 
   // Neither emulator throttles, so a proxy answers 429 in front of fauxqs the way MinIO, Ceph and
   // other S3-compatible stores do under load (with and without an S3 error code in the body).
   const srv = await startFauxqs(t);
-  const { request } = await import('node:http');
-  const target = new URL(srv.endpoint);
   let body = '';
   let throttle = true;
-  const proxy = createHttpServer((req, res) => {
-    if (throttle) {
-      req.resume();
-      res.writeHead(429, { 'content-type': 'application/xml' });
-      res.end(body);
-      return;
-    }
-    const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
-    });
-    up.on('error', () => res.destroy());
-    req.pipe(up);
+  const { url: endpoint } = await startPassThroughProxy(t, srv.endpoint, (req, res) => {
+    if (!throttle) return false;
+    req.resume();
+    res.writeHead(429, { 'content-type': 'application/xml' });
+    res.end(body);
+    return true;
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => {
-    proxy.close(() => resolve());
-    proxy.closeAllConnections();
-  }));
-  const endpoint = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
   const b = bucketOn({ ...srv, endpoint }, { maxAttempts: 1 });
   t.teardown(() => b.close());
   for (const [what, text] of [
@@ -426,24 +412,12 @@ t.test('s3rver: a part size above 16 MiB is lowered to it, so parts in flight st
   // Kubecost documents part_size 128 MiB; lib-storage holds ~queue × partSize per upload and two
   // segments upload at once. Counting UploadPart requests shows the size actually used.
   const srv = await startS3rver(t);
-  const { request } = await import('node:http');
-  const target = new URL(srv.endpoint);
   const partBytes: number[] = [];
-  const proxy = createHttpServer((req, res) => {
+  const { url: endpoint } = await startPassThroughProxy(t, srv.endpoint, (req) => {
     if (req.method === 'PUT' && /[?&]partNumber=/.test(req.url ?? '')) partBytes.push(Number(req.headers['content-length']));
-    const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
-    });
-    up.on('error', () => res.destroy());
-    req.pipe(up);
+    return false;
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => {
-    proxy.close(() => resolve());
-    proxy.closeAllConnections();
-  }));
-  const b = bucketOn({ ...srv, endpoint: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` }, {
+  const b = bucketOn({ ...srv, endpoint }, {
     partSizeBytes: 128 * MiB,
     checksumMode: 'when-required',
   });

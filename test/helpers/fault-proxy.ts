@@ -3,8 +3,7 @@
  * 503), so a test can force window failures while the config and metrics APIs keep answering, or
  * make it slow, so that a run lasts long enough for another one to start beside it.
  */
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startPassThroughProxy } from './pass-through-proxy.ts';
 
 export interface FaultProxy {
   url: string;
@@ -20,40 +19,21 @@ interface Teardown {
 }
 
 export async function startFaultProxy(t: Teardown, upstream: string): Promise<FaultProxy> {
-  const target = new URL(upstream);
   const proxy: FaultProxy = { url: '', failReads: false, delayReadsMs: 0, close: async () => undefined };
-  const server = createServer((req, res) => {
-    if (proxy.failReads && req.url?.startsWith('/api/v1/read')) {
+  const server = await startPassThroughProxy(t, upstream, (req, res, pass) => {
+    if (!req.url?.startsWith('/api/v1/read')) return false;
+    if (proxy.failReads) {
       req.resume();
       res.writeHead(503, { 'content-type': 'text/plain' });
       res.end('injected failure: remote read unavailable\n');
-      return;
+      return true;
     }
-    if (proxy.delayReadsMs > 0 && req.url?.startsWith('/api/v1/read')) {
-      req.pause();
-      setTimeout(() => pass(req, res), proxy.delayReadsMs);
-      return;
-    }
-    pass(req, res);
+    if (proxy.delayReadsMs <= 0) return false;
+    req.pause();
+    setTimeout(pass, proxy.delayReadsMs);
+    return true;
   });
-  const pass = (req: IncomingMessage, res: ServerResponse): void => {
-    const up = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-      (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
-      },
-    );
-    up.on('error', () => res.destroy());
-    req.pipe(up);
-  };
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.close = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  t.teardown(() => proxy.close());
+  proxy.url = server.url;
+  proxy.close = server.close;
   return proxy;
 }

@@ -7,10 +7,10 @@
  */
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { logLines, runCli } from '../helpers/cli.ts';
 import { promtoolDump } from '../helpers/prometheus.ts';
-import { H, startSource } from '../helpers/source.ts';
+import { H, startSource, type Source } from '../helpers/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 interface Meta {
@@ -30,9 +30,10 @@ async function blocksIn(bucket: string): Promise<Meta[]> {
   return out.sort((a, b) => a.minTime - b.minTime);
 }
 
-t.test('windows whose raw blocks the compactor deleted are not shipped again', async (t) => {
+/** A source Prometheus with `windows` 2h windows of history, a file bucket, and `once`'s env. */
+async function fileBucketSetup(t: Test, windows: number): Promise<{ source: Source; bucket: string; env: Record<string, string> }> {
   const dir = await tempDir(t);
-  const source = await startSource(t, dir, { windows: 4 });
+  const source = await startSource(t, dir, { windows });
   const bucket = join(dir, 'bucket');
   const env = {
     PROMSHIP_PROMETHEUS_URL: source.prometheus.url,
@@ -40,6 +41,11 @@ t.test('windows whose raw blocks the compactor deleted are not shipped again', a
     PROMSHIP_DATA_DIR: join(dir, 'data'),
     PROMSHIP_MAX_BACKFILL: '1d',
   };
+  return { source, bucket, env };
+}
+
+t.test('windows whose raw blocks the compactor deleted are not shipped again', async (t) => {
+  const { source, bucket, env } = await fileBucketSetup(t, 4);
   const first = await runCli(['once'], env);
   t.equal(first.code, 0, `first run exits 0 (stderr: ${first.stderr.slice(0, 300)})`);
   const shipped = await blocksIn(bucket);
@@ -80,15 +86,7 @@ t.test('windows whose raw blocks the compactor deleted are not shipped again', a
 });
 
 t.test('after a change to a longer block duration, only what the short blocks left out is shipped', async (t) => {
-  const dir = await tempDir(t);
-  const source = await startSource(t, dir, { windows: 2 });
-  const bucket = join(dir, 'bucket');
-  const env = {
-    PROMSHIP_PROMETHEUS_URL: source.prometheus.url,
-    PROMSHIP_BUCKET: `file://${bucket}`,
-    PROMSHIP_DATA_DIR: join(dir, 'data'),
-    PROMSHIP_MAX_BACKFILL: '1d',
-  };
+  const { source, bucket, env } = await fileBucketSetup(t, 2);
   // 30m blocks, with a ship delay that leaves the last 90 minutes of data for later.
   const delayMinutes = Math.ceil((Date.now() - (source.dataEnd - H)) / 60_000) + 1;
   const first = await runCli(['once'], { ...env, PROMSHIP_BLOCK_DURATION: '30m', PROMSHIP_SHIP_DELAY: `${delayMinutes}m` });
