@@ -91,29 +91,31 @@ async function main(argv: string[]): Promise<number> {
 
 async function runOnce(config: Config, logger: Logger): Promise<number> {
   const [{ createApp }, { acquireRunLock }] = await Promise.all([import('./app.ts'), import('./shipper/run-lock.ts')]);
-  // Never beside another run of this data dir (the agent's, or another `once`): both would ship
-  // the same windows. Checked first, so that the one line saying so is all a second run prints.
-  const lock = await acquireRunLock({ dataDir: config.dataDir, command: 'once', logger });
-  // Ctrl-C or SIGTERM still end the run at once, as they always did, but without leaving the
-  // lock to be taken over.
-  const onSignal = (signal: NodeJS.Signals): void => {
-    lock.releaseSync();
-    process.kill(process.pid, signal);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // The configuration is judged in full first (the bucket, the cluster's identity): a wrong
+  // setting is exit 2 with its one line, whether or not another run is shipping.
+  const app = await createApp(config, logger);
   try {
-    const app = await createApp(config, logger);
+    // Never beside another run of this data dir (the agent's, or another `once`): both would ship
+    // the same windows.
+    const lock = await acquireRunLock({ dataDir: config.dataDir, command: 'once', logger });
+    // Ctrl-C or SIGTERM still end the run at once, as they always did, but without leaving the
+    // lock to be taken over.
+    const onSignal = (signal: NodeJS.Signals): void => {
+      lock.releaseSync();
+      process.kill(process.pid, signal);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     try {
       const summary = await app.shipper.runOnce({ ignoreBackoff: true });
       return summary.failed.length > 0 ? 1 : 0;
     } finally {
-      await app.close();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await lock.release();
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await lock.release();
+    await app.close();
   }
 }
 

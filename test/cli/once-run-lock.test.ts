@@ -16,6 +16,7 @@ import { startFaultProxy } from '../helpers/fault-proxy.ts';
 import { promtoolDump } from '../helpers/prometheus.ts';
 import { M, startSource, type Source } from '../helpers/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { acquireRunLock } from '../../src/shipper/run-lock.ts';
 
 const BLOCK = 15 * M;
 const LOCK_DIR = 'run.lock';
@@ -74,7 +75,9 @@ t.test('two `promship once` at the same time: one ships, the other says who is s
   t.equal(winner.code, 0, `one run ships (stderr: ${winner.stderr.slice(0, 300)})`);
   t.equal(loser.code, 1, 'the other exits 1');
   t.ok(logLines(winner.stdout).filter((l) => l.msg === 'shipped block').length > 0, 'the winner shipped blocks');
-  t.equal(loser.stdout, '', 'the loser logged nothing: it did not even ask Prometheus');
+  // The configuration is judged before the lock (a config error is exit 2 either way), so the
+  // loser may say how it is configured; nothing about windows.
+  t.same(logLines(loser.stdout).map((l) => l.msg).filter((m) => m !== 'promship configured'), [], 'the loser logged nothing but its configuration');
   const lines = loser.stderr.trimEnd().split('\n');
   t.equal(lines.length, 1, `one line on stderr: ${loser.stderr}`);
   t.match(
@@ -143,4 +146,16 @@ t.test('`promship once` stopped with Ctrl-C ends at once and lets go of the lock
   const [code, signal] = await exited;
   t.same({ code, signal }, { code: null, signal: 'SIGINT' }, 'ended by the signal, as before');
   t.same(await lockEntries(dataDir), [], 'the lock was let go of');
+});
+
+t.test('a configuration error is exit 2 with its own line even while another run holds the lock', async (t) => {
+  const { env, dataDir } = setup();
+  await mkdir(dataDir, { recursive: true });
+  const held = await acquireRunLock({ dataDir, command: 'run' });
+  t.teardown(() => held.release());
+  const { PROMSHIP_BUCKET: _bucket, ...noBucket } = env;
+  const r = await runCli(['once'], noBucket);
+  t.equal(r.code, 2, 'exit 2');
+  t.match(r.stderr, /no bucket: set PROMSHIP_BUCKET/, 'the configuration problem, not the lock');
+  t.notMatch(r.stderr, /another run is shipping/);
 });
