@@ -8,7 +8,6 @@
  * agent itself loads no shipping code, so between runs it holds only its schedule, its metrics
  * and its HTTP server; a run's memory, and a crash in a run, end with that run.
  */
-import { MAX_TIMER_MS } from '../config/duration.ts';
 import { ConfigError, describeError, PromshipError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { formatWindow } from '../series.ts';
@@ -192,9 +191,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       'health',
     );
   };
-  // The config refuses intervals a timer cannot hold; the cap only keeps a longer one, should it
-  // ever get here, from firing every millisecond.
-  const healthTimer = setInterval(healthLine, Math.min(config.healthLogInterval, MAX_TIMER_MS));
+  // The config bounds the interval to what a timer can hold (timerDuration in the schema).
+  const healthTimer = setInterval(healthLine, config.healthLogInterval);
 
   const stop = (): void => {
     if (stopping.signal.aborted) return;

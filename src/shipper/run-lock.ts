@@ -23,7 +23,7 @@
  * bucket, each with its own data dir.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { rmdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PromshipError } from '../errors.ts';
@@ -238,16 +238,9 @@ export async function acquireRunLock(opts: { dataDir: string; command: RunComman
   return {
     holder: me,
     releaseSync,
+    // Two small file-system calls: the synchronous ones serve both.
     async release() {
-      if (!held) return;
-      held = false;
-      process.off('exit', releaseSync);
-      try {
-        await unlink(file);
-        await rmdir(lockDir);
-      } catch {
-        // As above.
-      }
+      releaseSync();
     },
   };
 }

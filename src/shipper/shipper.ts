@@ -213,8 +213,9 @@ export class Shipper {
   /**
    * Records in the ledger the ULID the window's block will have, before anything is read: the
    * ULID of an interrupted upload (its leftovers removed) when it is recent enough, else a new one.
+   * Returns it with the window's attempts so far (an interrupted claim counts as one).
    */
-  private async claim(window: Window, entry: LedgerEntry | undefined, ledger: Ledger, now: number, signal?: AbortSignal): Promise<string> {
+  private async claim(window: Window, entry: LedgerEntry | undefined, ledger: Ledger, now: number, signal?: AbortSignal): Promise<{ ulid: string; attempts: number }> {
     try {
       let ulid: string;
       if (entry?.ulid && entry.state !== 'shipped' && now - decodeTime(entry.ulid) < RESUME_MAX_AGE_MS) {
@@ -239,7 +240,7 @@ export class Shipper {
         nextRetryAt: now + nextRetryDelay(attempts + 1, this.backoff),
       });
       await ledger.save(now, signal);
-      return ulid;
+      return { ulid, attempts };
     } catch (err) {
       throw new WindowError(window, 'claim', err);
     }
@@ -251,8 +252,9 @@ export class Shipper {
     const now = this.now();
     let attempts = entry?.attempts ?? 0;
     try {
-      const ulid = await this.claim(window, entry, ledger, now, signal);
-      attempts = ledger.get(window)?.attempts ?? attempts;
+      const claimed = await this.claim(window, entry, ledger, now, signal);
+      const ulid = claimed.ulid;
+      attempts = claimed.attempts;
       const block = await shipWindow(
         {
           source: this.opts.source,

@@ -65,10 +65,7 @@ export function planWindows(input: PlanInput): Plan {
     const blocks = input.covered.filter((b) => overlaps(w, b));
     for (const b of blocks) plan.covered.push({ window: clip(b, w), ulid: b.ulid, level: b.level ?? 1 });
     const memory = remembered.filter((r) => overlaps(w, r));
-    if (blocks.length === 0 && memory.length === 0) {
-      plan.toShip.push(w);
-      continue;
-    }
+    // With nothing covering it, the one gap is the whole window.
     const gaps = uncovered(w, [...blocks, ...memory]);
     if (blocks.length === 0 && gaps.length === 0) plan.remembered.push(w);
     plan.toShip.push(...gaps);
