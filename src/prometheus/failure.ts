@@ -43,6 +43,19 @@ export function toRemoteReadError(err: unknown, ctx: RequestContext): RemoteRead
   return failure(ctx, RemoteReadCode.Connect, `the connection failed (${withCode})`, err);
 }
 
+/**
+ * Codes of a connection that broke before any answer to the request came back: the server (or a
+ * proxy in front of Prometheus) closed a kept-alive connection just as the request went out on it.
+ * The request did nothing on the server, so it can be sent again on a fresh connection.
+ */
+const DROPPED_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+/** Whether `err`, thrown before the answer's headers, is a dropped connection worth one more try. */
+export function droppedBeforeAnswer(err: unknown): boolean {
+  const code = transportCode(err);
+  return code !== undefined && DROPPED_CODES.has(code);
+}
+
 export function httpFailure(ctx: RequestContext, status: number, excerpt: string): RemoteReadError {
   const quoted = excerpt.length > 0 ? `: "${excerpt}"` : ' (empty body)';
   return failure(ctx, RemoteReadCode.Http, `Prometheus answered HTTP ${status}${quoted}`, undefined, status);

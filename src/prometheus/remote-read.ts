@@ -13,7 +13,7 @@ import type { SeriesChunks, Window } from '../series.ts';
 import { authorization, type BasicAuth } from './credentials.ts';
 import { RemoteReadCode } from './errors.ts';
 import { formatWindow } from '../series.ts';
-import { failure, httpFailure, toRemoteReadError, type RequestContext } from './failure.ts';
+import { droppedBeforeAnswer, failure, httpFailure, toRemoteReadError, type RequestContext } from './failure.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-reader.ts';
 import { encodeReadRequest, type LabelMatcher, type ResponseTypeName } from './messages.ts';
 import { seriesFromSampledResponse } from './sampled-series.ts';
@@ -74,7 +74,10 @@ export class RemoteReadClient {
   readonly #maxFrameBytes: number;
   readonly #accepted: readonly ResponseTypeName[];
   readonly #options: RemoteReadClientOptions;
-  readonly #agent: Agent;
+  readonly #agentOptions: Agent.Options;
+  /** Replaced when a connection turns out dropped (see `#request`); the one before is closing. */
+  #agent: Agent;
+  readonly #retired = new Set<Promise<void>>();
 
   constructor(options: RemoteReadClientOptions) {
     const base = parseBaseUrl(options.url);
@@ -97,11 +100,12 @@ export class RemoteReadClient {
       throw new ConfigError('acceptedResponseTypes must name at least one response type.');
     }
     this.#options = options;
-    this.#agent = new Agent({
+    this.#agentOptions = {
       connect: { ...tlsConnectOptions(options.tls), timeout: options.timeoutMs },
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
-    });
+    };
+    this.#agent = new Agent(this.#agentOptions);
   }
 
   /**
@@ -139,9 +143,8 @@ export class RemoteReadClient {
       );
       const auth = await this.#authorization();
       secrets.push(...auth.secrets);
-      const response = await request(this.#readUrl, {
+      const response = await this.#request(this.#readUrl, {
         method: 'POST',
-        dispatcher: this.#agent,
         headers: {
           ...auth.headers,
           'content-type': 'application/x-protobuf',
@@ -225,9 +228,8 @@ export class RemoteReadClient {
     try {
       const auth = await this.#authorization();
       ctx.secrets = auth.secrets;
-      const response = await request(url, {
+      const response = await this.#request(url, {
         method: 'GET',
-        dispatcher: this.#agent,
         headers: { ...auth.headers, accept },
         signal: signal ?? null,
         headersTimeout: this.#timeoutMs,
@@ -245,8 +247,33 @@ export class RemoteReadClient {
     }
   }
 
+  /**
+   * One request, sent a second time when the first one's connection broke before any answer. A
+   * kept-alive connection can be closed by Prometheus, or by a proxy in front of it, at the very
+   * moment a request goes out on it, and undici fails the request. The other idle connections
+   * were likely closed by the same timeout, so the second try goes out on a fresh one, from a new
+   * agent; the old agent finishes what it carries and closes. A read changes nothing on the
+   * server, so sending it again is safe. Only once: a server that drops every request is still a
+   * failure of the window.
+   */
+  async #request(url: string, options: Omit<NonNullable<Parameters<typeof request<null>>[1]>, 'dispatcher'>): Promise<Dispatcher.ResponseData<null>> {
+    const agent = this.#agent;
+    try {
+      return await request(url, { ...options, dispatcher: agent });
+    } catch (err) {
+      if ((options.signal instanceof AbortSignal && options.signal.aborted) || !droppedBeforeAnswer(err)) throw err;
+      if (this.#agent === agent) {
+        this.#agent = new Agent(this.#agentOptions);
+        const closing = agent.close().catch(() => undefined);
+        this.#retired.add(closing);
+        void closing.then(() => this.#retired.delete(closing));
+      }
+      return await request(url, { ...options, dispatcher: this.#agent });
+    }
+  }
+
   async close(): Promise<void> {
-    await this.#agent.close();
+    await Promise.all([this.#agent.close(), ...this.#retired]);
   }
 
   async #authorization(): Promise<{ headers: Record<string, string>; secrets: string[] }> {
