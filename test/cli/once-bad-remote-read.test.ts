@@ -26,10 +26,17 @@ const expectedCode: Record<Fault, RegExp> = {
   reset: /^PROMSHIP_REMOTE_READ_(CONNECT|TRUNCATED)$/,
 };
 
-/** Forwards to Prometheus, spoiling the answer to the `nth` remote read while `fault` is set. */
+/**
+ * Forwards to Prometheus, spoiling the answers to the `nth` remote read while `fault` is set: to
+ * it, and to every read of the same window after it (the client sends a request once more when its
+ * connection was reset before any answer), unless `once` is set.
+ */
 async function faultyProxy(target: string, nth: number) {
   let reads = 0;
-  const state: { fault: Fault | undefined } = { fault: undefined };
+  let spoiledBody: Buffer | undefined;
+  /** Reads of the spoiled window: the `nth`, and those sent again after it. */
+  let windowReads = 0;
+  const state: { fault: Fault | undefined; once: boolean } = { fault: undefined, once: false };
   const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> =>
     new Promise((resolve, reject) => {
       const up = httpRequest(`${target}${req.url}`, { method: req.method, headers: req.headers }, (res) => {
@@ -46,8 +53,12 @@ async function faultyProxy(target: string, nth: number) {
     req.on('data', (d: Buffer) => parts.push(d));
     req.on('end', async () => {
       const isRead = req.method === 'POST' && req.url === '/api/v1/read';
-      const spoil = isRead && ++reads === nth ? state.fault : undefined;
-      const up = await forward(req, Buffer.concat(parts));
+      const request = Buffer.concat(parts);
+      if (isRead && ++reads === nth) spoiledBody = request;
+      const sameWindow = isRead && spoiledBody !== undefined && request.equals(spoiledBody);
+      if (sameWindow) windowReads++;
+      const spoil = isRead && (reads === nth || (sameWindow && !state.once)) ? state.fault : undefined;
+      const up = await forward(req, request);
       if (!spoil) {
         res.writeHead(up.status, up.headers);
         res.end(up.body);
@@ -99,7 +110,12 @@ async function faultyProxy(target: string, nth: number) {
   return {
     url: `http://127.0.0.1:${port}`,
     state,
-    resetCount: () => (reads = 0),
+    windowReads: () => windowReads,
+    resetCount: () => {
+      reads = 0;
+      windowReads = 0;
+      spoiledBody = undefined;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -148,6 +164,8 @@ t.test('a bad answer for one window fails that window only, and it ships once Pr
       t.match(String(line.code), expectedCode[fault], `typed error code (${String(line.code)})`);
       t.match(String(line.window), new Date(badWindow).toISOString(), 'the log names the window');
       t.match(String(line.err), new RegExp(`Remote read of window .*${new Date(badWindow).toISOString()}`), 'the error names the window');
+      // Only a reset before any answer is sent again; a bad answer fails the window at once.
+      t.equal(proxy.windowReads(), fault === 'reset' ? 2 : 1, 'the window was read as often as it should be');
 
       const ids = await listBlockDirs(bucket);
       t.equal(ids.length, 2, 'the other two windows shipped');
@@ -166,4 +184,24 @@ t.test('a bad answer for one window fails that window only, and it ships once Pr
       t.equal(firstDifference(source.dump, await promtoolDump(copy)), undefined, 'all data shipped exactly once');
     });
   }
+
+  await t.test('a single reset before any answer: the read is sent again and every window ships', async (t) => {
+    const bucket = join(dir, 'bucket-reset-once');
+    proxy.state.fault = 'reset';
+    proxy.state.once = true;
+    proxy.resetCount();
+    const run = await runCli(['once'], {
+      PROMSHIP_PROMETHEUS_URL: proxy.url,
+      PROMSHIP_BUCKET: `file://${bucket}`,
+      PROMSHIP_DATA_DIR: join(dir, 'data-reset-once'),
+      PROMSHIP_MAX_BACKFILL: '1d',
+      PROMSHIP_PROMETHEUS_TIMEOUT: '5s',
+    });
+    t.equal(run.code, 0, 'exit code 0');
+    t.equal(logLines(run.stdout).filter((l) => l.msg === 'window failed').length, 0, 'no window failed');
+    t.equal(proxy.windowReads(), 2, 'the reset read was sent once more');
+    const copy = join(dir, 'copy-reset-once');
+    await copyBlocks(bucket, copy);
+    t.equal(firstDifference(source.dump, await promtoolDump(copy)), undefined, 'all data shipped exactly once');
+  });
 });
