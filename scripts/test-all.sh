@@ -27,6 +27,6 @@ node -e '
 # CI keeps only the tail of this output, so repeat what failed (and why) where it will be seen.
 if grep -qE '^ *not ok ' "$log"; then
   echo "--- what failed (a test, then the subtests and the file holding it) ---"
-  grep -E -A 8 '^ *not ok ' "$log" | grep -E '^ *not ok |^ +(message|error|code|found|wanted|expected|actual):|^--$' | head -n 120
+  node --import tsx scripts/failed-tests.ts "$log"
 fi
 exit "$status"
