@@ -44,9 +44,9 @@ export function toRemoteReadError(err: unknown, ctx: RequestContext): RemoteRead
 }
 
 /**
- * Codes of a connection that broke before any answer to the request came back: the server (or a
- * proxy in front of Prometheus) closed a kept-alive connection just as the request went out on it.
- * The request did nothing on the server, so it can be sent again on a fresh connection.
+ * Codes of a connection that broke before any answer to the request came back, as when the server
+ * (or a proxy in front of Prometheus) closes a kept-alive connection just as the request goes out
+ * on it. Every request of the client only reads, so it can be sent again on a fresh connection.
  */
 const DROPPED_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
