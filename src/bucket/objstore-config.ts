@@ -306,7 +306,7 @@ function parseFilesystem(config: unknown, prefix: string, source: string): Parse
 
 const AWS_HOST = /(^|\.)amazonaws\.com(\.cn)?$/i;
 // s3.amazonaws.com, s3.<region>.amazonaws.com, s3-<region>.amazonaws.com (legacy).
-const AWS_PLAIN_HOST = /^s3(?:[.-]([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+))?\.amazonaws\.com(\.cn)?$/i;
+const AWS_PLAIN_HOST = /^s3(?:[.-][a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+)?\.amazonaws\.com(\.cn)?$/i;
 
 // AWS S3 host shapes that name their region, as minio-go's GetRegionFromURL (which Thanos uses)
 // reads them: the region is part of the SigV4 signature, so signing for us-east-1 against any of
@@ -387,12 +387,10 @@ function parseS3(config: unknown, prefix: string, source: string): ParsedObjstor
 
   const region = c.region ?? '';
   const isAws = AWS_HOST.test(host);
-  const plainAws = AWS_PLAIN_HOST.exec(host);
-  if (plainAws && c.insecure !== true) {
+  if (AWS_PLAIN_HOST.test(host) && c.insecure !== true) {
     // Standard AWS endpoints: let the SDK build the regional (virtual-hosted) URL itself.
-    const hinted = plainAws[1];
-    if (region) options.region = region;
-    else if (hinted) options.region = hinted;
+    const named = region || regionFromAwsHost(host);
+    if (named) options.region = named;
   } else {
     options.endpoint = endpoint;
     if (c.insecure === true) options.insecure = true;
