@@ -17,6 +17,7 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  type GetObjectCommandOutput,
   type PutObjectCommandInput,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
@@ -222,36 +223,34 @@ export class S3Bucket implements Bucket {
   async get(key: string, opts: CallOptions = {}): Promise<Uint8Array | null> {
     const full = this.objectKey(key);
     return this.call('GetObject', full, opts.signal, async () => {
-      try {
-        const res = await this.client.send(
-          new GetObjectCommand({ Bucket: this.bucket, Key: full }),
-          { abortSignal: opts.signal },
-        );
-        this.bucketSeen = true;
-        if (res.Body === undefined) return new Uint8Array(0);
-        return await res.Body.transformToByteArray();
-      } catch (err) {
-        if (isMissingObject(err)) return null;
-        throw err;
-      }
+      const res = await this.getObject(full, opts.signal);
+      if (res === null) return null;
+      if (res.Body === undefined) return new Uint8Array(0);
+      return await res.Body.transformToByteArray();
     });
   }
 
   async download(key: string, filePath: string, opts: CallOptions = {}): Promise<boolean> {
     const full = this.objectKey(key);
     return this.call('GetObject', full, opts.signal, async () => {
-      let res;
-      try {
-        res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: full }), { abortSignal: opts.signal });
-      } catch (err) {
-        if (isMissingObject(err)) return false;
-        throw err;
-      }
-      this.bucketSeen = true;
+      const res = await this.getObject(full, opts.signal);
+      if (res === null) return false;
       const body = (res.Body as Readable | undefined) ?? Readable.from([]);
       await pipeline(body, createWriteStream(filePath), { signal: opts.signal });
       return true;
     });
+  }
+
+  /** GetObject of a full key, or null when the object does not exist; run inside `call`, which also covers reading the body. */
+  private async getObject(full: string, signal: AbortSignal | undefined): Promise<GetObjectCommandOutput | null> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: full }), { abortSignal: signal });
+      this.bucketSeen = true;
+      return res;
+    } catch (err) {
+      if (isMissingObject(err)) return null;
+      throw err;
+    }
   }
 
   async stat(key: string, opts: CallOptions = {}): Promise<ObjectInfo | null> {
