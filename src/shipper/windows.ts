@@ -46,8 +46,6 @@ export interface Plan {
   toShip: Window[];
   /** The parts of windows that a block covers, with the block. */
   covered: { window: Window; ulid: string; level: number }[];
-  /** Windows that only the ledger's memory covers: shipped once, their blocks since deleted. */
-  remembered: Window[];
   /** The start of the oldest window considered. */
   from: number;
 }
@@ -57,7 +55,7 @@ export function planWindows(input: PlanInput): Plan {
   let from = alignDown(now - input.maxBackfillMs, durationMs);
   if (input.oldestDataMs !== undefined) from = Math.max(from, alignDown(input.oldestDataMs, durationMs));
   const lastEnd = alignDown(now - input.shipDelayMs, durationMs);
-  const plan: Plan = { toShip: [], covered: [], remembered: [], from };
+  const plan: Plan = { toShip: [], covered: [], from };
   const remembered = input.remembered ?? [];
   for (let start = from; start + durationMs <= lastEnd; start += durationMs) {
     const w = { start, end: start + durationMs };
@@ -66,9 +64,7 @@ export function planWindows(input: PlanInput): Plan {
     for (const b of blocks) plan.covered.push({ window: clip(b, w), ulid: b.ulid, level: b.level ?? 1 });
     const memory = remembered.filter((r) => overlaps(w, r));
     // With nothing covering it, the one gap is the whole window.
-    const gaps = uncovered(w, [...blocks, ...memory]);
-    if (blocks.length === 0 && gaps.length === 0) plan.remembered.push(w);
-    plan.toShip.push(...gaps);
+    plan.toShip.push(...uncovered(w, [...blocks, ...memory]));
   }
   return plan;
 }
