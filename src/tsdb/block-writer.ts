@@ -20,7 +20,8 @@ import {
   ChunkOrderError,
   InvalidChunkError,
 } from './errors.ts';
-import { IndexWriter, LabelValidator, type ChunkMeta } from './index-writer.ts';
+import { IndexWriter, type ChunkMeta } from './index-writer.ts';
+import { LabelValidator } from './label-checks.ts';
 import {
   buildBlockMeta,
   CHUNKS_DIRNAME,
