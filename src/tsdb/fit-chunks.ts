@@ -16,7 +16,8 @@ import {
   SampleOrderError,
   InvalidWindowError,
 } from './errors.ts';
-import { XorChunkEncoder, decodeXorChunk, encodeXorChunk, xorChunkTimeRange } from './xor-chunk.ts';
+import { XorChunkEncoder, decodeXorChunk, encodeXorChunk } from './xor-chunk.ts';
+import { xorChunkTimeRange } from './xor-chunk-time-range.ts';
 
 /** Prometheus cuts head chunks at 120 samples; raw samples are packed the same way. */
 export const SAMPLES_PER_CHUNK = 120;
