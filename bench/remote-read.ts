@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { compressSync } from 'snappy';
 import { request } from 'undici';
-import { encodeReadRequest } from '../src/prometheus/messages.ts';
+import { encodeReadRequest } from '../src/prometheus/read-request.ts';
 import { RemoteReadClient } from '../src/prometheus/remote-read.ts';
 import { startPrometheus } from '../test/helpers/prometheus.ts';
 

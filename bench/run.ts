@@ -18,7 +18,7 @@ import { compressSync } from 'snappy';
 import { request } from 'undici';
 import { ulid } from 'ulidx';
 import { FileBucket } from '../src/bucket/file-bucket.ts';
-import { encodeReadRequest } from '../src/prometheus/messages.ts';
+import { encodeReadRequest } from '../src/prometheus/read-request.ts';
 import { RemoteReadClient } from '../src/prometheus/remote-read.ts';
 import { listBlockDirs, startPrometheus } from '../src/demo/local-prometheus.ts';
 import { shipWindow } from '../src/shipper/ship-window.ts';

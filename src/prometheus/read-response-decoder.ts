@@ -7,7 +7,7 @@
 import protobuf from 'protobufjs';
 import type { Sample } from '../series.ts';
 import { ReadFault, RemoteReadCode } from './errors.ts';
-import type { WireLabel } from './messages.ts';
+import type { WireLabel } from './read-request.ts';
 
 export interface DecodedTimeSeries {
   labels: WireLabel[];

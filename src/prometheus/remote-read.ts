@@ -15,13 +15,13 @@ import { RemoteReadCode } from './errors.ts';
 import { formatWindow } from '../series.ts';
 import { droppedBeforeAnswer, failure, httpFailure, toRemoteReadError, type RequestContext } from './failure.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-reader.ts';
-import { encodeReadRequest, type LabelMatcher, type ResponseTypeName } from './messages.ts';
+import { encodeReadRequest, type LabelMatcher, type ResponseTypeName } from './read-request.ts';
 import { seriesFromSampledResponse } from './sampled-series.ts';
 import { StreamedSeries } from './streamed-series.ts';
 import { printableExcerpt } from './text-excerpt.ts';
 import { USER_AGENT } from './user-agent.ts';
 
-export type { LabelMatcher, ResponseTypeName } from './messages.ts';
+export type { LabelMatcher, ResponseTypeName } from './read-request.ts';
 export type { BasicAuth } from './credentials.ts';
 
 export interface TlsOptions {

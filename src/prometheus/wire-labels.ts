@@ -1,6 +1,6 @@
 import { compareStrings, type Label, type Labels } from '../labels.ts';
 import { RemoteReadCode, ReadFault } from './errors.ts';
-import type { WireLabel } from './messages.ts';
+import type { WireLabel } from './read-request.ts';
 
 /**
  * Labels as sent by Prometheus, as sorted tuples. Prometheus sends them sorted already, so the

@@ -9,7 +9,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compressSync, uncompressSync } from 'snappy';
 import { request } from 'undici';
-import { encodeReadRequest, type LabelMatcher, type ResponseTypeName } from '../../src/prometheus/messages.ts';
+import { encodeReadRequest, type LabelMatcher, type ResponseTypeName } from '../../src/prometheus/read-request.ts';
 import { decodeChunkedReadResponse, int64ToNearestNumber } from '../helpers/protobufjs-reference.ts';
 import { readFrames } from '../../src/prometheus/frame-reader.ts';
 import type { Chunk, Window } from '../../src/series.ts';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
 import { ReadFault, RemoteReadCode } from '../../src/prometheus/errors.ts';
-import type { WireLabel } from '../../src/prometheus/messages.ts';
+import type { WireLabel } from '../../src/prometheus/read-request.ts';
 
 const PROTO_FILE = new URL('../../proto/prometheus-remote-read.proto', import.meta.url);
 const ChunkedReadResponseType = protobuf.parse(readFileSync(PROTO_FILE, 'utf8')).root.lookupType('prometheus.ChunkedReadResponse');

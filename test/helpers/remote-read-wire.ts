@@ -1,6 +1,6 @@
 /**
  * Remote-read bytes built by hand for tests (a few lines of protobuf wire format, independent of
- * src/prometheus/messages.ts), and a fake Prometheus on a loopback port that answers with them.
+ * src/prometheus/read-request.ts), and a fake Prometheus on a loopback port that answers with them.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';

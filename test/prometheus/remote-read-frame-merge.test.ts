@@ -5,7 +5,7 @@
 import t from 'tap';
 import { request } from 'undici';
 import { compressSync } from 'snappy';
-import { encodeReadRequest } from '../../src/prometheus/messages.ts';
+import { encodeReadRequest } from '../../src/prometheus/read-request.ts';
 import { decodeChunkedReadResponse } from '../helpers/protobufjs-reference.ts';
 import { readFrames } from '../../src/prometheus/frame-reader.ts';
 import { RemoteReadClient } from '../../src/prometheus/remote-read.ts';

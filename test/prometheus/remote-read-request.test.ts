@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { uncompressSync } from 'snappy';
-import { encodeReadRequest } from '../../src/prometheus/messages.ts';
+import { encodeReadRequest } from '../../src/prometheus/read-request.ts';
 import { RemoteReadClient } from '../../src/prometheus/remote-read.ts';
 import { chunkedReadResponse, frame, startFakeServer, streamed, uvarint } from '../helpers/remote-read-wire.ts';
 
