@@ -13,7 +13,7 @@ import type { SeriesChunks, Window } from '../series.ts';
 import { authorization, type BasicAuth } from './credentials.ts';
 import { RemoteReadCode } from './errors.ts';
 import { formatWindow } from '../series.ts';
-import { droppedBeforeAnswer, failure, httpFailure, toRemoteReadError, type RequestContext } from './failure.ts';
+import { droppedBeforeAnswer, failure, httpFailure, toRemoteReadError, type RequestContext } from './explain-failure.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-reader.ts';
 import { encodeReadRequest, type LabelMatcher, type ResponseTypeName } from './read-request.ts';
 import { seriesFromSampledResponse } from './sampled-series.ts';

@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { PromshipError } from '../../src/errors.ts';
 import { ReadFault, RemoteReadCode } from '../../src/prometheus/errors.ts';
-import { toRemoteReadError } from '../../src/prometheus/failure.ts';
+import { toRemoteReadError } from '../../src/prometheus/explain-failure.ts';
 
 /** The number of inputs for one property: `FUZZ_RUNS` when set, else `ciRuns`. */
 export function fuzzRuns(ciRuns: number): number {
