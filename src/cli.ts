@@ -140,7 +140,7 @@ async function runStatus(config: Config, logger: Logger, json: boolean): Promise
   const [{ openBucket }, { shippingStatus }, { renderStatus }] = await Promise.all([
     import('./bucket/open-bucket.ts'),
     import('./shipper/status.ts'),
-    import('./report.ts'),
+    import('./render-reports.ts'),
   ]);
   const identity = await offlineIdentity(config, logger);
   const { bucket } = await openBucket(config);
@@ -163,7 +163,7 @@ async function runVerify(config: Config, logger: Logger, json: boolean): Promise
   const [{ openBucket }, { verifyBucket }, { renderVerify }] = await Promise.all([
     import('./bucket/open-bucket.ts'),
     import('./shipper/verify-bucket.ts'),
-    import('./report.ts'),
+    import('./render-reports.ts'),
   ]);
   const identity = await offlineIdentity(config, logger);
   const { bucket } = await openBucket(config);

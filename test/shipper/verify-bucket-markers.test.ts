@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import type { Bucket } from '../../src/bucket/bucket.ts';
 import { FileBucket } from '../../src/bucket/file-bucket.ts';
-import { renderVerify } from '../../src/report.ts';
+import { renderVerify } from '../../src/render-reports.ts';
 import { verifyBucket, type VerifyReport } from '../../src/shipper/verify-bucket.ts';
 import { BlockWriter } from '../../src/tsdb/block-writer.ts';
 import { serializeBlockMeta } from '../../src/tsdb/meta.ts';
