@@ -1,6 +1,5 @@
-// Regenerates the README's configuration reference from the config schema.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { withConfigReference } from '../src/config/reference.ts';
+// Regenerates docs/configuration.md from the config schema.
+import { writeFileSync } from 'node:fs';
+import { CONFIGURATION_PAGE, configurationPage } from '../src/config/reference.ts';
 
-const path = new URL('../README.md', import.meta.url);
-writeFileSync(path, withConfigReference(readFileSync(path, 'utf8')));
+writeFileSync(new URL(`../${CONFIGURATION_PAGE}`, import.meta.url), configurationPage());

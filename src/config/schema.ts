@@ -1,6 +1,6 @@
 /**
  * The one declaration of every setting: environment variable, command-line flag, default, help
- * text and validation. `--help`, the README's configuration reference and the Helm chart's env
+ * text and validation. `--help`, docs/configuration.md and the Helm chart's env
  * list are all derived from (or checked against) this table, so they cannot drift apart.
  */
 import { validate as validateCron } from 'node-cron';
