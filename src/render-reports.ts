@@ -56,7 +56,7 @@ export function renderVerify(r: VerifyReport): string {
     const b = byUlid.get(ulid);
     return b ? `${ulid} (level ${b.compactionLevel}, ${b.source})` : ulid;
   };
-  for (const o of r.overlaps) lines.push(`OVERLAP: ${describe(o.a)} and ${describe(o.b)} overlap; the Thanos compactor halts on this (README, Troubleshooting: which one to mark)`);
+  for (const o of r.overlaps) lines.push(`OVERLAP: ${describe(o.a)} and ${describe(o.b)} overlap; the Thanos compactor halts on this (docs/troubleshooting.md: which one to mark)`);
   for (const g of r.gaps) lines.push(`gap: no block for ${formatWindow(g)} (no data then, or not shipped yet)`);
   if (r.partialUploads.length) lines.push(`partial uploads in the bucket (any cluster, no meta.json): ${r.partialUploads.length}`);
   lines.push(r.ok ? 'verify: OK' : 'verify: PROBLEMS FOUND');
