@@ -16,6 +16,7 @@ import { MAX_TIMER_MS, parseDuration } from '../config/duration.ts';
 import { ConfigError } from '../errors.ts';
 import type { S3BucketOptions } from './s3-bucket.ts';
 import { MAX_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES } from './s3-part-size.ts';
+import { resolveS3Endpoint, type S3EndpointChoice } from './s3-settings.ts';
 import { splitUserMetadata } from './s3-user-metadata.ts';
 
 export type ObjstoreBucket =
@@ -26,6 +27,11 @@ export interface ParsedObjstoreConfig {
   bucket: ObjstoreBucket;
   /** One line per setting that is valid for Thanos but ignored by promship; log them. */
   warnings: string[];
+  /**
+   * For S3, what the YAML says about the endpoint, so that openBucket can resolve it again with
+   * the `PROMSHIP_S3_*` settings and the process' AWS region layered on, by the same rules.
+   */
+  s3Endpoint?: S3EndpointChoice;
 }
 
 const SUPPORTED_TYPES = ['S3', 'FILESYSTEM'] as const;
@@ -304,51 +310,6 @@ function parseFilesystem(config: unknown, prefix: string, source: string): Parse
   return { bucket: { kind: 'filesystem', dir, ...(prefix ? { prefix } : {}) }, warnings };
 }
 
-const AWS_HOST = /(^|\.)amazonaws\.com(\.cn)?$/i;
-// s3.amazonaws.com, s3.<region>.amazonaws.com, s3-<region>.amazonaws.com (legacy).
-const AWS_PLAIN_HOST = /^s3(?:[.-][a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+)?\.amazonaws\.com(\.cn)?$/i;
-
-// AWS S3 host shapes that name their region, as minio-go's GetRegionFromURL (which Thanos uses)
-// reads them: the region is part of the SigV4 signature, so signing for us-east-1 against any of
-// these fails. One DNS label each, so a look-alike host cannot smuggle in a dotted "region".
-const AWS_REGION_HOSTS: readonly RegExp[] = [
-  /^s3-fips\.dualstack\.([a-z0-9-]+)\.amazonaws\.com$/,
-  /^s3-fips\.([a-z0-9-]+)\.amazonaws\.com$/,
-  /^s3\.dualstack\.([a-z0-9-]+)\.amazonaws\.com$/,
-  /^s3\.dualstack\.(cn-[a-z0-9-]+)\.amazonaws\.com\.cn$/,
-  /^s3\.(cn-[a-z0-9-]+)\.amazonaws\.com\.cn$/,
-  /^(?:bucket|accesspoint)\.vpce-[a-z0-9-]+\.s3\.([a-z0-9-]+)\.vpce\.amazonaws\.com$/,
-  /^s3-([a-z0-9-]+)\.amazonaws\.com$/,
-  /^s3\.([a-z0-9-]+)\.amazonaws\.com$/,
-];
-
-/**
- * The region an AWS S3 endpoint host names (`s3.dualstack.eu-west-1.amazonaws.com`,
- * `s3-fips.us-gov-west-1.amazonaws.com`, `s3.cn-north-1.amazonaws.com.cn`, PrivateLink
- * `bucket.vpce-….s3.eu-central-1.vpce.amazonaws.com`, …), or `undefined` for hosts that name
- * none (`s3.amazonaws.com`, `s3-external-1.amazonaws.com`, load balancers, non-AWS stores).
- */
-export function regionFromAwsHost(hostOrEndpoint: string): string | undefined {
-  let host = hostOrEndpoint.trim().toLowerCase();
-  if (/^[a-z][a-z0-9+.-]*:\/\//.test(host)) {
-    try {
-      host = new URL(host).hostname;
-    } catch {
-      return undefined;
-    }
-  }
-  host = host.replace(/:\d+$/, '').replace(/\.$/, '');
-  if (host === 's3-external-1.amazonaws.com') return undefined;
-  for (const re of AWS_REGION_HOSTS) {
-    const region = re.exec(host)?.[1];
-    if (region === undefined) continue;
-    // s3.<word>.amazonaws.com hosts that are not regions (S3 control, website, Express).
-    if (/^(?:dualstack|control|website-|xpress-|external-)/.test(region)) return undefined;
-    return region;
-  }
-  return undefined;
-}
-
 function parseS3(config: unknown, prefix: string, source: string): ParsedObjstoreConfig {
   const c: S3Config = parseWith(s3ConfigSchema, config ?? {}, 'config', source, 'S3');
   const warnings: string[] = [];
@@ -368,7 +329,6 @@ function parseS3(config: unknown, prefix: string, source: string): ParsedObjstor
       'config.endpoint must be host[:port] without scheme or path, as Thanos expects; use `insecure: true` for http',
     );
   }
-  const host = endpoint.replace(/:\d+$/, '');
 
   const accessKey = c.access_key ?? '';
   const secretKey = c.secret_key ?? '';
@@ -385,25 +345,17 @@ function parseS3(config: unknown, prefix: string, source: string): ParsedObjstor
   const options: S3BucketOptions = { bucket };
   if (prefix) options.prefix = prefix;
 
-  const region = c.region ?? '';
-  const isAws = AWS_HOST.test(host);
-  if (AWS_PLAIN_HOST.test(host) && c.insecure !== true) {
-    // Standard AWS endpoints: let the SDK build the regional (virtual-hosted) URL itself.
-    const named = region || regionFromAwsHost(host);
-    if (named) options.region = named;
-  } else {
-    options.endpoint = endpoint;
-    if (c.insecure === true) options.insecure = true;
-    // As in minio-go: the configured region, else the one an AWS host names, else us-east-1
-    // (what S3-compatible stores expect; the region only matters for signing there).
-    options.region = region || regionFromAwsHost(host) || 'us-east-1';
-  }
-
-  const lookup = c.bucket_lookup_type ?? 'auto';
-  // minio-go "auto" uses virtual-hosted requests only for AWS (and Google/Aliyun) hosts.
-  options.forcePathStyle = lookup === 'path' || (lookup === 'auto' && !isAws);
-  // S3-compatible stores often reject or mangle the SDK's default streaming checksums.
-  options.checksumMode = isAws ? 'default' : 'when-required';
+  // Region, addressing and checksums follow from the endpoint by the rules both routes share.
+  // The process' AWS_REGION and the PROMSHIP_S3_* settings are layered on by openBucket.
+  const endpointChoice: S3EndpointChoice = {
+    endpoint,
+    insecure: c.insecure === true,
+    region: c.region,
+    bucketLookup: c.bucket_lookup_type ?? 'auto',
+    checksumMode: 'auto',
+    environmentRegion: undefined,
+  };
+  Object.assign(options, resolveS3Endpoint(endpointChoice));
 
   if (accessKey !== '') {
     options.accessKeyId = accessKey;
@@ -493,5 +445,5 @@ function parseS3(config: unknown, prefix: string, source: string): ParsedObjstor
     }
   }
 
-  return { bucket: { kind: 's3', options }, warnings };
+  return { bucket: { kind: 's3', options }, warnings, s3Endpoint: endpointChoice };
 }

@@ -8,8 +8,15 @@ import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import type { Bucket } from './bucket.ts';
 import { FileBucket } from './file-bucket.ts';
-import { parseObjstoreConfig, regionFromAwsHost } from './objstore-config.ts';
+import { parseObjstoreConfig } from './objstore-config.ts';
 import type { S3BucketOptions } from './s3-bucket.ts';
+import {
+  environmentRegion,
+  regionFromAwsHost,
+  resolveS3Endpoint,
+  type BucketLookup,
+  type S3EndpointChoice,
+} from './s3-settings.ts';
 
 export interface OpenedBucket {
   bucket: Bucket;
@@ -48,7 +55,8 @@ export async function openBucket(config: BucketConfig, env: NodeJS.ProcessEnv = 
       const dir = b.prefix ? `${b.dir.replace(/\/+$/, '')}/${b.prefix.replace(/^\/+|\/+$/g, '')}` : b.dir;
       return { bucket: new FileBucket(dir), warnings: parsed.warnings };
     }
-    const { options, warnings } = withS3Settings(b.options, config, parsed.warnings);
+    if (parsed.s3Endpoint === undefined) throw new Error('objstore config: an S3 bucket without its endpoint settings');
+    const { options, warnings } = withS3Settings(b.options, parsed.s3Endpoint, config, env, parsed.warnings);
     return { bucket: await s3Bucket(options), warnings };
   }
   const location = config.bucket;
@@ -59,53 +67,71 @@ export async function openBucket(config: BucketConfig, env: NodeJS.ProcessEnv = 
   if (config.s3Sse === 'SSE-KMS' && !config.s3SseKmsKeyId) {
     throw new ConfigError('PROMSHIP_S3_SSE is SSE-KMS but PROMSHIP_S3_SSE_KMS_KEY_ID is not set');
   }
-  // An AWS endpoint that names its region (dualstack, FIPS, China, PrivateLink) must be signed
-  // for that region, whatever region the environment is in.
-  const region =
-    config.s3Region ??
-    (config.s3Endpoint ? regionFromAwsHost(config.s3Endpoint) : undefined) ??
-    env.AWS_REGION ??
-    env.AWS_DEFAULT_REGION;
+  const endpoint = resolveS3Endpoint({
+    endpoint: config.s3Endpoint,
+    insecure: false,
+    region: config.s3Region,
+    bucketLookup: lookupOf(config.s3ForcePathStyle),
+    checksumMode: config.s3ChecksumMode,
+    environmentRegion: environmentRegion(env),
+  });
   const options: S3BucketOptions = {
     bucket: location.bucket,
     prefix: location.prefix,
-    forcePathStyle: config.s3ForcePathStyle,
-    checksumMode: config.s3ChecksumMode,
     requestTimeoutMs: config.s3RequestTimeout,
     maxAttempts: config.s3MaxAttempts,
-    ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}),
-    ...(region ? { region } : {}),
+    ...endpoint,
     ...(config.s3Sse === 'SSE-S3' ? { sse: { type: 'SSE-S3' as const } } : {}),
     ...(config.s3Sse === 'SSE-KMS' ? { sse: { type: 'SSE-KMS' as const, kmsKeyId: config.s3SseKmsKeyId! } } : {}),
   };
   return { bucket: await s3Bucket(options), warnings: [] };
 }
 
+/** PROMSHIP_S3_FORCE_PATH_STYLE as a bucket lookup: `auto` decides from the endpoint. */
+function lookupOf(forcePathStyle: boolean | 'auto'): BucketLookup {
+  if (forcePathStyle === 'auto') return 'auto';
+  return forcePathStyle ? 'path' : 'virtual-hosted';
+}
+
 /**
  * The `PROMSHIP_S3_*` settings beside an objstore YAML. Where the YAML has the same setting and
  * sets it, the YAML wins (it is shared with Thanos); otherwise the setting applies, so its
- * documented default (5 attempts, 2m timeout) holds and README advice such as
- * `PROMSHIP_S3_CHECKSUM_MODE=when-required` works. Settings that only the YAML may give (the
- * endpoint, path style, encryption) are ignored with a warning when set.
+ * documented default (5 attempts, 2m timeout) holds and advice such as
+ * `PROMSHIP_S3_CHECKSUM_MODE=when-required` works. The endpoint is resolved again with these
+ * layered on, by the same rules as for `PROMSHIP_BUCKET`. Settings that only the YAML may give
+ * (the endpoint, path style, encryption) are ignored with a warning when set.
  */
 function withS3Settings(
   fromYaml: S3BucketOptions,
+  choice: S3EndpointChoice,
   config: BucketConfig,
+  env: NodeJS.ProcessEnv,
   yamlWarnings: readonly string[],
 ): { options: S3BucketOptions; warnings: string[] } {
   const options: S3BucketOptions = { ...fromYaml };
+  delete options.endpoint;
+  delete options.insecure;
+  delete options.region;
+  const yamlRegion = choice.region?.trim() || (choice.endpoint ? regionFromAwsHost(choice.endpoint) : undefined);
+  Object.assign(
+    options,
+    resolveS3Endpoint({
+      ...choice,
+      // The YAML's region (or the one its endpoint names) wins over PROMSHIP_S3_REGION.
+      region: yamlRegion ?? config.s3Region,
+      // No YAML equivalent.
+      checksumMode: config.s3ChecksumMode,
+      environmentRegion: environmentRegion(env),
+    }),
+  );
   const warnings = [...yamlWarnings];
-  // No YAML equivalent; `default` leaves the choice made from the endpoint (AWS or not).
-  if (config.s3ChecksumMode === 'when-required') options.checksumMode = 'when-required';
   if (options.maxAttempts === undefined && config.s3MaxAttempts !== undefined) options.maxAttempts = config.s3MaxAttempts;
   if (options.requestTimeoutMs === undefined && config.s3RequestTimeout !== undefined) {
     options.requestTimeoutMs = config.s3RequestTimeout;
   }
-  // The YAML's region (or the one its endpoint names) wins; only a bare s3.amazonaws.com has none.
-  if (options.region === undefined && config.s3Region !== undefined) options.region = config.s3Region;
   const yamlOnly: [string, boolean][] = [
     ['PROMSHIP_S3_ENDPOINT', Boolean(config.s3Endpoint)],
-    ['PROMSHIP_S3_FORCE_PATH_STYLE', config.s3ForcePathStyle === true],
+    ['PROMSHIP_S3_FORCE_PATH_STYLE', config.s3ForcePathStyle !== 'auto'],
     ['PROMSHIP_S3_SSE', config.s3Sse !== undefined && config.s3Sse !== 'none'],
     ['PROMSHIP_S3_SSE_KMS_KEY_ID', Boolean(config.s3SseKmsKeyId)],
   ];

@@ -382,16 +382,23 @@ export const options = {
     env: 'PROMSHIP_S3_REGION',
     flag: '--s3-region',
     group: 'bucket',
-    description: "The bucket's region; defaults to the region an AWS endpoint's host names (dualstack, FIPS, PrivateLink), then AWS_REGION, then us-east-1 with redirects to the bucket's region followed.",
+    description: "The bucket's region; defaults to the region an AWS endpoint's host names (dualstack, FIPS, PrivateLink), then for AWS S3 AWS_REGION / AWS_DEFAULT_REGION, then us-east-1 (for a standard AWS endpoint with redirects to the bucket's region followed).",
     schema: optionalString,
   }),
   s3ForcePathStyle: option({
     env: 'PROMSHIP_S3_FORCE_PATH_STYLE',
     flag: '--s3-force-path-style',
-    default: 'false',
+    default: 'auto',
     group: 'bucket',
-    description: 'Address the bucket as `endpoint/bucket` instead of `bucket.endpoint` (MinIO and most S3-compatible stores).',
-    schema: bool,
+    description:
+      'Address the bucket as `endpoint/bucket` (`true`) or `bucket.endpoint` (`false`). `auto`: `bucket.endpoint` for AWS S3 and Google Cloud Storage, `endpoint/bucket` for every other store (MinIO and most S3-compatible stores), as Thanos\' `bucket_lookup_type: auto`.',
+    schema: z.string().transform((s, ctx) => {
+      if (s.trim().toLowerCase() === 'auto') return 'auto' as const;
+      const parsed = bool.safeParse(s);
+      if (parsed.success) return parsed.data;
+      ctx.addIssue({ code: 'custom', message: `'${s}' is not auto, true or false` });
+      return z.NEVER;
+    }),
   }),
   s3Sse: option({
     env: 'PROMSHIP_S3_SSE',
@@ -411,11 +418,11 @@ export const options = {
   s3ChecksumMode: option({
     env: 'PROMSHIP_S3_CHECKSUM_MODE',
     flag: '--s3-checksum-mode',
-    default: 'default',
+    default: 'auto',
     group: 'bucket',
     description:
-      "`default`: the AWS SDK's CRC checksum headers on every request (AWS S3). `when-required`: only where the API demands them, for S3-compatible stores that reject them or store aws-chunked bodies (R2, B2, older MinIO).",
-    schema: z.enum(['default', 'when-required']),
+      "`default`: the AWS SDK's CRC checksum headers on every request (AWS S3). `when-required`: only where the API demands them, for S3-compatible stores that reject them or store aws-chunked bodies (R2, B2, older MinIO, GCS). `auto`: `default` for AWS S3, `when-required` for any other endpoint.",
+    schema: z.enum(['auto', 'default', 'when-required']),
   }),
   s3RequestTimeout: option({
     env: 'PROMSHIP_S3_REQUEST_TIMEOUT',

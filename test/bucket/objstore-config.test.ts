@@ -1,5 +1,6 @@
 import t from 'tap';
-import { parseObjstoreConfig, regionFromAwsHost } from '../../src/bucket/objstore-config.ts';
+import { parseObjstoreConfig } from '../../src/bucket/objstore-config.ts';
+import { regionFromAwsHost } from '../../src/bucket/s3-settings.ts';
 import { describeError } from '../../src/errors.ts';
 import { configError } from '../helpers/config-error.ts';
 

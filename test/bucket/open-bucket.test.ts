@@ -32,7 +32,9 @@ t.test('PROMSHIP_S3_ENDPOINT naming an AWS region is signed for it, before AWS_R
   t.equal(await regionOf({ s3Endpoint: endpoint }, {}), 'eu-west-1');
   t.equal(await regionOf({ s3Endpoint: endpoint }, { AWS_REGION: 'us-west-2' }), 'eu-west-1', 'the endpoint beats the ambient AWS_REGION');
   t.equal(await regionOf({ s3Endpoint: endpoint, s3Region: 'eu-central-1' }, {}), 'eu-central-1', 'PROMSHIP_S3_REGION wins');
-  t.equal(await regionOf({ s3Endpoint: 'https://minio.example:9000' }, { AWS_REGION: 'us-west-2' }), 'us-west-2', 'no AWS host: AWS_REGION');
+  // AWS_REGION is the AWS region the pod runs in; a non-AWS store keeps us-east-1, as Thanos signs for it.
+  t.equal(await regionOf({ s3Endpoint: 'https://minio.example:9000' }, { AWS_REGION: 'us-west-2' }), 'us-east-1', 'no AWS host: us-east-1');
+  t.equal(await regionOf({}, { AWS_REGION: 'us-west-2' }), 'us-west-2', 'AWS S3 by region: AWS_REGION');
 });
 
 t.test('with an objstore YAML, PROMSHIP_S3_* settings the YAML does not set still apply', async (t) => {
@@ -52,13 +54,13 @@ t.test('with an objstore YAML, PROMSHIP_S3_* settings the YAML does not set stil
   };
   const aws = 'type: S3\nconfig:\n  bucket: b\n  endpoint: s3.amazonaws.com\n';
   // Checksum mode has no YAML setting; attempts and region are not set in this YAML.
-  const plain = await open(aws, { s3MaxAttempts: 7, s3ChecksumMode: 'when-required', s3Region: 'eu-west-1', s3ForcePathStyle: false });
+  const plain = await open(aws, { s3MaxAttempts: 7, s3ChecksumMode: 'when-required', s3Region: 'eu-west-1', s3ForcePathStyle: 'auto' });
   t.same(plain, { warnings: [], region: 'eu-west-1', maxAttempts: 7, checksum: 'WHEN_REQUIRED' });
   // What the YAML sets wins.
-  const set = await open(`${aws}  region: us-east-2\n  max_retries: 2\n`, { s3MaxAttempts: 7, s3Region: 'eu-west-1', s3ForcePathStyle: false });
+  const set = await open(`${aws}  region: us-east-2\n  max_retries: 2\n`, { s3MaxAttempts: 7, s3Region: 'eu-west-1', s3ForcePathStyle: 'auto' });
   t.same([set.region, set.maxAttempts], ['us-east-2', 2]);
-  // `default` keeps the YAML-derived choice.
-  t.equal((await open(aws, { s3ChecksumMode: 'default', s3ForcePathStyle: false })).checksum, 'WHEN_SUPPORTED');
+  // An explicit `default` asks for the SDK's checksums (as `auto` does for this AWS endpoint).
+  t.equal((await open(aws, { s3ChecksumMode: 'default', s3ForcePathStyle: 'auto' })).checksum, 'WHEN_SUPPORTED');
   // Settings only the YAML may give are named when set.
   const ignored = await open(aws, { s3Endpoint: 'https://minio:9000', s3ForcePathStyle: true });
   t.match(ignored.warnings, [/PROMSHIP_S3_ENDPOINT is ignored/, /PROMSHIP_S3_FORCE_PATH_STYLE is ignored/]);
