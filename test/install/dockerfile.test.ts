@@ -2,7 +2,7 @@
  * The Dockerfile cannot be built here (no container engine), so it is read: multi-stage with dev
  * dependencies only in the build stage, a small Node 20 base, a numeric non-root user matching
  * the Helm chart, `promship run` as the command, OCI labels, and a .dockerignore that keeps the
- * build context small without hiding anything the build copies. production-install.test.ts runs
+ * build context small without hiding anything the build copies. production-install.int.test.ts runs
  * what the runtime stage holds.
  */
 import { readFile } from 'node:fs/promises';
