@@ -1,32 +1,80 @@
 #!/usr/bin/env bash
-# Installs everything the test suite needs on a fresh Debian machine with Node 20, then runs it.
+# Installs everything the test suite needs on a fresh Debian machine with Node 20, then runs all of
+# it: the type check, the fast tier (`npm run test:fast`, with coverage), the integration tier
+# (`*.int.test.ts`, against the built CLI), the fast tier again on Node 22 (the image's Node), and
+# the container image built and run as the Helm chart runs it (scripts/test-image.sh).
 # Real Prometheus and promtool come from Debian's `prometheus` package; everything else from npm.
+# Ends with `N passed, N failed` over all of it, and exits non-zero if any step failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 $sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+  prometheus podman buildah mmdebstrap crun >/dev/null
 prometheus --version 2>&1 | head -1
 promtool --version 2>&1 | head -1
 
 npm ci --no-fund --no-audit
 
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-set +e
-npm test 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-set -e
-# tap's summary is `# { total: N, pass: P, fail: F }`; say it in the plain form too.
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+status=0
+codes=""
+# Runs one step, its output also kept in $logs/<name>.log; a failing step fails the script at the end.
+step() {
+  local name=$1
+  shift
+  echo "=== $name: $*"
+  local started=$SECONDS
+  set +e
+  "$@" 2>&1 | tee "$logs/$name.log"
+  local code=${PIPESTATUS[0]}
+  set -e
+  echo "=== $name: exit $code after $((SECONDS - started)) s"
+  codes="$codes $name:$code"
+  if [ "$code" -ne 0 ]; then status=1; fi
+}
+
+# The integration tests start the built CLI (test/helpers/cli.ts), not the source through tsx.
+step build npm run build
+step check npm run check
+node --import tsx scripts/check-no-secrets.ts --clean
+step fast npm run test:fast
+step secrets-fast node --import tsx scripts/check-no-secrets.ts
+step int npm run test:int
+step secrets-int node --import tsx scripts/check-no-secrets.ts
+node22=$(scripts/node22.sh)
+step fast-node22 env PATH="$(dirname "$node22"):$PATH" npm run test:fast
+step image bash scripts/test-image.sh
+
+# tap's summary is `# { total: N, pass: P, fail: F }`; the image step's is `image: P passed, F failed`.
+# A step that failed without a failed test in its summary (the type check, the secret scan, a
+# crash) counts as one failure, so the line never reads `0 failed` for a red run.
 node -e '
-  const m = /# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/.exec(require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(l => l.startsWith("# { total")).pop() ?? "");
-  if (m) console.log(`${m[2]} passed, ${m[3] ?? 0} failed`);
-' "$log"
+  const fs = require("fs");
+  let pass = 0, fail = 0;
+  for (const [name, code] of process.argv.slice(2).map((s) => s.split(":"))) {
+    const text = fs.readFileSync(`${process.argv[1]}/${name}.log`, "utf8");
+    const tap = /# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/.exec(text.split("\n").filter((l) => l.startsWith("# { total")).pop() ?? "");
+    const image = /^image: (\d+) passed, (\d+) failed/m.exec(text);
+    const m = tap ? [tap[2], tap[3]] : image ? [image[1], image[2]] : ["0", "0"];
+    const failed = Number(m[1] ?? 0);
+    pass += Number(m[0]);
+    fail += failed > 0 || code === "0" ? failed : 1;
+  }
+  console.log(`${pass} passed, ${fail} failed`);
+' "$logs" $codes
 # CI keeps only the tail of this output, so repeat what failed (and why) where it will be seen.
-if grep -qE '^ *not ok ' "$log"; then
-  echo "--- what failed (a test, then the subtests and the file holding it) ---"
-  node --import tsx scripts/failed-tests.ts "$log"
+for tier in fast int fast-node22; do
+  if grep -qE '^ *not ok ' "$logs/$tier.log"; then
+    echo "--- what failed in $tier (a test, then the subtests and the file holding it) ---"
+    node --import tsx scripts/failed-tests.ts "$logs/$tier.log"
+  fi
+done
+if grep -q '^not ok' "$logs/image.log"; then
+  echo "--- what failed in the image step ---"
+  grep '^not ok' "$logs/image.log"
 fi
 exit "$status"

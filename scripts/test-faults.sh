@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The long fault suite behind RELIABILITY.md: the scenarios of test/faults/ at full size, against
-# both S3 emulators, and the SIGKILL crash loop of test/daemon/crash.test.ts with 100 kills. One
+# both S3 emulators, and the SIGKILL crash loop of test/daemon/crash.int.test.ts with 100 kills. One
 # test file at a time, so each scenario's time to completion is its own. Every scenario appends
 # its figures as one JSON line to $FAULT_RESULTS_FILE. (`npm test` runs the short versions.)
 #
@@ -20,6 +20,6 @@ export FAULT_RESULTS_FILE="${FAULT_RESULTS_FILE:-${TMPDIR:-/tmp}/promship-fault-
 
 echo "windows=$FAULT_WINDOWS rate=$FAULT_RATE seed=$FAULT_SEED s3=$FAULT_S3_SERVERS kills=$PROMSHIP_CRASH_KILLS results=$FAULT_RESULTS_FILE"
 status=0
-npx tap --jobs=1 --timeout=7200 --reporter=tap test/faults/*.test.ts test/daemon/crash.test.ts "$@" || status=$?
+npx tap --jobs=1 --timeout=7200 --reporter=tap test/faults/*.test.ts test/daemon/crash.int.test.ts "$@" || status=$?
 echo "figures: $FAULT_RESULTS_FILE"
 exit "$status"

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { CLI } from './cli.ts';
+import { CLI_ARGS } from './cli.ts';
 import { outputRecorder } from './output-log.ts';
 import { until } from './until.ts';
 
@@ -48,8 +48,8 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-/** `command` defaults to `promship run` from source; test/install passes the built image's command. */
-export function startDaemon(t: Teardown, env: Record<string, string>, command: readonly string[] = [process.execPath, '--import', 'tsx', CLI, 'run']): RunningDaemon {
+/** `command` defaults to `promship run` (see `CLI_ARGS`); test/install passes the built image's command. */
+export function startDaemon(t: Teardown, env: Record<string, string>, command: readonly string[] = [process.execPath, ...CLI_ARGS, 'run']): RunningDaemon {
   const [bin, ...args] = command;
   const child = spawn(bin!, args, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },

@@ -14,7 +14,7 @@ import { mkdtemp, rm, rmdir, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CLI } from './cli.ts';
+import { CLI, CLI_ARGS } from './cli.ts';
 
 const run = promisify(execFile);
 /** Room left when "full": enough for a directory entry or two, never for a block. */
@@ -37,7 +37,7 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-const AGENT = [process.execPath, '--import', 'tsx', CLI, 'run'];
+const AGENT = [process.execPath, ...CLI_ARGS, 'run'];
 const IGNORE_SIGXFSZ = new URL('./ignore-sigxfsz.ts', import.meta.url).href;
 
 async function tryMount(dir: string): Promise<boolean> {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { bucketTarget } from '../helpers/bucket-targets.ts';
 import { inspectBucket } from '../helpers/bucket-inspector.ts';
-import { CLI } from '../helpers/cli.ts';
+import { CLI_ARGS } from '../helpers/cli.ts';
 import { metricsWhen, startDaemon } from '../helpers/daemon.ts';
 import { startFaultProxy } from '../helpers/fault-proxy.ts';
 import { freePort } from '../helpers/prometheus.ts';
@@ -40,7 +40,7 @@ t.test('a scheduled run while `promship once` is shipping skips its turn, visibl
     PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${port}`,
   };
 
-  const manual = spawn(process.execPath, ['--import', 'tsx', CLI, 'once'], {
+  const manual = spawn(process.execPath, [...CLI_ARGS, 'once'], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

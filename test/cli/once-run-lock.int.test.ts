@@ -11,7 +11,7 @@ import { access, cp, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { firstDifference, readMeta, type MetaJson } from '../helpers/blocks.ts';
-import { CLI, logLines, runCli } from '../helpers/cli.ts';
+import { CLI_ARGS, logLines, runCli } from '../helpers/cli.ts';
 import { startFaultProxy } from '../helpers/fault-proxy.ts';
 import { promtoolDump } from '../helpers/prometheus.ts';
 import { M, startSource, type Source } from '../helpers/source.ts';
@@ -98,7 +98,7 @@ t.test('two `promship once` at the same time: one ships, the other says who is s
 t.test('`promship once` killed with SIGKILL mid-run: the next one takes its lock over and ships the rest', async (t) => {
   const { env, bucketDir, dataDir } = setup();
   proxy.delayReadsMs = 300;
-  const killed = spawn(process.execPath, ['--import', 'tsx', CLI, 'once'], {
+  const killed = spawn(process.execPath, [...CLI_ARGS, 'once'], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -129,7 +129,7 @@ t.test('`promship once` stopped with Ctrl-C ends at once and lets go of the lock
   const { env, dataDir } = setup();
   proxy.delayReadsMs = 300;
   t.teardown(() => void (proxy.delayReadsMs = 0));
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'once'], {
+  const child = spawn(process.execPath, [...CLI_ARGS, 'once'], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,32 +1,39 @@
 /**
  * Invalid configuration stops `promship once` and `promship run` at start: exit code 2, exactly
  * one line on stderr naming what to fix, no stack trace, and no secret echoed.
+ *
+ * Every case goes through what both commands do first, in process: the configuration loader, then
+ * `createApp` (the bucket and the cluster's identity); the CLI prints a ConfigError's message as its
+ * one line. A few cases, one per stage, also run as real `once` and `run` processes, which prove
+ * the exit code and that the line is all they print (starting 28 processes proved no more).
  */
 import { writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import t from 'tap';
+import { createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { ConfigError } from '../../src/errors.ts';
 import { runCli } from '../helpers/cli.ts';
 import { testSecret } from '../helpers/output-log.ts';
 import { freePort, startPrometheus } from '../helpers/prometheus.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-/**
- * CLIs started at once. All cases at once made each `run` (an agent and its run process) take
- * close to the 30 s bound on a two-CPU machine, and a slow start would read as a hang.
- */
-const PARALLEL = Math.max(2, availableParallelism());
+/** Cases also run as real processes: one stopped by the loader, one by the identity check, one carrying a secret. */
+const IN_REAL_PROCESSES = new Set(['bad cron', 'cluster id disagrees with Prometheus', 'header value with CR LF']);
 
-/** `fn` over `items`, at most `limit` at a time. */
-async function eachAtMost<T>(limit: number, items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+/** What `once` and `run` do before anything else, in process: the error they stop with, if any. */
+async function startError(env: Record<string, string>): Promise<unknown> {
+  try {
+    const app = await createApp(loadConfig({ env, argv: [] }), pino({ level: 'silent' }));
+    await app.close();
+    return undefined;
+  } catch (err) {
+    return err;
+  }
 }
 
-t.test('configuration errors exit 2 with one line on stderr', async (t) => {
+void t.test('configuration errors exit 2 with one line on stderr', async (t) => {
   const dir = await tempDir(t);
   const prometheus = await startPrometheus({ dataDir: join(dir, 'prom'), externalLabels: { cluster_id: 'cluster-two' } });
   t.teardown(() => prometheus.stop());
@@ -61,27 +68,42 @@ t.test('configuration errors exit 2 with one line on stderr', async (t) => {
     { name: 'health line interval a timer cannot hold', env: { PROMSHIP_HEALTH_LOG_INTERVAL: '1y' }, says: /PROMSHIP_HEALTH_LOG_INTERVAL: must be at most 24d/ },
     { name: 'cluster id disagrees with Prometheus', env: { PROMSHIP_CLUSTER_ID: 'cluster-one' }, says: /PROMSHIP_CLUSTER_ID is 'cluster-one' but .*'cluster-two'/ },
   ];
+  t.same(
+    cases.filter((c) => IN_REAL_PROCESSES.has(c.name)).map((c) => c.name).sort(),
+    [...IN_REAL_PROCESSES].sort(),
+    'every case named for real processes exists',
+  );
+  const envOf = async (c: (typeof cases)[number]): Promise<Record<string, string>> => {
+    const env: Record<string, string> = {};
+    const merged: Record<string, string | undefined> = { ...base, PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${await freePort()}`, ...c.env };
+    for (const [k, v] of Object.entries(merged)) if (v !== undefined) env[k] = v;
+    return env;
+  };
+
+  for (const c of cases) {
+    const err = await startError(await envOf(c));
+    t.type(err, ConfigError, `${c.name}: a configuration error (${String(err)})`);
+    const message = err instanceof Error ? err.message : '';
+    t.notMatch(message, /\n/, `${c.name}: one line`);
+    t.match(message, c.says, `${c.name}: the line says what to fix`);
+    t.notOk(message.includes(secret), `${c.name}: no secret`);
+  }
+
   const timings: string[] = [];
   for (const command of ['once', 'run']) {
-    await eachAtMost(
-      PARALLEL,
-      cases,
-      async (c) => {
-        const env: Record<string, string> = {};
-        for (const [k, v] of Object.entries({ ...base, PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${await freePort()}`, ...c.env })) if (v !== undefined) env[k] = v;
-        // A hang would hit this bound and fail on the exit code.
-        const r = await runCli([command], env, 30_000);
-        const what = `${command}, ${c.name}`;
-        t.equal(r.code, 2, `${what}: exit 2`);
-        const lines = r.stderr.split('\n').filter((l) => l.length > 0);
-        t.equal(lines.length, 1, `${what}: one line on stderr (${JSON.stringify(r.stderr.slice(0, 400))})`);
-        t.match(lines[0] ?? '', /^promship: /, `${what}: the line says who speaks`);
-        t.match(lines[0] ?? '', c.says, `${what}: the line says what to fix`);
-        t.notMatch(r.stderr + r.stdout, /\n\s+at |Error: /, `${what}: no stack trace`);
-        t.notOk((r.stderr + r.stdout).includes(secret), `${what}: no secret`);
-        timings.push(`${what}: ${r.endedAt - r.startedAt} ms`);
-      },
-    );
+    for (const c of cases.filter((c) => IN_REAL_PROCESSES.has(c.name))) {
+      // A hang would hit this bound and fail on the exit code.
+      const r = await runCli([command], await envOf(c), 60_000);
+      const what = `${command}, ${c.name}`;
+      t.equal(r.code, 2, `${what}: exit 2`);
+      const lines = r.stderr.split('\n').filter((l) => l.length > 0);
+      t.equal(lines.length, 1, `${what}: one line on stderr (${JSON.stringify(r.stderr.slice(0, 400))})`);
+      t.match(lines[0] ?? '', /^promship: /, `${what}: the line says who speaks`);
+      t.match(lines[0] ?? '', c.says, `${what}: the line says what to fix`);
+      t.notMatch(r.stderr + r.stdout, /\n\s+at |Error: /, `${what}: no stack trace`);
+      t.notOk((r.stderr + r.stdout).includes(secret), `${what}: no secret`);
+      timings.push(`${what}: ${r.endedAt - r.startedAt} ms`);
+    }
   }
   t.comment(timings.join('; '));
 });
