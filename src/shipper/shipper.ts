@@ -376,6 +376,7 @@ export class Shipper {
           bytes: block.bytes,
           durationMs: block.buildMs + block.uploadMs,
           lagSeconds: Math.round((this.now() - window.end) / 1000),
+          ...(this.confirmStartedAt.has(window.start) ? { checkToPublishMs: Date.now() - this.confirmStartedAt.get(window.start)! } : {}),
         },
         'shipped block',
       );
@@ -439,6 +440,7 @@ export class Shipper {
    * store that ignores conditional writes, or one that took a claim over).
    */
   private async checkBeforePublish(claims: WindowClaims, window: Window, owned: { gen: number; body: ClaimBody }, signal?: AbortSignal): Promise<void> {
+    this.confirmStartedAt.set(window.start, Date.now());
     await claims.confirm(window, owned, signal);
     const inventory = await this.metas.scan(this.opts.bucket, this.opts.logger, signal);
     const other = coveringBlocks(inventory.blocks, this.opts.thanosLabels).find((b) => overlaps(b, window) && b.ulid !== owned.body.ulid);
@@ -446,6 +448,12 @@ export class Shipper {
       throw new ClaimLostError(`block ${other.ulid} of these labels appeared over the window; not publishing a second one`, undefined, decodeTime(other.ulid) >= this.startedAt);
     }
   }
+
+  /**
+   * When each window's last check before meta.json began: from then until meta.json lands, a
+   * second agent on a store without conditional writes could still slip in (logged, measured).
+   */
+  private readonly confirmStartedAt = new Map<number, number>();
 
   /** When this process started: what another instance wrote after it, it wrote while alive. */
   private readonly startedAt = Date.now();

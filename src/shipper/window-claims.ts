@@ -131,7 +131,13 @@ export class WindowClaims {
     if (raw === null) return null;
     try {
       const b = JSON.parse(Buffer.from(raw).toString('utf8')) as Partial<ClaimBody>;
-      if (typeof b.instance !== 'string' || typeof b.claimedAt !== 'number' || typeof b.ulid !== 'string' || typeof b.nonce !== 'string') return null;
+      if (
+        typeof b.instance !== 'string' ||
+        typeof b.claimedAt !== 'number' ||
+        typeof b.ulid !== 'string' ||
+        typeof b.nonce !== 'string'
+      )
+        return null;
       return b as ClaimBody;
     } catch {
       // A torn claim (a store without atomic writes, killed mid-PUT) claims nothing.
@@ -185,7 +191,11 @@ export class WindowClaims {
    */
   async confirm(w: Window, owned: { gen: number; body: ClaimBody }, signal?: AbortSignal): Promise<void> {
     const top = await this.top(w, signal);
-    const mine = top !== null && top.gen === owned.gen && top.body?.instance === owned.body.instance && top.body.nonce === owned.body.nonce;
+    const mine =
+      top !== null &&
+      top.gen === owned.gen &&
+      top.body?.instance === owned.body.instance &&
+      top.body.nonce === owned.body.nonce;
     if (!mine) {
       throw new ClaimLostError(
         `window claim ${this.key(w, owned.gen)} is no longer this instance's (now ${top?.body ? `instance ${top.body.instance}, generation ${top.gen}` : 'gone'}); not publishing`,

@@ -30,23 +30,26 @@ const env = (delay: string): Record<string, string> => ({
 const REFUSAL =
   /^promship: invalid PROMSHIP_SHIP_DELAY: Prometheus' storage\.tsdb\.out_of_order_time_window \(10m\) is longer than PROMSHIP_SHIP_DELAY \(5m\), .*set PROMSHIP_SHIP_DELAY to at least 10m/;
 
-t.test('`promship once` with a 5m ship delay: refused at start, one line naming both settings, exit 2', async (t) => {
-  const r = await runCli(['once'], env('5m'));
-  t.equal(r.code, 2, 'exit 2');
-  const lines = r.stderr.trimEnd().split('\n');
-  t.equal(lines.length, 1, `one line: ${r.stderr}`);
-  t.match(lines[0], REFUSAL);
-  t.notMatch(r.stdout, /shipped block|run finished/, 'nothing was shipped');
-});
+void t.test(
+  '`promship once` with a 5m ship delay: refused at start, one line naming both settings, exit 2',
+  async (t) => {
+    const r = await runCli(['once'], env('5m'));
+    t.equal(r.code, 2, 'exit 2');
+    const lines = r.stderr.trimEnd().split('\n');
+    t.equal(lines.length, 1, `one line: ${r.stderr}`);
+    t.match(lines[0], REFUSAL);
+    t.notMatch(r.stdout, /shipped block|run finished/, 'nothing was shipped');
+  },
+);
 
-t.test('`promship run` with a 5m ship delay: refused at start the same way', async (t) => {
+void t.test('`promship run` with a 5m ship delay: refused at start the same way', async (t) => {
   const port = await freePort();
   const r = await runCli(['run'], { ...env('5m'), PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${port}` }, 120_000);
   t.equal(r.code, 2, 'exit 2');
   t.match(r.stderr.trimEnd().split('\n').at(-1), REFUSAL);
 });
 
-t.test('a ship delay as long as the out-of-order window starts as usual', async (t) => {
+void t.test('a ship delay as long as the out-of-order window starts as usual', async (t) => {
   const r = await runCli(['once'], env('10m'));
   t.equal(r.code, 0, `exit 0 (${r.stderr})`);
   t.match(r.stdout, /run finished/);

@@ -21,7 +21,11 @@ const BLOCK = 15 * M;
 const dir = await tempDir(t);
 const source = await startSource(t, dir, { windows: 2 });
 
-async function agent(bucketDir: string, name: string, extra: Record<string, string> = {}): Promise<{ daemon: RunningDaemon; base: string }> {
+async function agent(
+  bucketDir: string,
+  name: string,
+  extra: Record<string, string> = {},
+): Promise<{ daemon: RunningDaemon; base: string }> {
   const port = await freePort();
   const daemon = startDaemon(t, {
     PROMSHIP_PROMETHEUS_URL: source.prometheus.url,
@@ -40,11 +44,13 @@ async function agent(bucketDir: string, name: string, extra: Record<string, stri
 
 const refusal = (l: Record<string, unknown>): boolean => l.code === 'PROMSHIP_CLUSTER_ID_IN_USE';
 
-t.test('two live agents on one cluster id: one refuses within two schedule intervals, no overlap', async (t) => {
+void t.test('two live agents on one cluster id: one refuses within two schedule intervals, no overlap', async (t) => {
   const bucketDir = join(dir, 'bucket-two');
   const [a, b] = await Promise.all([agent(bucketDir, 'a'), agent(bucketDir, 'b')]);
   const refused = await Promise.race(
-    [a, b].map((x) => x.daemon.waitForLog(refusal, 120_000, 'a PROMSHIP_CLUSTER_ID_IN_USE line').then((line) => ({ ...x, line }))),
+    [a, b].map((x) =>
+      x.daemon.waitForLog(refusal, 120_000, 'a PROMSHIP_CLUSTER_ID_IN_USE line').then((line) => ({ ...x, line })),
+    ),
   );
   const runsBefore = refused.daemon.logs.filter((l) => l.msg === 'run finished').length;
   t.ok(runsBefore <= 2, `refused after ${runsBefore} run(s), within two schedule intervals`);
@@ -69,41 +75,68 @@ t.test('two live agents on one cluster id: one refuses within two schedule inter
   for (const x of [a, b]) await x.daemon.exited;
   const v = await judgeBucketDir(bucketDir, source, BLOCK);
   t.same(v.overlaps, [], 'no overlapping blocks');
-  t.same({ missing: v.missing, duplicated: v.duplicated }, { missing: [], duplicated: [] }, 'every window shipped exactly once');
-  t.equal(v.dumpDifference, undefined, 'promtool dump equals the source');
-});
-
-t.test('an agent killed and replaced by one with an empty data dir: no refusal, stale claims taken over, nothing lost', async (t) => {
-  const bucketDir = join(dir, 'bucket-replaced');
-  const old = await agent(bucketDir, 'old');
-  await old.daemon.waitForLog((l) => l.msg === 'shipped block', 120_000, 'a first block');
-  await old.daemon.killAll();
-
-  // A window the dead instance claimed and never shipped, for certain (besides whatever the kill left).
-  const shipped = await judgeBucketDir(bucketDir, source, BLOCK);
-  const unshipped = [...source.windowsWithData(BLOCK)].sort((x, y) => x - y).find((w) => !shipped.blocks.some((m) => m.minTime === w));
-  t.ok(unshipped !== undefined, 'the kill left windows unshipped');
-  const claimDir = join(bucketDir, 'promship', 'cluster-two', 'claims', `${unshipped!}-${unshipped! + BLOCK}`);
-  if ((await readdir(claimDir).catch(() => [])).length === 0) {
-    await mkdir(claimDir, { recursive: true });
-    const body = { instance: 'dead-instance-0001', start: unshipped, end: unshipped! + BLOCK, ulid: '01JZZZZZZZZZZZZZZZZZZZZZZZ', claimedAt: Date.now(), nonce: 'abcd' };
-    await writeFile(join(claimDir, '000000.json'), `${JSON.stringify(body)}\n`);
-  }
-
-  const fresh = await agent(bucketDir, 'fresh', { PROMSHIP_CLAIM_TIMEOUT: '4s' });
-  await fresh.daemon.waitForLog(
-    (l) => l.msg === 'run finished' && l.shipped === 0 && l.failed === 0 && l.pending === 0 && fresh.daemon.logs.some((x) => x.msg === 'took over the window claim of an instance that left it without a block'),
-    180_000,
-    'a quiet run after taking the stale claims over',
+  t.same(
+    { missing: v.missing, duplicated: v.duplicated },
+    { missing: [], duplicated: [] },
+    'every window shipped exactly once',
   );
-  t.same(fresh.daemon.logs.filter(refusal), [], 'the replacement never refused');
-  t.ok(fresh.daemon.logs.filter((l) => l.msg === 'run finished').length >= 2, 'over several runs');
-  t.equal((await fetch(`${fresh.base}/readyz`)).status, 200, '/readyz 200');
-  fresh.daemon.signal('SIGTERM');
-  t.equal(await fresh.daemon.exited, 0);
-
-  const v = await judgeBucketDir(bucketDir, source, BLOCK);
-  t.same(v.overlaps, [], 'no overlapping blocks');
-  t.same({ missing: v.missing, duplicated: v.duplicated }, { missing: [], duplicated: [] }, 'every window shipped exactly once, none lost');
   t.equal(v.dumpDifference, undefined, 'promtool dump equals the source');
 });
+
+void t.test(
+  'an agent killed and replaced by one with an empty data dir: no refusal, stale claims taken over, nothing lost',
+  async (t) => {
+    const bucketDir = join(dir, 'bucket-replaced');
+    const old = await agent(bucketDir, 'old');
+    await old.daemon.waitForLog((l) => l.msg === 'shipped block', 120_000, 'a first block');
+    await old.daemon.killAll();
+
+    // A window the dead instance claimed and never shipped, for certain (besides whatever the kill left).
+    const shipped = await judgeBucketDir(bucketDir, source, BLOCK);
+    const unshipped = [...source.windowsWithData(BLOCK)]
+      .sort((x, y) => x - y)
+      .find((w) => !shipped.blocks.some((m) => m.minTime === w));
+    t.ok(unshipped !== undefined, 'the kill left windows unshipped');
+    const claimDir = join(bucketDir, 'promship', 'cluster-two', 'claims', `${unshipped!}-${unshipped! + BLOCK}`);
+    if ((await readdir(claimDir).catch(() => [])).length === 0) {
+      await mkdir(claimDir, { recursive: true });
+      const body = {
+        instance: 'dead-instance-0001',
+        start: unshipped,
+        end: unshipped! + BLOCK,
+        ulid: '01JZZZZZZZZZZZZZZZZZZZZZZZ',
+        claimedAt: Date.now(),
+        nonce: 'abcd',
+      };
+      await writeFile(join(claimDir, '000000.json'), `${JSON.stringify(body)}\n`);
+    }
+
+    const fresh = await agent(bucketDir, 'fresh', { PROMSHIP_CLAIM_TIMEOUT: '4s' });
+    await fresh.daemon.waitForLog(
+      (l) =>
+        l.msg === 'run finished' &&
+        l.shipped === 0 &&
+        l.failed === 0 &&
+        l.pending === 0 &&
+        fresh.daemon.logs.some(
+          (x) => x.msg === 'took over the window claim of an instance that left it without a block',
+        ),
+      180_000,
+      'a quiet run after taking the stale claims over',
+    );
+    t.same(fresh.daemon.logs.filter(refusal), [], 'the replacement never refused');
+    t.ok(fresh.daemon.logs.filter((l) => l.msg === 'run finished').length >= 2, 'over several runs');
+    t.equal((await fetch(`${fresh.base}/readyz`)).status, 200, '/readyz 200');
+    fresh.daemon.signal('SIGTERM');
+    t.equal(await fresh.daemon.exited, 0);
+
+    const v = await judgeBucketDir(bucketDir, source, BLOCK);
+    t.same(v.overlaps, [], 'no overlapping blocks');
+    t.same(
+      { missing: v.missing, duplicated: v.duplicated },
+      { missing: [], duplicated: [] },
+      'every window shipped exactly once, none lost',
+    );
+    t.equal(v.dumpDifference, undefined, 'promtool dump equals the source');
+  },
+);

@@ -33,7 +33,9 @@ export async function startConditionalS3Proxy(t: Teardown, server: S3TestServer)
     forcePathStyle: true,
     credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
   });
-  t.teardown(() => client.destroy());
+  t.teardown(() => {
+    client.destroy();
+  });
   /** Per key, the tail of the chain of conditional PUTs waiting for it. */
   const queues = new Map<string, Promise<void>>();
   const state: ConditionalS3Proxy = { url: '', refused: 0, created: 0 };
@@ -59,7 +61,9 @@ export async function startConditionalS3Proxy(t: Teardown, server: S3TestServer)
     const mine = prev.then(
       () =>
         new Promise<void>((release) => {
-          res.once('close', () => release());
+          res.once('close', () => {
+            release();
+          });
           exists(key).then(
             (found) => {
               if (!found) {
@@ -71,7 +75,10 @@ export async function startConditionalS3Proxy(t: Teardown, server: S3TestServer)
               // Read the body away first, then answer as S3 does.
               req.resume();
               req.once('end', () => {
-                res.writeHead(412, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(PRECONDITION_FAILED) });
+                res.writeHead(412, {
+                  'content-type': 'application/xml',
+                  'content-length': Buffer.byteLength(PRECONDITION_FAILED),
+                });
                 res.end(PRECONDITION_FAILED);
               });
             },

@@ -33,13 +33,20 @@ export async function judgeBucketDir(dir: string, source: Source, blockMs: numbe
   const partial: string[] = [];
   for (const id of await readdir(dir).catch(() => [])) {
     if (!ULID.test(id)) continue;
-    if (await access(join(dir, id, 'meta.json')).then(() => true, () => false)) blocks.push(await readMeta(join(dir, id)));
+    if (
+      await access(join(dir, id, 'meta.json')).then(
+        () => true,
+        () => false,
+      )
+    )
+      blocks.push(await readMeta(join(dir, id)));
     else partial.push(id);
   }
   blocks.sort((a, b) => a.minTime - b.minTime || a.maxTime - b.maxTime);
   const overlaps: string[] = [];
   for (let i = 0; i < blocks.length; i++) {
-    for (let j = i + 1; j < blocks.length && blocks[j]!.minTime < blocks[i]!.maxTime; j++) overlaps.push(`${blocks[i]!.ulid} / ${blocks[j]!.ulid}`);
+    for (let j = i + 1; j < blocks.length && blocks[j]!.minTime < blocks[i]!.maxTime; j++)
+      overlaps.push(`${blocks[i]!.ulid} / ${blocks[j]!.ulid}`);
   }
   const count = new Map<number, number>();
   for (const b of blocks) count.set(b.minTime, (count.get(b.minTime) ?? 0) + 1);
@@ -66,7 +73,9 @@ export async function downloadPrefix(server: S3TestServer, prefix: string, dir: 
   try {
     let token: string | undefined;
     do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: `${prefix}/`, ContinuationToken: token }));
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: server.bucket, Prefix: `${prefix}/`, ContinuationToken: token }),
+      );
       for (const o of page.Contents ?? []) {
         const rel = o.Key!.slice(prefix.length + 1);
         const res = await client.send(new GetObjectCommand({ Bucket: server.bucket, Key: o.Key! }));
