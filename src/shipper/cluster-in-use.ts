@@ -20,6 +20,6 @@ export function clusterIdInUseLine(
       otherInstances: others.map((o) => o.instance),
       evidence: others.map((o) => o.evidence),
     },
-    `another live promship instance ships cluster '${clusterId}': this instance ${instance}, other ${names}; this instance stops shipping. Give each cluster its own cluster id, or stop the extra agent (see docs/one-writer.md)`,
+    `one writer: another live promship instance ships cluster '${clusterId}': this instance ${instance}, other ${names}; this instance stops shipping. Give each cluster its own cluster id, or stop the extra agent (see docs/one-writer.md)`,
   ];
 }

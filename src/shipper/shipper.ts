@@ -235,7 +235,7 @@ export class Shipper {
     if (!conditional) {
       logger[this.opts.announce === false ? 'debug' : 'warn'](
         { bucket: this.opts.bucket.description, code: 'PROMSHIP_BUCKET_NO_CONDITIONAL_WRITES' },
-        'the bucket ignores conditional writes (If-None-Match); window claims are read back and checked again before each meta.json, which leaves two agents on one cluster id a race of about one request (see docs/one-writer.md)',
+        'one writer: the bucket ignores conditional writes (If-None-Match); window claims are read back and checked again before each meta.json, which leaves two agents on one cluster id a race of about one request (see docs/one-writer.md)',
       );
     }
     try {
@@ -284,7 +284,7 @@ export class Shipper {
         if (outcome.tookOverFrom) {
           this.opts.logger.warn(
             { window: formatWindow(window), from: outcome.tookOverFrom.instance, claimedAt: new Date(outcome.tookOverFrom.claimedAt).toISOString(), code: 'PROMSHIP_WINDOW_CLAIM_TAKEN_OVER' },
-            'took over the window claim of an instance that left it without a block',
+            'one writer: took over the window claim of an instance that left it without a block',
           );
         }
         ulid = outcome.body.ulid;
@@ -322,7 +322,7 @@ export class Shipper {
         // which is what the ledger's claim was for; the ledger is bookkeeping, and it is shared
         // by every agent of the cluster (a second one writing it at this moment fails the save).
         if (!owned || signal?.aborted) throw err;
-        this.opts.logger.warn({ window: formatWindow(window), err: describeError(err) }, 'could not record the claim in the ledger; the window claim in the bucket holds it');
+        this.opts.logger.warn({ window: formatWindow(window), err: describeError(err) }, 'one writer: could not record the claim in the ledger; the window claim in the bucket holds it');
       }
       return { ulid, attempts, ...(owned ? { owned } : {}) };
     } catch (err) {
@@ -468,7 +468,7 @@ export class Shipper {
         await clearPartialBlock(bucket, ulid, signal);
       } catch (err) {
         if (signal?.aborted) throw err;
-        logger.warn({ window: formatWindow(window), ulid, err: describeError(err) }, 'could not remove the objects of a block that will not be published; Thanos deletes such partial uploads after 2 days');
+        logger.warn({ window: formatWindow(window), ulid, err: describeError(err) }, 'one writer: could not remove the objects of a block that will not be published; Thanos deletes such partial uploads after 2 days');
       }
     }
     ledger.delete(window);
@@ -480,7 +480,7 @@ export class Shipper {
         evidence: `claimed window ${formatWindow(window)} at ${new Date(lost.holder.claimedAt).toISOString()}, while this instance was running`,
       });
     }
-    logger.info({ cluster: this.opts.clusterId, window: formatWindow(window), holder: lost.holder?.instance, reason: lost.message }, 'window claimed by another instance; not shipping it');
+    logger.info({ cluster: this.opts.clusterId, window: formatWindow(window), holder: lost.holder?.instance, reason: lost.message }, 'one writer: window claimed by another instance; not shipping it');
     try {
       await ledger.save(this.now(), signal);
     } catch {

@@ -119,7 +119,7 @@ void t.test(
         l.failed === 0 &&
         l.pending === 0 &&
         fresh.daemon.logs.some(
-          (x) => x.msg === 'took over the window claim of an instance that left it without a block',
+          (x) => x.msg === 'one writer: took over the window claim of an instance that left it without a block',
         ),
       180_000,
       'a quiet run after taking the stale claims over',

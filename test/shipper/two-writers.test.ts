@@ -89,7 +89,7 @@ for (const store of STORES as Store[]) {
       for (const res of [a, b])
         t.notOk(res.stderr.includes('TypeError'), `round ${r}: no crash (${res.stderr.slice(0, 300)})`);
       const lines = [a, b].flatMap((res) => logLines(res.stdout));
-      totals.lostClaims += lines.filter((l) => l.msg === 'window claimed by another instance; not shipping it').length;
+      totals.lostClaims += lines.filter((l) => l.msg === 'one writer: window claimed by another instance; not shipping it').length;
       raceMs.push(
         ...lines
           .filter((l) => l.msg === 'shipped block' && typeof l.checkToPublishMs === 'number')
