@@ -3,16 +3,23 @@
  * cluster identity and the shipper. Everything that can be checked before the first window
  * (cluster id, labels, bucket location) is checked here, so a misconfigured agent stops at start.
  */
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Bucket } from './bucket/bucket.ts';
 import { openBucket } from './bucket/open-bucket.ts';
+import { formatDuration } from './config/duration.ts';
 import type { Config } from './config/schema.ts';
+import { ConfigError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { RemoteReadClient } from './prometheus/remote-read.ts';
 import { resolveIdentity, type Identity } from './shipper/identity.ts';
+import { loadInstanceId } from './shipper/instance-id.ts';
 import { Shipper } from './shipper/shipper.ts';
+import { WindowClaims } from './shipper/window-claims.ts';
 
 export interface App {
+  /** This agent's id (kept in the data dir): what its window claims carry. */
+  instanceId: string;
   client: RemoteReadClient;
   bucket: Bucket;
   identity: Identity;
@@ -43,6 +50,9 @@ export function createClient(config: Config): RemoteReadClient {
   });
 }
 
+/** Kubecost's chart sets this cluster id unless told otherwise; many clusters keep it. */
+const KUBECOST_DEFAULT_CLUSTER_ID = 'cluster-one';
+
 export interface CreateAppOptions {
   /**
    * Log the configuration summary and ignored objstore settings at info/warn (default). The agent
@@ -69,6 +79,29 @@ export async function createApp(config: Config, logger: Logger, opts: CreateAppO
     await bucket.close();
     throw err;
   }
+  let instanceId: string;
+  try {
+    await refuseOutOfOrderBeyondDelay(client, config.shipDelay);
+    instanceId = await loadInstanceId(config.dataDir);
+  } catch (err) {
+    await client.close();
+    await bucket.close();
+    throw err;
+  }
+  if (identity.clusterId === KUBECOST_DEFAULT_CLUSTER_ID && announce) {
+    logger.warn(
+      { cluster: identity.clusterId, code: 'PROMSHIP_CLUSTER_ID_DEFAULT' },
+      'one writer: cluster id \'cluster-one\' is the Kubecost Helm chart\'s default (prometheus.server.global.external_labels.cluster_id); if another cluster kept it too, both ship as one and one of them is refused with PROMSHIP_CLUSTER_ID_IN_USE: give each cluster its own id',
+    );
+  }
+  const claims = new WindowClaims({
+    bucket,
+    clusterId: identity.clusterId,
+    instanceId,
+    staleAfterMs: config.claimTimeout,
+    startedAt: Date.now(),
+    host: hostname(),
+  });
   const shipper = new Shipper({
     source: client,
     bucket,
@@ -81,13 +114,16 @@ export async function createApp(config: Config, logger: Logger, opts: CreateAppO
     maxBackfillMs: config.maxBackfill,
     backoff: { baseMs: config.retryBackoff, maxMs: Math.max(config.retryBackoff, config.retryBackoffMax) },
     logger,
+    claims,
+    announce,
     oldestData: (signal) => client.lowestTimestamp(signal ? { signal } : {}),
   });
   logger[announce ? 'info' : 'debug'](
-    { cluster: identity.clusterId, labels: identity.thanosLabels, bucket: bucket.description, prometheus: config.prometheusUrl, dataDir: join(config.dataDir) },
+    { cluster: identity.clusterId, instance: instanceId, labels: identity.thanosLabels, bucket: bucket.description, prometheus: config.prometheusUrl, dataDir: join(config.dataDir) },
     'promship configured',
   );
   return {
+    instanceId,
     client,
     bucket,
     identity,
@@ -97,4 +133,18 @@ export async function createApp(config: Config, logger: Logger, opts: CreateAppO
       await bucket.close();
     },
   };
+}
+
+/**
+ * Prometheus still accepts samples into a window for `out_of_order_time_window` after it ends. A
+ * window shipped before that has passed would miss them, and a later block with them would
+ * overlap: refused at start, like any bad setting.
+ */
+async function refuseOutOfOrderBeyondDelay(client: RemoteReadClient, shipDelayMs: number): Promise<void> {
+  const window = await client.outOfOrderTimeWindow();
+  if (window > shipDelayMs) {
+    throw new ConfigError(
+      `invalid PROMSHIP_SHIP_DELAY: Prometheus' storage.tsdb.out_of_order_time_window (${formatDuration(window)}) is longer than PROMSHIP_SHIP_DELAY (${formatDuration(shipDelayMs)}), so samples could arrive in a window after it was shipped; set PROMSHIP_SHIP_DELAY to at least ${formatDuration(window)} (see docs/one-writer.md)`,
+    );
+  }
 }

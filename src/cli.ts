@@ -108,6 +108,11 @@ async function runOnce(config: Config, logger: Logger): Promise<number> {
     process.once('SIGTERM', onSignal);
     try {
       const summary = await app.shipper.runOnce({ ignoreBackoff: true });
+      if (summary.otherWriters.length > 0) {
+        const { clusterIdInUseLine } = await import('./shipper/cluster-in-use.ts');
+        logger.error(...clusterIdInUseLine(app.identity.clusterId, app.instanceId, summary.otherWriters));
+        return 1;
+      }
       return summary.failed.length > 0 ? 1 : 0;
     } finally {
       process.off('SIGINT', onSignal);

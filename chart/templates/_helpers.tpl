@@ -274,6 +274,8 @@ key: /etc/promship/prometheus/client/tls.key
   value: {{ .shipDelay | quote }}
 - name: PROMSHIP_MAX_BACKFILL
   value: {{ .maxBackfill | quote }}
+- name: PROMSHIP_CLAIM_TIMEOUT
+  value: {{ .claimTimeout | quote }}
 - name: PROMSHIP_RETRY_BACKOFF
   value: {{ .retryBackoff | quote }}
 - name: PROMSHIP_RETRY_BACKOFF_MAX

@@ -80,6 +80,8 @@ export interface S3BucketOptions {
 const UPLOAD_QUEUE_SIZE = 2;
 const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 const MAX_CONNECT_TIMEOUT_MS = 10_000;
+/** Tries of a conditional PutObject that S3 answered 409 ConditionalRequestConflict. */
+const CONDITIONAL_CONFLICT_ATTEMPTS = 5;
 
 interface CallOptions {
   signal?: AbortSignal;
@@ -180,6 +182,42 @@ export class S3Bucket implements Bucket {
     );
     this.bucketSeen = true;
     await this.verifySize(full, bytes.byteLength, opts.signal);
+  }
+
+  /**
+   * PutObject with `If-None-Match: *` (AWS S3 since 2024, MinIO): 412 PreconditionFailed when the
+   * key exists. 409 ConditionalRequestConflict means a concurrent conditional write to the key was
+   * in flight; S3 says to retry, and the retry then sees the winner's object (412) or creates it.
+   */
+  async putIfAbsent(key: string, body: Uint8Array | string, opts: CallOptions = {}): Promise<boolean> {
+    const full = this.objectKey(key);
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: full,
+            Body: bytes,
+            ContentLength: bytes.byteLength,
+            IfNoneMatch: '*',
+            ...this.writeParams,
+          }),
+          { abortSignal: opts.signal },
+        );
+        this.bucketSeen = true;
+        return true;
+      } catch (err) {
+        const status = httpStatusOf(err);
+        const code = errorCodeOf(err);
+        if (status === 412 || code === 'PreconditionFailed') return false;
+        if ((status === 409 || code === 'ConditionalRequestConflict') && attempt < CONDITIONAL_CONFLICT_ATTEMPTS && !opts.signal?.aborted) {
+          await new Promise((r) => setTimeout(r, 50 * attempt));
+          continue;
+        }
+        throw toBucketError(err, this.errorContext('PutObject', full), opts.signal);
+      }
+    }
   }
 
   async uploadFile(key: string, filePath: string, opts: CallOptions = {}): Promise<void> {

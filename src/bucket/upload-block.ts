@@ -20,6 +20,11 @@ export interface UploadOptions {
   signal?: AbortSignal;
   /** Parallel uploads of chunk segments. */
   concurrency?: number;
+  /**
+   * Called once everything but `meta.json` is in the bucket and verified, right before it is
+   * published; throwing there leaves the block unpublished (the caller removes its objects).
+   */
+  beforePublish?: () => Promise<void>;
 }
 
 export interface UploadResult {
@@ -52,6 +57,8 @@ export async function uploadBlock(bucket: Bucket, block: LocalBlockFiles, opts: 
     }
   }
 
+  opts.signal?.throwIfAborted();
+  await opts.beforePublish?.();
   opts.signal?.throwIfAborted();
   const metaPath = join(block.dir, 'meta.json');
   try {

@@ -468,6 +468,15 @@ export const options = {
     description: 'How long after a window ends before it is shipped, so late scrapes and rule results are in.',
     schema: duration(),
   }),
+  claimTimeout: option({
+    env: 'PROMSHIP_CLAIM_TIMEOUT',
+    flag: '--claim-timeout',
+    default: '30m',
+    group: 'shipping',
+    description:
+      "How long another instance's claim on a window, with no block published for it, keeps this agent off the window; after that the claim counts as a dead agent's and is taken over (see docs/one-writer.md). Keep it longer than one window's build and upload.",
+    schema: duration((ms) => (ms < 1000 ? 'must be at least 1s' : undefined)),
+  }),
   maxBackfill: option({
     env: 'PROMSHIP_MAX_BACKFILL',
     flag: '--max-backfill',

@@ -67,10 +67,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   let lastReport: RunReport | undefined;
   let lastRunError: string | undefined;
   let dependencies: Dependencies = {};
+  /** Set once a run found another live instance shipping these labels: no more runs. */
+  let inUse: string | undefined;
 
   // From the last run's own checks: a probe never starts a process or opens a connection.
   const checkReady = async (): Promise<Probe> => {
     if (!started) return { ok: false, detail: 'not ready: still connecting to Prometheus to learn the cluster identity' };
+    if (inUse !== undefined) return { ok: false, detail: `not ready: ${inUse} [PROMSHIP_CLUSTER_ID_IN_USE]` };
     const problems: string[] = [];
     for (const dep of [dependencies.prometheus, dependencies.bucket]) if (dep && !dep.ok) problems.push(dep.detail);
     if (consecutiveRunFailures >= FAILING_AFTER_RUNS) problems.push(`the last ${consecutiveRunFailures} runs failed: ${lastRunError ?? ''}`);
@@ -123,6 +126,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       const report = outcome.report;
       lastReport = report;
       metrics.recordRun(report);
+      metrics.windowsClaimedElsewhere.inc(report.claimedElsewhere);
+      if (report.clusterIdInUse && inUse === undefined) {
+        inUse = report.clusterIdInUse.message;
+        metrics.clusterIdInUse.set(1);
+        logger.error(report.clusterIdInUse.fields, report.clusterIdInUse.message);
+      }
       if (report.failed.length > 0 && report.shipped.length === 0) consecutiveRunFailures++;
       // A run that only waited for failed windows' retry times tried nothing: it neither
       // fails nor clears the streak.
@@ -158,7 +167,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
    * a long run are skipped, as with any cron schedule that forbids overlap.
    */
   const scheduleNext = (): void => {
-    if (stopping.signal.aborted) return;
+    // A second live writer: this agent ships nothing more; it stays up so /readyz and the metric say why.
+    if (stopping.signal.aborted || inUse !== undefined) return;
     const at = nextRunAt ?? Date.now() + interval;
     // setTimeout holds at most ~24.8 days; a later run is reached by waking up on the way.
     const delay = Math.min(Math.max(0, at - Date.now()), 86_400_000);
@@ -177,7 +187,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       lastReport?.newestShippedEnd === undefined ? null : Math.round((Date.now() - lastReport.newestShippedEnd) / 1000);
     // 'starting' until the first run has reported, so an 'ok' always means a run went well.
     const failingWindows = [...(lastReport?.failed ?? []), ...(lastReport?.retrying ?? [])].map((f) => f.window).sort((a, b) => a.start - b.start);
-    const status = !started || (lastReport === undefined && consecutiveRunFailures === 0) ? 'starting' : consecutiveRunFailures >= FAILING_AFTER_RUNS ? 'failing' : consecutiveRunFailures > 0 || failingWindows.length > 0 ? 'degraded' : 'ok';
+    const status = inUse !== undefined ? 'failing' : !started || (lastReport === undefined && consecutiveRunFailures === 0) ? 'starting' : consecutiveRunFailures >= FAILING_AFTER_RUNS ? 'failing' : consecutiveRunFailures > 0 || failingWindows.length > 0 ? 'degraded' : 'ok';
     logger.info(
       {
         status,

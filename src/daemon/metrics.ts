@@ -53,6 +53,16 @@ export class ShipperMetrics {
     help: "Peak resident memory of the last run's process (runs ship in a process of their own; process_resident_memory_bytes is the agent's).",
     registers: [this.registry],
   });
+  readonly clusterIdInUse = new Gauge({
+    name: 'promship_cluster_id_in_use',
+    help: 'Whether this agent stopped shipping because another live instance ships the same cluster labels (PROMSHIP_CLUSTER_ID_IN_USE): 1, else 0.',
+    registers: [this.registry],
+  });
+  readonly windowsClaimedElsewhere = new Counter({
+    name: 'promship_windows_claimed_elsewhere_total',
+    help: "Windows this agent left alone because another instance held their claim or published their block.",
+    registers: [this.registry],
+  });
   readonly up = new Gauge({
     name: 'promship_dependency_up',
     help: 'Whether the last check reached the dependency (1) or not (0).',

@@ -15,7 +15,8 @@ import { ConfigError, describeError, promshipCode } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { acquireRunLock, RunLockedError, type RunLock } from '../shipper/run-lock.ts';
 import { nextScheduledRuns } from './next-run.ts';
-import { agentSettings, toRunReport, type AgentMessage, type DependencyCheck, type Dependencies, type ProgressMessage, type RunMessage } from './run-protocol.ts';
+import { clusterIdInUseLine } from '../shipper/cluster-in-use.ts';
+import { agentSettings, toRunReport, type RunReport, type AgentMessage, type DependencyCheck, type Dependencies, type ProgressMessage, type RunMessage } from './run-protocol.ts';
 
 function send(message: RunMessage | ProgressMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -78,7 +79,12 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
     lock = await acquireRunLock({ dataDir, command: 'run', logger });
     const summary = await app.shipper.runOnce({ signal });
     const dependencies = await checkDependencies(app);
-    await send({ type: 'finished', report: toRunReport(summary), dependencies, peakRssBytes: peakRssBytes(), nextRunAt: nextRunAt() });
+    let inUse: RunReport['clusterIdInUse'];
+    if (summary.otherWriters.length > 0) {
+      const [fields, message] = clusterIdInUseLine(app.identity.clusterId, app.instanceId, summary.otherWriters);
+      inUse = { fields, message };
+    }
+    await send({ type: 'finished', report: toRunReport(summary, inUse), dependencies, peakRssBytes: peakRssBytes(), nextRunAt: nextRunAt() });
     return 0;
   } catch (err) {
     // Stopped by the agent: its window is abandoned before meta.json; the agent says so.

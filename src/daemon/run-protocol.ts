@@ -18,6 +18,10 @@ export interface RunReport {
   pending: number;
   newestShippedEnd: number | undefined;
   durationMs: number;
+  /** Windows left to the instance that claimed them. */
+  claimedElsewhere: number;
+  /** Set when another live instance ships this cluster's labels: the agent stops shipping. */
+  clusterIdInUse?: { fields: Record<string, unknown>; message: string };
 }
 
 /** A dependency as the run process last found it; `detail` never holds a credential. */
@@ -83,8 +87,10 @@ export type RunMessage =
 /** What the agent sends to a run process. */
 export type AgentMessage = { type: 'stop' };
 
-export function toRunReport(summary: RunSummary): RunReport {
+export function toRunReport(summary: RunSummary, clusterIdInUse?: RunReport['clusterIdInUse']): RunReport {
   return {
+    claimedElsewhere: summary.claimedElsewhere.length,
+    ...(clusterIdInUse ? { clusterIdInUse } : {}),
     shipped: summary.shipped.map(({ window, ulid, series, samples, bytes }) => ({ window, ulid, series, samples, bytes })),
     failed: summary.failed.map((f) => ({ window: f.window, code: f.error.code, message: f.error.message })),
     retrying: summary.retrying.map((e) => ({

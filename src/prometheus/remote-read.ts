@@ -210,6 +210,17 @@ export class RemoteReadClient {
   }
 
   /**
+   * Prometheus' `storage.tsdb.out_of_order_time_window` (ms; 0 when unset), from
+   * `/api/v1/status/config`: how long after a window ends Prometheus still accepts samples into it.
+   */
+  async outOfOrderTimeWindow(opts: { signal?: AbortSignal } = {}): Promise<number> {
+    const what = `Reading Prometheus' out-of-order time window from ${this.#configUrl}`;
+    return this.#get(this.#configUrl, what, 'application/json', opts.signal, (bytes, ctx) =>
+      outOfOrderWindowFromConfigResponse(bytes, (detail) => failure(ctx, RemoteReadCode.Config, detail)),
+    );
+  }
+
+  /**
    * The oldest sample time Prometheus holds (ms), from its own `prometheus_tsdb_lowest_timestamp`
    * metric; undefined when the metric is missing. Older windows need not be read at all.
    */
@@ -287,6 +298,42 @@ export class RemoteReadClient {
     // blank out random letters of every message.
     const secrets = [...auth.secrets, ...custom.map(([, v]) => v).filter((v) => v.length >= MIN_HEADER_SECRET_CHARS)];
     return { headers, secrets };
+  }
+}
+
+function outOfOrderWindowFromConfigResponse(bytes: Uint8Array, fail: (detail: string) => Error): number {
+  const config = configFromResponse(bytes, fail);
+  const raw = (config as { storage?: { tsdb?: { out_of_order_time_window?: unknown } } | null } | null)?.storage?.tsdb?.out_of_order_time_window;
+  if (raw === undefined || raw === null) return 0;
+  const ms = typeof raw === 'string' ? prometheusDurationMs(raw) : undefined;
+  if (ms === undefined) throw fail('storage.tsdb.out_of_order_time_window is not a duration');
+  return ms;
+}
+
+const DURATION_UNITS: Record<string, number> = { y: 365 * 86_400_000, w: 7 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+
+/** A Prometheus duration (`1h30m`, `0s`, `10m`) in ms; undefined when it is not one. */
+export function prometheusDurationMs(text: string): number | undefined {
+  if (text === '0') return 0;
+  if (!/^(\d+(ms|[ywdhms]))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const m of text.matchAll(/(\d+)(ms|[ywdhms])/g)) total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
+  return total;
+}
+
+function configFromResponse(bytes: Uint8Array, fail: (detail: string) => Error): unknown {
+  let yamlText: unknown;
+  try {
+    const json: unknown = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    yamlText = (json as { data?: { yaml?: unknown } } | null)?.data?.yaml;
+  } catch {
+    throw fail(`the answer is not JSON (it starts with "${printableExcerpt(bytes)}")`);
+  }
+  if (typeof yamlText !== 'string') throw fail('the answer has no data.yaml string');
+  try {
+    return parseYaml(yamlText);
+  } catch (err) {
+    throw fail(`data.yaml is not YAML (${(err as Error).message})`);
   }
 }
 

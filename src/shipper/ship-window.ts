@@ -29,6 +29,8 @@ export interface ShipContext {
   signal?: AbortSignal;
   /** The block's ULID, claimed in the ledger before the upload starts. */
   ulid: string;
+  /** Right before meta.json: throws when this agent must not publish the window after all. */
+  beforePublish?: () => Promise<void>;
 }
 
 export interface ShippedBlock {
@@ -125,7 +127,10 @@ async function buildAndUpload(ctx: ShipContext, window: Window, strip: (labels: 
   const buildMs = Date.now() - started;
   const uploadStarted = Date.now();
   try {
-    const { bytes } = await uploadBlock(ctx.bucket, written, { signal: ctx.signal });
+    const { bytes } = await uploadBlock(ctx.bucket, written, {
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.beforePublish ? { beforePublish: ctx.beforePublish } : {}),
+    });
     return {
       window,
       ulid: written.ulid,

@@ -18,6 +18,7 @@ import { loadLocalState, saveLocalState, type LocalState } from './local-state.t
 import { Ledger, nextRetryDelay, type BackoffPolicy, type LedgerEntry } from './ledger.ts';
 import { shipWindow, WindowError, type SeriesSource, type ShippedBlock } from './ship-window.ts';
 import { overlaps, planWindows, uncovered, type Plan } from './windows.ts';
+import { ClaimLostError, type ClaimBody, type WindowClaims } from './window-claims.ts';
 
 /** A claimed ULID is resumed only while young: Thanos deletes partial uploads by ULID age. */
 const RESUME_MAX_AGE_MS = 6 * 3_600_000;
@@ -42,6 +43,13 @@ export interface ShipperOptions {
   maxBackfillMs: number;
   logger: Logger;
   backoff?: BackoffPolicy;
+  /**
+   * Per-window claims in the bucket (one writer per window even with two agents on one cluster
+   * id); without them only the data dir's run lock keeps two writers apart.
+   */
+  claims?: WindowClaims;
+  /** Log what the store's conditional writes are worth at info (the first run), else at debug. */
+  announce?: boolean;
   /** The oldest sample Prometheus holds, when it can tell. */
   oldestData?: (signal?: AbortSignal) => Promise<number | undefined>;
   now?: () => number;
@@ -71,9 +79,26 @@ export interface RunSummary {
   covered: { window: Window; ulid: string }[];
   /** Complete windows still unshipped after this run (failed or waiting for their retry). */
   pending: number;
+  /** Windows left alone because another instance claimed them (or published a block meanwhile). */
+  claimedElsewhere: ClaimedElsewhere[];
+  /** Other instances seen writing this cluster's windows while this run went on: a second live writer. */
+  otherWriters: OtherWriter[];
   /** End of the newest window that has a block, ms. */
   newestShippedEnd: number | undefined;
   durationMs: number;
+}
+
+export interface ClaimedElsewhere {
+  window: Window;
+  instance: string | undefined;
+  live: boolean;
+}
+
+export interface OtherWriter {
+  instance: string;
+  host?: string;
+  /** What showed it is alive, for the log line. */
+  evidence: string;
 }
 
 export class Shipper {
@@ -154,11 +179,14 @@ export class Shipper {
       empty: [],
       covered: plan.covered,
       pending: 0,
+      claimedElsewhere: [],
+      otherWriters: [],
       newestShippedEnd: ours.reduce<number | undefined>((n, m) => (n === undefined || m.maxTime > n ? m.maxTime : n), undefined),
       durationMs: 0,
     };
     this.reportCovered(plan, ledger);
     await this.keepLocalState();
+    await this.prepareClaims(plan.from, signal);
 
     for (const window of plan.toShip) {
       signal?.throwIfAborted();
@@ -199,6 +227,26 @@ export class Shipper {
     return summary;
   }
 
+  /** Learns whether the store honours conditional writes (logged), and drops claims of windows out of the horizon. */
+  private async prepareClaims(from: number, signal?: AbortSignal): Promise<void> {
+    const { claims, logger } = this.opts;
+    if (!claims) return;
+    const conditional = await claims.honoursPreconditions(signal);
+    if (!conditional) {
+      logger[this.opts.announce === false ? 'debug' : 'warn'](
+        { bucket: this.opts.bucket.description, code: 'PROMSHIP_BUCKET_NO_CONDITIONAL_WRITES' },
+        'one writer: the bucket ignores conditional writes (If-None-Match); window claims are read back and checked again before each meta.json, which leaves two agents on one cluster id a race of about one request (see docs/one-writer.md)',
+      );
+    }
+    try {
+      const pruned = await claims.prune(from, signal);
+      if (pruned > 0) logger.debug({ claims: pruned }, 'deleted window claims older than the planning horizon');
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      logger.debug({ err: describeError(err) }, 'could not delete old window claims');
+    }
+  }
+
   private async oldestData(signal?: AbortSignal): Promise<number | undefined> {
     if (!this.opts.oldestData) return undefined;
     try {
@@ -215,10 +263,38 @@ export class Shipper {
    * ULID of an interrupted upload (its leftovers removed) when it is recent enough, else a new one.
    * Returns it with the window's attempts so far (an interrupted claim counts as one).
    */
-  private async claim(window: Window, entry: LedgerEntry | undefined, ledger: Ledger, now: number, signal?: AbortSignal): Promise<{ ulid: string; attempts: number }> {
+  private async claim(
+    window: Window,
+    entry: LedgerEntry | undefined,
+    ledger: Ledger,
+    now: number,
+    signal?: AbortSignal,
+  ): Promise<{ ulid: string; attempts: number; owned?: { gen: number; body: ClaimBody } }> {
     try {
       let ulid: string;
-      if (entry?.ulid && entry.state !== 'shipped' && now - decodeTime(entry.ulid) < RESUME_MAX_AGE_MS) {
+      let owned: { gen: number; body: ClaimBody } | undefined;
+      if (this.opts.claims) {
+        // The bucket's claim, not the shared ledger, says which ULID is this instance's: another
+        // agent's ledger entry must never make this one clear or reuse that agent's block.
+        const outcome = await this.opts.claims.acquire(window, () => newUlid(now), signal);
+        if (!outcome.owned) {
+          throw new ClaimLostError(`window claimed by instance ${outcome.holder.instance} at ${new Date(outcome.holder.claimedAt).toISOString()}`, outcome.holder, outcome.live);
+        }
+        owned = outcome;
+        if (outcome.tookOverFrom) {
+          this.opts.logger.warn(
+            { window: formatWindow(window), from: outcome.tookOverFrom.instance, claimedAt: new Date(outcome.tookOverFrom.claimedAt).toISOString(), code: 'PROMSHIP_WINDOW_CLAIM_TAKEN_OVER' },
+            'one writer: took over the window claim of an instance that left it without a block',
+          );
+        }
+        ulid = outcome.body.ulid;
+        if (outcome.resumed && now - decodeTime(ulid) < RESUME_MAX_AGE_MS) {
+          const { objects, incompleteUploads } = await clearPartialBlock(this.opts.bucket, ulid, signal);
+          if (objects + incompleteUploads > 0) this.opts.logger.info({ window: formatWindow(window), ulid, objects, incompleteUploads }, 'resuming an interrupted upload under its claimed ULID');
+        } else if (outcome.resumed) {
+          ulid = newUlid(now);
+        }
+      } else if (entry?.ulid && entry.state !== 'shipped' && now - decodeTime(entry.ulid) < RESUME_MAX_AGE_MS) {
         ulid = entry.ulid;
         const { objects, incompleteUploads } = await clearPartialBlock(this.opts.bucket, ulid, signal);
         if (objects + incompleteUploads > 0) this.opts.logger.info({ window: formatWindow(window), ulid, objects, incompleteUploads }, 'resuming an interrupted upload under its claimed ULID');
@@ -239,8 +315,16 @@ export class Shipper {
         // Should this attempt be cut short too, the window waits as after a failure.
         nextRetryAt: now + nextRetryDelay(attempts + 1, this.backoff),
       });
-      await ledger.save(now, signal);
-      return { ulid, attempts };
+      try {
+        await ledger.save(now, signal);
+      } catch (err) {
+        // With a window claim, the bucket already records this instance's ULID for the window,
+        // which is what the ledger's claim was for; the ledger is bookkeeping, and it is shared
+        // by every agent of the cluster (a second one writing it at this moment fails the save).
+        if (!owned || signal?.aborted) throw err;
+        this.opts.logger.warn({ window: formatWindow(window), err: describeError(err) }, 'one writer: could not record the claim in the ledger; the window claim in the bucket holds it');
+      }
+      return { ulid, attempts, ...(owned ? { owned } : {}) };
     } catch (err) {
       throw new WindowError(window, 'claim', err);
     }
@@ -251,10 +335,13 @@ export class Shipper {
     const { logger, bucket } = this.opts;
     const now = this.now();
     let attempts = entry?.attempts ?? 0;
+    let ulid: string | undefined;
     try {
       const claimed = await this.claim(window, entry, ledger, now, signal);
-      const ulid = claimed.ulid;
+      ulid = claimed.ulid;
       attempts = claimed.attempts;
+      const { owned } = claimed;
+      const claims = this.opts.claims;
       const block = await shipWindow(
         {
           source: this.opts.source,
@@ -264,6 +351,7 @@ export class Shipper {
           stripLabels: this.opts.stripLabels,
           ulid,
           ...(signal ? { signal } : {}),
+          ...(claims && owned ? { beforePublish: () => this.checkBeforePublish(claims, window, owned, signal) } : {}),
         },
         window,
       );
@@ -288,6 +376,7 @@ export class Shipper {
           bytes: block.bytes,
           durationMs: block.buildMs + block.uploadMs,
           lagSeconds: Math.round((this.now() - window.end) / 1000),
+          ...(this.confirmStartedAt.has(window.start) ? { checkToPublishMs: Date.now() - this.confirmStartedAt.get(window.start)! } : {}),
         },
         'shipped block',
       );
@@ -305,6 +394,11 @@ export class Shipper {
       }
     } catch (err) {
       if (signal?.aborted) throw err;
+      const lost = claimLost(err);
+      if (lost) {
+        await this.yieldWindow(window, lost, ledger, summary, ulid, signal);
+        return;
+      }
       const error = err instanceof WindowError ? err : new WindowError(window, 'upload', err);
       const failedAt = this.now();
       const nextRetryAt = failedAt + nextRetryDelay(attempts + 1, this.backoff);
@@ -337,6 +431,60 @@ export class Shipper {
       } catch {
         // The bucket is likely what failed; the failure is in memory and logged, and the claim is safe to redo.
       }
+    }
+  }
+
+  /**
+   * Right before meta.json: the window's claim must still be this instance's, and no block of
+   * these labels may have appeared over the window since the run looked (a second agent on a
+   * store that ignores conditional writes, or one that took a claim over).
+   */
+  private async checkBeforePublish(claims: WindowClaims, window: Window, owned: { gen: number; body: ClaimBody }, signal?: AbortSignal): Promise<void> {
+    this.confirmStartedAt.set(window.start, Date.now());
+    await claims.confirm(window, owned, signal);
+    const inventory = await this.metas.scan(this.opts.bucket, this.opts.logger, signal);
+    const other = coveringBlocks(inventory.blocks, this.opts.thanosLabels).find((b) => overlaps(b, window) && b.ulid !== owned.body.ulid);
+    if (other) {
+      throw new ClaimLostError(`block ${other.ulid} of these labels appeared over the window; not publishing a second one`, undefined, decodeTime(other.ulid) >= this.startedAt);
+    }
+  }
+
+  /**
+   * When each window's last check before meta.json began: from then until meta.json lands, a
+   * second agent on a store without conditional writes could still slip in (logged, measured).
+   */
+  private readonly confirmStartedAt = new Map<number, number>();
+
+  /** When this process started: what another instance wrote after it, it wrote while alive. */
+  private readonly startedAt = Date.now();
+
+  /** Leaves a window to the instance that holds it: nothing of ours stays in the bucket, no failure is counted. */
+  private async yieldWindow(window: Window, lost: ClaimLostError, ledger: Ledger, summary: RunSummary, ulid: string | undefined, signal?: AbortSignal): Promise<void> {
+    const { logger, bucket } = this.opts;
+    const current = ledger.get(window);
+    // Our own partial objects only: the ULID is ours when the claim recorded it for this instance.
+    if (ulid !== undefined && current?.ulid === ulid) {
+      try {
+        await clearPartialBlock(bucket, ulid, signal);
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        logger.warn({ window: formatWindow(window), ulid, err: describeError(err) }, 'one writer: could not remove the objects of a block that will not be published; Thanos deletes such partial uploads after 2 days');
+      }
+    }
+    ledger.delete(window);
+    summary.claimedElsewhere.push({ window, instance: lost.holder?.instance, live: lost.live });
+    if (lost.live && lost.holder && !summary.otherWriters.some((w) => w.instance === lost.holder?.instance)) {
+      summary.otherWriters.push({
+        instance: lost.holder.instance,
+        ...(lost.holder.host !== undefined ? { host: lost.holder.host } : {}),
+        evidence: `claimed window ${formatWindow(window)} at ${new Date(lost.holder.claimedAt).toISOString()}, while this instance was running`,
+      });
+    }
+    logger.info({ cluster: this.opts.clusterId, window: formatWindow(window), holder: lost.holder?.instance, reason: lost.message }, 'one writer: window claimed by another instance; not shipping it');
+    try {
+      await ledger.save(this.now(), signal);
+    } catch {
+      // Bookkeeping only: the claim in the bucket is what keeps this agent off the window.
     }
   }
 
@@ -390,4 +538,10 @@ export class Shipper {
       }
     }
   }
+}
+
+function claimLost(err: unknown): ClaimLostError | undefined {
+  let cur: unknown = err;
+  for (let depth = 0; cur instanceof Error && depth < 5; depth++, cur = cur.cause) if (cur instanceof ClaimLostError) return cur;
+  return undefined;
 }

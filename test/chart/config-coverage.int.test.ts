@@ -73,6 +73,7 @@ const VALUES_FOR: Record<OptionName, Case[]> = {
   blockDuration: [{ values: { shipping: { blockDuration: '30m' } }, expect: { value: '30m' } }],
   shipDelay: [{ values: { shipping: { shipDelay: '10m' } }, expect: { value: '10m' } }],
   maxBackfill: [{ values: { shipping: { maxBackfill: '3d' } }, expect: { value: '3d' } }],
+  claimTimeout: [{ values: { shipping: { claimTimeout: '45m' } }, expect: { value: '45m' } }],
   schedule: [{ values: { shipping: { schedule: '0 * * * *' } }, expect: { value: '0 * * * *' } }],
   listenAddress: [{ values: { metricsPort: 9102 }, expect: { value: ':9102' } }],
   retryBackoff: [{ values: { shipping: { retryBackoff: '2m' } }, expect: { value: '2m' } }],
