@@ -5,11 +5,12 @@
  * test compares what the store would actually see, not the resolver's own output.
  */
 import { writeFile } from 'node:fs/promises';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import t from 'tap';
 import { openBucket } from '../../src/bucket/open-bucket.ts';
 import { S3Bucket } from '../../src/bucket/s3-bucket.ts';
 import { resolveS3Endpoint } from '../../src/bucket/s3-settings.ts';
+import { startS3rver } from '../helpers/s3.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 /** The defaults of every `PROMSHIP_S3_*` setting, as the schema gives them. */
@@ -221,4 +222,53 @@ void t.test('explicit settings win over the endpoint, by the same rules on both 
     checksumMode: 'default',
   });
   t.end();
+});
+
+void t.test('a local S3 server given either way, and nothing else, stores what the other reads', async (t) => {
+  const dir = await tempDir(t);
+  const server = await startS3rver(t);
+  const saved = { ...process.env };
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: server.accessKeyId, AWS_SECRET_ACCESS_KEY: server.secretAccessKey });
+  t.teardown(() => {
+    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
+      if (saved[k] === undefined) Reflect.deleteProperty(process.env, k);
+      else process.env[k] = saved[k];
+    }
+  });
+  // No PROMSHIP_S3_FORCE_PATH_STYLE, region or checksum mode: the endpoint decides.
+  const viaEnv = await openBucket(
+    { ...DEFAULTS, bucket: { kind: 's3', bucket: server.bucket, prefix: 'p' }, s3Endpoint: server.endpoint },
+    {},
+  );
+  t.teardown(() => viaEnv.bucket.close());
+  const file = `${dir}/objstore.yaml`;
+  const host = new URL(server.endpoint).host;
+  await writeFile(
+    file,
+    `type: S3\nprefix: p\nconfig:\n  bucket: ${server.bucket}\n  endpoint: ${host}\n  insecure: true\n` +
+      `  access_key: ${server.accessKeyId}\n  secret_key: ${server.secretAccessKey}\n`,
+  );
+  const viaYaml = await openBucket({ ...DEFAULTS, objstoreConfigFile: file }, {});
+  t.teardown(() => viaYaml.bucket.close());
+
+  const body = new Uint8Array(70_000).map((_, i) => (i * 31) & 0xff);
+  await viaEnv.bucket.put('from-env', body);
+  await viaYaml.bucket.put('from-yaml', body);
+  t.same(await viaYaml.bucket.get('from-env'), body, 'the YAML route reads what the env route wrote');
+  t.same(await viaEnv.bucket.get('from-yaml'), body, 'the env route reads what the YAML route wrote');
+
+  // The store's own view, through a client configured by hand: the bytes as sent, no aws-chunked framing.
+  const direct = new S3Client({
+    endpoint: server.endpoint,
+    region: server.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+  });
+  t.teardown(() => {
+    direct.destroy();
+  });
+  for (const key of ['p/from-env', 'p/from-yaml']) {
+    const res = await direct.send(new GetObjectCommand({ Bucket: server.bucket, Key: key }));
+    t.same(await res.Body?.transformToByteArray(), body, `${key} holds the bytes sent`);
+  }
 });
