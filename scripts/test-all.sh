@@ -47,6 +47,7 @@ step int npm run test:int
 step secrets-int node --import tsx scripts/check-no-secrets.ts
 node22=$(scripts/node22.sh)
 step fast-node22 env PATH="$(dirname "$node22"):$PATH" npm run test:fast
+step secrets-node22 node --import tsx scripts/check-no-secrets.ts
 step image bash scripts/test-image.sh
 
 # tap's summary is `# { total: N, pass: P, fail: F }`; the image step's is `image: P passed, F failed`.

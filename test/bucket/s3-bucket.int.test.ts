@@ -63,8 +63,13 @@ async function caught(p: Promise<unknown>): Promise<BucketError> {
 }
 
 for (const [name, start] of servers) {
+  // One server per kind for the whole file: every bucket below has keys of its own (a prefix, or
+  // another bucket name), so they cannot see each other. The outage test stops its server: its own.
+  let started: Promise<S3TestServer> | undefined;
+  const shared = (): Promise<S3TestServer> => (started ??= start(t));
+
   t.test(`contract on ${name}`, async (t) => {
-    const srv = await start(t);
+    const srv = await shared();
     for (const checksumMode of ['default', 'when-required'] as const) {
       await t.test(`checksum mode ${checksumMode}`, async (t) => {
         await bucketContract(t, async () => bucketOn(srv, { checksumMode }), {
@@ -77,7 +82,7 @@ for (const [name, start] of servers) {
   });
 
   t.test(`${name}: a prefix keeps keys under it and out of listings of other prefixes`, async (t) => {
-    const srv = await start(t);
+    const srv = await shared();
     const inner = bucketOn(srv, { prefix: '/tenant-a/' });
     const outer = bucketOn(srv, { prefix: '' });
     t.teardown(() => inner.close());
@@ -93,7 +98,7 @@ for (const [name, start] of servers) {
   });
 
   t.test(`${name}: bytes are stored intact in both checksum modes, seen by a plain SDK client`, async (t) => {
-    const srv = await start(t);
+    const srv = await shared();
     const dir = await tempDir(t);
     const data = randomBytes(13 * MiB + 7);
     const file = join(dir, 'f');
@@ -117,7 +122,7 @@ for (const [name, start] of servers) {
   });
 
   t.test(`${name}: put_user_metadata reaches the store like Thanos sends it`, async (t) => {
-    const srv = await start(t);
+    const srv = await shared();
     const dir = await tempDir(t);
     await writeFile(join(dir, 'big'), randomBytes(9 * MiB));
     const b = bucketOn(srv, {
@@ -137,7 +142,7 @@ for (const [name, start] of servers) {
   });
 
   t.test(`${name}: a missing bucket is a typed error, also for stat`, async (t) => {
-    const srv = await start(t);
+    const srv = await shared();
     const b = bucketOn(srv, { bucket: 'promship-no-such-bucket' });
     t.teardown(() => b.close());
     for (const [op, p] of [
@@ -172,7 +177,7 @@ for (const [name, start] of servers) {
   });
 
   t.test(`${name}: an aborted signal gives ABORTED and uploads nothing`, async (t) => {
-    const srv = await start(t);
+    const srv = await shared();
     const b = bucketOn(srv);
     t.teardown(() => b.close());
     const dir = await tempDir(t);
