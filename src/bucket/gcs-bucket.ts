@@ -23,10 +23,15 @@ import type { Bucket, ObjectInfo } from './bucket.ts';
 import { BucketErrorCode } from './bucket-error-codes.ts';
 import { isGcsNotFound, isPreconditionFailed, toGcsBucketError, type GcsErrorContext } from './gcs-errors.ts';
 
-/** A service-account key as Google issues it (the fields promship needs of it). */
+/**
+ * A Google credentials JSON as the objstore `service_account` holds it: usually a service-account
+ * key (`type: service_account`, `client_email`, `private_key`), but any type the SDK reads.
+ */
 export interface GcsServiceAccount {
-  client_email: string;
-  private_key: string;
+  type: string;
+  client_email?: string;
+  private_key?: string;
+  project_id?: string;
   [key: string]: unknown;
 }
 
@@ -90,7 +95,10 @@ export class GcsBucket implements Bucket {
     this.root = (opts.prefix ?? '').replace(/^\/+|\/+$/g, '');
     this.timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.resumableThreshold = opts.resumableThresholdBytes ?? DEFAULT_RESUMABLE_THRESHOLD;
-    this.secrets = opts.serviceAccount ? [opts.serviceAccount.private_key] : [];
+    // The private key and anything else secret-looking in the credentials JSON.
+    this.secrets = Object.entries(opts.serviceAccount ?? {})
+      .filter(([k, v]) => typeof v === 'string' && /key|secret|token/i.test(k))
+      .map(([, v]) => v as string);
     const attempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     const config: StorageOptions = {
       timeout: this.timeoutMs,
