@@ -49,7 +49,17 @@ export interface GcsBucketOptions {
   requestTimeoutMs?: number;
   /** Files at least this large are sent as resumable uploads. */
   resumableThresholdBytes?: number;
+  /**
+   * Objstore `chunk_size_bytes`: send resumable uploads in chunks of this size (a multiple of
+   * 256 KiB), each held in memory until the store confirms it, so a cut connection resumes from
+   * the last confirmed byte. Without it a large file goes in one streamed request, and a cut one
+   * is sent again whole in a new session.
+   */
+  chunkSizeBytes?: number;
 }
+
+/** GCS accepts resumable chunks in multiples of 256 KiB. */
+export const GCS_CHUNK_QUANTUM = 256 * 1024;
 
 const DEFAULT_MAX_ATTEMPTS = 5;
 const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
@@ -87,6 +97,8 @@ export class GcsBucket implements Bucket {
   private readonly secrets: string[];
   private readonly timeoutMs: number;
   private readonly resumableThreshold: number;
+  private readonly chunkSize: number | undefined;
+  private readonly attempts: number;
   private bucketSeen = false;
 
   constructor(opts: GcsBucketOptions, env: NodeJS.ProcessEnv = process.env) {
@@ -100,6 +112,10 @@ export class GcsBucket implements Bucket {
       .filter(([k, v]) => typeof v === 'string' && /key|secret|token/i.test(k))
       .map(([, v]) => v as string);
     const attempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.attempts = Math.max(1, attempts);
+    if (opts.chunkSizeBytes !== undefined && opts.chunkSizeBytes > 0) {
+      this.chunkSize = Math.ceil(opts.chunkSizeBytes / GCS_CHUNK_QUANTUM) * GCS_CHUNK_QUANTUM;
+    }
     const config: StorageOptions = {
       timeout: this.timeoutMs,
       retryOptions: {
@@ -174,28 +190,41 @@ export class GcsBucket implements Bucket {
       await this.verify(full, bytes.byteLength, crc32c(bytes) >>> 0, opts.signal);
       return;
     }
-    const tap = new Crc32cTap();
-    await this.call('objects.insert (resumable)', full, opts.signal, () =>
-      pipeline(
-        createReadStream(filePath),
-        tap,
-        this.file(full).createWriteStream({
-          resumable: true,
-          validation: false,
-          timeout: this.timeoutMs,
-          contentType: 'application/octet-stream',
-        }),
-        ...(opts.signal ? [{ signal: opts.signal }] : []),
-      ),
-    );
-    this.bucketSeen = true;
-    await this.verify(full, tap.bytes, tap.crc, opts.signal);
-    if (tap.bytes !== size) {
-      throw new BucketError(
-        BucketErrorCode.LOCAL_FILE,
-        `local file ${filePath} changed size while it was uploaded as "${full}" (${size} then ${tap.bytes} bytes)`,
-        { key: full },
-      );
+    // Without chunks the SDK cannot resume a cut stream (it refuses, to avoid data loss), so the
+    // file is sent again in a fresh session; the abandoned session holds no object and expires.
+    const tries = this.chunkSize === undefined ? this.attempts : 1;
+    for (let attempt = 1; ; attempt++) {
+      const tap = new Crc32cTap();
+      try {
+        await this.call('objects.insert (resumable)', full, opts.signal, () =>
+          pipeline(
+            createReadStream(filePath),
+            tap,
+            this.file(full).createWriteStream({
+              resumable: true,
+              validation: false,
+              timeout: this.timeoutMs,
+              contentType: 'application/octet-stream',
+              ...(this.chunkSize !== undefined ? { chunkSize: this.chunkSize } : {}),
+            }),
+            ...(opts.signal ? [{ signal: opts.signal }] : []),
+          ),
+        );
+      } catch (err) {
+        if (attempt >= tries || opts.signal?.aborted || !retryable(err)) throw err;
+        await sleep(Math.min(30_000, 500 * 2 ** attempt), opts.signal);
+        continue;
+      }
+      this.bucketSeen = true;
+      if (tap.bytes !== size) {
+        throw new BucketError(
+          BucketErrorCode.LOCAL_FILE,
+          `local file ${filePath} changed size while it was uploaded as "${full}" (${size} then ${tap.bytes} bytes)`,
+          { key: full },
+        );
+      }
+      await this.verify(full, tap.bytes, tap.crc, opts.signal);
+      return;
     }
   }
 
@@ -452,6 +481,26 @@ export class GcsBucket implements Bucket {
   private relativeKey(full: string): string {
     return this.root ? full.slice(this.root.length + 1) : full;
   }
+}
+
+/** Worth sending again: the store or the path to it failed, not the request or the permissions. */
+function retryable(err: unknown): boolean {
+  const code = err instanceof BucketError ? err.code : undefined;
+  return (
+    code === BucketErrorCode.UNREACHABLE || code === BucketErrorCode.TIMEOUT || code === BucketErrorCode.SERVER_ERROR
+  );
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** The endpoint without any user:password part, for the logged description. */

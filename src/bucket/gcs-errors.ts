@@ -131,6 +131,15 @@ function classify(err: unknown, signal: AbortSignal | undefined): { code: string
       todo: 'check the network path to the store and its load; promship retries later',
     };
   }
+  if (/could result in data loss|Initiate a new upload/i.test(msg)) {
+    // The SDK gave up on a resumable session it could not continue (the connection was cut
+    // mid-body): the store failed the upload, not the request.
+    return {
+      code: BucketErrorCode.SERVER_ERROR,
+      what: 'the upload session was cut and cannot be continued',
+      todo: 'the file is sent again in a new session; promship retries later',
+    };
+  }
   if (status === 429) {
     return {
       code: BucketErrorCode.SERVER_ERROR,

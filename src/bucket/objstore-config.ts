@@ -513,8 +513,9 @@ const gcsConfigSchema = z.strictObject({
 
 /**
  * Thanos' GCS config: `bucket` (required), `service_account` (a credentials JSON inline; else
- * Application Default Credentials), `max_retries` (attempts, as Go's WithMaxAttempts) and
- * `http_config.response_header_timeout` are used; gRPC and chunk size only earn a warning.
+ * Application Default Credentials), `max_retries` (attempts, as Go's WithMaxAttempts),
+ * `chunk_size_bytes` (resumable chunks) and `http_config.response_header_timeout` are used; gRPC
+ * settings only earn a warning.
  */
 function parseGcs(config: unknown, prefix: string, source: string): ParsedObjstoreConfig {
   const c = parseWith(gcsConfigSchema, config ?? {}, 'config', source, 'GCS');
@@ -532,8 +533,14 @@ function parseGcs(config: unknown, prefix: string, source: string): ParsedObjsto
   if (c.max_retries !== undefined && c.max_retries > 0) options.maxAttempts = c.max_retries;
   if (c.use_grpc === true) warn('use_grpc', 'is ignored; promship uses the JSON API over HTTPS');
   if (c.grpc_conn_pool_size !== undefined && c.grpc_conn_pool_size !== 0) warn('grpc_conn_pool_size', 'is ignored; promship does not use gRPC');
-  if (c.chunk_size_bytes !== undefined && c.chunk_size_bytes !== 0) {
-    warn('chunk_size_bytes', 'is ignored; promship streams each large file as one resumable upload');
+  if (c.chunk_size_bytes !== undefined && c.chunk_size_bytes > 0) {
+    // Each chunk is held in memory until the store confirms it, two uploads at once.
+    if (c.chunk_size_bytes > MAX_PART_SIZE_BYTES) {
+      warn('chunk_size_bytes', `${c.chunk_size_bytes} is lowered to ${MAX_PART_SIZE_BYTES} (16 MiB) to bound memory`);
+      options.chunkSizeBytes = MAX_PART_SIZE_BYTES;
+    } else {
+      options.chunkSizeBytes = c.chunk_size_bytes;
+    }
   }
   const http = c.http_config;
   if (http !== undefined) {

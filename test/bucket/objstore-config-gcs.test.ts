@@ -40,7 +40,7 @@ t.test("Kubecost's GCS secret parses unchanged, with the service account as cred
 });
 
 t.test(
-  'prefix, max_retries and response_header_timeout are used; gRPC, chunk size and other http settings warned',
+  'prefix, max_retries, chunk_size_bytes and response_header_timeout are used; gRPC and other http settings warned',
   async (t) => {
     const parsed = parseObjstoreConfig(
       'type: gcs\nprefix: /fleet/a/\nconfig:\n  bucket: b\n  max_retries: 3\n  use_grpc: true\n  grpc_conn_pool_size: 4\n  chunk_size_bytes: 16777216\n  http_config:\n    response_header_timeout: 90s\n    max_idle_conns: 7\n',
@@ -48,10 +48,10 @@ t.test(
     );
     t.equal(parsed.bucket.kind, 'gcs');
     if (parsed.bucket.kind !== 'gcs') return;
-    t.same(parsed.bucket.options, { bucket: 'b', prefix: 'fleet/a', maxAttempts: 3, requestTimeoutMs: 90_000 });
+    t.same(parsed.bucket.options, { bucket: 'b', prefix: 'fleet/a', maxAttempts: 3, chunkSizeBytes: 16777216, requestTimeoutMs: 90_000 });
     t.same(
       parsed.warnings.map((w) => /config\.([a-z_.]+)/.exec(w)?.[1]),
-      ['use_grpc', 'grpc_conn_pool_size', 'chunk_size_bytes', 'http_config.max_idle_conns'],
+      ['use_grpc', 'grpc_conn_pool_size', 'http_config.max_idle_conns'],
     );
     for (const w of parsed.warnings) t.match(w, /^gcs\.yaml: /);
   },

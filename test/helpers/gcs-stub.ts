@@ -23,6 +23,8 @@ export interface GcsStub {
   objects: Map<string, StoredObject>;
   /** Every request as `METHOD path?query`, in order. */
   requests: string[];
+  /** The status of every answer, in order. */
+  responses: number[];
   /**
    * Makes the next `n` PUTs to a resumable session fail after taking part of the body: the stub
    * keeps the first `keep` bytes and answers 503, so the client must ask (308) and resume.
@@ -93,6 +95,7 @@ function multipart(req: IncomingMessage, raw: Buffer): { name?: string; data: Bu
 export async function startGcsStub(t: Teardown): Promise<GcsStub> {
   const objects = new Map<string, StoredObject>();
   const requests: string[] = [];
+  const responses: number[] = [];
   const sessions = new Map<string, { name: string; bucket: string; data: Buffer; ifGenerationMatch?: number }>();
   let generation = 1;
   let failPuts = 0;
@@ -102,6 +105,7 @@ export async function startGcsStub(t: Teardown): Promise<GcsStub> {
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://stub');
+      res.on('finish', () => responses.push(res.statusCode));
       requests.push(`${req.method} ${url.pathname}${url.search}`);
       const raw = await body(req);
       const precondition = url.searchParams.get('ifGenerationMatch');
@@ -218,6 +222,7 @@ export async function startGcsStub(t: Teardown): Promise<GcsStub> {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     objects,
     requests,
+    responses,
     failResumablePuts(n, keep) {
       failPuts = n;
       failKeep = keep;
