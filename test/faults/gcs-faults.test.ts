@@ -10,6 +10,7 @@
  *
  * FAULT_RATE, FAULT_WINDOWS and FAULT_SEED make a longer run.
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { bucketTarget } from '../helpers/bucket-targets.ts';
