@@ -4,7 +4,10 @@
  * same run and on the same data: draining the same remote-read stream (the floor) and
  * `promtool tsdb create-blocks-from openmetrics` (the reference block builder).
  *
- *   npm run bench [-- --series 10000 --step 10 --runs 3]
+ *   npm run bench [-- --series 10000 --step 10 --runs 3 --stores file,s3rver,gcs]
+ *
+ * `--stores` adds `once` into s3rver and the firebase-tools GCS emulator (each in a process of
+ * its own on loopback) beside the file bucket: ship time and peak RSS per store.
  */
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
@@ -23,6 +26,7 @@ import { RemoteReadClient } from '../src/prometheus/remote-read.ts';
 import { listBlockDirs, startPrometheus } from '../src/demo/local-prometheus.ts';
 import { shipWindow } from '../src/shipper/ship-window.ts';
 import { processCpuMs, timed } from './lib.ts';
+import { storeRuns } from './stores.ts';
 
 const run = promisify(execFile);
 const arg = (name: string, def: number): number => {
@@ -32,6 +36,11 @@ const arg = (name: string, def: number): number => {
 const SERIES = arg('series', 10_000);
 const STEP_S = arg('step', 10);
 const RUNS = arg('runs', 3);
+// `--stores file,s3rver,gcs`: also ship the window with `once` into s3rver and the GCS emulator.
+const STORES = (() => {
+  const i = process.argv.indexOf('--stores');
+  return (i > 0 ? (process.argv[i + 1] ?? '') : 'file').split(',').filter((x) => x !== 'file' && x.length > 0);
+})();
 const H = 3_600_000;
 const aligned = Math.floor(Date.now() / (2 * H)) * (2 * H);
 const WINDOW = { start: aligned - 4 * H, end: aligned - 2 * H };
@@ -275,9 +284,10 @@ async function main(): Promise<void> {
         `Chunk bytes per sample: shipped ${fmt(onces[0]!.chunkBytes / samples, 3)}, Prometheus' own (promtool block${sourceBlocks.length > 1 ? 's' : ''}) ${fmt(sourceChunkBytes / samples, 3)} (${fmt((onces[0]!.chunkBytes / sourceChunkBytes - 1) * 100, 2)} %). Block files uploaded: ${fmt(onces[0]!.bytes / 2 ** 20, 1)} MiB.`,
         '',
       ].join('\n');
-      process.stdout.write(`${table}\n`);
+      const storeTable = STORES.length > 0 ? await storeRuns(STORES, RUNS, { prometheusUrl: prom.url, work, fileShip: { shipMs, maxRssMiB: rss } }) : '';
+      process.stdout.write(`${table}\n${storeTable}`);
       await mkdir(join(ROOT, 'bench', 'out'), { recursive: true });
-      await writeFile(join(ROOT, 'bench', 'out', `${date}-${SERIES}.md`), table);
+      await writeFile(join(ROOT, 'bench', 'out', `${date}-${SERIES}.md`), `${table}\n${storeTable}`);
     } finally {
       await prom.stop();
     }

@@ -217,6 +217,8 @@ key: /etc/promship/prometheus/client/tls.key
 {{- if .Values.bucket.url }}
 - name: PROMSHIP_BUCKET
   value: {{ .Values.bucket.url | quote }}
+{{- /* The S3 settings only for an S3 bucket: a gs:// bucket has none. */}}
+{{- if hasPrefix "s3://" .Values.bucket.url }}
 {{- with .Values.bucket.s3 }}
 {{- if .endpoint }}
 - name: PROMSHIP_S3_ENDPOINT
@@ -240,6 +242,7 @@ key: /etc/promship/prometheus/client/tls.key
   value: {{ .requestTimeout | quote }}
 - name: PROMSHIP_S3_MAX_ATTEMPTS
   value: {{ int .maxAttempts | quote }}
+{{- end }}
 {{- end }}
 {{- else }}
 - name: PROMSHIP_OBJSTORE_CONFIG_FILE

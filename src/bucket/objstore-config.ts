@@ -14,6 +14,7 @@ import { isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, type Document, 
 import { z } from 'zod';
 import { MAX_TIMER_MS, parseDuration } from '../config/duration.ts';
 import { ConfigError } from '../errors.ts';
+import type { GcsBucketOptions, GcsServiceAccount } from './gcs-bucket.ts';
 import type { S3BucketOptions } from './s3-bucket.ts';
 import { MAX_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES } from './s3-part-size.ts';
 import { resolveS3Endpoint, type S3EndpointChoice } from './s3-settings.ts';
@@ -21,6 +22,7 @@ import { splitUserMetadata } from './s3-user-metadata.ts';
 
 export type ObjstoreBucket =
   | { kind: 's3'; options: S3BucketOptions }
+  | { kind: 'gcs'; options: GcsBucketOptions }
   | { kind: 'filesystem'; dir: string; prefix?: string };
 
 export interface ParsedObjstoreConfig {
@@ -34,8 +36,8 @@ export interface ParsedObjstoreConfig {
   s3Endpoint?: S3EndpointChoice;
 }
 
-const SUPPORTED_TYPES = ['S3', 'FILESYSTEM'] as const;
-const OTHER_THANOS_TYPES = ['GCS', 'AZURE', 'SWIFT', 'COS', 'ALIYUNOSS', 'BOS', 'OCI', 'OBS'];
+const SUPPORTED_TYPES = ['S3', 'GCS', 'FILESYSTEM'] as const;
+const OTHER_THANOS_TYPES = ['AZURE', 'SWIFT', 'COS', 'ALIYUNOSS', 'BOS', 'OCI', 'OBS'];
 
 // ---- raw YAML -----------------------------------------------------------------------------
 
@@ -293,6 +295,7 @@ export function parseObjstoreConfig(yamlText: string, source: string): ParsedObj
     );
   }
   if (type === 'FILESYSTEM') return parseFilesystem(top.config ?? null, prefix, source);
+  if (type === 'GCS') return parseGcs(top.config ?? null, prefix, source);
   return parseS3(top.config ?? null, prefix, source);
 }
 
@@ -446,4 +449,90 @@ function parseS3(config: unknown, prefix: string, source: string): ParsedObjstor
   }
 
   return { bucket: { kind: 's3', options }, warnings, s3Endpoint: endpointChoice };
+}
+
+// ---- GCS (thanos-io/objstore providers/gcs) ---------------------------------------------------
+
+const gcsConfigSchema = z.strictObject({
+  bucket: str,
+  service_account: str,
+  use_grpc: bool,
+  grpc_conn_pool_size: int,
+  http_config: opt(httpConfigSchema),
+  chunk_size_bytes: int,
+  max_retries: int,
+});
+
+/**
+ * Thanos' GCS config: `bucket` (required), `service_account` (a credentials JSON inline; else
+ * Application Default Credentials), `max_retries` (attempts, as Go's WithMaxAttempts),
+ * `chunk_size_bytes` (resumable chunks) and `http_config.response_header_timeout` are used; gRPC
+ * settings only earn a warning.
+ */
+function parseGcs(config: unknown, prefix: string, source: string): ParsedObjstoreConfig {
+  const c = parseWith(gcsConfigSchema, config ?? {}, 'config', source, 'GCS');
+  const warnings: string[] = [];
+  const warn = (key: string, why: string): void => {
+    warnings.push(`${source}: config.${key} ${why}`);
+  };
+  const bucket = c.bucket ?? '';
+  if (bucket.length === 0) fail(source, 'config.bucket is missing; set the GCS bucket name');
+  const options: GcsBucketOptions = { bucket };
+  if (prefix) options.prefix = prefix;
+  if (c.service_account !== undefined && c.service_account.trim() !== '') {
+    options.serviceAccount = parseServiceAccount(c.service_account, source);
+  }
+  if (c.max_retries !== undefined && c.max_retries > 0) options.maxAttempts = c.max_retries;
+  if (c.use_grpc === true) warn('use_grpc', 'is ignored; promship uses the JSON API over HTTPS');
+  if (c.grpc_conn_pool_size !== undefined && c.grpc_conn_pool_size !== 0) warn('grpc_conn_pool_size', 'is ignored; promship does not use gRPC');
+  if (c.chunk_size_bytes !== undefined && c.chunk_size_bytes > 0) {
+    // Each chunk is held in memory until the store confirms it, two uploads at once.
+    if (c.chunk_size_bytes > MAX_PART_SIZE_BYTES) {
+      warn('chunk_size_bytes', `${c.chunk_size_bytes} is lowered to ${MAX_PART_SIZE_BYTES} (16 MiB) to bound memory`);
+      options.chunkSizeBytes = MAX_PART_SIZE_BYTES;
+    } else {
+      options.chunkSizeBytes = c.chunk_size_bytes;
+    }
+  }
+  const http = c.http_config;
+  if (http !== undefined) {
+    if (http.response_header_timeout !== undefined && http.response_header_timeout > 0) {
+      options.requestTimeoutMs = Math.min(http.response_header_timeout, MAX_TIMER_MS);
+    }
+    for (const [key, value] of Object.entries(http) as [string, unknown][]) {
+      if (key === 'response_header_timeout' || key === 'tls_config' || value === undefined) continue;
+      if (THANOS_HTTP_DEFAULTS[key] === value) continue;
+      warn(`http_config.${key}`, 'is not supported and is ignored');
+    }
+    for (const [key, value] of Object.entries(http.tls_config ?? {}) as [string, unknown][]) {
+      if (value === undefined || value === '' || value === false) continue;
+      warn(`http_config.tls_config.${key}`, "is not supported and is ignored; the system's CA certificates are used");
+    }
+  }
+  return { bucket: { kind: 'gcs', options }, warnings };
+}
+
+/** The inline credentials JSON; messages name the key, never its content (it holds a private key). */
+function parseServiceAccount(text: string, source: string): GcsServiceAccount {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    fail(source, 'config.service_account is not valid JSON; paste the whole service-account key file there');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail(source, 'config.service_account must be a JSON object (a service-account key file)');
+  }
+  const sa = value as Record<string, unknown>;
+  if (typeof sa.type !== 'string' || sa.type === '') {
+    fail(source, 'config.service_account has no "type"; paste the whole service-account key file there');
+  }
+  if (sa.type === 'service_account') {
+    for (const field of ['client_email', 'private_key'] as const) {
+      if (typeof sa[field] !== 'string' || sa[field] === '') {
+        fail(source, `config.service_account has no "${field}"; paste the whole service-account key file there`);
+      }
+    }
+  }
+  return sa as GcsServiceAccount;
 }

@@ -101,7 +101,8 @@ const httpUrl = z.string().transform((s, ctx) => {
 
 export type BucketLocation =
   | { kind: 'file'; dir: string }
-  | { kind: 's3'; bucket: string; prefix: string };
+  | { kind: 's3'; bucket: string; prefix: string }
+  | { kind: 'gcs'; bucket: string; prefix: string };
 
 /** `file:///abs/dir` or `s3://bucket/optional/prefix`. */
 const bucketUrl = z.string().transform((s, ctx): BucketLocation | undefined => {
@@ -134,7 +135,16 @@ const bucketUrl = z.string().transform((s, ctx): BucketLocation | undefined => {
     const prefix = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
     return { kind: 's3', bucket: u.hostname, prefix };
   }
-  ctx.addIssue({ code: 'custom', message: `'${u.protocol}' buckets are not supported; use s3:// or file://` });
+  if (u.protocol === 'gs:') {
+    // GCS bucket names: 3-222 characters of a-z, 0-9, '-', '_' and '.', starting and ending alphanumeric.
+    if (!/^[a-z0-9](?:[a-z0-9._-]{1,220})[a-z0-9]$/.test(u.hostname)) {
+      ctx.addIssue({ code: 'custom', message: `'${text}' names no valid GCS bucket; use gs://bucket/optional/prefix` });
+      return z.NEVER;
+    }
+    const prefix = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
+    return { kind: 'gcs', bucket: u.hostname, prefix };
+  }
+  ctx.addIssue({ code: 'custom', message: `'${u.protocol}' buckets are not supported; use s3://, gs:// or file://` });
   return z.NEVER;
 });
 
@@ -359,7 +369,7 @@ export const options = {
     flag: '--bucket',
     group: 'bucket',
     description:
-      'Where blocks go: `s3://bucket/optional/prefix` or `file:///abs/dir` (Thanos FILESYSTEM layout).',
+      'Where blocks go: `s3://bucket/optional/prefix`, `gs://bucket/optional/prefix` (Google Cloud Storage, Application Default Credentials) or `file:///abs/dir` (Thanos FILESYSTEM layout).',
     schema: bucketUrl,
   }),
   objstoreConfigFile: option({
@@ -367,7 +377,7 @@ export const options = {
     flag: '--objstore-config-file',
     group: 'bucket',
     description:
-      "A Thanos object-store YAML (`type: S3` or `FILESYSTEM`, its `config` and `prefix`), e.g. the `object-store.yaml` key of Kubecost's `kubecost-thanos` secret. Instead of PROMSHIP_BUCKET.",
+      "A Thanos object-store YAML (`type: S3`, `GCS` or `FILESYSTEM`, its `config` and `prefix`), e.g. the `object-store.yaml` key of Kubecost's `kubecost-thanos` secret. Instead of PROMSHIP_BUCKET.",
     file: true,
     schema: optionalString,
   }),

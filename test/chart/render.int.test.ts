@@ -36,6 +36,7 @@ function selects(selector: Record<string, string>, labels: Record<string, string
 t.test('the scenarios the issue names all exist under chart/ci/', async (t) => {
   t.same(CI_VALUES_FILES, [
     'custom-cluster-label-values.yaml',
+    'gke-workload-identity-values.yaml',
     'inline-credentials-values.yaml',
     'irsa-values.yaml',
     'kubecost-thanos-secret-values.yaml',

@@ -43,7 +43,7 @@ t.test('misspelled and mistyped values fail schema validation, naming the value'
     ['a duration without a unit', { ...REQUIRED_VALUES, shipping: { shipDelay: '300' } }, /shipping\.shipDelay/],
     ['an unknown SSE mode', { ...REQUIRED_VALUES, bucket: { url: 's3://b', s3: { sse: 'aws:kms' } } }, /bucket\.s3\.sse/],
     ['SSE-KMS without a key', { ...REQUIRED_VALUES, bucket: { url: 's3://b', s3: { sse: 'SSE-KMS' } } }, /sseKmsKeyId/],
-    ['a bucket URL of another scheme', { ...REQUIRED_VALUES, bucket: { url: 'gs://b' } }, /bucket\.url/],
+    ['a bucket URL of another scheme', { ...REQUIRED_VALUES, bucket: { url: 'gcs://b' } }, /bucket\.url/],
     ['an invalid external label name', { ...REQUIRED_VALUES, cluster: { id: 'c', externalLabels: { 'bad-name': 'x' } } }, /externalLabels/],
     ['an external label value with a comma', { ...REQUIRED_VALUES, cluster: { id: 'c', externalLabels: { team: 'a,b' } } }, /externalLabels/],
     ['an unknown log level', { ...REQUIRED_VALUES, log: { level: 'verbose' } }, /log\.level/],

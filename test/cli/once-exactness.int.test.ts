@@ -48,6 +48,8 @@ const cases: [TargetKind, string][] = [
   ['file', '30m'],
   ['s3rver', '2h'],
   ['fauxqs', '30m'],
+  ['gcs', '2h'],
+  ['gcs-objstore', '30m'],
 ];
 
 for (const [kind, blockDuration] of cases) {

@@ -44,6 +44,7 @@ interface Teardown {
 }
 
 export function inspectBucket(t: Teardown, target: BucketTarget): BucketInspector {
+  if (target.gcs) return inspectGcsBucket(target);
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(target.env.PROMSHIP_BUCKET ?? '');
   if (!m || !target.server) throw new Error(`not an S3 target: ${target.kind}`);
   const bucket = m[1]!;
@@ -79,6 +80,55 @@ export function inspectBucket(t: Teardown, target: BucketTarget): BucketInspecto
       throw err;
     }
   };
+  return inspector(list, get, async (rel, body) => {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: prefix + rel, Body: body }));
+  }, async (rel) => {
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: prefix + rel }));
+  });
+}
+
+/**
+ * The same look into a GCS emulator bucket through @google-cloud/storage used directly. The
+ * prefix is `thanos/`, as bucketTarget sets it for both GCS kinds.
+ */
+function inspectGcsBucket(target: BucketTarget): BucketInspector {
+  const emu = target.gcs!;
+  const bucket = emu.client().bucket(emu.bucket);
+  const prefix = 'thanos/';
+  const list = async (): Promise<{ key: string; size: number }[]> => {
+    const [files] = await bucket.getFiles({ prefix });
+    // The emulator may repeat an object across pages; one entry per key.
+    const out = new Map<string, number>();
+    for (const f of files) out.set(f.name.slice(prefix.length), Number(f.metadata.size ?? 0));
+    return [...out].map(([key, size]) => ({ key, size }));
+  };
+  const get = async (rel: string): Promise<Buffer | null> => {
+    try {
+      const [data] = await bucket.file(prefix + rel).download();
+      return data;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 404) return null;
+      throw err;
+    }
+  };
+  return inspector(
+    list,
+    get,
+    async (rel, body) => {
+      await bucket.file(prefix + rel).save(Buffer.from(body), { resumable: false });
+    },
+    async (rel) => {
+      await bucket.file(prefix + rel).delete({ ignoreNotFound: true });
+    },
+  );
+}
+
+function inspector(
+  list: () => Promise<{ key: string; size: number }[]>,
+  get: (rel: string) => Promise<Buffer | null>,
+  put: (rel: string, body: Uint8Array | string) => Promise<void>,
+  del: (rel: string) => Promise<void>,
+): BucketInspector {
   const snapshot = async (): Promise<BucketSnapshot> => {
     const byUlid = new Map<string, InspectedBlock>();
     const other: string[] = [];
@@ -116,12 +166,8 @@ export function inspectBucket(t: Teardown, target: BucketTarget): BucketInspecto
   return {
     list,
     get,
-    async put(rel, body) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: prefix + rel, Body: body }));
-    },
-    async delete(rel) {
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: prefix + rel }));
-    },
+    put,
+    delete: del,
     snapshot,
     async downloadComplete(dir) {
       const snap = await snapshot();

@@ -4,13 +4,16 @@
  * directly, not promship's bucket code), so promtool can judge them.
  */
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { copyBlocks } from './blocks.ts';
 import { testSecret } from './output-log.ts';
+import { startGcsEmulator, type GcsEmulator } from './gcs-emulator.ts';
 import { startFauxqs, startS3rver, type S3TestServer } from './s3.ts';
 
-export type TargetKind = 'file' | 's3rver' | 'fauxqs';
+/** `gcs`: PROMSHIP_BUCKET=gs://…; `gcs-objstore`: an objstore YAML `type: GCS` with a service account. */
+export type TargetKind = 'file' | 's3rver' | 'fauxqs' | 'gcs' | 'gcs-objstore';
 
 export interface BucketTarget {
   kind: TargetKind;
@@ -21,16 +24,28 @@ export interface BucketTarget {
   /** The secrets this target uses, for leak checks. */
   secrets: string[];
   server?: S3TestServer;
+  gcs?: GcsEmulator;
 }
 
 interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-export async function bucketTarget(t: Teardown, kind: TargetKind, localDir: string, prefix = 'thanos'): Promise<BucketTarget> {
+export async function bucketTarget(
+  t: Teardown,
+  kind: TargetKind,
+  localDir: string,
+  prefix = 'thanos',
+): Promise<BucketTarget> {
   if (kind === 'file') {
-    return { kind, env: { PROMSHIP_BUCKET: `file://${localDir}` }, download: (dir) => copyBlocks(localDir, dir).then(() => undefined), secrets: [] };
+    return {
+      kind,
+      env: { PROMSHIP_BUCKET: `file://${localDir}` },
+      download: (dir) => copyBlocks(localDir, dir).then(() => undefined),
+      secrets: [],
+    };
   }
+  if (kind === 'gcs' || kind === 'gcs-objstore') return gcsTarget(t, kind, localDir, prefix);
   const server = kind === 's3rver' ? await startS3rver(t) : await startFauxqs(t);
   const secretAccessKey = testSecret(`s3-secret-${kind}`);
   const env = {
@@ -54,7 +69,9 @@ export async function bucketTarget(t: Teardown, kind: TargetKind, localDir: stri
   const download = async (dir: string): Promise<void> => {
     let token: string | undefined;
     do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: `${prefix}/`, ContinuationToken: token }));
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: server.bucket, Prefix: `${prefix}/`, ContinuationToken: token }),
+      );
       for (const o of page.Contents ?? []) {
         const rel = o.Key!.slice(prefix.length + 1);
         const res = await client.send(new GetObjectCommand({ Bucket: server.bucket, Key: o.Key! }));
@@ -66,4 +83,62 @@ export async function bucketTarget(t: Teardown, kind: TargetKind, localDir: stri
     } while (token);
   };
   return { kind, env, download, secrets: [secretAccessKey], server };
+}
+
+/**
+ * The GCS emulator, reached as any SDK user reaches it: STORAGE_EMULATOR_HOST. The objstore
+ * variant carries a service-account key whose private key is a marked test secret; the SDK
+ * sends no credentials to a custom endpoint, so the key is only ever held, never used.
+ */
+async function gcsTarget(
+  t: Teardown,
+  kind: 'gcs' | 'gcs-objstore',
+  localDir: string,
+  prefix: string,
+): Promise<BucketTarget> {
+  const emu = await startGcsEmulator(t);
+  const env: Record<string, string> = { STORAGE_EMULATOR_HOST: emu.endpoint };
+  const secrets: string[] = [];
+  if (kind === 'gcs') {
+    env.PROMSHIP_BUCKET = `gs://${emu.bucket}/${prefix}`;
+  } else {
+    const marker = testSecret('gcs-private-key');
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    // The marker inside the PEM body: a leak of the key shows as a leak of the marker.
+    const key = pem.replace('-----END PRIVATE KEY-----', `${marker}\n-----END PRIVATE KEY-----`);
+    const account = {
+      type: 'service_account',
+      project_id: 'demo-test',
+      private_key_id: 'test-key-id',
+      private_key: key,
+      client_email: 'promship-test@demo-test.iam.gserviceaccount.com',
+      client_id: '1',
+      token_uri: 'https://oauth2.googleapis.com/token',
+    };
+    const yamlFile = join(localDir, 'object-store.yaml');
+    await mkdir(localDir, { recursive: true });
+    const yaml =
+      `type: GCS\nprefix: ${prefix}\nconfig:\n  bucket: "${emu.bucket}"\n  service_account: |-\n` +
+      JSON.stringify(account, null, 2)
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n') +
+      '\n';
+    await writeFile(yamlFile, yaml);
+    env.PROMSHIP_OBJSTORE_CONFIG_FILE = yamlFile;
+    secrets.push(marker);
+  }
+  const client = emu.client();
+  const download = async (dir: string): Promise<void> => {
+    const [files] = await client.bucket(emu.bucket).getFiles({ prefix: `${prefix}/` });
+    for (const f of files) {
+      const rel = f.name.slice(prefix.length + 1);
+      const path = join(dir, ...rel.split('/'));
+      await mkdir(dirname(path), { recursive: true });
+      const [data] = await f.download();
+      await writeFile(path, data);
+    }
+  };
+  return { kind, env, download, secrets, gcs: emu };
 }

@@ -30,7 +30,7 @@ export interface ChaosProxyOptions {
   /** `http://127.0.0.1:<port>` of the real server. */
   upstream: string;
   /** Shapes the injected error answers. */
-  dialect: 's3' | 'prometheus';
+  dialect: 's3' | 'gcs' | 'prometheus';
   /** Share of eligible requests that get a fault, 0..1. Can be changed later on the proxy. */
   rate: number;
   seed: number;
@@ -129,6 +129,7 @@ export async function startChaosProxy(t: Teardown, opts: ChaosProxyOptions): Pro
       return url.pathname;
     }
     if (method === 'GET' && (url.searchParams.has('list-type') || url.searchParams.has('prefix'))) return 'LIST';
+    if (opts.dialect === 'gcs' && url.searchParams.has('upload_id')) return `${method} (resumable)`;
     return method;
   };
 
@@ -328,7 +329,7 @@ function chunkedCut(fraction: number): number {
   return fraction < 0.25 ? Number.MAX_SAFE_INTEGER : Math.floor(((fraction - 0.25) / 0.75) * 256 * 1024);
 }
 
-function sendError(res: ServerResponse, kind: 'error500' | 'slowdown503', method: string, dialect: 's3' | 'prometheus', path: string): void {
+function sendError(res: ServerResponse, kind: 'error500' | 'slowdown503', method: string, dialect: 's3' | 'gcs' | 'prometheus', path: string): void {
   const status = kind === 'error500' ? 500 : 503;
   let body: string;
   let type: string;
@@ -338,6 +339,11 @@ function sendError(res: ServerResponse, kind: 'error500' | 'slowdown503', method
     const resource = new URL(path, 'http://x').pathname;
     body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><Resource>${resource}</Resource><RequestId>chaos${Date.now()}</RequestId></Error>`;
     type = 'application/xml';
+  } else if (dialect === 'gcs') {
+    // The GCS JSON API's error shape.
+    const message = kind === 'error500' ? 'Internal Error' : 'We encountered an internal error. Please try again.';
+    body = JSON.stringify({ error: { code: status, message, errors: [{ reason: kind === 'error500' ? 'backendError' : 'rateLimitExceeded', message }] } });
+    type = 'application/json; charset=UTF-8';
   } else {
     body = kind === 'error500' ? 'injected fault: internal server error\n' : 'injected fault: service unavailable, try again later\n';
     type = 'text/plain; charset=utf-8';

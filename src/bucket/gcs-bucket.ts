@@ -1,0 +1,514 @@
+/**
+ * `Bucket` on Google Cloud Storage through @google-cloud/storage (the JSON API). Credentials come
+ * from Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, GKE Workload Identity,
+ * the metadata server) unless the objstore config gives a service account; the SDK's own
+ * STORAGE_EMULATOR_HOST works as for any SDK user. Loaded only by dynamic import (the SDK adds
+ * ~30 MB RSS).
+ *
+ * Uploads: small files go in one request, large ones as a resumable upload. Either way GCS makes
+ * an object visible only once all its bytes are in, so a killed upload leaves nothing a reader
+ * sees; an unfinished resumable session holds no object and expires after a week (GCS cannot
+ * list them, so there is nothing to abort). Every upload is then checked against the size and
+ * CRC32C the store reports, and an object that differs is deleted before anyone trusts it.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readFile, stat as statFile } from 'node:fs/promises';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { crc32c } from '@node-rs/crc32';
+import { IdempotencyStrategy, Storage, type File, type StorageOptions } from '@google-cloud/storage';
+import { BucketError, ConfigError } from '../errors.ts';
+import { compareStrings } from '../labels.ts';
+import type { Bucket, ObjectInfo } from './bucket.ts';
+import { BucketErrorCode } from './bucket-error-codes.ts';
+import { isGcsNotFound, isPreconditionFailed, toGcsBucketError, type GcsErrorContext } from './gcs-errors.ts';
+
+/**
+ * A Google credentials JSON as the objstore `service_account` holds it: usually a service-account
+ * key (`type: service_account`, `client_email`, `private_key`), but any type the SDK reads.
+ */
+export interface GcsServiceAccount {
+  type: string;
+  client_email?: string;
+  private_key?: string;
+  project_id?: string;
+  [key: string]: unknown;
+}
+
+export interface GcsBucketOptions {
+  bucket: string;
+  /** Key prefix inside the bucket; slashes at either end are ignored. */
+  prefix?: string;
+  /** Inline service-account key (objstore `service_account`); otherwise Application Default Credentials. */
+  serviceAccount?: GcsServiceAccount;
+  /** `http(s)://host:port` of an emulator or private endpoint; STORAGE_EMULATOR_HOST also works. */
+  apiEndpoint?: string;
+  /** Attempts per request including the first (the SDK retries with backoff). */
+  maxAttempts?: number;
+  /** Longest one request may take before it is retried. */
+  requestTimeoutMs?: number;
+  /** Files at least this large are sent as resumable uploads. */
+  resumableThresholdBytes?: number;
+  /**
+   * Objstore `chunk_size_bytes`: send resumable uploads in chunks of this size (a multiple of
+   * 256 KiB), each held in memory until the store confirms it, so a cut connection resumes from
+   * the last confirmed byte. Without it a large file goes in one streamed request, and a cut one
+   * is sent again whole in a new session.
+   */
+  chunkSizeBytes?: number;
+}
+
+/** GCS accepts resumable chunks in multiples of 256 KiB. */
+export const GCS_CHUNK_QUANTUM = 256 * 1024;
+
+const DEFAULT_MAX_ATTEMPTS = 5;
+const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+// Below this a file is read into memory and sent in one request (which the SDK can retry);
+// above it, a resumable upload streams it without holding it.
+const DEFAULT_RESUMABLE_THRESHOLD = 8 * 1024 * 1024;
+const LIST_PAGE = 1000;
+
+interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** Runs CRC32C over a stream as it passes, so a file is read once for upload and check. */
+class Crc32cTap extends Transform {
+  crc = 0;
+  bytes = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.crc = crc32c(chunk, this.crc) >>> 0;
+    this.bytes += chunk.byteLength;
+    done(null, chunk);
+  }
+}
+
+function crc32cBase64(crc: number): string {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(crc >>> 0);
+  return b.toString('base64');
+}
+
+export class GcsBucket implements Bucket {
+  readonly description: string;
+  private readonly storage: Storage;
+  private readonly bucketName: string;
+  private readonly root: string;
+  private readonly secrets: string[];
+  private readonly timeoutMs: number;
+  private readonly resumableThreshold: number;
+  private readonly chunkSize: number | undefined;
+  private readonly attempts: number;
+  private bucketSeen = false;
+
+  constructor(opts: GcsBucketOptions, env: NodeJS.ProcessEnv = process.env) {
+    if (opts.bucket.length === 0) throw new ConfigError('GCS bucket name is empty: set the bucket name');
+    this.bucketName = opts.bucket;
+    this.root = (opts.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    this.timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.resumableThreshold = opts.resumableThresholdBytes ?? DEFAULT_RESUMABLE_THRESHOLD;
+    // The private key and anything else secret-looking in the credentials JSON.
+    this.secrets = Object.entries(opts.serviceAccount ?? {})
+      .filter(([k, v]) => typeof v === 'string' && /key|secret|token/i.test(k))
+      .map(([, v]) => v as string);
+    const attempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.attempts = Math.max(1, attempts);
+    if (opts.chunkSizeBytes !== undefined && opts.chunkSizeBytes > 0) {
+      this.chunkSize = Math.ceil(opts.chunkSizeBytes / GCS_CHUNK_QUANTUM) * GCS_CHUNK_QUANTUM;
+    }
+    const config: StorageOptions = {
+      timeout: this.timeoutMs,
+      retryOptions: {
+        autoRetry: attempts > 1,
+        maxRetries: Math.max(0, attempts - 1),
+        // Every write promship makes is of final, deterministic bytes under a fresh key, so
+        // repeating it is safe; the SDK's default would not retry uploads without preconditions.
+        idempotencyStrategy: IdempotencyStrategy.RetryAlways,
+      },
+    };
+    if (opts.apiEndpoint !== undefined) config.apiEndpoint = opts.apiEndpoint;
+    if (opts.serviceAccount !== undefined) {
+      config.credentials = {
+        client_email: opts.serviceAccount.client_email,
+        private_key: opts.serviceAccount.private_key,
+      };
+      if (typeof opts.serviceAccount.project_id === 'string') config.projectId = opts.serviceAccount.project_id;
+    }
+    this.storage = new Storage(config);
+    const endpoint = opts.apiEndpoint ?? env.STORAGE_EMULATOR_HOST;
+    const where = `gs://${this.bucketName}${this.root ? `/${this.root}` : ''}`;
+    this.description = endpoint ? `${where} (endpoint ${safeEndpoint(endpoint)})` : where;
+  }
+
+  async put(key: string, body: Uint8Array | string, opts: CallOptions = {}): Promise<void> {
+    const full = this.objectKey(key);
+    const bytes =
+      typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    await this.call('objects.insert', full, opts.signal, () => this.saveBuffer(full, bytes, undefined, opts.signal));
+    await this.verify(full, bytes.byteLength, crc32c(bytes) >>> 0, opts.signal);
+  }
+
+  async putIfAbsent(key: string, body: Uint8Array | string, opts: CallOptions = {}): Promise<boolean> {
+    const full = this.objectKey(key);
+    const bytes =
+      typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    try {
+      await this.saveBuffer(full, bytes, 0, opts.signal);
+    } catch (err) {
+      if (!opts.signal?.aborted && isPreconditionFailed(err)) return false;
+      throw toGcsBucketError(err, this.errorContext('objects.insert', full), opts.signal);
+    }
+    await this.verify(full, bytes.byteLength, crc32c(bytes) >>> 0, opts.signal);
+    return true;
+  }
+
+  async uploadFile(key: string, filePath: string, opts: CallOptions = {}): Promise<void> {
+    const full = this.objectKey(key);
+    let size: number;
+    try {
+      size = (await statFile(filePath)).size;
+    } catch (err) {
+      throw new BucketError(
+        BucketErrorCode.LOCAL_FILE,
+        `cannot read local file ${filePath} to upload as "${full}" to ${this.description}: ` +
+          `${(err as Error).message}; check that the file exists and is readable`,
+        { cause: err, key: full },
+      );
+    }
+    if (size < this.resumableThreshold) {
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(filePath);
+      } catch (err) {
+        throw new BucketError(
+          BucketErrorCode.LOCAL_FILE,
+          `cannot read local file ${filePath}: ${(err as Error).message}`,
+          { cause: err, key: full },
+        );
+      }
+      await this.call('objects.insert', full, opts.signal, () => this.saveBuffer(full, bytes, undefined, opts.signal));
+      await this.verify(full, bytes.byteLength, crc32c(bytes) >>> 0, opts.signal);
+      return;
+    }
+    // Without chunks the SDK cannot resume a cut stream (it refuses, to avoid data loss), so the
+    // file is sent again in a fresh session; the abandoned session holds no object and expires.
+    const tries = this.chunkSize === undefined ? this.attempts : 1;
+    for (let attempt = 1; ; attempt++) {
+      const tap = new Crc32cTap();
+      try {
+        await this.call('objects.insert (resumable)', full, opts.signal, () =>
+          pipeline(
+            createReadStream(filePath),
+            tap,
+            this.file(full).createWriteStream({
+              resumable: true,
+              validation: false,
+              timeout: this.timeoutMs,
+              contentType: 'application/octet-stream',
+              ...(this.chunkSize !== undefined ? { chunkSize: this.chunkSize } : {}),
+            }),
+            ...(opts.signal ? [{ signal: opts.signal }] : []),
+          ),
+        );
+      } catch (err) {
+        if (attempt >= tries || opts.signal?.aborted || !retryable(err)) throw err;
+        await sleep(Math.min(30_000, 500 * 2 ** attempt), opts.signal);
+        continue;
+      }
+      this.bucketSeen = true;
+      if (tap.bytes !== size) {
+        throw new BucketError(
+          BucketErrorCode.LOCAL_FILE,
+          `local file ${filePath} changed size while it was uploaded as "${full}" (${size} then ${tap.bytes} bytes)`,
+          { key: full },
+        );
+      }
+      await this.verify(full, tap.bytes, tap.crc, opts.signal);
+      return;
+    }
+  }
+
+  async get(key: string, opts: CallOptions = {}): Promise<Uint8Array | null> {
+    const full = this.objectKey(key);
+    return this.call('objects.get', full, opts.signal, async () => {
+      try {
+        // The SDK's download takes no AbortSignal; callers check theirs between requests.
+        const [data] = await this.file(full).download({ validation: false });
+        this.bucketSeen = true;
+        return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      } catch (err) {
+        if (isGcsNotFound(err) && !(await this.bucketMissing(opts.signal))) return null;
+        throw err;
+      }
+    });
+  }
+
+  async download(key: string, filePath: string, opts: CallOptions = {}): Promise<boolean> {
+    const full = this.objectKey(key);
+    // Asked first so a missing object leaves no empty file behind.
+    if ((await this.statFull(full, opts.signal)) === null) return false;
+    await this.call('objects.get', full, opts.signal, () =>
+      pipeline(
+        this.file(full).createReadStream({ validation: false }),
+        createWriteStream(filePath),
+        ...(opts.signal ? [{ signal: opts.signal }] : []),
+      ),
+    );
+    return true;
+  }
+
+  async stat(key: string, opts: CallOptions = {}): Promise<ObjectInfo | null> {
+    return this.statFull(this.objectKey(key), opts.signal);
+  }
+
+  async listChildren(prefix: string, opts: CallOptions = {}): Promise<string[]> {
+    const dir = this.listPrefix(prefix);
+    // The emulator repeats every prefix on every page; real GCS does not: a set serves both.
+    const out = new Set<string>();
+    await this.paginate(dir, '/', opts.signal, (names, prefixes) => {
+      for (const p of prefixes) out.add(this.relativeKey(p));
+      for (const n of names) if (n.name !== dir) out.add(this.relativeKey(n.name));
+    });
+    return [...out].sort(compareStrings);
+  }
+
+  async listObjects(prefix: string, opts: CallOptions = {}): Promise<ObjectInfo[]> {
+    const dir = this.listPrefix(prefix);
+    const out = new Map<string, ObjectInfo>();
+    await this.paginate(dir, undefined, opts.signal, (objects) => {
+      for (const o of objects) {
+        if (o.name === dir) continue;
+        const info: ObjectInfo = { key: this.relativeKey(o.name), size: o.size };
+        if (o.etag !== undefined) info.etag = o.etag;
+        out.set(info.key, info);
+      }
+    });
+    return [...out.values()].sort((a, b) => compareStrings(a.key, b.key));
+  }
+
+  async delete(key: string, opts: CallOptions = {}): Promise<void> {
+    const full = this.objectKey(key);
+    await this.call('objects.delete', full, opts.signal, async () => {
+      try {
+        await this.file(full).delete();
+      } catch (err) {
+        if (!isGcsNotFound(err)) throw err;
+      }
+    });
+  }
+
+  /**
+   * GCS has no listing of unfinished resumable sessions: they hold no object, are invisible to
+   * readers and expire after a week on their own. Nothing to abort.
+   */
+  abortIncompleteUploads(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
+  close(): Promise<void> {
+    // The SDK keeps no connections or timers that outlive a request.
+    return Promise.resolve();
+  }
+
+  private file(full: string): File {
+    return this.storage.bucket(this.bucketName).file(full);
+  }
+
+  private async saveBuffer(
+    full: string,
+    bytes: Buffer,
+    ifGenerationMatch: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    signal?.throwIfAborted();
+    await this.file(full).save(bytes, {
+      resumable: false,
+      validation: false,
+      contentType: 'application/octet-stream',
+      timeout: this.timeoutMs,
+      ...(ifGenerationMatch !== undefined ? { preconditionOpts: { ifGenerationMatch } } : {}),
+    });
+    this.bucketSeen = true;
+  }
+
+  private async statFull(
+    full: string,
+    signal: AbortSignal | undefined,
+  ): Promise<(ObjectInfo & { crc32c?: string }) | null> {
+    return this.call('objects.get (metadata)', full, signal, async () => {
+      try {
+        const [md] = await this.file(full).getMetadata();
+        this.bucketSeen = true;
+        const info: ObjectInfo & { crc32c?: string } = { key: this.relativeKey(full), size: Number(md.size ?? 0) };
+        const etag =
+          typeof md.md5Hash === 'string' ? md.md5Hash : typeof md.crc32c === 'string' ? md.crc32c : undefined;
+        if (etag !== undefined) info.etag = etag;
+        if (typeof md.crc32c === 'string') info.crc32c = md.crc32c;
+        return info;
+      } catch (err) {
+        if (isGcsNotFound(err) && !(await this.bucketMissing(signal))) return null;
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * A 404 on an object does not tell a missing object from a missing bucket in every case;
+   * listing once does, so a wrong bucket name cannot pass as "not uploaded yet".
+   */
+  private async bucketMissing(signal: AbortSignal | undefined): Promise<boolean> {
+    if (this.bucketSeen) return false;
+    signal?.throwIfAborted();
+    try {
+      await this.storage.bucket(this.bucketName).getFiles({ maxResults: 1, autoPaginate: false, prefix: this.root });
+    } catch (err) {
+      if (isGcsNotFound(err)) {
+        throw new BucketError(
+          BucketErrorCode.NOT_FOUND,
+          `GCS bucket ${this.description} does not exist (HTTP 404); check the bucket name, or create the bucket`,
+        );
+      }
+      throw err;
+    }
+    this.bucketSeen = true;
+    return false;
+  }
+
+  /**
+   * The store's size and CRC32C of what it now holds must equal what was sent; a differing object
+   * is deleted so no reader trusts it.
+   */
+  private async verify(full: string, size: number, crc: number, signal: AbortSignal | undefined): Promise<void> {
+    const info = await this.statFull(full, signal);
+    const want = crc32cBase64(crc);
+    if (info !== null && info.size === size && (info.crc32c === undefined || info.crc32c === want)) return;
+    if (info !== null)
+      await this.file(full)
+        .delete()
+        .catch(() => undefined);
+    const sizeWrong = info === null || info.size !== size;
+    throw new BucketError(
+      sizeWrong ? BucketErrorCode.SIZE_MISMATCH : BucketErrorCode.CHECKSUM_MISMATCH,
+      `GCS upload of "${full}" to ${this.description} stored ` +
+        (info === null
+          ? 'nothing'
+          : sizeWrong
+            ? `${info.size} bytes instead of ${size}`
+            : `bytes whose CRC32C is ${info.crc32c ?? '?'} instead of ${want}`) +
+        ': the store or something in between altered or lost the data; the object was removed and the upload is retried',
+      { key: full },
+    );
+  }
+
+  private async paginate(
+    prefix: string,
+    delimiter: string | undefined,
+    signal: AbortSignal | undefined,
+    onPage: (objects: { name: string; size: number; etag?: string }[], prefixes: string[]) => void,
+  ): Promise<void> {
+    let pageToken: string | undefined;
+    const seenTokens = new Set<string>();
+    do {
+      signal?.throwIfAborted();
+      const [files, next, raw] = await this.call('objects.list', prefix, signal, () =>
+        this.storage.bucket(this.bucketName).getFiles({
+          prefix,
+          autoPaginate: false,
+          maxResults: LIST_PAGE,
+          ...(delimiter !== undefined ? { delimiter } : {}),
+          ...(pageToken !== undefined ? { pageToken } : {}),
+        }),
+      );
+      this.bucketSeen = true;
+      const prefixes = (raw as { prefixes?: unknown } | undefined)?.prefixes;
+      onPage(
+        files.map((f) => {
+          const md = f.metadata;
+          const etag =
+            typeof md.md5Hash === 'string' ? md.md5Hash : typeof md.crc32c === 'string' ? md.crc32c : undefined;
+          return { name: f.name, size: Number(md.size ?? 0), ...(etag !== undefined ? { etag } : {}) };
+        }),
+        Array.isArray(prefixes) ? prefixes.filter((p): p is string => typeof p === 'string') : [],
+      );
+      pageToken = (next as { pageToken?: string } | null | undefined)?.pageToken;
+      if (pageToken !== undefined) {
+        if (seenTokens.has(pageToken)) {
+          throw new BucketError(
+            BucketErrorCode.REQUEST,
+            `GCS objects.list of "${prefix}" in ${this.description} returned a page token twice; the store does not list correctly`,
+            { key: prefix },
+          );
+        }
+        seenTokens.add(pageToken);
+      }
+    } while (pageToken !== undefined);
+  }
+
+  private async call<T>(
+    operation: string,
+    key: string,
+    signal: AbortSignal | undefined,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toGcsBucketError(err, this.errorContext(operation, key), signal);
+    }
+  }
+
+  private errorContext(operation: string, key: string): GcsErrorContext {
+    return { operation, key, where: this.description, secrets: this.secrets };
+  }
+
+  private objectKey(key: string): string {
+    if (key.length === 0 || key.startsWith('/') || key.endsWith('/')) {
+      throw new BucketError(
+        BucketErrorCode.BAD_KEY,
+        `invalid object key "${key}" for ${this.description}: keys must be non-empty and must ` +
+          'not start or end with "/" (this is a promship bug; please report it)',
+        { key },
+      );
+    }
+    return this.root ? `${this.root}/${key}` : key;
+  }
+
+  private listPrefix(prefix: string): string {
+    const dir = prefix.length === 0 || prefix.endsWith('/') ? prefix : `${prefix}/`;
+    return this.root ? `${this.root}/${dir}` : dir;
+  }
+
+  private relativeKey(full: string): string {
+    return this.root ? full.slice(this.root.length + 1) : full;
+  }
+}
+
+/** Worth sending again: the store or the path to it failed, not the request or the permissions. */
+function retryable(err: unknown): boolean {
+  const code = err instanceof BucketError ? err.code : undefined;
+  return (
+    code === BucketErrorCode.UNREACHABLE || code === BucketErrorCode.TIMEOUT || code === BucketErrorCode.SERVER_ERROR
+  );
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** The endpoint without any user:password part, for the logged description. */
+function safeEndpoint(endpoint: string): string {
+  try {
+    const u = new URL(/^[a-z]+:\/\//i.test(endpoint) ? endpoint : `http://${endpoint}`);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return '(custom endpoint)';
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * `promship run` behind a bad network to Google Cloud Storage (the firebase-tools GCS emulator
+ * reached through STORAGE_EMULATOR_HOST): a seeded share (default 30 %) of all requests is reset
+ * (before or after the store acted on it), answered 500/503 in the JSON API's shape, stalled,
+ * dripped slowly or cut mid-body. The agent runs until a run finds nothing to do, then is judged
+ * without the proxy and without promship's code: @google-cloud/storage lists the bucket (every
+ * published block complete at its listed sizes, no overlap, one block per window with data),
+ * promtool dumps what was shipped (equal to the source), and the failures that got past the
+ * SDK's retries are in the logs and metrics with PROMSHIP_BUCKET_* codes.
+ *
+ * FAULT_RATE, FAULT_WINDOWS and FAULT_SEED make a longer run.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import t from 'tap';
+import { bucketTarget } from '../helpers/bucket-targets.ts';
+import { blockFileProblems, inspectBucket } from '../helpers/bucket-inspector.ts';
+import { startChaosProxy } from '../helpers/chaos-proxy.ts';
+import {
+  agentEnv,
+  BLOCK_MS,
+  faultSettings,
+  reportResult,
+  runUntilShippedUnderFaults,
+} from '../helpers/fault-scenario.ts';
+import { checkShipped } from '../helpers/shipped-checks.ts';
+import { startSource } from '../helpers/source.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const settings = faultSettings({ windows: 1, rate: 0.3 });
+
+t.test(
+  `${Math.round(settings.rate * 100)} % of GCS requests fail: every window ships once, nothing torn`,
+  async (t) => {
+    t.comment(
+      `windows=${settings.windows} rate=${settings.rate} seed=${settings.seed} (FAULT_SEED=${settings.seed} replays the fault decisions)`,
+    );
+    const dir = await tempDir(t);
+    const source = await startSource(t, dir, { windows: settings.windows });
+    const expected = source.windowsWithData(BLOCK_MS);
+    const target = await bucketTarget(t, 'gcs', join(dir, 'bucket'));
+    // A stalled request is cut after 20 s: the SDK's own timeout (2m) need not be waited out.
+    const proxy = await startChaosProxy(t, {
+      upstream: target.gcs!.endpoint,
+      dialect: 'gcs',
+      rate: settings.rate,
+      seed: settings.seed,
+      stallMaxMs: 20_000,
+    });
+    const { env, metricsUrl } = await agentEnv(join(dir, 'data'), {
+      PROMSHIP_MAX_BACKFILL: `${settings.windows * 2 + 6}h`,
+      ...target.env,
+      STORAGE_EMULATOR_HOST: proxy.url,
+      PROMSHIP_PROMETHEUS_URL: source.prometheus.url,
+    });
+
+    const { daemon, stats, completionMs, account } = await runUntilShippedUnderFaults(
+      t,
+      env,
+      proxy,
+      metricsUrl,
+      /^PROMSHIP_BUCKET_[A-Z_]+$/,
+    );
+
+    t.ok(proxy.stats.faulted > 0, `faults were injected: ${proxy.summary()}`);
+    const bucket = inspectBucket(t, target);
+    const { snap, ours } = await checkShipped(t, bucket, source, { blockMs: BLOCK_MS, dir });
+    const ledger = await bucket.get('promship/cluster-two/ledger.json');
+    let ledgerOk = false;
+    try {
+      ledgerOk =
+        ledger !== null && Array.isArray((JSON.parse(ledger.toString('utf8')) as { windows?: unknown }).windows);
+    } catch {
+      ledgerOk = false;
+    }
+    t.ok(ledgerOk, 'the ledger is intact JSON');
+    const shipped = daemon.logs.filter((l) => l.msg === 'shipped block');
+    const blockIds = new Set(ours.map((m) => m.ulid));
+    t.equal(new Set(shipped.map((l) => l.window)).size, shipped.length, "no window has two 'shipped block' lines");
+    t.same(
+      shipped.filter((l) => !blockIds.has(String(l.ulid))).map((l) => l.ulid),
+      [],
+      "every 'shipped block' line names a block in the bucket",
+    );
+    const corrupt =
+      snap.complete.flatMap(blockFileProblems).length +
+      snap.blocks.filter((b) => b.metaError).length +
+      (ledgerOk ? 0 : 1);
+    t.equal(corrupt, 0, '0 corrupt objects');
+
+    await reportResult(t, 'gcs-faults/gcs-emulator', {
+      seed: settings.seed,
+      rate: settings.rate,
+      windowsWithData: expected.size,
+      blocks: ours.length,
+      windowsShipped: ours.filter((m) => expected.has(m.minTime)).length,
+      corruptObjects: corrupt,
+      overlaps: ours.filter((m, i) => i > 0 && m.minTime < ours[i - 1]!.maxTime).length,
+      partialUploadsLeft: snap.partial.length,
+      publishedWhileAnswerLost: ours.length - shipped.length,
+      requests: stats.requests,
+      faulted: stats.faulted,
+      faultsByKind: stats.byKind,
+      byOperation: stats.byOperation,
+      windowFailures: account.windowFailures,
+      runFailures: account.runFailures,
+      completionSeconds: Math.round(completionMs / 100) / 10,
+    });
+  },
+);
