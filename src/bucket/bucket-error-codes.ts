@@ -21,6 +21,8 @@ export const BucketErrorCode = {
   ABORTED: 'PROMSHIP_BUCKET_ABORTED',
   /** The stored object's size differs from what was sent: the store altered the bytes. */
   SIZE_MISMATCH: 'PROMSHIP_BUCKET_SIZE_MISMATCH',
+  /** The stored object's checksum (Content-MD5) differs from the bytes sent: the store altered them. */
+  CHECKSUM_MISMATCH: 'PROMSHIP_BUCKET_CHECKSUM_MISMATCH',
   /** A key promship itself built is not usable as an object key. */
   BAD_KEY: 'PROMSHIP_BUCKET_BAD_KEY',
   /** A local file to upload could not be read. */

@@ -17,6 +17,12 @@ export interface Bucket {
   uploadFile(key: string, filePath: string, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Writes a small object from memory. */
   put(key: string, body: Uint8Array | string, opts?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Creates `key` only if no object exists there: `true` when this call created it, `false` when an
+   * object was already there. A store that ignores the precondition (s3rver, fauxqs, the GCS emulator)
+   * overwrites and returns `true`; callers that need exclusivity probe for that.
+   */
+  putIfAbsent(key: string, body: Uint8Array | string, opts?: { signal?: AbortSignal }): Promise<boolean>;
   /** The object's bytes, or `null` when it does not exist. For small objects (meta.json, the ledger). */
   get(key: string, opts?: { signal?: AbortSignal }): Promise<Uint8Array | null>;
   /**

@@ -4,7 +4,7 @@
  * place, so a reader (or a crash) never sees a half-written object.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { BucketError } from '../errors.ts';
 import type { Bucket, ObjectInfo } from './bucket.ts';
@@ -65,6 +65,33 @@ export class FileBucket implements Bucket {
     } catch (err) {
       await rm(tmp, { force: true });
       throw wrap(err, key, 'write');
+    }
+  }
+
+  async putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean> {
+    const tmp = await this.tempPath();
+    try {
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(body);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      const dest = this.path(key);
+      await mkdir(dirname(dest), { recursive: true });
+      // link(2) fails with EEXIST instead of replacing: the atomic "create only if absent".
+      try {
+        await link(tmp, dest);
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw err;
+      }
+    } catch (err) {
+      throw wrap(err, key, 'write');
+    } finally {
+      await rm(tmp, { force: true });
     }
   }
 

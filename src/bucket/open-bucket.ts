@@ -6,6 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
+import type { AzureBucketOptions } from './azure-options.ts';
+import { azureOptionsFromEnv } from './azure-options.ts';
 import type { Bucket } from './bucket.ts';
 import { FileBucket } from './file-bucket.ts';
 import { parseObjstoreConfig, regionFromAwsHost } from './objstore-config.ts';
@@ -29,7 +31,8 @@ type BucketConfig = Pick<
   | 's3ChecksumMode'
   | 's3RequestTimeout'
   | 's3MaxAttempts'
->;
+> &
+  Partial<Pick<Config, 'azureAccount'>>;
 
 export async function openBucket(config: BucketConfig, env: NodeJS.ProcessEnv = process.env): Promise<OpenedBucket> {
   if (config.objstoreConfigFile && config.bucket) {
@@ -48,6 +51,7 @@ export async function openBucket(config: BucketConfig, env: NodeJS.ProcessEnv = 
       const dir = b.prefix ? `${b.dir.replace(/\/+$/, '')}/${b.prefix.replace(/^\/+|\/+$/g, '')}` : b.dir;
       return { bucket: new FileBucket(dir), warnings: parsed.warnings };
     }
+    if (b.kind === 'azure') return { bucket: await azureBucket(b.options), warnings: parsed.warnings };
     const { options, warnings } = withS3Settings(b.options, config, parsed.warnings);
     return { bucket: await s3Bucket(options), warnings };
   }
@@ -56,6 +60,7 @@ export async function openBucket(config: BucketConfig, env: NodeJS.ProcessEnv = 
     throw new ConfigError('no bucket: set PROMSHIP_BUCKET (e.g. s3://bucket/prefix or file:///var/lib/blocks) or PROMSHIP_OBJSTORE_CONFIG_FILE');
   }
   if (location.kind === 'file') return { bucket: new FileBucket(location.dir), warnings: [] };
+  if (location.kind === 'azblob') return { bucket: await azureBucket(azureOptionsFromEnv(location, config, env)), warnings: [] };
   if (config.s3Sse === 'SSE-KMS' && !config.s3SseKmsKeyId) {
     throw new ConfigError('PROMSHIP_S3_SSE is SSE-KMS but PROMSHIP_S3_SSE_KMS_KEY_ID is not set');
   }
@@ -127,4 +132,10 @@ function withS3Settings(
 async function s3Bucket(options: S3BucketOptions): Promise<Bucket> {
   const { S3Bucket } = await import('./s3-bucket.ts');
   return new S3Bucket(options);
+}
+
+/** The Azure SDK is loaded only for an Azure bucket, like the AWS SDK for S3. */
+async function azureBucket(options: AzureBucketOptions): Promise<Bucket> {
+  const { openAzureBucket } = await import('./azure-bucket.ts');
+  return openAzureBucket(options);
 }

@@ -182,6 +182,31 @@ export class S3Bucket implements Bucket {
     await this.verifySize(full, bytes.byteLength, opts.signal);
   }
 
+  async putIfAbsent(key: string, body: Uint8Array | string, opts: CallOptions = {}): Promise<boolean> {
+    const full = this.objectKey(key);
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: full,
+          Body: bytes,
+          ContentLength: bytes.byteLength,
+          IfNoneMatch: '*',
+          ...this.writeParams,
+        }),
+        { abortSignal: opts.signal },
+      );
+    } catch (err) {
+      const status = httpStatusOf(err);
+      if (!opts.signal?.aborted && (status === 412 || status === 409)) return false;
+      throw toBucketError(err, this.errorContext('PutObject', full), opts.signal);
+    }
+    this.bucketSeen = true;
+    await this.verifySize(full, bytes.byteLength, opts.signal);
+    return true;
+  }
+
   async uploadFile(key: string, filePath: string, opts: CallOptions = {}): Promise<void> {
     const full = this.objectKey(key);
     let size: number;
