@@ -48,6 +48,8 @@ const cases: [TargetKind, string][] = [
   ['file', '30m'],
   ['s3rver', '2h'],
   ['fauxqs', '30m'],
+  ['azurite', '2h'],
+  ['azurite-objstore', '30m'],
 ];
 
 for (const [kind, blockDuration] of cases) {

@@ -43,7 +43,43 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
+interface RawStore {
+  list(): Promise<{ key: string; size: number }[]>;
+  get(rel: string): Promise<Buffer | null>;
+  put(rel: string, body: Uint8Array | string): Promise<void>;
+  delete(rel: string): Promise<void>;
+}
+
+/** The same look into an Azurite container, with @azure/storage-blob used directly. */
+function azureStore(target: BucketTarget): RawStore {
+  const client = target.azurite!.containerClient();
+  const prefix = target.prefix ? `${target.prefix}/` : '';
+  return {
+    async list() {
+      const out: { key: string; size: number }[] = [];
+      for await (const b of client.listBlobsFlat({ prefix })) out.push({ key: b.name.slice(prefix.length), size: b.properties.contentLength ?? 0 });
+      return out;
+    },
+    async get(rel) {
+      try {
+        return await client.getBlobClient(prefix + rel).downloadToBuffer();
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) return null;
+        throw err;
+      }
+    },
+    async put(rel, body) {
+      const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+      await client.getBlockBlobClient(prefix + rel).upload(bytes, bytes.byteLength);
+    },
+    async delete(rel) {
+      await client.getBlobClient(prefix + rel).deleteIfExists();
+    },
+  };
+}
+
 export function inspectBucket(t: Teardown, target: BucketTarget): BucketInspector {
+  if (target.azurite) return inspectWith(azureStore(target));
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(target.env.PROMSHIP_BUCKET ?? '');
   if (!m || !target.server) throw new Error(`not an S3 target: ${target.kind}`);
   const bucket = m[1]!;
@@ -59,26 +95,38 @@ export function inspectBucket(t: Teardown, target: BucketTarget): BucketInspecto
     maxAttempts: 5,
   });
   t.teardown(() => client.destroy());
+  const store: RawStore = {
+    list: async () => {
+      const out: { key: string; size: number }[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const o of page.Contents ?? []) out.push({ key: o.Key!.slice(prefix.length), size: o.Size ?? 0 });
+        token = page.NextContinuationToken;
+      } while (token);
+      return out;
+    },
+    get: async (rel) => {
+      try {
+        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + rel }));
+        return Buffer.from(await res.Body!.transformToByteArray());
+      } catch (err) {
+        if ((err as { name?: string }).name === 'NoSuchKey') return null;
+        throw err;
+      }
+    },
+    async put(rel, body) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: prefix + rel, Body: body }));
+    },
+    async delete(rel) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: prefix + rel }));
+    },
+  };
+  return inspectWith(store);
+}
 
-  const list = async (): Promise<{ key: string; size: number }[]> => {
-    const out: { key: string; size: number }[] = [];
-    let token: string | undefined;
-    do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-      for (const o of page.Contents ?? []) out.push({ key: o.Key!.slice(prefix.length), size: o.Size ?? 0 });
-      token = page.NextContinuationToken;
-    } while (token);
-    return out;
-  };
-  const get = async (rel: string): Promise<Buffer | null> => {
-    try {
-      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + rel }));
-      return Buffer.from(await res.Body!.transformToByteArray());
-    } catch (err) {
-      if ((err as { name?: string }).name === 'NoSuchKey') return null;
-      throw err;
-    }
-  };
+function inspectWith(store: RawStore): BucketInspector {
+  const { list, get } = store;
   const snapshot = async (): Promise<BucketSnapshot> => {
     const byUlid = new Map<string, InspectedBlock>();
     const other: string[] = [];
@@ -116,12 +164,8 @@ export function inspectBucket(t: Teardown, target: BucketTarget): BucketInspecto
   return {
     list,
     get,
-    async put(rel, body) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: prefix + rel, Body: body }));
-    },
-    async delete(rel) {
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: prefix + rel }));
-    },
+    put: store.put,
+    delete: store.delete,
     snapshot,
     async downloadComplete(dir) {
       const snap = await snapshot();

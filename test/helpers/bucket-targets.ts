@@ -6,11 +6,13 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { startAzurite, type AzuriteServer } from './azurite.ts';
 import { copyBlocks } from './blocks.ts';
 import { testSecret } from './output-log.ts';
 import { startFauxqs, startS3rver, type S3TestServer } from './s3.ts';
 
-export type TargetKind = 'file' | 's3rver' | 'fauxqs';
+/** `azurite`: `azblob://` with AZURE_STORAGE_CONNECTION_STRING; `azurite-objstore`: an objstore YAML of `type: AZURE`. */
+export type TargetKind = 'file' | 's3rver' | 'fauxqs' | 'azurite' | 'azurite-objstore';
 
 export interface BucketTarget {
   kind: TargetKind;
@@ -21,6 +23,11 @@ export interface BucketTarget {
   /** The secrets this target uses, for leak checks. */
   secrets: string[];
   server?: S3TestServer;
+  azurite?: AzuriteServer;
+  /** Blob-name prefix in the Azurite container (Azure targets only). */
+  prefix?: string;
+  /** Points promship at `blobEndpoint` (e.g. a proxy) instead of the server itself (Azure targets only). */
+  envVia?(blobEndpoint: string): Promise<Record<string, string>>;
 }
 
 interface Teardown {
@@ -31,6 +38,7 @@ export async function bucketTarget(t: Teardown, kind: TargetKind, localDir: stri
   if (kind === 'file') {
     return { kind, env: { PROMSHIP_BUCKET: `file://${localDir}` }, download: (dir) => copyBlocks(localDir, dir).then(() => undefined), secrets: [] };
   }
+  if (kind === 'azurite' || kind === 'azurite-objstore') return azureTarget(t, kind, localDir, prefix);
   const server = kind === 's3rver' ? await startS3rver(t) : await startFauxqs(t);
   const secretAccessKey = testSecret(`s3-secret-${kind}`);
   const env = {
@@ -66,4 +74,50 @@ export async function bucketTarget(t: Teardown, kind: TargetKind, localDir: stri
     } while (token);
   };
   return { kind, env, download, secrets: [secretAccessKey], server };
+}
+
+async function azureTarget(t: Teardown, kind: 'azurite' | 'azurite-objstore', localDir: string, prefix: string): Promise<BucketTarget> {
+  // On disk, so an outage (stop, start) keeps the blobs, as the real service would.
+  const server = await startAzurite(t, { onDisk: true });
+  const envVia = async (blobEndpoint: string): Promise<Record<string, string>> => {
+    const connectionString = server.connectionString(blobEndpoint);
+    if (kind === 'azurite') {
+      return { PROMSHIP_BUCKET: `azblob://${server.container}/${prefix}`, AZURE_STORAGE_CONNECTION_STRING: connectionString };
+    }
+    // What a kubecost-thanos secret for Azure holds, with the emulator's connection string.
+    const file = `${localDir}-${blobEndpoint.replace(/[^a-z0-9]+/gi, '_')}-objstore.yaml`;
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(
+      file,
+      [
+        'type: AZURE',
+        'config:',
+        `  storage_account: "${server.account}"`,
+        `  storage_connection_string: "${connectionString}"`,
+        `  container: "${server.container}"`,
+        '  max_retries: 0',
+        `prefix: "${prefix}"`,
+        '',
+      ].join('\n'),
+    );
+    return { PROMSHIP_OBJSTORE_CONFIG_FILE: file };
+  };
+  const download = async (dir: string): Promise<void> => {
+    const client = server.containerClient();
+    for await (const b of client.listBlobsFlat({ prefix: `${prefix}/` })) {
+      const rel = b.name.slice(prefix.length + 1);
+      const path = join(dir, ...rel.split('/'));
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, await client.getBlobClient(b.name).downloadToBuffer());
+    }
+  };
+  return {
+    kind,
+    env: await envVia(server.blobEndpoint),
+    download,
+    secrets: [server.accountKey, server.connectionString()],
+    azurite: server,
+    prefix,
+    envVia,
+  };
 }
