@@ -27,7 +27,12 @@ void t.test('status and verify on an Azure container', async (t) => {
   const source = await startSource(t, dir);
   const target = await bucketTarget(t, 'azurite', join(dir, 'bucket'));
   const server = target.azurite!;
-  const env = { ...target.env, PROMSHIP_PROMETHEUS_URL: source.prometheus.url, PROMSHIP_DATA_DIR: join(dir, 'data'), PROMSHIP_MAX_BACKFILL: '1d' };
+  const env = {
+    ...target.env,
+    PROMSHIP_PROMETHEUS_URL: source.prometheus.url,
+    PROMSHIP_DATA_DIR: join(dir, 'data'),
+    PROMSHIP_MAX_BACKFILL: '1d',
+  };
   const windows = source.windowsWithData(2 * H);
 
   const once = await runCli(['once'], env);
@@ -35,7 +40,11 @@ void t.test('status and verify on an Azure container', async (t) => {
   const shipped = logLines(once.stdout).filter((l) => l.msg === 'shipped block');
   t.equal(shipped.length, windows.size, 'one block per window with data');
 
-  const status = JSON.parse((await runCli(['status', '--json'], env)).stdout) as { blocks: number; pending: unknown[]; failing: unknown[] };
+  const status = JSON.parse((await runCli(['status', '--json'], env)).stdout) as {
+    blocks: number;
+    pending: unknown[];
+    failing: unknown[];
+  };
   t.equal(status.blocks, windows.size, 'status counts every shipped block');
   t.same(status.pending, []);
   t.same(status.failing, []);
@@ -52,15 +61,25 @@ void t.test('status and verify on an Azure container', async (t) => {
   t.equal(v.ok, true);
   t.equal(v.blocks.length, windows.size);
   t.same(v.partialUploads, [], 'staged, uncommitted blocks are not a partial upload anyone can see');
-  t.same(v.blocks.flatMap((b) => b.problems), [], 'no block has a problem');
-  for (const secret of target.secrets) t.notOk(good.stdout.includes(secret) || good.stderr.includes(secret), 'no secret in verify output');
+  t.same(
+    v.blocks.flatMap((b) => b.problems),
+    [],
+    'no block has a problem',
+  );
+  for (const secret of target.secrets)
+    t.notOk(good.stdout.includes(secret) || good.stderr.includes(secret), 'no secret in verify output');
 
   // What a resume does first: the staged blocks go.
-  const bucket = await openAzureBucket({ container: server.container, prefix: target.prefix, connectionString: server.connectionString() });
+  const bucket = await openAzureBucket({
+    container: server.container,
+    prefix: target.prefix,
+    connectionString: server.connectionString(),
+  });
   const cleared = await clearPartialBlock(bucket, partialUlid);
   t.equal(cleared.incompleteUploads, 1, 'the uncommitted blob was removed before resuming');
   const left: string[] = [];
-  for await (const b of raw.listBlobsFlat({ prefix: `${target.prefix}/${partialUlid}/`, includeUncommitedBlobs: true })) left.push(b.name);
+  for await (const b of raw.listBlobsFlat({ prefix: `${target.prefix}/${partialUlid}/`, includeUncommitedBlobs: true }))
+    left.push(b.name);
   t.same(left, [], 'nothing of the interrupted upload is left');
 
   // Damage: the first block's chunk file cut short, written behind promship's back.
@@ -73,5 +92,8 @@ void t.test('status and verify on an Azure container', async (t) => {
   const vb = JSON.parse(bad.stdout) as VerifyJson;
   t.equal(vb.ok, false);
   const damaged = vb.blocks.find((b) => b.ulid === first);
-  t.ok(damaged && damaged.problems.some((p) => p.includes('chunks/000001')), `the cut chunk file is named (${JSON.stringify(damaged?.problems)})`);
+  t.ok(
+    damaged && damaged.problems.some((p) => p.includes('chunks/000001')),
+    `the cut chunk file is named (${JSON.stringify(damaged?.problems)})`,
+  );
 });

@@ -11,4 +11,6 @@ import { crashSoak } from '../helpers/crash-soak.ts';
 const KILLS = Math.max(30, Number(process.env.PROMSHIP_CRASH_KILLS ?? 30));
 const SEED = Number(process.env.PROMSHIP_CRASH_SEED ?? Date.now() % 1_000_000);
 
-void t.test('Azure: SIGKILL during uploads, many times: no torn, overlapping, missing or duplicate block', (t) => crashSoak(t, 'azurite', KILLS, SEED));
+void t.test('Azure: SIGKILL during uploads, many times: no torn, overlapping, missing or duplicate block', (t) =>
+  crashSoak(t, 'azurite', KILLS, SEED),
+);

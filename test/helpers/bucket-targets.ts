@@ -27,7 +27,7 @@ export interface BucketTarget {
   /** Blob-name prefix in the Azurite container (Azure targets only). */
   prefix?: string;
   /** Points promship at `blobEndpoint` (e.g. a proxy) instead of the server itself (Azure targets only). */
-  envVia?(blobEndpoint: string): Promise<Record<string, string>>;
+  envVia?(blobEndpoint: string, extraYamlConfig?: string): Promise<Record<string, string>>;
 }
 
 interface Teardown {
@@ -79,7 +79,7 @@ export async function bucketTarget(t: Teardown, kind: TargetKind, localDir: stri
 async function azureTarget(t: Teardown, kind: 'azurite' | 'azurite-objstore', localDir: string, prefix: string): Promise<BucketTarget> {
   // On disk, so an outage (stop, start) keeps the blobs, as the real service would.
   const server = await startAzurite(t, { onDisk: true });
-  const envVia = async (blobEndpoint: string): Promise<Record<string, string>> => {
+  const envVia = async (blobEndpoint: string, extraYamlConfig = ''): Promise<Record<string, string>> => {
     const connectionString = server.connectionString(blobEndpoint);
     if (kind === 'azurite') {
       return { PROMSHIP_BUCKET: `azblob://${server.container}/${prefix}`, AZURE_STORAGE_CONNECTION_STRING: connectionString };
@@ -95,7 +95,7 @@ async function azureTarget(t: Teardown, kind: 'azurite' | 'azurite-objstore', lo
         `  storage_account: "${server.account}"`,
         `  storage_connection_string: "${connectionString}"`,
         `  container: "${server.container}"`,
-        '  max_retries: 0',
+        ...(extraYamlConfig ? [extraYamlConfig.replace(/\n$/, '')] : []),
         `prefix: "${prefix}"`,
         '',
       ].join('\n'),

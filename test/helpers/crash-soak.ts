@@ -118,8 +118,14 @@ export async function crashSoak(t: Test, kind: 's3rver' | 'azurite', KILLS: numb
     const before = new Set(snapBefore.partial.map((b) => b.ulid));
     const daemon = startDaemon(t, env);
     await daemon.waitForLog((l) => l.msg === 'promship configured', 60_000, 'startup');
-    const finished = daemon.waitForLog((l) => l.msg === 'run finished', 120_000, 'a finished run').then(() => 'finished' as const, () => 'finished' as const);
-    const mode = kill >= KILLS ? 'onPartial' : rnd.pick(['afterStart', 'afterShipped', 'onPartial', 'onPartial'] as const);
+    const finished = daemon
+      .waitForLog((l) => l.msg === 'run finished', 120_000, 'a finished run')
+      .then(
+        () => 'finished' as const,
+        () => 'finished' as const,
+      );
+    const mode =
+      kill >= KILLS ? 'onPartial' : rnd.pick(['afterStart', 'afterShipped', 'onPartial', 'onPartial'] as const);
     modes[mode]++;
     let moment: Promise<unknown>;
     if (mode === 'afterStart') {
@@ -133,7 +139,9 @@ export async function crashSoak(t: Test, kind: 's3rver' | 'azurite', KILLS: numb
         // The run may finish first and the kill end the wait: that is a kill between runs.
         .catch(() => undefined);
     } else {
-      moment = watch.waitForUnpublishedObject(new Set(snapBefore.blocks.map((b) => b.ulid)), daemon).then(() => sleep(rnd.int(0, 20)));
+      moment = watch
+        .waitForUnpublishedObject(new Set(snapBefore.blocks.map((b) => b.ulid)), daemon)
+        .then(() => sleep(rnd.int(0, 20)));
     }
     await Promise.race([moment, finished]);
     // The pod dies: the agent and its run process together.
@@ -143,15 +151,21 @@ export async function crashSoak(t: Test, kind: 's3rver' | 'azurite', KILLS: numb
 
     const after = await bucket.snapshot();
     // Right after each kill, too: a published block is complete at every moment, not just at the end.
-    tornAfterKill.push(...after.complete.flatMap(blockFileProblems), ...after.blocks.filter((b) => b.metaError).map((b) => `${b.ulid}: meta.json ${b.metaError}`));
+    tornAfterKill.push(
+      ...after.complete.flatMap(blockFileProblems),
+      ...after.blocks.filter((b) => b.metaError).map((b) => `${b.ulid}: meta.json ${b.metaError}`),
+    );
     const fresh = after.partial.filter((b) => !before.has(b.ulid));
     if (fresh.length > 0) landedMidUpload++;
     const ledgerRaw = await bucket.get('promship/cluster-two/ledger.json');
     if (ledgerRaw) {
       try {
-        const ledger = JSON.parse(ledgerRaw.toString('utf8')) as { windows: { start: number; state: string; ulid?: string }[] };
+        const ledger = JSON.parse(ledgerRaw.toString('utf8')) as {
+          windows: { start: number; state: string; ulid?: string }[];
+        };
         for (const e of ledger.windows) {
-          if (e.state === 'claimed' && e.ulid && after.partial.some((b) => b.ulid === e.ulid)) claimedPartials.set(e.ulid, e.start);
+          if (e.state === 'claimed' && e.ulid && after.partial.some((b) => b.ulid === e.ulid))
+            claimedPartials.set(e.ulid, e.start);
         }
       } catch {
         // A kill in the middle of the ledger's own PUT can tear it on s3rver (real S3 writes are
@@ -167,7 +181,11 @@ export async function crashSoak(t: Test, kind: 's3rver' | 'azurite', KILLS: numb
 
   // Left alone, the agent finishes: a run that ships nothing, fails nothing, leaves nothing pending.
   const last = startDaemon(t, env);
-  await last.waitForLog((l) => l.msg === 'run finished' && l.shipped === 0 && l.failed === 0 && l.pending === 0, 300_000, 'a quiet run');
+  await last.waitForLog(
+    (l) => l.msg === 'run finished' && l.shipped === 0 && l.failed === 0 && l.pending === 0,
+    300_000,
+    'a quiet run',
+  );
   last.signal('SIGTERM');
   t.equal(await last.exited, 0, 'the last agent stops cleanly');
   allLogs.push(...last.logs);
@@ -180,7 +198,11 @@ export async function crashSoak(t: Test, kind: 's3rver' | 'azurite', KILLS: numb
   const complete = new Map(ours.map((m) => [m.ulid, m]));
   for (const l of resumed) t.ok(complete.has(String(l.ulid)), `resumed ${String(l.ulid)} became a complete block`);
   for (const [ulid, start] of claimedPartials) {
-    t.equal(complete.get(ulid)?.minTime, start, `the partial upload claimed as ${ulid} was finished under the same ULID`);
+    t.equal(
+      complete.get(ulid)?.minTime,
+      start,
+      `the partial upload claimed as ${ulid} was finished under the same ULID`,
+    );
   }
   t.ok(landedMidUpload > 0 && resumed.length > 0, 'some kills landed in the middle of an upload and were resumed');
 
