@@ -379,7 +379,7 @@ export const options = {
     flag: '--objstore-config-file',
     group: 'bucket',
     description:
-      "A Thanos object-store YAML (`type: S3` or `FILESYSTEM`, its `config` and `prefix`), e.g. the `object-store.yaml` key of Kubecost's `kubecost-thanos` secret. Instead of PROMSHIP_BUCKET.",
+      "A Thanos object-store YAML (`type: S3`, `AZURE` or `FILESYSTEM`, its `config` and `prefix`), e.g. the `object-store.yaml` key of Kubecost's `kubecost-thanos` secret. Instead of PROMSHIP_BUCKET.",
     file: true,
     schema: optionalString,
   }),
