@@ -4,7 +4,11 @@
  * same run and on the same data: draining the same remote-read stream (the floor) and
  * `promtool tsdb create-blocks-from openmetrics` (the reference block builder).
  *
- *   npm run bench [-- --series 10000 --step 10 --runs 3]
+ * Then the same `promship once` ships the window into each object-store emulator (`--stores`,
+ * default `s3rver,azurite`), once per store: ship time and peak RSS per store, beside the file
+ * bucket's.
+ *
+ *   npm run bench [-- --series 10000 --step 10 --runs 3 --stores s3rver,azurite]
  */
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
@@ -22,6 +26,8 @@ import { encodeReadRequest } from '../src/prometheus/messages.ts';
 import { RemoteReadClient } from '../src/prometheus/remote-read.ts';
 import { listBlockDirs, startPrometheus } from '../src/demo/local-prometheus.ts';
 import { shipWindow } from '../src/shipper/ship-window.ts';
+import { startAzurite } from '../test/helpers/azurite.ts';
+import { startS3rver } from '../test/helpers/s3.ts';
 import { processCpuMs, timed } from './lib.ts';
 
 const run = promisify(execFile);
@@ -32,6 +38,10 @@ const arg = (name: string, def: number): number => {
 const SERIES = arg('series', 10_000);
 const STEP_S = arg('step', 10);
 const RUNS = arg('runs', 3);
+const STORES = (() => {
+  const i = process.argv.indexOf('--stores');
+  return (i > 0 ? (process.argv[i + 1] ?? '') : 's3rver,azurite').split(',').filter((x) => x.length > 0);
+})();
 const H = 3_600_000;
 const aligned = Math.floor(Date.now() / (2 * H)) * (2 * H);
 const WINDOW = { start: aligned - 4 * H, end: aligned - 2 * H };
@@ -239,6 +249,50 @@ async function main(): Promise<void> {
         onces.push({ seconds: r.seconds, cpuSeconds: r.cpuSeconds, promCpuMs: processCpuMs(promPid) - prom0, maxRssMiB: r.maxRssMiB, shipMs: Number(s.durationMs), bytes: Number(s.bytes), chunkBytes, samples: Number(s.samples) });
         await rm(bucket, { recursive: true, force: true });
       }
+      // The same `once` into each store's emulator on loopback: what the store's client costs.
+      const stores: { store: string; shipMs: number; seconds: number; maxRssMiB: number }[] = [];
+      const teardowns: (() => unknown)[] = [];
+      const teardown = { teardown: (fn: () => unknown) => teardowns.push(fn) };
+      try {
+        for (const store of STORES) {
+          let env: Record<string, string>;
+          if (store === 's3rver') {
+            const srv = await startS3rver(teardown);
+            env = {
+              PROMSHIP_BUCKET: `s3://${srv.bucket}/bench`,
+              PROMSHIP_S3_ENDPOINT: srv.endpoint,
+              PROMSHIP_S3_REGION: srv.region,
+              PROMSHIP_S3_FORCE_PATH_STYLE: 'true',
+              PROMSHIP_S3_CHECKSUM_MODE: 'when-required',
+              AWS_ACCESS_KEY_ID: srv.accessKeyId,
+              AWS_SECRET_ACCESS_KEY: srv.secretAccessKey,
+              AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+            };
+          } else if (store === 'azurite') {
+            // On disk: in memory Azurite itself grows by hundreds of MiB for files this size.
+            const srv = await startAzurite(teardown, { onDisk: true });
+            env = { PROMSHIP_BUCKET: `azblob://${srv.container}/bench`, AZURE_STORAGE_CONNECTION_STRING: srv.connectionString() };
+          } else {
+            throw new Error(`unknown store ${store}: use s3rver, azurite`);
+          }
+          const r = await timed('node', [join(ROOT, 'dist/cli.js'), 'once'], {
+            ...env,
+            PROMSHIP_PROMETHEUS_URL: prom.url,
+            PROMSHIP_DATA_DIR: join(work, `data-${store}`),
+            PROMSHIP_MAX_BACKFILL: '4h',
+            PROMSHIP_LOG_LEVEL: 'info',
+          });
+          const shipped = r.stdout
+            .split('\n')
+            .filter((l) => l.startsWith('{'))
+            .map((l) => JSON.parse(l) as Record<string, unknown>)
+            .filter((l) => l.msg === 'shipped block');
+          if (shipped.length !== 1 || Number(shipped[0]!.samples) !== samples) throw new Error(`${store}: expected one block of ${samples} samples`);
+          stores.push({ store, shipMs: Number(shipped[0]!.durationMs), seconds: r.seconds, maxRssMiB: r.maxRssMiB });
+        }
+      } finally {
+        for (const fn of teardowns.reverse()) await fn();
+      }
       const floorMs = median(drains.map((c) => c.ms));
       const coldFloorMs = median(coldDrains.map((c) => c.ms));
       const readMs = median(reads.map((c) => c.ms));
@@ -269,6 +323,17 @@ async function main(): Promise<void> {
         `| promship: ship the window (read, build, upload; from \`once\`'s log line) | ${fmt(shipMs / 1000)} s | ${fmt(samples / (shipMs / 1000) / 1e6, 1)} M | — | — | **${fmt(shipMs / floorMs)}× floor** (target ≤ 1.5×) |`,
         `| \`promship once\` wall time (process start to exit, built CLI) | ${fmt(onceS)} s | ${fmt(samples / onceS / 1e6, 1)} M | ${fmt(median(onces.map((o) => o.cpuSeconds)))} + ${fmt(median(onces.map((o) => o.promCpuMs)) / 1000)} s | **${fmt(rss, 0)} MiB** | target ≤ 200 MiB |`,
         `| reference: \`promtool tsdb create-blocks-from openmetrics\` | ${fmt(promtool.seconds)} s | ${fmt(samples / promtool.seconds / 1e6, 1)} M | ${fmt(promtool.cpuSeconds)} s | ${fmt(promtool.maxRssMiB, 0)} MiB | promship is ${fmt(promtool.seconds / onceS, 1)}× faster |`,
+        '',
+        ...(stores.length > 0
+          ? [
+              '',
+              `Into each store (one \`promship once\` each, emulator on loopback, same window): file bucket ship ${fmt(shipMs / 1000)} s, peak ${fmt(rss, 0)} MiB (median of the runs above).`,
+              '',
+              '| store | ship (log line) | `once` wall time | peak RSS of `once` |',
+              '|---|---|---|---|',
+              ...stores.map((x) => `| ${x.store} | ${fmt(x.shipMs / 1000)} s | ${fmt(x.seconds)} s | **${fmt(x.maxRssMiB, 0)} MiB** |`),
+            ]
+          : []),
         '',
         `CPU times are means over the runs (Prometheus' in 10 ms ticks from /proc). On this machine's ${cpus().length} cores no step can finish faster than its CPU time, client and Prometheus together, divided by ${cpus().length}.`,
         '',
