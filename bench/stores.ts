@@ -1,10 +1,11 @@
 /**
- * `npm run bench -- --stores file,s3rver,gcs`: the same window shipped by `promship once` (built
- * CLI) into s3rver and the firebase-tools GCS emulator, each started on loopback in a process of
+ * `npm run bench -- --stores file,s3rver,gcs,azurite`: the same window shipped by `promship once`
+ * (built CLI) into s3rver, the firebase-tools GCS emulator and Azurite, each started on loopback in a process of
  * its own, beside the file bucket's figures: ship time (from the shipped-block log line) and
  * peak RSS of `once` (GNU time).
  */
 import { join } from 'node:path';
+import { startAzurite } from '../test/helpers/azurite.ts';
 import { startGcsEmulator } from '../test/helpers/gcs-emulator.ts';
 import { startS3rver } from '../test/helpers/s3.ts';
 import { timed } from './lib.ts';
@@ -47,8 +48,13 @@ export async function storeRuns(
         const emu = await startGcsEmulator(t);
         label = 'GCS: firebase-tools storage emulator (own process), `gs://`';
         env = { PROMSHIP_BUCKET: `gs://${emu.bucket}/thanos`, STORAGE_EMULATOR_HOST: emu.endpoint };
+      } else if (store === 'azurite') {
+        // On disk: in memory Azurite itself grows by hundreds of MiB for files this size.
+        const srv = await startAzurite(t, { onDisk: true });
+        label = 'Azure: Azurite (own process), `azblob://`';
+        env = { PROMSHIP_BUCKET: `azblob://${srv.container}/thanos`, AZURE_STORAGE_CONNECTION_STRING: srv.connectionString() };
       } else {
-        throw new Error(`unknown store ${store}: use file, s3rver or gcs`);
+        throw new Error(`unknown store ${store}: use file, s3rver, gcs or azurite`);
       }
       const ships: { shipMs: number; maxRssMiB: number }[] = [];
       for (let i = 0; i < runs; i++) {

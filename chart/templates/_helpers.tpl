@@ -243,6 +243,9 @@ key: /etc/promship/prometheus/client/tls.key
 - name: PROMSHIP_S3_MAX_ATTEMPTS
   value: {{ int .maxAttempts | quote }}
 {{- end }}
+{{- if .Values.bucket.azure.account }}
+- name: PROMSHIP_AZURE_ACCOUNT
+  value: {{ .Values.bucket.azure.account | quote }}
 {{- end }}
 {{- else }}
 - name: PROMSHIP_OBJSTORE_CONFIG_FILE
@@ -266,6 +269,25 @@ key: /etc/promship/prometheus/client/tls.key
 {{- if .sessionTokenKey }}
 {{ include "promship.secretEnv" (dict "env" "AWS_SESSION_TOKEN" "secret" .name "key" .sessionTokenKey) }}
 {{- end }}
+{{- if .azureConnectionStringKey }}
+{{ include "promship.secretEnv" (dict "env" "AZURE_STORAGE_CONNECTION_STRING" "secret" .name "key" .azureConnectionStringKey) }}
+{{- end }}
+{{- if .azureStorageKeyKey }}
+{{ include "promship.secretEnv" (dict "env" "AZURE_STORAGE_KEY" "secret" .name "key" .azureStorageKeyKey) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- with .Values.bucket.azure.workloadIdentity }}
+{{- if and .enabled .mountToken }}
+# Without the webhook: what it would inject, pointing at the chart's own projected token.
+- name: AZURE_CLIENT_ID
+  value: {{ .clientId | quote }}
+{{- if .tenantId }}
+- name: AZURE_TENANT_ID
+  value: {{ .tenantId | quote }}
+{{- end }}
+- name: AZURE_FEDERATED_TOKEN_FILE
+  value: "/var/run/secrets/promship/azure/azure-identity-token"
 {{- end }}
 {{- end }}
 {{- with .Values.shipping }}

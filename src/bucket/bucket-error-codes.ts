@@ -21,7 +21,7 @@ export const BucketErrorCode = {
   ABORTED: 'PROMSHIP_BUCKET_ABORTED',
   /** The stored object's size differs from what was sent: the store altered the bytes. */
   SIZE_MISMATCH: 'PROMSHIP_BUCKET_SIZE_MISMATCH',
-  /** The store's checksum of an upload (GCS crc32c/md5Hash) differs from the local bytes'. */
+  /** The store's checksum of an upload (GCS crc32c/md5Hash, Azure Content-MD5) differs from the bytes sent: the store altered them. */
   CHECKSUM_MISMATCH: 'PROMSHIP_BUCKET_CHECKSUM_MISMATCH',
   /** A key promship itself built is not usable as an object key. */
   BAD_KEY: 'PROMSHIP_BUCKET_BAD_KEY',

@@ -15,6 +15,8 @@ import { z } from 'zod';
 import { MAX_TIMER_MS, parseDuration } from '../config/duration.ts';
 import { ConfigError } from '../errors.ts';
 import type { GcsBucketOptions, GcsServiceAccount } from './gcs-bucket.ts';
+import type { AzureBucketOptions } from './azure-options.ts';
+import { parseAzure } from './objstore-azure.ts';
 import type { S3BucketOptions } from './s3-bucket.ts';
 import { MAX_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES } from './s3-part-size.ts';
 import { resolveS3Endpoint, type S3EndpointChoice } from './s3-settings.ts';
@@ -23,6 +25,7 @@ import { splitUserMetadata } from './s3-user-metadata.ts';
 export type ObjstoreBucket =
   | { kind: 's3'; options: S3BucketOptions }
   | { kind: 'gcs'; options: GcsBucketOptions }
+  | { kind: 'azure'; options: AzureBucketOptions }
   | { kind: 'filesystem'; dir: string; prefix?: string };
 
 export interface ParsedObjstoreConfig {
@@ -36,8 +39,8 @@ export interface ParsedObjstoreConfig {
   s3Endpoint?: S3EndpointChoice;
 }
 
-const SUPPORTED_TYPES = ['S3', 'GCS', 'FILESYSTEM'] as const;
-const OTHER_THANOS_TYPES = ['AZURE', 'SWIFT', 'COS', 'ALIYUNOSS', 'BOS', 'OCI', 'OBS'];
+const SUPPORTED_TYPES = ['S3', 'GCS', 'AZURE', 'FILESYSTEM'] as const;
+const OTHER_THANOS_TYPES = ['SWIFT', 'COS', 'ALIYUNOSS', 'BOS', 'OCI', 'OBS'];
 
 // ---- raw YAML -----------------------------------------------------------------------------
 
@@ -107,7 +110,7 @@ function opt<T extends z.ZodType>(schema: T) {
 const YAML11_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON']);
 const YAML11_FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF']);
 
-const bool = opt(
+export const bool = opt(
   z.preprocess(
     (v) => (typeof v === 'string' && YAML11_TRUE.has(v) ? true : typeof v === 'string' && YAML11_FALSE.has(v) ? false : v),
     z.boolean({ error: 'must be true or false' }),
@@ -121,16 +124,16 @@ const uint = opt(
   ),
 );
 
-const int = opt(
+export const int = opt(
   z.preprocess(
     (v) => (typeof v === 'string' && /^[-+]?\d+$/.test(v) ? Number(v) : v),
     z.number({ error: 'must be a whole number' }).int(),
   ),
 );
 
-const str = opt(z.string({ error: 'must be a string' }));
+export const str = opt(z.string({ error: 'must be a string' }));
 
-const durationMs = opt(
+export const durationMs = opt(
   z.preprocess(
     (v) => (typeof v === 'string' ? (parseDuration(v) ?? v) : v),
     z.number({ error: 'must be a duration like 90s, 2m or 1h30m' }),
@@ -147,7 +150,7 @@ const tlsConfigSchema = z.strictObject({
   insecure_skip_verify: bool,
 });
 
-const httpConfigSchema = z.strictObject({
+export const httpConfigSchema = z.strictObject({
   idle_conn_timeout: durationMs,
   response_header_timeout: durationMs,
   insecure_skip_verify: bool,
@@ -202,7 +205,7 @@ const topSchema = z.strictObject({
 });
 
 // Thanos' exthttp.DefaultHTTPConfig: settings equal to these change nothing worth a warning.
-const THANOS_HTTP_DEFAULTS: Record<string, unknown> = {
+export const THANOS_HTTP_DEFAULTS: Record<string, unknown> = {
   idle_conn_timeout: 90_000,
   tls_handshake_timeout: 10_000,
   expect_continue_timeout: 1_000,
@@ -215,7 +218,7 @@ const THANOS_HTTP_DEFAULTS: Record<string, unknown> = {
 
 // ---- errors -----------------------------------------------------------------------------
 
-function fail(source: string, message: string): never {
+export function fail(source: string, message: string): never {
   throw new ConfigError(`objstore config ${source}: ${message}`);
 }
 
@@ -232,7 +235,7 @@ function pathText(base: string, path: readonly PropertyKey[]): string {
   return [base, ...path.map((p) => oneLine(String(p)))].filter((p) => p.length > 0).join('.');
 }
 
-function parseWith<T>(schema: z.ZodType<T>, value: unknown, base: string, source: string, what: string): T {
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown, base: string, source: string, what: string): T {
   const res = schema.safeParse(value);
   if (res.success) return res.data;
   const lines = res.error.issues.map((issue) => {
@@ -296,6 +299,7 @@ export function parseObjstoreConfig(yamlText: string, source: string): ParsedObj
   }
   if (type === 'FILESYSTEM') return parseFilesystem(top.config ?? null, prefix, source);
   if (type === 'GCS') return parseGcs(top.config ?? null, prefix, source);
+  if (type === 'AZURE') return parseAzure(top.config ?? null, prefix, source);
   return parseS3(top.config ?? null, prefix, source);
 }
 

@@ -6,6 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
+import type { AzureBucketOptions } from './azure-options.ts';
+import { azureOptionsFromEnv } from './azure-options.ts';
 import type { Bucket } from './bucket.ts';
 import { FileBucket } from './file-bucket.ts';
 import { parseObjstoreConfig } from './objstore-config.ts';
@@ -37,7 +39,8 @@ type BucketConfig = Pick<
   | 's3ChecksumMode'
   | 's3RequestTimeout'
   | 's3MaxAttempts'
->;
+> &
+  Partial<Pick<Config, 'azureAccount'>>;
 
 export async function openBucket(config: BucketConfig, env: NodeJS.ProcessEnv = process.env): Promise<OpenedBucket> {
   if (config.objstoreConfigFile && config.bucket) {
@@ -56,6 +59,7 @@ export async function openBucket(config: BucketConfig, env: NodeJS.ProcessEnv = 
       const dir = b.prefix ? `${b.dir.replace(/\/+$/, '')}/${b.prefix.replace(/^\/+|\/+$/g, '')}` : b.dir;
       return { bucket: new FileBucket(dir), warnings: parsed.warnings };
     }
+    if (b.kind === 'azure') return { bucket: await azureBucket(b.options), warnings: parsed.warnings };
     if (b.kind === 'gcs') return { bucket: await gcsBucket(b.options, env), warnings: parsed.warnings };
     if (parsed.s3Endpoint === undefined) throw new Error('objstore config: an S3 bucket without its endpoint settings');
     const { options, warnings } = withS3Settings(b.options, parsed.s3Endpoint, config, env, parsed.warnings);
@@ -69,6 +73,7 @@ export async function openBucket(config: BucketConfig, env: NodeJS.ProcessEnv = 
   if (location.kind === 'gcs') {
     return { bucket: await gcsBucket({ bucket: location.bucket, prefix: location.prefix }, env), warnings: [] };
   }
+  if (location.kind === 'azblob') return { bucket: await azureBucket(azureOptionsFromEnv(location, config, env)), warnings: [] };
   if (config.s3Sse === 'SSE-KMS' && !config.s3SseKmsKeyId) {
     throw new ConfigError('PROMSHIP_S3_SSE is SSE-KMS but PROMSHIP_S3_SSE_KMS_KEY_ID is not set');
   }
@@ -187,4 +192,10 @@ async function gcsBucket(options: GcsBucketOptions, env: NodeJS.ProcessEnv): Pro
   }
   const { GcsBucket } = await import('./gcs-bucket.ts');
   return new GcsBucket(options, env);
+}
+
+/** The Azure SDK is loaded only for an Azure bucket, like the AWS SDK for S3. */
+async function azureBucket(options: AzureBucketOptions): Promise<Bucket> {
+  const { openAzureBucket } = await import('./azure-bucket.ts');
+  return openAzureBucket(options);
 }

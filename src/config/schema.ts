@@ -102,7 +102,8 @@ const httpUrl = z.string().transform((s, ctx) => {
 export type BucketLocation =
   | { kind: 'file'; dir: string }
   | { kind: 's3'; bucket: string; prefix: string }
-  | { kind: 'gcs'; bucket: string; prefix: string };
+  | { kind: 'gcs'; bucket: string; prefix: string }
+  | { kind: 'azblob'; container: string; prefix: string };
 
 /** `file:///abs/dir` or `s3://bucket/optional/prefix`. */
 const bucketUrl = z.string().transform((s, ctx): BucketLocation | undefined => {
@@ -144,7 +145,18 @@ const bucketUrl = z.string().transform((s, ctx): BucketLocation | undefined => {
     const prefix = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
     return { kind: 'gcs', bucket: u.hostname, prefix };
   }
-  ctx.addIssue({ code: 'custom', message: `'${u.protocol}' buckets are not supported; use s3://, gs:// or file://` });
+  if (u.protocol === 'azblob:') {
+    const container = u.hostname;
+    if (!/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/.test(container)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `'${text}' needs a container name of 3-63 lowercase letters, digits and hyphens: azblob://container/optional/prefix`,
+      });
+      return z.NEVER;
+    }
+    return { kind: 'azblob', container, prefix: decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '') };
+  }
+  ctx.addIssue({ code: 'custom', message: `'${u.protocol}' buckets are not supported; use s3://, gs://, azblob:// or file://` });
   return z.NEVER;
 });
 
@@ -369,7 +381,7 @@ export const options = {
     flag: '--bucket',
     group: 'bucket',
     description:
-      'Where blocks go: `s3://bucket/optional/prefix`, `gs://bucket/optional/prefix` (Google Cloud Storage, Application Default Credentials) or `file:///abs/dir` (Thanos FILESYSTEM layout).',
+      'Where blocks go: `s3://bucket/optional/prefix`, `gs://bucket/optional/prefix` (Google Cloud Storage, Application Default Credentials), `azblob://container/optional/prefix` (Azure Blob Storage) or `file:///abs/dir` (Thanos FILESYSTEM layout).',
     schema: bucketUrl,
   }),
   objstoreConfigFile: option({
@@ -377,8 +389,16 @@ export const options = {
     flag: '--objstore-config-file',
     group: 'bucket',
     description:
-      "A Thanos object-store YAML (`type: S3`, `GCS` or `FILESYSTEM`, its `config` and `prefix`), e.g. the `object-store.yaml` key of Kubecost's `kubecost-thanos` secret. Instead of PROMSHIP_BUCKET.",
+      "A Thanos object-store YAML (`type: S3`, `GCS`, `AZURE` or `FILESYSTEM`, its `config` and `prefix`), e.g. the `object-store.yaml` key of Kubecost's `kubecost-thanos` secret. Instead of PROMSHIP_BUCKET.",
     file: true,
+    schema: optionalString,
+  }),
+  azureAccount: option({
+    env: 'PROMSHIP_AZURE_ACCOUNT',
+    flag: '--azure-account',
+    group: 'bucket',
+    description:
+      "Storage account of an `azblob://` bucket; defaults to AZURE_STORAGE_ACCOUNT. Credentials: AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_KEY, else the SDK's DefaultAzureCredential (Workload Identity, managed identity). See docs/store-azure.md.",
     schema: optionalString,
   }),
   s3Endpoint: option({

@@ -228,7 +228,7 @@ t.test('unknown keys are errors naming the key and the file', async (t) => {
 t.test('unsupported and unknown store types, SSE-C and invalid values are clear errors', async (t) => {
   const cases: [string, RegExp][] = [
     ['type: SWIFT\nconfig:\n  container: b\n', /SWIFT is not supported by promship yet/],
-    ['type: azure\nconfig: {}\n', /AZURE is not supported by promship yet/],
+    ['type: swift\nconfig: {}\n', /SWIFT is not supported by promship yet/],
     ['type: FTP\nconfig: {}\n', /unknown object store type "FTP"/],
     ['config:\n  bucket: b\n', /`type` is missing/],
     ['', /is empty/],

@@ -15,7 +15,17 @@ import { SCENARIOS } from '../helpers/chart-scenarios.ts';
 import { CHART_DIR, REQUIRED_VALUES, deploymentOf, envOf, renderChart, type K8sObject } from '../helpers/helm.ts';
 
 /** Read by the AWS SDK itself (the standard credential chain), not by promship's config. */
-const AWS_SDK_VARIABLES = new Set(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);
+const AWS_SDK_VARIABLES = new Set([
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  // The Azure SDK's own (connection string, account key, workload identity).
+  'AZURE_STORAGE_CONNECTION_STRING',
+  'AZURE_STORAGE_KEY',
+  'AZURE_CLIENT_ID',
+  'AZURE_TENANT_ID',
+  'AZURE_FEDERATED_TOKEN_FILE',
+]);
 const DECLARED = new Set(Object.values(options).map((o) => o.env));
 
 type Expect =
@@ -68,6 +78,7 @@ const VALUES_FOR: Record<OptionName, Case[]> = {
   s3SseKmsKeyId: [{ values: { bucket: { s3: { sse: 'SSE-KMS', sseKmsKeyId: kms } } }, expect: { value: kms } }],
   s3ChecksumMode: [{ values: { bucket: { s3: { checksumMode: 'when-required' } } }, expect: { value: 'when-required' } }],
   s3RequestTimeout: [{ values: { bucket: { s3: { requestTimeout: '45s' } } }, expect: { value: '45s' } }],
+  azureAccount: [{ values: { bucket: { url: 'azblob://blocks/thanos', azure: { account: 'promshipdata' } } }, expect: { value: 'promshipdata' } }],
   s3MaxAttempts: [{ values: { bucket: { s3: { maxAttempts: 7 } } }, expect: { value: '7' } }],
   dataDir: [{ values: { dataVolume: { mountPath: '/scratch' } }, expect: { value: '/scratch' } }],
   blockDuration: [{ values: { shipping: { blockDuration: '30m' } }, expect: { value: '30m' } }],

@@ -35,6 +35,10 @@ function selects(selector: Record<string, string>, labels: Record<string, string
 
 t.test('the scenarios the issue names all exist under chart/ci/', async (t) => {
   t.same(CI_VALUES_FILES, [
+    'azure-account-key-values.yaml',
+    'azure-connection-string-values.yaml',
+    'azure-kubecost-thanos-secret-values.yaml',
+    'azure-workload-identity-values.yaml',
     'custom-cluster-label-values.yaml',
     'gke-workload-identity-values.yaml',
     'inline-credentials-values.yaml',
@@ -110,8 +114,10 @@ for (const scenario of SCENARIOS) {
       const mount = (container.volumeMounts ?? []).find((m) => posix.dirname(e.value!) === m.mountPath);
       const volume = mount && volumes.get(mount.name);
       t.ok(
-        volume?.secret?.items?.some((i) => i.path === posix.basename(e.value!)),
-        `${name}=${e.value} is a file mounted from a Secret`,
+        volume?.secret?.items?.some((i) => i.path === posix.basename(e.value!)) ??
+          // A projected service-account token (Azure Workload Identity without the webhook).
+          volume?.projected?.sources.some((src) => src.serviceAccountToken?.path === posix.basename(e.value!)),
+        `${name}=${e.value} is a file mounted from a Secret (or a projected token)`,
       );
     }
     const dataDir = env.get('PROMSHIP_DATA_DIR')?.value;

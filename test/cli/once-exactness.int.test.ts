@@ -50,6 +50,8 @@ const cases: [TargetKind, string][] = [
   ['fauxqs', '30m'],
   ['gcs', '2h'],
   ['gcs-objstore', '30m'],
+  ['azurite', '2h'],
+  ['azurite-objstore', '30m'],
 ];
 
 for (const [kind, blockDuration] of cases) {

@@ -43,8 +43,78 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
+interface RawStore {
+  list(): Promise<{ key: string; size: number }[]>;
+  get(rel: string): Promise<Buffer | null>;
+  put(rel: string, body: Uint8Array | string): Promise<void>;
+  delete(rel: string): Promise<void>;
+}
+
+/** The same look into an Azurite container, with @azure/storage-blob used directly. */
+function azureStore(target: BucketTarget): RawStore {
+  const client = target.azurite!.containerClient();
+  const prefix = target.prefix ? `${target.prefix}/` : '';
+  return {
+    async list() {
+      const out: { key: string; size: number }[] = [];
+      for await (const b of client.listBlobsFlat({ prefix })) out.push({ key: b.name.slice(prefix.length), size: b.properties.contentLength ?? 0 });
+      return out;
+    },
+    async get(rel) {
+      try {
+        return await client.getBlobClient(prefix + rel).downloadToBuffer();
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) return null;
+        throw err;
+      }
+    },
+    async put(rel, body) {
+      const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+      await client.getBlockBlobClient(prefix + rel).upload(bytes, bytes.byteLength);
+    },
+    async delete(rel) {
+      await client.getBlobClient(prefix + rel).deleteIfExists();
+    },
+  };
+}
+
+/**
+ * The same look into a GCS emulator bucket through @google-cloud/storage used directly. The
+ * prefix is `thanos/`, as bucketTarget sets it for both GCS kinds.
+ */
+function gcsStore(target: BucketTarget): RawStore {
+  const emu = target.gcs!;
+  const bucket = emu.client().bucket(emu.bucket);
+  const prefix = 'thanos/';
+  return {
+    async list() {
+      const [files] = await bucket.getFiles({ prefix });
+      // The emulator may repeat an object across pages; one entry per key.
+      const out = new Map<string, number>();
+      for (const f of files) out.set(f.name.slice(prefix.length), Number(f.metadata.size ?? 0));
+      return [...out].map(([key, size]) => ({ key, size }));
+    },
+    async get(rel) {
+      try {
+        const [data] = await bucket.file(prefix + rel).download();
+        return data;
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 404) return null;
+        throw err;
+      }
+    },
+    async put(rel, body) {
+      await bucket.file(prefix + rel).save(Buffer.from(body), { resumable: false });
+    },
+    async delete(rel) {
+      await bucket.file(prefix + rel).delete({ ignoreNotFound: true });
+    },
+  };
+}
+
 export function inspectBucket(t: Teardown, target: BucketTarget): BucketInspector {
-  if (target.gcs) return inspectGcsBucket(target);
+  if (target.azurite) return inspectWith(azureStore(target));
+  if (target.gcs) return inspectWith(gcsStore(target));
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(target.env.PROMSHIP_BUCKET ?? '');
   if (!m || !target.server) throw new Error(`not an S3 target: ${target.kind}`);
   const bucket = m[1]!;
@@ -60,75 +130,38 @@ export function inspectBucket(t: Teardown, target: BucketTarget): BucketInspecto
     maxAttempts: 5,
   });
   t.teardown(() => client.destroy());
-
-  const list = async (): Promise<{ key: string; size: number }[]> => {
-    const out: { key: string; size: number }[] = [];
-    let token: string | undefined;
-    do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-      for (const o of page.Contents ?? []) out.push({ key: o.Key!.slice(prefix.length), size: o.Size ?? 0 });
-      token = page.NextContinuationToken;
-    } while (token);
-    return out;
+  const store: RawStore = {
+    list: async () => {
+      const out: { key: string; size: number }[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const o of page.Contents ?? []) out.push({ key: o.Key!.slice(prefix.length), size: o.Size ?? 0 });
+        token = page.NextContinuationToken;
+      } while (token);
+      return out;
+    },
+    get: async (rel) => {
+      try {
+        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + rel }));
+        return Buffer.from(await res.Body!.transformToByteArray());
+      } catch (err) {
+        if ((err as { name?: string }).name === 'NoSuchKey') return null;
+        throw err;
+      }
+    },
+    async put(rel, body) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: prefix + rel, Body: body }));
+    },
+    async delete(rel) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: prefix + rel }));
+    },
   };
-  const get = async (rel: string): Promise<Buffer | null> => {
-    try {
-      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + rel }));
-      return Buffer.from(await res.Body!.transformToByteArray());
-    } catch (err) {
-      if ((err as { name?: string }).name === 'NoSuchKey') return null;
-      throw err;
-    }
-  };
-  return inspector(list, get, async (rel, body) => {
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: prefix + rel, Body: body }));
-  }, async (rel) => {
-    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: prefix + rel }));
-  });
+  return inspectWith(store);
 }
 
-/**
- * The same look into a GCS emulator bucket through @google-cloud/storage used directly. The
- * prefix is `thanos/`, as bucketTarget sets it for both GCS kinds.
- */
-function inspectGcsBucket(target: BucketTarget): BucketInspector {
-  const emu = target.gcs!;
-  const bucket = emu.client().bucket(emu.bucket);
-  const prefix = 'thanos/';
-  const list = async (): Promise<{ key: string; size: number }[]> => {
-    const [files] = await bucket.getFiles({ prefix });
-    // The emulator may repeat an object across pages; one entry per key.
-    const out = new Map<string, number>();
-    for (const f of files) out.set(f.name.slice(prefix.length), Number(f.metadata.size ?? 0));
-    return [...out].map(([key, size]) => ({ key, size }));
-  };
-  const get = async (rel: string): Promise<Buffer | null> => {
-    try {
-      const [data] = await bucket.file(prefix + rel).download();
-      return data;
-    } catch (err) {
-      if ((err as { code?: unknown }).code === 404) return null;
-      throw err;
-    }
-  };
-  return inspector(
-    list,
-    get,
-    async (rel, body) => {
-      await bucket.file(prefix + rel).save(Buffer.from(body), { resumable: false });
-    },
-    async (rel) => {
-      await bucket.file(prefix + rel).delete({ ignoreNotFound: true });
-    },
-  );
-}
-
-function inspector(
-  list: () => Promise<{ key: string; size: number }[]>,
-  get: (rel: string) => Promise<Buffer | null>,
-  put: (rel: string, body: Uint8Array | string) => Promise<void>,
-  del: (rel: string) => Promise<void>,
-): BucketInspector {
+function inspectWith(store: RawStore): BucketInspector {
+  const { list, get } = store;
   const snapshot = async (): Promise<BucketSnapshot> => {
     const byUlid = new Map<string, InspectedBlock>();
     const other: string[] = [];
@@ -166,8 +199,8 @@ function inspector(
   return {
     list,
     get,
-    put,
-    delete: del,
+    put: store.put,
+    delete: store.delete,
     snapshot,
     async downloadComplete(dir) {
       const snap = await snapshot();

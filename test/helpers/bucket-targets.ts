@@ -7,13 +7,17 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { startAzurite, type AzuriteServer } from './azurite.ts';
 import { copyBlocks } from './blocks.ts';
 import { testSecret } from './output-log.ts';
 import { startGcsEmulator, type GcsEmulator } from './gcs-emulator.ts';
 import { startFauxqs, startS3rver, type S3TestServer } from './s3.ts';
 
-/** `gcs`: PROMSHIP_BUCKET=gs://…; `gcs-objstore`: an objstore YAML `type: GCS` with a service account. */
-export type TargetKind = 'file' | 's3rver' | 'fauxqs' | 'gcs' | 'gcs-objstore';
+/**
+ * `gcs`: PROMSHIP_BUCKET=gs://…; `gcs-objstore`: an objstore YAML `type: GCS` with a service account.
+ * `azurite`: `azblob://` with AZURE_STORAGE_CONNECTION_STRING; `azurite-objstore`: an objstore YAML of `type: AZURE`.
+ */
+export type TargetKind = 'file' | 's3rver' | 'fauxqs' | 'gcs' | 'gcs-objstore' | 'azurite' | 'azurite-objstore';
 
 export interface BucketTarget {
   kind: TargetKind;
@@ -25,6 +29,11 @@ export interface BucketTarget {
   secrets: string[];
   server?: S3TestServer;
   gcs?: GcsEmulator;
+  azurite?: AzuriteServer;
+  /** Blob-name prefix in the Azurite container (Azure targets only). */
+  prefix?: string;
+  /** Points promship at `blobEndpoint` (e.g. a proxy) instead of the server itself (Azure targets only). */
+  envVia?(blobEndpoint: string, extraYamlConfig?: string): Promise<Record<string, string>>;
 }
 
 interface Teardown {
@@ -46,6 +55,7 @@ export async function bucketTarget(
     };
   }
   if (kind === 'gcs' || kind === 'gcs-objstore') return gcsTarget(t, kind, localDir, prefix);
+  if (kind === 'azurite' || kind === 'azurite-objstore') return azureTarget(t, kind, localDir, prefix);
   const server = kind === 's3rver' ? await startS3rver(t) : await startFauxqs(t);
   const secretAccessKey = testSecret(`s3-secret-${kind}`);
   const env = {
@@ -141,4 +151,50 @@ async function gcsTarget(
     }
   };
   return { kind, env, download, secrets, gcs: emu };
+}
+
+async function azureTarget(t: Teardown, kind: 'azurite' | 'azurite-objstore', localDir: string, prefix: string): Promise<BucketTarget> {
+  // On disk, so an outage (stop, start) keeps the blobs, as the real service would.
+  const server = await startAzurite(t, { onDisk: true });
+  const envVia = async (blobEndpoint: string, extraYamlConfig = ''): Promise<Record<string, string>> => {
+    const connectionString = server.connectionString(blobEndpoint);
+    if (kind === 'azurite') {
+      return { PROMSHIP_BUCKET: `azblob://${server.container}/${prefix}`, AZURE_STORAGE_CONNECTION_STRING: connectionString };
+    }
+    // What a kubecost-thanos secret for Azure holds, with the emulator's connection string.
+    const file = `${localDir}-${blobEndpoint.replace(/[^a-z0-9]+/gi, '_')}-objstore.yaml`;
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(
+      file,
+      [
+        'type: AZURE',
+        'config:',
+        `  storage_account: "${server.account}"`,
+        `  storage_connection_string: "${connectionString}"`,
+        `  container: "${server.container}"`,
+        ...(extraYamlConfig ? [extraYamlConfig.replace(/\n$/, '')] : []),
+        `prefix: "${prefix}"`,
+        '',
+      ].join('\n'),
+    );
+    return { PROMSHIP_OBJSTORE_CONFIG_FILE: file };
+  };
+  const download = async (dir: string): Promise<void> => {
+    const client = server.containerClient();
+    for await (const b of client.listBlobsFlat({ prefix: `${prefix}/` })) {
+      const rel = b.name.slice(prefix.length + 1);
+      const path = join(dir, ...rel.split('/'));
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, await client.getBlobClient(b.name).downloadToBuffer());
+    }
+  };
+  return {
+    kind,
+    env: await envVia(server.blobEndpoint),
+    download,
+    secrets: [server.accountKey, server.connectionString()],
+    azurite: server,
+    prefix,
+    envVia,
+  };
 }

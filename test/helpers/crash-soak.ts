@@ -1,9 +1,8 @@
 /**
- * The SIGKILL soak of `promship run`, parametrized by store (test/daemon/crash.test.ts on
- * s3rver, test/daemon/crash-gcs.test.ts on the GCS emulator): the agent and its run process are
- * killed together with SIGKILL (as a pod dies) at random moments, many times, most of them while
- * a block is being uploaded, and then left to finish. Judged only with the store's own SDK (what
- * is really in the bucket) and promtool (what the data really is):
+ * The machinery of the SIGKILL soak (test/daemon/crash*.test.ts), for any store: the agent and its
+ * run process are killed together with SIGKILL (as a pod dies) at random moments, many times,
+ * most of them while a block is being uploaded, and then left to finish. Judged only with the
+ * store's own SDK (what is really in the bucket) and promtool (what the data really is):
  * - no two blocks of the cluster overlap, and every window with data has exactly one block;
  * - no meta.json exists for a block whose files are missing or short;
  * - `promtool tsdb dump` of all shipped blocks equals the source dump;
@@ -12,21 +11,75 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TAP } from 'tap';
+import type { Test } from 'tap';
 import { bucketTarget, type BucketTarget, type TargetKind } from './bucket-targets.ts';
 import { blockFileProblems, inspectBucket, type BucketInspector } from './bucket-inspector.ts';
 import { startDaemon, type RunningDaemon } from './daemon.ts';
+import { startPassThroughProxy } from './pass-through-proxy.ts';
 import { freePort } from './prometheus.ts';
 import { checkShipped } from './shipped-checks.ts';
 import { seededRandom } from './seeded-random.ts';
 import { M, startSource } from './source.ts';
 import { tempDir } from './tmp.ts';
 
-type Test = Parameters<Parameters<TAP['test']>[0]>[0];
-
 const BLOCK = 15 * M;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface UploadWatch {
+  /** Variables that route promship's requests where the watch sees them. */
+  env: Record<string, string>;
+  /** Resolves once an object of a block without meta.json (a new ULID, not in `known`) is on its way into the store. */
+  waitForUnpublishedObject(known: Set<string>, daemon: RunningDaemon): Promise<void>;
+}
+
+const ULID_PATH = /\/([0-9A-HJKMNP-TV-Z]{26})\/(.+?)(?:\?|$)/;
+
+/**
+ * s3rver: its files are watched directly. GCS emulator: by listing (in memory, it lists fast). Azurite: a pass-through proxy in front of it sees each
+ * write as it starts (a listing through the store takes longer than the rest of a small block's
+ * upload, so the kill would mostly land after meta.json).
+ */
+async function uploadWatch(t: Test, target: BucketTarget, bucket: BucketInspector): Promise<UploadWatch> {
+  if (target.gcs !== undefined) {
+    return { env: {}, waitForUnpublishedObject: (known, daemon) => waitForUnpublishedListed(bucket, known, daemon) };
+  }
+  if (target.server?.dataDir !== undefined) {
+    // Where s3rver keeps the objects under promship's prefix (`thanos/`).
+    const objectsDir = join(target.server.dataDir, target.server.bucket, 'thanos');
+    return { env: {}, waitForUnpublishedObject: (known, daemon) => waitForS3rverObject(objectsDir, known, daemon) };
+  }
+  const azurite = target.azurite!;
+  const writes: { ulid: string; rel: string }[] = [];
+  let notify: (() => void) | undefined;
+  const proxy = await startPassThroughProxy(t, `http://127.0.0.1:${azurite.port}`, (req) => {
+    const m = ULID_PATH.exec(req.url ?? '');
+    if (req.method === 'PUT' && m) {
+      writes.push({ ulid: m[1]!, rel: m[2]! });
+      notify?.();
+    }
+    return false;
+  });
+  return {
+    env: await target.envVia!(`${proxy.url}/${azurite.account}`),
+    async waitForUnpublishedObject(known, daemon) {
+      const published = new Set(known);
+      let seen = writes.length;
+      for (;;) {
+        if (daemon.child.exitCode !== null || daemon.child.signalCode !== null) return;
+        for (; seen < writes.length; seen++) {
+          const w = writes[seen]!;
+          if (w.rel === 'meta.json') published.add(w.ulid);
+          else if (!published.has(w.ulid)) return;
+        }
+        await new Promise<void>((resolve) => {
+          notify = resolve;
+          setTimeout(resolve, 50);
+        });
+      }
+    },
+  };
+}
 
 export async function crashSoak(t: Test, kind: TargetKind, KILLS: number, SEED: number): Promise<void> {
   t.comment(`kills=${KILLS} seed=${SEED} (PROMSHIP_CRASH_SEED=${SEED} replays the kill moments)`);
@@ -37,8 +90,10 @@ export async function crashSoak(t: Test, kind: TargetKind, KILLS: number, SEED: 
   const expectedWindows = source.windowsWithData(BLOCK);
   const target = await bucketTarget(t, kind, join(dir, 'bucket'));
   const bucket = inspectBucket(t, target);
+  const watch = await uploadWatch(t, target, bucket);
   const env = {
     ...target.env,
+    ...watch.env,
     PROMSHIP_PROMETHEUS_URL: source.prometheus.url,
     PROMSHIP_DATA_DIR: join(dir, 'data'),
     PROMSHIP_BLOCK_DURATION: '15m',
@@ -87,9 +142,9 @@ export async function crashSoak(t: Test, kind: TargetKind, KILLS: number, SEED: 
         // The run may finish first and the kill end the wait: that is a kill between runs.
         .catch(() => undefined);
     } else {
-      moment = waitForUnpublishedObject(target, bucket, new Set(snapBefore.blocks.map((b) => b.ulid)), daemon).then(
-        () => sleep(rnd.int(0, 20)),
-      );
+      moment = watch
+        .waitForUnpublishedObject(new Set(snapBefore.blocks.map((b) => b.ulid)), daemon)
+        .then(() => sleep(rnd.int(0, 20)));
     }
     await Promise.race([moment, finished]);
     // The pod dies: the agent and its run process together.
@@ -168,15 +223,7 @@ export async function crashSoak(t: Test, kind: TargetKind, KILLS: number, SEED: 
  * ULID, not in `known`). s3rver's files are watched directly: a listing through S3 takes longer
  * than the rest of a small block's upload, so the kill would mostly land after meta.json.
  */
-async function waitForUnpublishedObject(
-  target: BucketTarget,
-  bucket: BucketInspector,
-  known: Set<string>,
-  daemon: RunningDaemon,
-): Promise<void> {
-  if (target.server === undefined) return waitForUnpublishedListed(bucket, known, daemon);
-  // Where s3rver keeps the objects under promship's prefix (`thanos/`).
-  const objectsDir = join(target.server.dataDir!, target.server.bucket, 'thanos');
+async function waitForS3rverObject(objectsDir: string, known: Set<string>, daemon: RunningDaemon): Promise<void> {
   // s3rver writes `<key>._S3rver_object`, then `<key>._S3rver_metadata.json` once the PUT is complete.
   const visible = (name: string): string => `${name}._S3rver_metadata.json`;
   for (;;) {

@@ -170,6 +170,7 @@ export interface Volume {
   name: string;
   emptyDir?: { sizeLimit?: string; medium?: string };
   secret?: { secretName: string; items?: { key: string; path: string }[] };
+  projected?: { sources: { serviceAccountToken?: { path: string; audience?: string; expirationSeconds?: number } }[] };
 }
 export interface PodSpec {
   serviceAccountName?: string;

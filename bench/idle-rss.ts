@@ -1,0 +1,72 @@
+/**
+ * `node --import tsx bench/idle-rss.ts`: the agent's idle RSS (`promship run`, built CLI) with a
+ * file bucket and with an Azure (Azurite) bucket, every SDK installed. The agent itself never
+ * opens the bucket (its run processes do), so no store SDK should be in its memory: both figures
+ * must stay at most 60 MiB.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAzurite } from '../test/helpers/azurite.ts';
+import { freePort, startPrometheus } from '../test/helpers/prometheus.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function idleRss(env: Record<string, string>): Promise<number> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'run'], {
+    env: { PATH: process.env.PATH ?? '/usr/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  try {
+    for (let i = 0; i < 600 && !out.includes('"run finished"'); i++) await sleep(100);
+    if (!out.includes('"run finished"')) throw new Error(`no finished run: ${out.slice(-1000)}`);
+    // Idle: the first run is over and the next is hours away; let the heap settle.
+    await sleep(10_000);
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      samples.push(await rssMiB(child.pid!));
+      await sleep(1000);
+    }
+    return Math.max(...samples);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+const teardowns: (() => unknown)[] = [];
+const t = { teardown: (fn: () => unknown) => teardowns.push(fn) };
+const work = await mkdtemp(join(tmpdir(), 'promship-idle-'));
+try {
+  const prometheus = await startPrometheus({ dataDir: join(work, 'prom'), externalLabels: { cluster_id: 'bench' } });
+  teardowns.push(() => prometheus.stop());
+  const azurite = await startAzurite(t);
+  const base = { PROMSHIP_PROMETHEUS_URL: prometheus.url, PROMSHIP_SCHEDULE: '0 0 1 1 *', PROMSHIP_MAX_BACKFILL: '1h' };
+  const file = await idleRss({
+    ...base,
+    PROMSHIP_BUCKET: `file://${join(work, 'bucket')}`,
+    PROMSHIP_DATA_DIR: join(work, 'd1'),
+    PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${await freePort()}`,
+  });
+  const azure = await idleRss({
+    ...base,
+    PROMSHIP_BUCKET: `azblob://${azurite.container}/idle`,
+    AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString(),
+    PROMSHIP_DATA_DIR: join(work, 'd2'),
+    PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${await freePort()}`,
+  });
+  process.stdout.write(
+    `idle agent RSS (${new Date().toISOString()}): file bucket ${file.toFixed(1)} MiB, azblob bucket ${azure.toFixed(1)} MiB (limit 60 MiB)\n`,
+  );
+} finally {
+  for (const fn of teardowns.reverse()) await fn();
+  await rm(work, { recursive: true, force: true });
+}
