@@ -170,6 +170,7 @@ export interface Volume {
   name: string;
   emptyDir?: { sizeLimit?: string; medium?: string };
   secret?: { secretName: string; items?: { key: string; path: string }[] };
+  configMap?: { name: string; items?: { key: string; path: string }[] };
 }
 export interface PodSpec {
   serviceAccountName?: string;
