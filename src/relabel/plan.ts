@@ -59,7 +59,9 @@ export function loadRelabelPlan(opts: { file?: string | undefined; preset: Prese
     try {
       text = readFileSync(opts.file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`invalid PROMSHIP_RELABEL_CONFIG_FILE: cannot read '${opts.file}' (${(err as { code?: string }).code ?? 'unreadable'})`);
+      throw new ConfigError(
+        `invalid PROMSHIP_RELABEL_CONFIG_FILE: cannot read '${opts.file}' (${(err as { code?: string }).code ?? 'unreadable'})`,
+      );
     }
     try {
       user = parseRelabelYaml(text);
@@ -108,7 +110,11 @@ export function pushDownQueries(preset: PresetName, userRules: readonly RelabelR
     const names = KUBECOST_PRESET.metricNames.join('|');
     return [
       [{ type: 'RE', name: '__name__', value: names }, ...nameMatchers],
-      [{ type: 'RE', name: 'job', value: `(?s:${KUBECOST_PRESET.keepJobsRegex})` }, { type: 'NRE', name: '__name__', value: names }, ...nameMatchers],
+      [
+        { type: 'RE', name: 'job', value: `(?s:${KUBECOST_PRESET.keepJobsRegex})` },
+        { type: 'NRE', name: '__name__', value: names },
+        ...nameMatchers,
+      ],
     ];
   }
   return nameMatchers.length > 0 ? [nameMatchers] : undefined;

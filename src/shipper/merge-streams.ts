@@ -7,13 +7,20 @@
 import { compareLabels } from '../labels.ts';
 import type { SeriesChunks } from '../series.ts';
 
-export async function* mergeSeriesStreams(streams: AsyncIterable<SeriesChunks>[]): AsyncGenerator<SeriesChunks, void, undefined> {
+async function nextOf(it: AsyncIterator<SeriesChunks>): Promise<SeriesChunks | undefined> {
+  const r = await it.next();
+  return r.done === true ? undefined : r.value;
+}
+
+export async function* mergeSeriesStreams(
+  streams: AsyncIterable<SeriesChunks>[],
+): AsyncGenerator<SeriesChunks, void, undefined> {
   if (streams.length === 1) {
     yield* streams[0]!;
     return;
   }
-  const its = streams.map((s) => s[Symbol.asyncIterator]());
-  const heads: (SeriesChunks | undefined)[] = await Promise.all(its.map(async (it) => (await it.next()).value ?? undefined));
+  const its: AsyncIterator<SeriesChunks>[] = streams.map((s) => s[Symbol.asyncIterator]());
+  const heads: (SeriesChunks | undefined)[] = await Promise.all(its.map(nextOf));
   try {
     for (;;) {
       let best = -1;
@@ -27,13 +34,12 @@ export async function* mergeSeriesStreams(streams: AsyncIterable<SeriesChunks>[]
       // Advance every stream whose head is this very series (dedupe), then the chosen one.
       for (let i = 0; i < heads.length; i++) {
         const h = heads[i];
-        if (h !== undefined && (i === best || compareLabels(h.labels, out.labels) === 0)) {
-          heads[i] = (await its[i]!.next()).value ?? undefined;
-        }
+        if (h !== undefined && (i === best || compareLabels(h.labels, out.labels) === 0))
+          heads[i] = await nextOf(its[i]!);
       }
       yield out;
     }
   } finally {
-    await Promise.all(its.map(async (it) => it.return?.()));
+    await Promise.all(its.map(async (it) => (it.return ? it.return() : undefined)));
   }
 }

@@ -19,10 +19,15 @@ export async function startNodeExporter(): Promise<NodeExporter> {
     child.kill('SIGTERM');
     await exited;
   };
-  await until('node exporter answers', async () => {
-    if (child.exitCode !== null) throw new Error(`prometheus-node-exporter exited with ${child.exitCode}`);
-    const res = await fetch(`http://${address}/metrics`).catch(() => undefined);
-    return res?.ok === true ? true : undefined;
-  }, 30_000, 100);
+  await until(
+    'node exporter answers',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`prometheus-node-exporter exited with ${child.exitCode}`);
+      const res = await fetch(`http://${address}/metrics`).catch(() => undefined);
+      return res?.ok === true ? true : undefined;
+    },
+    30_000,
+    100,
+  );
   return { address, process: child, stop };
 }

@@ -20,7 +20,10 @@ t.test('colliding series merge in time order, one sample per timestamp, counted'
   // 10 s and 15 s steps over 30 minutes: they share every 30 s (60 ties), 180 + 120 samples.
   for (let s = 0; s < 1800; s += 10) a.push([start + s * 1000, s]);
   for (let s = 0; s < 1800; s += 15) b.push([start + s * 1000, 100_000 + s]);
-  const other: [number, number][] = [[start, 7], [start + 60_000, 8]];
+  const other: [number, number][] = [
+    [start, 7],
+    [start + 60_000, 8],
+  ];
   const om = [
     '# TYPE m gauge',
     ...a.map(([ts, v]) => `m{a="1",b="x"} ${v} ${ts / 1000}`),

@@ -38,7 +38,13 @@ const RULE_SETS: Rule[][] = [
   ],
   // replace: a target name from a group, a blank replacement deleting a label, a custom separator.
   [
-    { source_labels: ['job', 'instance'], separator: '@', regex: '([a-zA-Z]+)@127\\.0\\.0\\.1:(.*)', target_label: 'port_${1}', replacement: '$2' },
+    {
+      source_labels: ['job', 'instance'],
+      separator: '@',
+      regex: '([a-zA-Z]+)@127\\.0\\.0\\.1:(.*)',
+      target_label: 'port_${1}',
+      replacement: '$2',
+    },
     { source_labels: ['job'], regex: 'Node', target_label: 'instance', replacement: '' },
     { source_labels: ['__name__'], regex: 'node_(.*)_bytes', target_label: 'unit', replacement: '${1}x' },
   ],
@@ -79,7 +85,10 @@ t.test('promship ships what Prometheus remote-writes under the same rules', asyn
   const dir = await tempDir(t, 'promship-oracle-');
   const exporter = await startNodeExporter();
   t.teardown(() => exporter.stop());
-  const receiver = await startPrometheus({ dataDir: join(dir, 'receiver'), extraArgs: ['--web.enable-remote-write-receiver'] });
+  const receiver = await startPrometheus({
+    dataDir: join(dir, 'receiver'),
+    extraArgs: ['--web.enable-remote-write-receiver'],
+  });
   t.teardown(async () => {
     await receiver.stop();
   });
@@ -116,7 +125,12 @@ t.test('promship ships what Prometheus remote-writes under the same rules', asyn
   ];
   const shipDelayMs = 20_000;
   // Wait (no timing assertion) until both windows are complete and past the ship delay.
-  await until('two complete windows', async () => (Date.now() > windows[1]!.end + shipDelayMs + 5_000 ? true : undefined), 10 * M, 1_000);
+  await until(
+    'two complete windows',
+    async () => (Date.now() > windows[1]!.end + shipDelayMs + 5_000 ? true : undefined),
+    10 * M,
+    1_000,
+  );
 
   const results = await Promise.all(
     RULE_SETS.map(async (rules, i) => {
@@ -143,14 +157,21 @@ t.test('promship ships what Prometheus remote-writes under the same rules', asyn
     t.ok(shipped.length >= 2, `set ${i}: shipped ${shipped.length} windows`);
     for (const w of windows) {
       const ours = await promtoolDump(join(setDir, 'bucket'), { minTime: w.start, maxTime: w.end - 1 });
-      const theirs = (await promtoolDump(receiver.dataDir, { minTime: w.start, maxTime: w.end - 1, match: `{${TAG}="${i}"}` })).map((l) =>
-        l.replace(`, ${TAG}="${i}"`, '').replace(`{${TAG}="${i}", `, '{'),
+      const theirs = (
+        await promtoolDump(receiver.dataDir, { minTime: w.start, maxTime: w.end - 1, match: `{${TAG}="${i}"}` })
+      ).map((l) => l.replace(`, ${TAG}="${i}"`, '').replace(`{${TAG}="${i}", `, '{'));
+      t.ok(
+        theirs.length > 100,
+        `set ${i}: the receiver holds ${theirs.length} samples in ${new Date(w.start).toISOString()}`,
       );
-      t.ok(theirs.length > 100, `set ${i}: the receiver holds ${theirs.length} samples in ${new Date(w.start).toISOString()}`);
       const a = [...ours].sort();
       const b = [...theirs].sort();
       const firstDiff = a.findIndex((l, k) => l !== b[k]);
-      t.equal(a.length, b.length, `set ${i}: as many samples as the receiver (first difference: ${firstDiff >= 0 ? `${a[firstDiff]} vs ${b[firstDiff]}` : 'none'})`);
+      t.equal(
+        a.length,
+        b.length,
+        `set ${i}: as many samples as the receiver (first difference: ${firstDiff >= 0 ? `${a[firstDiff]} vs ${b[firstDiff]}` : 'none'})`,
+      );
       t.ok(firstDiff < 0 && a.length === b.length, `set ${i}, window ${new Date(w.start).toISOString()}: dumps equal`);
     }
   }
