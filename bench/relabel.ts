@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { clusterMixOpenMetrics, mixSeriesCount } from '../test/helpers/cluster-mix.ts';
 import { startPrometheus } from '../test/helpers/prometheus.ts';
 import { timed } from './lib.ts';
+import { KEEP_ALL_RULES } from './relabel-rules.ts';
 
 const run = promisify(execFile);
 const nodes = Number(process.env.BENCH_NODES ?? 30);
@@ -24,21 +25,6 @@ const pods = Number(process.env.BENCH_PODS ?? 30);
 const runs = Number(process.env.BENCH_RUNS ?? 2);
 const STEP = 60_000;
 const WINDOW = 10 * 60_000;
-
-/** Rules that touch every series but keep all of it: the engine's cost without its savings. */
-const KEEP_ALL_RULES = `- source_labels: [__name__]
-  regex: (?i)debug_.*|.*_never_exported
-  action: drop
-- source_labels: [namespace, pod]
-  regex: kube-system;coredns-.*
-  action: drop
-- source_labels: [job]
-  regex: no-such-job
-  target_label: team
-  replacement: none
-- regex: __tmp_.*
-  action: labeldrop
-`;
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'promship-bench-relabel-'));
