@@ -12,6 +12,7 @@ import type { Config } from './config/schema.ts';
 import { ConfigError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { RemoteReadClient } from './prometheus/remote-read.ts';
+import { loadRelabelPlan, type RelabelPlan } from './relabel/plan.ts';
 import { resolveIdentity, type Identity } from './shipper/identity.ts';
 import { loadInstanceId } from './shipper/instance-id.ts';
 import { Shipper } from './shipper/shipper.ts';
@@ -61,8 +62,14 @@ export interface CreateAppOptions {
   announce?: boolean;
 }
 
+/** The relabel rules in force, validated: a bad rule is a ConfigError naming the rule and field. */
+export function relabelPlanOf(config: Config): RelabelPlan | undefined {
+  return loadRelabelPlan({ file: config.relabelConfigFile, preset: config.relabelPreset });
+}
+
 export async function createApp(config: Config, logger: Logger, opts: CreateAppOptions = {}): Promise<App> {
   const announce = opts.announce ?? true;
+  const relabel = relabelPlanOf(config);
   const { bucket, warnings } = await openBucket(config);
   for (const w of warnings) logger[announce ? 'warn' : 'debug']({ setting: w }, 'objstore setting ignored');
   const client = createClient(config);
@@ -117,9 +124,18 @@ export async function createApp(config: Config, logger: Logger, opts: CreateAppO
     claims,
     announce,
     oldestData: (signal) => client.lowestTimestamp(signal ? { signal } : {}),
+    relabel,
   });
   logger[announce ? 'info' : 'debug'](
-    { cluster: identity.clusterId, instance: instanceId, labels: identity.thanosLabels, bucket: bucket.description, prometheus: config.prometheusUrl, dataDir: join(config.dataDir) },
+    {
+      cluster: identity.clusterId,
+      instance: instanceId,
+      labels: identity.thanosLabels,
+      bucket: bucket.description,
+      prometheus: config.prometheusUrl,
+      dataDir: join(config.dataDir),
+      ...(relabel ? { relabel: { preset: relabel.preset, rules: relabel.userRules, rulesHash: relabel.hash, queries: relabel.queries?.length ?? 1 } } : {}),
+    },
     'promship configured',
   );
   return {

@@ -20,6 +20,8 @@ export function renderStatus(s: StatusReport): string {
     `failing      ${s.failing.length} window(s)`,
     `ledger       ${s.ledgerUpdatedAt ? `updated ${new Date(s.ledgerUpdatedAt).toISOString()}` : 'none'}`,
   ];
+  // Newest last: what the latest windows were shipped under, and since when.
+  for (const r of s.rules.slice(-5)) lines.push(`rules        ${r.hash}  ${formatWindow({ start: r.start, end: r.end })}`);
   if (s.failing.length) {
     lines.push('', table([
       ['WINDOW', 'ATTEMPTS', 'NEXT RETRY', 'CODE', 'LAST ERROR'],

@@ -150,6 +150,7 @@ format itself at start (exit code 2 with one line naming the variable).
 {{- define "promship.paths" -}}
 objstore: /etc/promship/objstore/object-store.yaml
 bearerToken: /etc/promship/prometheus/bearer-token/token
+relabel: /etc/promship/relabel/relabel.yaml
 password: /etc/promship/prometheus/password/password
 ca: /etc/promship/prometheus/ca/ca.crt
 cert: /etc/promship/prometheus/client/tls.crt
@@ -308,6 +309,12 @@ key: /etc/promship/prometheus/client/tls.key
 - name: PROMSHIP_HEALTH_LOG_INTERVAL
   value: {{ .healthLogInterval | quote }}
 {{- end }}
+- name: PROMSHIP_RELABEL_PRESET
+  value: {{ .Values.relabel.preset | quote }}
+{{- if include "promship.relabelSource" . }}
+- name: PROMSHIP_RELABEL_CONFIG_FILE
+  value: {{ $paths.relabel | quote }}
+{{- end }}
 - name: PROMSHIP_DATA_DIR
   value: {{ .Values.dataVolume.mountPath | quote }}
 - name: PROMSHIP_LISTEN_ADDRESS
@@ -319,4 +326,15 @@ key: /etc/promship/prometheus/client/tls.key
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
+{{- end }}
+
+{{/* Where the relabel rules come from: "inline", "configMap", "secret", or "" (none). */}}
+{{- define "promship.relabelSource" -}}
+{{- $r := .Values.relabel -}}
+{{- $n := 0 -}}
+{{- if $r.rules }}{{ $n = add1 $n }}{{ end -}}
+{{- if $r.existingConfigMap.name }}{{ $n = add1 $n }}{{ end -}}
+{{- if $r.existingSecret.name }}{{ $n = add1 $n }}{{ end -}}
+{{- if gt $n 1 }}{{ fail "set only one of relabel.rules, relabel.existingConfigMap.name and relabel.existingSecret.name" }}{{ end -}}
+{{- if $r.rules }}inline{{ else if $r.existingConfigMap.name }}configMap{{ else if $r.existingSecret.name }}secret{{ end -}}
 {{- end }}

@@ -490,6 +490,24 @@ export const options = {
       ms < 60_000 || TWO_HOURS % ms !== 0 ? `must divide 2h evenly and be at least 1m (e.g. 15m, 30m, 1h, 2h)` : undefined,
     ),
   }),
+  relabelConfigFile: option({
+    env: 'PROMSHIP_RELABEL_CONFIG_FILE',
+    flag: '--relabel-config-file',
+    group: 'shipping',
+    file: true,
+    description:
+      "A YAML list of Prometheus relabel_configs (as under write_relabel_configs; prometheus-operator's camelCase too) applied to each series' own labels before it is written; see docs/relabel.md.",
+    schema: optionalString,
+  }),
+  relabelPreset: option({
+    env: 'PROMSHIP_RELABEL_PRESET',
+    flag: '--relabel-preset',
+    default: 'none',
+    group: 'shipping',
+    description:
+      "Ship only what a consumer needs, before your own rules: `kubecost` keeps the metric names and jobs Kubecost's cost model reads (names only, never drops a label); `none` keeps everything.",
+    schema: z.enum(['none', 'kubecost']),
+  }),
   shipDelay: option({
     env: 'PROMSHIP_SHIP_DELAY',
     flag: '--ship-delay',

@@ -14,6 +14,26 @@ export class ShipperMetrics {
   readonly bytesUploaded = new Counter({ name: 'promship_uploaded_bytes_total', help: 'Bytes of block files uploaded (chunks and index).', registers: [this.registry] });
   readonly samplesUploaded = new Counter({ name: 'promship_uploaded_samples_total', help: 'Samples in uploaded blocks.', registers: [this.registry] });
   readonly seriesUploaded = new Counter({ name: 'promship_uploaded_series_total', help: 'Series in uploaded blocks (summed over blocks).', registers: [this.registry] });
+  readonly relabelDroppedSeries = new Counter({
+    name: 'promship_relabel_dropped_series_total',
+    help: 'Series the relabel rules (preset and PROMSHIP_RELABEL_CONFIG_FILE) dropped from shipped windows.',
+    registers: [this.registry],
+  });
+  readonly relabelDroppedSamples = new Counter({
+    name: 'promship_relabel_dropped_samples_total',
+    help: 'Samples of the series the relabel rules dropped from shipped windows.',
+    registers: [this.registry],
+  });
+  readonly relabelMergedSeries = new Counter({
+    name: 'promship_relabel_merged_series_total',
+    help: 'Series merged into another because relabelling gave them the same labels (see docs/relabel.md).',
+    registers: [this.registry],
+  });
+  readonly relabelDuplicateSamples = new Counter({
+    name: 'promship_relabel_duplicate_samples_total',
+    help: 'Samples dropped while merging relabelled series, where two had one at the same timestamp.',
+    registers: [this.registry],
+  });
   readonly windowFailures = new Counter({
     name: 'promship_window_failures_total',
     help: 'Windows that failed to ship, by error code.',
@@ -98,6 +118,12 @@ export class ShipperMetrics {
       this.bytesUploaded.inc(b.bytes);
       this.samplesUploaded.inc(b.samples);
       this.seriesUploaded.inc(b.series);
+      if (b.relabel) {
+        this.relabelDroppedSeries.inc(b.relabel.droppedSeries);
+        this.relabelDroppedSamples.inc(b.relabel.droppedSamples);
+        this.relabelMergedSeries.inc(b.relabel.mergedSeries);
+        this.relabelDuplicateSamples.inc(b.relabel.duplicateSamples);
+      }
     }
     for (const f of report.failed) this.windowFailures.inc({ reason: f.code });
     // A window waiting for its retry is still failing, though this run did not try it.

@@ -11,7 +11,7 @@ import type { Window } from '../series.ts';
 
 /** What the agent keeps of a run: enough for metrics, the health line and /readyz. */
 export interface RunReport {
-  shipped: Pick<ShippedBlock, 'window' | 'ulid' | 'series' | 'samples' | 'bytes'>[];
+  shipped: Pick<ShippedBlock, 'window' | 'ulid' | 'series' | 'samples' | 'bytes' | 'relabel'>[];
   failed: { window: Window; code: string; message: string }[];
   /** Windows that failed on an earlier run and wait for their retry: still failing, not tried. */
   retrying: { window: Window; code: string; message: string }[];
@@ -91,7 +91,7 @@ export function toRunReport(summary: RunSummary, clusterIdInUse?: RunReport['clu
   return {
     claimedElsewhere: summary.claimedElsewhere.length,
     ...(clusterIdInUse ? { clusterIdInUse } : {}),
-    shipped: summary.shipped.map(({ window, ulid, series, samples, bytes }) => ({ window, ulid, series, samples, bytes })),
+    shipped: summary.shipped.map(({ window, ulid, series, samples, bytes, relabel }) => ({ window, ulid, series, samples, bytes, ...(relabel ? { relabel } : {}) })),
     failed: summary.failed.map((f) => ({ window: f.window, code: f.error.code, message: f.error.message })),
     retrying: summary.retrying.map((e) => ({
       window: { start: e.start, end: e.end },

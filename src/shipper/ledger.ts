@@ -43,6 +43,12 @@ export interface LedgerDocument {
   windows: LedgerEntry[];
   /** Ranges [start, end) ms whose data is in the bucket or was: sorted, disjoint, not touching. */
   shipped?: [number, number][];
+  /**
+   * Which relabel rules were in force for each shipped range: `[start, end, hash]`, sorted,
+   * adjacent ranges of one hash merged; `none` when no rules ran. Changing the rules never makes
+   * a shipped range ship again; this says what each range was shipped under.
+   */
+  rules?: [number, number, string][];
   /** Start of the oldest window the last run considered (the backfill horizon, capped by the oldest data in Prometheus). */
   plannedFrom?: number;
 }
@@ -55,6 +61,8 @@ export class Ledger {
   private readonly entries = new Map<number, LedgerEntry>();
   /** See `LedgerDocument.shipped`. */
   private ranges: [number, number][] = [];
+  /** See `LedgerDocument.rules`. */
+  private ruleRanges: [number, number, string][] = [];
   /** When the stored ledger was last written, ms; null for a new ledger. */
   updatedAt: number | null = null;
   /** See `LedgerDocument.plannedFrom`. */
@@ -90,6 +98,11 @@ export class Ledger {
       for (const r of Array.isArray(doc.shipped) ? doc.shipped : []) {
         if (Array.isArray(r) && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && r[0] < r[1]) ledger.markShipped({ start: r[0], end: r[1] });
       }
+      for (const r of Array.isArray(doc.rules) ? doc.rules : []) {
+        if (Array.isArray(r) && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && r[0] < r[1] && typeof r[2] === 'string') {
+          ledger.markRules({ start: r[0], end: r[1] }, r[2]);
+        }
+      }
       return { ledger };
     } catch (err) {
       return { ledger, problem: `ledger ${ledgerKey(clusterId)} is unreadable (${err instanceof Error ? err.message : String(err)}); starting a new one` };
@@ -113,6 +126,33 @@ export class Ledger {
 
   delete(window: Window): void {
     if (this.get(window)) this.entries.delete(window.start);
+  }
+
+  /** Remembers that `range` was shipped under the relabel rules with hash `hash`. */
+  markRules(range: Window, hash: string): void {
+    const out: [number, number, string][] = [];
+    for (const r of this.ruleRanges) {
+      // The new range replaces whatever it overlaps (it is what the bucket now holds).
+      if (r[1] <= range.start || r[0] >= range.end) out.push(r);
+      else {
+        if (r[0] < range.start) out.push([r[0], range.start, r[2]]);
+        if (r[1] > range.end) out.push([range.end, r[1], r[2]]);
+      }
+    }
+    out.push([range.start, range.end, hash]);
+    out.sort((a, b) => a[0] - b[0]);
+    const merged: [number, number, string][] = [];
+    for (const r of out) {
+      const last = merged.at(-1);
+      if (last && last[1] === r[0] && last[2] === r[2]) last[1] = r[1];
+      else merged.push([...r]);
+    }
+    this.ruleRanges = merged;
+  }
+
+  /** See `LedgerDocument.rules`. */
+  rulesByRange(): { start: number; end: number; hash: string }[] {
+    return this.ruleRanges.map(([start, end, hash]) => ({ start, end, hash }));
   }
 
   /** Remembers that the data of `range` is in the bucket (shipped, or covered by a block). */
@@ -144,6 +184,7 @@ export class Ledger {
   prune(before: number, rangesBefore = before): void {
     for (const [start, e] of this.entries) if (e.end <= before) this.entries.delete(start);
     this.ranges = this.ranges.filter(([, e]) => e > rangesBefore).map(([s, e]) => [Math.max(s, rangesBefore), e]);
+    this.ruleRanges = this.ruleRanges.filter(([, e]) => e > rangesBefore).map(([s, e, h]) => [Math.max(s, rangesBefore), e, h]);
   }
 
   async save(now: number, signal?: AbortSignal): Promise<void> {
@@ -156,6 +197,7 @@ export class Ledger {
       // with the number of windows shipped, and a long backfill upload quadratic bytes.
       windows: this.all().filter((e) => e.state !== 'shipped'),
       shipped: this.ranges,
+      ...(this.ruleRanges.length > 0 ? { rules: this.ruleRanges } : {}),
       ...(this.plannedFrom !== null ? { plannedFrom: this.plannedFrom } : {}),
     };
     this.updatedAt = now;

@@ -13,10 +13,13 @@ import { formatWindow, type SeriesChunks, type Window } from '../series.ts';
 import { BlockWriter } from '../tsdb/block-writer.ts';
 import { DuplicateSeriesError } from '../tsdb/errors.ts';
 import { fitChunksToWindow } from '../tsdb/fit-chunks.ts';
+import type { Matcher, RelabelPlan } from '../relabel/plan.ts';
+import { CollisionFinder, CollisionMerger, countSamples, type MergeStats } from './collisions.ts';
+import { mergeSeriesStreams } from './merge-streams.ts';
 
 /** Where series come from: the remote-read client, or anything that streams the same shape. */
 export interface SeriesSource {
-  read(window: Window, opts?: { signal?: AbortSignal }): AsyncIterable<SeriesChunks>;
+  read(window: Window, opts?: { signal?: AbortSignal; matchers?: readonly Matcher[] }): AsyncIterable<SeriesChunks>;
 }
 
 export interface ShipContext {
@@ -31,6 +34,8 @@ export interface ShipContext {
   ulid: string;
   /** Right before meta.json: throws when this agent must not publish the window after all. */
   beforePublish?: () => Promise<void>;
+  /** Relabel rules (and their push-down queries) applied to each series' own labels; none when undefined. */
+  relabel?: RelabelPlan | undefined;
 }
 
 export interface ShippedBlock {
@@ -47,6 +52,15 @@ export interface ShippedBlock {
    * (see `DistinctStripper`); absent when none had to.
    */
   seriesKeepingExternalLabels?: number;
+  /** What the relabel rules did in this window; absent without rules. */
+  relabel?: RelabelStats;
+}
+
+export interface RelabelStats extends MergeStats {
+  droppedSeries: number;
+  droppedSamples: number;
+  /** The hash of the rules in force (the ledger keeps it with the shipped range). */
+  rulesHash: string;
 }
 
 /** A window that could not be shipped; `cause` holds the typed error with the details. */
@@ -76,8 +90,15 @@ const stageVerb = {
 
 /** Ships `window`; returns null when Prometheus has no samples in it (no block is made). */
 export async function shipWindow(ctx: ShipContext, window: Window): Promise<ShippedBlock | null> {
+  const strip = (labels: Labels): Labels => stripExternalLabels(labels, ctx.stripLabels);
   try {
-    return await buildAndUpload(ctx, window, (labels) => stripExternalLabels(labels, ctx.stripLabels));
+    try {
+      return await buildAndUpload(ctx, window, strip, ctx.relabel?.mayMerge === true ? new CollisionFinder() : undefined);
+    } catch (err) {
+      // Relabelling made two series one: read the window again, holding just those to merge them.
+      if (!(err instanceof WindowError && err.cause instanceof CollisionsFound) || ctx.signal?.aborted) throw err;
+      return await buildAndUpload(ctx, window, strip, new CollisionMerger(err.cause.suspects));
+    }
   } catch (err) {
     // Two series that differ only by a stored label equal to an external label became one when
     // stripped. Rare, and found only once the index is sorted: read the window again, keeping
@@ -89,7 +110,28 @@ export async function shipWindow(ctx: ShipContext, window: Window): Promise<Ship
   }
 }
 
-async function buildAndUpload(ctx: ShipContext, window: Window, strip: (labels: Labels) => Labels): Promise<ShippedBlock | null> {
+/** The first pass found series that relabelling made equal; not an error anyone sees. */
+class CollisionsFound extends Error {
+  constructor(readonly suspects: ReadonlySet<number>) {
+    super(`${suspects.size} label sets are shared by several series after relabelling`);
+  }
+}
+
+function readWindow(ctx: ShipContext, window: Window): AsyncIterable<SeriesChunks> {
+  const queries = ctx.relabel?.queries;
+  const base = ctx.signal ? { signal: ctx.signal } : {};
+  if (queries === undefined) return ctx.source.read(window, base);
+  return mergeSeriesStreams(queries.map((matchers) => ctx.source.read(window, { ...base, matchers })));
+}
+
+async function buildAndUpload(
+  ctx: ShipContext,
+  window: Window,
+  strip: (labels: Labels) => Labels,
+  collisions?: CollisionFinder | CollisionMerger,
+): Promise<ShippedBlock | null> {
+  const relabel = ctx.relabel;
+  const stats: RelabelStats | undefined = relabel && { droppedSeries: 0, droppedSamples: 0, mergedSeries: 0, duplicateSamples: 0, rulesHash: relabel.hash };
   const started = Date.now();
   let writer: BlockWriter;
   try {
@@ -109,15 +151,36 @@ async function buildAndUpload(ctx: ShipContext, window: Window, strip: (labels: 
   let stage: 'read' | 'build' = 'read';
   let written;
   try {
-    for await (const series of ctx.source.read(window, { signal: ctx.signal })) {
+    for await (const series of readWindow(ctx, window)) {
       stage = 'build';
-      const labels = strip(series.labels);
+      let labels = strip(series.labels);
       const chunks = fitChunksToWindow(series, window);
+      if (relabel && stats && chunks.length > 0) {
+        const out = relabel.relabeler.process(labels);
+        if (out === null) {
+          stats.droppedSeries++;
+          stats.droppedSamples += countSamples(chunks);
+          stage = 'read';
+          continue;
+        }
+        labels = out;
+        if (collisions instanceof CollisionFinder) collisions.add(labels);
+        else if (collisions?.hold(labels, chunks)) {
+          stage = 'read';
+          continue;
+        }
+      }
       // Most series go in without a promise; the rest wait for the disk.
       if (chunks.length > 0 && !writer.tryAddSeries(labels, chunks)) await writer.addSeries(labels, chunks);
       stage = 'read';
     }
     stage = 'build';
+    if (collisions instanceof CollisionFinder && collisions.suspects.size > 0) throw new CollisionsFound(collisions.suspects);
+    if (collisions instanceof CollisionMerger && stats) {
+      for (const { labels, chunks } of collisions.merged(window, stats)) {
+        if (chunks.length > 0) await writer.addSeries(labels, chunks);
+      }
+    }
     written = await writer.finish();
   } catch (err) {
     await writer.abort();
@@ -140,6 +203,7 @@ async function buildAndUpload(ctx: ShipContext, window: Window, strip: (labels: 
       bytes,
       buildMs,
       uploadMs: Date.now() - uploadStarted,
+      ...(stats ? { relabel: stats } : {}),
     };
   } catch (err) {
     throw new WindowError(window, 'upload', err);

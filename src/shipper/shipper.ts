@@ -16,6 +16,7 @@ import { formatWindow, type Window } from '../series.ts';
 import { BlockMetaCache, coveringBlocks, rawBlocksOf } from './bucket-blocks.ts';
 import { loadLocalState, saveLocalState, type LocalState } from './local-state.ts';
 import { Ledger, nextRetryDelay, type BackoffPolicy, type LedgerEntry } from './ledger.ts';
+import type { RelabelPlan } from '../relabel/plan.ts';
 import { shipWindow, WindowError, type SeriesSource, type ShippedBlock } from './ship-window.ts';
 import { overlaps, planWindows, uncovered, type Plan } from './windows.ts';
 import { ClaimLostError, type ClaimBody, type WindowClaims } from './window-claims.ts';
@@ -53,6 +54,8 @@ export interface ShipperOptions {
   /** The oldest sample Prometheus holds, when it can tell. */
   oldestData?: (signal?: AbortSignal) => Promise<number | undefined>;
   now?: () => number;
+  /** Relabel rules applied to every series before it is written (none when undefined). */
+  relabel?: RelabelPlan | undefined;
 }
 
 export interface RunOptions {
@@ -349,6 +352,7 @@ export class Shipper {
           blocksDir: this.blocksDir,
           thanosLabels: this.opts.thanosLabels,
           stripLabels: this.opts.stripLabels,
+          relabel: this.opts.relabel,
           ulid,
           ...(signal ? { signal } : {}),
           ...(claims && owned ? { beforePublish: () => this.checkBeforePublish(claims, window, owned, signal) } : {}),
@@ -365,6 +369,8 @@ export class Shipper {
       summary.shipped.push(block);
       if (summary.newestShippedEnd === undefined || window.end > summary.newestShippedEnd) summary.newestShippedEnd = window.end;
       ledger.set({ start: window.start, end: window.end, state: 'shipped', ulid, shippedAt: this.now() });
+      ledger.markRules(window, this.opts.relabel?.hash ?? 'none');
+      const r = block.relabel;
       logger.info(
         {
           cluster: this.opts.clusterId,
@@ -377,6 +383,15 @@ export class Shipper {
           durationMs: block.buildMs + block.uploadMs,
           lagSeconds: Math.round((this.now() - window.end) / 1000),
           ...(this.confirmStartedAt.has(window.start) ? { checkToPublishMs: Date.now() - this.confirmStartedAt.get(window.start)! } : {}),
+          ...(r
+            ? {
+                rulesHash: r.rulesHash,
+                droppedSeries: r.droppedSeries,
+                droppedSamples: r.droppedSamples,
+                mergedSeries: r.mergedSeries,
+                duplicateSamples: r.duplicateSamples,
+              }
+            : {}),
         },
         'shipped block',
       );

@@ -20,6 +20,8 @@ export interface StatusReport {
   pending: Window[];
   failing: LedgerEntry[];
   ledgerUpdatedAt: number | null;
+  /** The relabel rules (by hash; `none` without rules) each shipped range was shipped under, oldest first. */
+  rules: { start: number; end: number; hash: string }[];
 }
 
 export interface StatusOptions {
@@ -59,5 +61,6 @@ export async function shippingStatus(bucket: Bucket, opts: StatusOptions): Promi
     // A claim that carries an error was cut short before (a crash, a kill) and is being retried.
     failing: entries.filter((e) => e.state === 'failed' || (e.state === 'claimed' && e.lastErrorCode !== undefined)),
     ledgerUpdatedAt: ledger.updatedAt,
+    rules: ledger.rulesByRange(),
   };
 }

@@ -33,6 +33,8 @@ type Expect =
   | { value: string }
   /** A path to a file mounted from this Secret key. */
   | { file: { secret: string; key: string } }
+  /** A path to a file mounted from this ConfigMap key. */
+  | { configMapFile: { configMap: string; key: string } }
   /** A path that the user mounted (extraVolumes), passed through. */
   | { path: string };
 
@@ -81,6 +83,12 @@ const VALUES_FOR: Record<OptionName, Case[]> = {
   azureAccount: [{ values: { bucket: { url: 'azblob://blocks/thanos', azure: { account: 'promshipdata' } } }, expect: { value: 'promshipdata' } }],
   s3MaxAttempts: [{ values: { bucket: { s3: { maxAttempts: 7 } } }, expect: { value: '7' } }],
   dataDir: [{ values: { dataVolume: { mountPath: '/scratch' } }, expect: { value: '/scratch' } }],
+  relabelConfigFile: [
+    { values: { relabel: { rules: [{ source_labels: ['__name__'], regex: 'up', action: 'keep' }] } }, expect: { configMapFile: { configMap: 'ship-promship-relabel', key: 'relabel.yaml' } } },
+    { values: { relabel: { existingConfigMap: { name: 'my-rules', key: 'rules.yaml' } } }, expect: { configMapFile: { configMap: 'my-rules', key: 'rules.yaml' } } },
+    { values: { relabel: { existingSecret: { name: 'my-secret-rules' } } }, expect: { file: { secret: 'my-secret-rules', key: 'relabel.yaml' } } },
+  ],
+  relabelPreset: [{ values: { relabel: { preset: 'kubecost' } }, expect: { value: 'kubecost' } }],
   blockDuration: [{ values: { shipping: { blockDuration: '30m' } }, expect: { value: '30m' } }],
   shipDelay: [{ values: { shipping: { shipDelay: '10m' } }, expect: { value: '10m' } }],
   maxBackfill: [{ values: { shipping: { maxBackfill: '3d' } }, expect: { value: '3d' } }],
@@ -133,6 +141,13 @@ for (const name of Object.keys(VALUES_FOR) as OptionName[]) {
         t.equal(resolved[spec.env], expect.value, `${spec.env} carries the value`);
       } else if ('path' in expect) {
         t.equal(entry?.value, expect.path);
+      } else if ('configMapFile' in expect) {
+        const path = entry?.value ?? '';
+        const mount = container.volumeMounts?.find((m) => m.mountPath === path.slice(0, path.lastIndexOf('/')));
+        const volume = pod.volumes?.find((v) => v.name === mount?.name);
+        t.equal(volume?.configMap?.name, expect.configMapFile.configMap, `${spec.env} is in a volume of ConfigMap ${expect.configMapFile.configMap}`);
+        t.ok(volume?.configMap?.items?.some((i) => i.key === expect.configMapFile.key && i.path === path.slice(path.lastIndexOf('/') + 1)));
+        t.equal(mount?.readOnly, true, 'config mounts are read-only');
       } else {
         const path = entry?.value ?? '';
         const dir = path.slice(0, path.lastIndexOf('/'));

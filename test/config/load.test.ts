@@ -206,6 +206,7 @@ t.test('file settings must name a readable file at start', async (t) => {
     ['PROMSHIP_PROMETHEUS_CERT_FILE', { PROMSHIP_PROMETHEUS_KEY_FILE: file }],
     ['PROMSHIP_PROMETHEUS_KEY_FILE', { PROMSHIP_PROMETHEUS_CERT_FILE: file }],
     ['PROMSHIP_OBJSTORE_CONFIG_FILE', {}],
+    ['PROMSHIP_RELABEL_CONFIG_FILE', {}],
   ];
   t.same(
     settings.map(([v]) => v).sort(),

@@ -171,6 +171,7 @@ export interface Volume {
   emptyDir?: { sizeLimit?: string; medium?: string };
   secret?: { secretName: string; items?: { key: string; path: string }[] };
   projected?: { sources: { serviceAccountToken?: { path: string; audience?: string; expirationSeconds?: number } }[] };
+  configMap?: { name: string; items?: { key: string; path: string }[] };
 }
 export interface PodSpec {
   serviceAccountName?: string;

@@ -1,0 +1,62 @@
+/**
+ * The relabel engine's own CPU cost per window at ~250k series, in process (so a loaded machine
+ * skews it far less than wall times of whole ships): the label sets of the generated cluster mix
+ * run through the keep-all rules of bench/relabel.ts (plus the collision pass's hashing, which
+ * those rules switch on) and through the kubecost preset. Compare with the ship time of the same
+ * window from bench/relabel.ts.
+ *
+ *   node --import tsx bench/relabel-engine.ts     # BENCH_NODES=30 BENCH_PODS=30 by default
+ */
+import { compareStrings, type Labels } from '../src/labels.ts';
+import { buildRelabelPlan } from '../src/relabel/plan.ts';
+import { parseRelabelYaml } from '../src/relabel/rules.ts';
+import { CollisionFinder } from '../src/shipper/collisions.ts';
+import { mixFamilies } from '../test/helpers/cluster-mix.ts';
+import { KEEP_ALL_RULES } from './relabel-rules.ts';
+
+const nodes = Number(process.env.BENCH_NODES ?? 30);
+const pods = Number(process.env.BENCH_PODS ?? 30);
+const sets: Labels[] = [];
+for (const f of mixFamilies({ nodes, podsPerNode: pods })) {
+  for (const s of f.series)
+    sets.push(Object.entries({ __name__: f.name, ...s }).sort((a, b) => compareStrings(a[0], b[0])));
+}
+const scenarios = {
+  'keep-all rules': buildRelabelPlan('none', parseRelabelYaml(KEEP_ALL_RULES).specs)!,
+  kubecost: buildRelabelPlan('kubecost', [])!,
+};
+const rows = [];
+for (const [name, plan] of Object.entries(scenarios)) {
+  const cpu: number[] = [];
+  let kept = 0;
+  for (let r = 0; r < 5; r++) {
+    // Fresh memo per run: the first window of a run pays for every distinct value.
+    const fresh =
+      name === 'kubecost'
+        ? buildRelabelPlan('kubecost', [])!
+        : buildRelabelPlan('none', parseRelabelYaml(KEEP_ALL_RULES).specs)!;
+    const finder = fresh.mayMerge ? new CollisionFinder() : undefined;
+    const before = process.cpuUsage();
+    kept = 0;
+    for (const labels of sets) {
+      const out = fresh.relabeler.process(labels);
+      if (out !== null) {
+        kept++;
+        finder?.add(out);
+      }
+    }
+    const used = process.cpuUsage(before);
+    cpu.push((used.user + used.system) / 1000);
+  }
+  cpu.sort((a, b) => a - b);
+  rows.push({
+    scenario: name,
+    series: sets.length,
+    kept,
+    mayMerge: plan.mayMerge,
+    cpuMsMedian: Math.round(cpu[2]!),
+    usPerSeries: +((cpu[2]! * 1000) / sets.length).toFixed(2),
+    cpuMsAll: cpu.map(Math.round),
+  });
+}
+console.log(JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));

@@ -1,0 +1,135 @@
+/**
+ * Relabelling on a generated secondary-cluster mix (node-exporter, cAdvisor, kube-state-metrics,
+ * Kubecost exporter, application and API-server series with real metric names; see
+ * test/helpers/cluster-mix.ts): bytes shipped and ship time with PROMSHIP_RELABEL_PRESET=kubecost
+ * against shipping everything, and the cost of rules that keep everything (so the same data is
+ * written) at about 250k series.
+ *
+ *   npm run bench:relabel                  # BENCH_NODES=30 BENCH_PODS=30 BENCH_RUNS=2 by default
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { clusterMixOpenMetrics, mixSeriesCount } from '../test/helpers/cluster-mix.ts';
+import { startPrometheus } from '../test/helpers/prometheus.ts';
+import { timed } from './lib.ts';
+import { KEEP_ALL_RULES } from './relabel-rules.ts';
+
+const run = promisify(execFile);
+const nodes = Number(process.env.BENCH_NODES ?? 30);
+const pods = Number(process.env.BENCH_PODS ?? 30);
+const runs = Number(process.env.BENCH_RUNS ?? 2);
+const STEP = 60_000;
+const WINDOW = 10 * 60_000;
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'promship-bench-relabel-'));
+  try {
+    const start = Math.floor(Date.now() / (2 * 3_600_000)) * 2 * 3_600_000 - 2 * 3_600_000;
+    const series = mixSeriesCount({ nodes, podsPerNode: pods });
+    const om = join(dir, 'mix.om');
+    const out = createWriteStream(om);
+    for (const piece of clusterMixOpenMetrics({ nodes, podsPerNode: pods, start, end: start + WINDOW, stepMs: STEP })) {
+      if (!out.write(piece)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    const t0 = Date.now();
+    await run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', om, join(dir, 'source')], {
+      maxBuffer: 64 << 20,
+    });
+    await rm(om);
+    console.error(
+      `mix: ${series} series × ${WINDOW / STEP} samples; promtool took ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    const prom = await startPrometheus({ dataDir: join(dir, 'source'), externalLabels: { cluster_id: 'bench' } });
+    await writeFile(join(dir, 'keep-all.yaml'), KEEP_ALL_RULES);
+    const scenarios: Record<string, Record<string, string>> = {
+      everything: {},
+      'keep-all rules': { PROMSHIP_RELABEL_CONFIG_FILE: join(dir, 'keep-all.yaml') },
+      kubecost: { PROMSHIP_RELABEL_PRESET: 'kubecost' },
+    };
+    const results: Record<
+      string,
+      {
+        seconds: number[];
+        shipMs: number[];
+        cpu: number[];
+        bytes: number;
+        series: number;
+        samples: number;
+        rss: number[];
+      }
+    > = {};
+    try {
+      for (let r = 0; r < runs; r++) {
+        for (const [name, env] of Object.entries(scenarios)) {
+          const tag = `${name.replace(/\W+/g, '-')}-${r}`;
+          const res = await timed(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'once'], {
+            PROMSHIP_PROMETHEUS_URL: prom.url,
+            PROMSHIP_BUCKET: `file://${join(dir, `bucket-${tag}`)}`,
+            PROMSHIP_CLUSTER_ID: 'bench',
+            PROMSHIP_DATA_DIR: join(dir, `data-${tag}`),
+            PROMSHIP_BLOCK_DURATION: '10m',
+            PROMSHIP_MAX_BACKFILL: '1d',
+            PROMSHIP_LOG_LEVEL: 'info',
+            ...env,
+          });
+          const line = res.stdout
+            .split('\n')
+            .filter((l) => l.includes('"shipped block"'))
+            .map((l) => JSON.parse(l) as { bytes: number; durationMs: number; series: number; samples: number })[0];
+          if (!line) throw new Error(`${name}: no block shipped\n${res.stdout.slice(-2000)}`);
+          const acc = (results[name] ??= {
+            seconds: [],
+            shipMs: [],
+            cpu: [],
+            bytes: line.bytes,
+            series: line.series,
+            samples: line.samples,
+            rss: [],
+          });
+          acc.seconds.push(res.seconds);
+          acc.shipMs.push(line.durationMs);
+          acc.cpu.push(res.cpuSeconds);
+          acc.rss.push(res.maxRssMiB);
+          console.error(
+            `${name} run ${r}: ${line.durationMs} ms to build+upload, ${res.seconds} s wall, ${line.bytes} bytes, ${line.series} series`,
+          );
+          await rm(join(dir, `bucket-${tag}`), { recursive: true, force: true });
+        }
+      }
+    } finally {
+      await prom.stop();
+    }
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const all = results.everything!;
+    const rows = Object.entries(results).map(([name, r]) => ({
+      scenario: name,
+      series: r.series,
+      samples: r.samples,
+      bytes: r.bytes,
+      bytesVsEverything: +(all.bytes / r.bytes).toFixed(2),
+      shipMsMedian: median(r.shipMs),
+      shipMsAll: r.shipMs,
+      wallSecondsMedian: median(r.seconds),
+      cpuSecondsMedian: median(r.cpu),
+      peakRssMiB: Math.round(Math.max(...r.rss)),
+    }));
+    console.log(
+      JSON.stringify(
+        { date: new Date().toISOString(), sourceSeries: series, samplesPerSeries: WINDOW / STEP, rows },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,131 @@
+/** Runs relabel rules on one series' labels, as Prometheus' `relabel.Process` does. */
+import { createHash } from 'node:crypto';
+import type { Labels } from '../labels.ts';
+import { expandTemplate, hasTemplateVar } from './expand.ts';
+import { LabelBuilder } from './label-builder.ts';
+import { DEFAULTS, isValidLabelName, type RelabelRule } from './rules.ts';
+
+export class Relabeler {
+  readonly rules: readonly RelabelRule[];
+  readonly #lb = new LabelBuilder();
+
+  constructor(rules: readonly RelabelRule[]) {
+    this.rules = rules;
+  }
+
+  /**
+   * The labels after every rule, or null when a rule dropped the series (or it lost every label).
+   * Returns `labels` itself when no rule changed anything, so callers can tell cheaply.
+   */
+  process(labels: Labels): Labels | null {
+    if (this.rules.length === 0) return labels;
+    const lb = this.#lb;
+    lb.reset(labels);
+    for (const rule of this.rules) {
+      if (!applyRule(rule, lb)) return null;
+    }
+    const out = lb.labels();
+    return out.length === 0 ? null : out;
+  }
+}
+
+/** One rule on the builder; false when it drops the series. */
+function applyRule(rule: RelabelRule, lb: LabelBuilder): boolean {
+  const { sourceLabels: src } = rule;
+  const value = src.length === 1 ? lb.get(src[0]!) : src.map((n) => lb.get(n)).join(rule.separator);
+  switch (rule.action) {
+    case 'drop':
+      return !rule.regex.matches(value);
+    case 'keep':
+      return rule.regex.matches(value);
+    case 'dropequal':
+      return lb.get(rule.targetLabel) !== value;
+    case 'keepequal':
+      return lb.get(rule.targetLabel) === value;
+    case 'replace': {
+      // Prometheus' fast path: the default regex on an empty value with literal target and
+      // replacement sets the target directly (the general path would give the same).
+      if (
+        value === '' &&
+        rule.regex.source === DEFAULTS.regex &&
+        !hasTemplateVar(rule.targetLabel) &&
+        !hasTemplateVar(rule.replacement)
+      ) {
+        lb.set(rule.targetLabel, rule.replacement);
+        return true;
+      }
+      const m = rule.regex.match(value);
+      if (!m) return true;
+      const target = expandTemplate(rule.targetLabel, m);
+      if (!isValidLabelName(target)) return true;
+      lb.set(target, expandTemplate(rule.replacement, m));
+      return true;
+    }
+    case 'lowercase':
+      lb.set(rule.targetLabel, goLower(value));
+      return true;
+    case 'uppercase':
+      lb.set(rule.targetLabel, goUpper(value));
+      return true;
+    case 'hashmod':
+      lb.set(rule.targetLabel, String(hashmod(value, rule.modulus)));
+      return true;
+    case 'labelmap':
+      lb.range((name, v) => {
+        const m = rule.regex.matches(name) ? rule.regex.match(name) : undefined;
+        if (!m) return;
+        // The regex is anchored, so Go's ReplaceAllString replaces the one whole-name match. A
+        // name that expands to something no block may hold is skipped (see docs/relabel.md).
+        const target = expandTemplate(rule.replacement, m);
+        if (isValidLabelName(target)) lb.set(target, v);
+      });
+      return true;
+    case 'labeldrop':
+      lb.range((name) => {
+        if (rule.regex.matches(name)) lb.del(name);
+      });
+      return true;
+    case 'labelkeep':
+      lb.range((name) => {
+        if (!rule.regex.matches(name)) lb.del(name);
+      });
+      return true;
+  }
+}
+
+/** md5 of the value, its bytes 8..15 as a big-endian uint64, modulo `modulus`. */
+export function hashmod(value: string, modulus: bigint): bigint {
+  const sum = createHash('md5').update(value, 'utf8').digest();
+  return sum.readBigUInt64BE(8) % modulus;
+}
+
+/**
+ * Go's strings.ToLower/ToUpper map each code point by Unicode's simple case mapping; JavaScript
+ * applies the full, context-sensitive one (final sigma, `ß` → `SS`, `İ` → `i̇`). Per code point,
+ * a mapping that would become several code points is not a simple one.
+ */
+function goLower(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\u0000-\u007f]*$/.test(s)) return s.toLowerCase();
+  let out = '';
+  for (const ch of s) {
+    const low = ch.toLowerCase();
+    out += oneCodePoint(low) ? low : ch === '\u0130' ? 'i' : ch;
+  }
+  return out;
+}
+
+function goUpper(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\u0000-\u007f]*$/.test(s)) return s.toUpperCase();
+  let out = '';
+  for (const ch of s) {
+    const up = ch.toUpperCase();
+    out += oneCodePoint(up) ? up : ch;
+  }
+  return out;
+}
+
+function oneCodePoint(s: string): boolean {
+  return s.length === 1 || (s.length === 2 && (s.codePointAt(0) ?? 0) > 0xffff);
+}

@@ -1,0 +1,70 @@
+/**
+ * The edits of one series' labels while its rules run, with the semantics of Prometheus'
+ * `labels.Builder`: the original labels stay as they are, edits are kept beside them, setting a
+ * label to "" deletes it, and `range` walks a snapshot (originals first, then additions in the
+ * order they were made), which decides the winner when two `labelmap` names map to one target.
+ */
+import { compareStrings, type Label, type Labels } from '../labels.ts';
+
+export class LabelBuilder {
+  #base: Labels = [];
+  #add: [string, string][] = [];
+  #del: string[] = [];
+
+  reset(base: Labels): void {
+    this.#base = base;
+    this.#add = [];
+    this.#del = [];
+  }
+
+  get changed(): boolean {
+    return this.#add.length > 0 || this.#del.length > 0;
+  }
+
+  get(name: string): string {
+    for (const [n, v] of this.#add) if (n === name) return v;
+    if (this.#del.includes(name)) return '';
+    for (const [n, v] of this.#base) if (n === name) return v;
+    return '';
+  }
+
+  set(name: string, value: string): void {
+    if (value === '') {
+      this.del(name);
+      return;
+    }
+    const at = this.#del.indexOf(name);
+    if (at >= 0) this.#del.splice(at, 1);
+    for (const a of this.#add) {
+      if (a[0] === name) {
+        a[1] = value;
+        return;
+      }
+    }
+    this.#add.push([name, value]);
+  }
+
+  del(name: string): void {
+    const at = this.#add.findIndex((a) => a[0] === name);
+    if (at >= 0) this.#add.splice(at, 1);
+    if (!this.#del.includes(name)) this.#del.push(name);
+  }
+
+  /** Calls `f` on every current label, from a snapshot taken now: `f` may set and delete freely. */
+  range(f: (name: string, value: string) => void): void {
+    const add = this.#add.map(([n, v]) => [n, v] as const);
+    const del = [...this.#del];
+    for (const [n, v] of this.#base) {
+      if (!del.includes(n) && !add.some((a) => a[0] === n)) f(n, v);
+    }
+    for (const [n, v] of add) f(n, v);
+  }
+
+  /** The resulting label set, sorted by name; the input array itself when nothing changed. */
+  labels(): Labels {
+    if (!this.changed) return this.#base;
+    const out: Label[] = this.#base.filter(([n]) => !this.#del.includes(n) && !this.#add.some((a) => a[0] === n));
+    for (const [n, v] of this.#add) out.push([n, v]);
+    return out.sort((a, b) => compareStrings(a[0], b[0]));
+  }
+}

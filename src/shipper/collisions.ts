@@ -1,0 +1,112 @@
+/**
+ * Series that relabelling made equal. A block cannot hold two series with one label set, so they
+ * are merged: samples in time order, one per timestamp (the series that arrived first, i.e.
+ * whose original labels sort first in Prometheus' order, wins a tie), re-encoded as XOR chunks.
+ *
+ * Memory: the first pass keeps one 53-bit hash per output series (a few MB at 250k series) to
+ * find suspects; only when there are any is the window read again, holding just the suspects'
+ * samples until the end. A hash clash only makes a series a suspect; suspects are grouped by
+ * their exact labels, so a clash never merges different series.
+ */
+import type { Labels } from '../labels.ts';
+import { ChunkEncoding, type Chunk, type Sample, type Window } from '../series.ts';
+import { fitChunksToWindow } from '../tsdb/fit-chunks.ts';
+import { decodeXorChunk } from '../tsdb/xor-chunk.ts';
+
+export function labelsHash(labels: Labels): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ 0x5bd1e995;
+  for (const [name, value] of labels) {
+    for (const s of [name, value]) {
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        h1 = Math.imul(h1 ^ c, 0x01000193);
+        h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
+      }
+      h1 = Math.imul(h1 ^ 0xff, 0x01000193);
+      h2 = Math.imul(h2 ^ 0xff, 0x5bd1e995) ^ (h2 >>> 15);
+    }
+  }
+  return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) >>> 11);
+}
+
+/** First pass: which output label sets (by hash) were seen more than once. */
+export class CollisionFinder {
+  readonly #seen = new Set<number>();
+  readonly suspects = new Set<number>();
+
+  add(labels: Labels): void {
+    const h = labelsHash(labels);
+    if (this.#seen.has(h)) this.suspects.add(h);
+    else this.#seen.add(h);
+  }
+}
+
+interface Held {
+  labels: Labels;
+  members: Chunk[][];
+}
+
+export interface MergeStats {
+  /** Series merged into another (a group of n counts n - 1). */
+  mergedSeries: number;
+  /** Samples dropped because a merged twin had one at the same timestamp. */
+  duplicateSamples: number;
+}
+
+/** Second pass: holds the suspects' chunks, grouped by exact labels, and merges each group at the end. */
+export class CollisionMerger {
+  readonly #suspects: ReadonlySet<number>;
+  readonly #held = new Map<string, Held>();
+
+  constructor(suspects: ReadonlySet<number>) {
+    this.#suspects = suspects;
+  }
+
+  /** True when the series was held for merging (the caller does not write it now). */
+  hold(labels: Labels, chunks: Chunk[]): boolean {
+    if (!this.#suspects.has(labelsHash(labels))) return false;
+    const key = JSON.stringify(labels);
+    const held = this.#held.get(key);
+    if (held) held.members.push(chunks);
+    else this.#held.set(key, { labels, members: [chunks] });
+    return true;
+  }
+
+  /** Each held label set once, with its merged chunks. */
+  *merged(window: Window, stats: MergeStats): Generator<{ labels: Labels; chunks: Chunk[] }> {
+    for (const { labels, members } of this.#held.values()) {
+      if (members.length === 1) {
+        yield { labels, chunks: members[0]! };
+        continue;
+      }
+      stats.mergedSeries += members.length - 1;
+      // Histogram chunks cannot be decoded here: of such a group, the first series is kept whole.
+      if (members.some((m) => m.some((c) => c.encoding !== ChunkEncoding.XOR))) {
+        stats.duplicateSamples += members.slice(1).reduce((n, m) => n + countSamples(m), 0);
+        yield { labels, chunks: members[0]! };
+        continue;
+      }
+      const byTime = new Map<number, Sample>();
+      let total = 0;
+      for (const chunks of members) {
+        for (const chunk of chunks) {
+          for (const s of decodeXorChunk(chunk.data)) {
+            total++;
+            if (!byTime.has(s.t)) byTime.set(s.t, s);
+          }
+        }
+      }
+      const samples = [...byTime.values()].sort((a, b) => a.t - b.t);
+      stats.duplicateSamples += total - samples.length;
+      yield { labels, chunks: fitChunksToWindow({ chunks: [], samples }, window) };
+    }
+  }
+}
+
+/** Samples in chunks: an XOR (and histogram) chunk starts with its sample count, big-endian. */
+export function countSamples(chunks: readonly Chunk[]): number {
+  let n = 0;
+  for (const c of chunks) n += c.data.length >= 2 ? (c.data[0]! << 8) | c.data[1]! : 0;
+  return n;
+}
