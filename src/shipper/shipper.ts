@@ -279,7 +279,12 @@ export class Shipper {
       if (this.opts.claims) {
         // The bucket's claim, not the shared ledger, says which ULID is this instance's: another
         // agent's ledger entry must never make this one clear or reuse that agent's block.
-        const outcome = await this.opts.claims.acquire(window, () => newUlid(now), signal);
+        // With no claim at all for the window, a ULID the ledger holds as claimed was claimed by
+        // an agent from before window claims (every later one claims in the bucket first): its
+        // interrupted upload is resumed as before. Never on a takeover, where it may be the other
+        // agent's.
+        const ledgerUlid = entry?.ulid && entry.state !== 'shipped' && now - decodeTime(entry.ulid) < RESUME_MAX_AGE_MS ? entry.ulid : undefined;
+        const outcome = await this.opts.claims.acquire(window, (takingOver) => (!takingOver && ledgerUlid !== undefined ? ledgerUlid : newUlid(now)), signal);
         if (!outcome.owned) {
           throw new ClaimLostError(`window claimed by instance ${outcome.holder.instance} at ${new Date(outcome.holder.claimedAt).toISOString()}`, outcome.holder, outcome.live);
         }
@@ -291,7 +296,8 @@ export class Shipper {
           );
         }
         ulid = outcome.body.ulid;
-        if (outcome.resumed && now - decodeTime(ulid) < RESUME_MAX_AGE_MS) {
+        const resumed = outcome.resumed || (outcome.tookOverFrom === undefined && ulid === ledgerUlid);
+        if (resumed && now - decodeTime(ulid) < RESUME_MAX_AGE_MS) {
           const { objects, incompleteUploads } = await clearPartialBlock(this.opts.bucket, ulid, signal);
           if (objects + incompleteUploads > 0) this.opts.logger.info({ window: formatWindow(window), ulid, objects, incompleteUploads }, 'resuming an interrupted upload under its claimed ULID');
         } else if (outcome.resumed) {

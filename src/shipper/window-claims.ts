@@ -147,9 +147,10 @@ export class WindowClaims {
 
   /**
    * Claims `w` for this instance, with `ulid` as its block's ULID unless this instance already
-   * holds the claim (its ULID is then the claim's). Never overwrites another instance's claim.
+   * holds the claim (its ULID is then the claim's); `ulid` is told whether an older claim is being
+   * taken over. Never overwrites another instance's claim.
    */
-  async acquire(w: Window, ulid: () => string, signal?: AbortSignal): Promise<ClaimOutcome> {
+  async acquire(w: Window, ulid: (takingOver: boolean) => string, signal?: AbortSignal): Promise<ClaimOutcome> {
     const top = await this.top(w, signal);
     let takeOver: ClaimBody | undefined;
     if (top !== null) {
@@ -165,7 +166,7 @@ export class WindowClaims {
       instance: this.opts.instanceId,
       start: w.start,
       end: w.end,
-      ulid: ulid(),
+      ulid: ulid(top !== null),
       claimedAt: this.now(),
       nonce: randomBytes(8).toString('hex'),
       ...(this.opts.host !== undefined ? { host: this.opts.host } : {}),

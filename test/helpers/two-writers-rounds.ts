@@ -1,4 +1,7 @@
 /**
+ * Shared by test/shipper/two-writers-{file,s3rver,conditional}.test.ts (one file per store, so
+ * each stays well inside tap's per-file timeout).
+ *
  * Two agents with one cluster id and one bucket, started together (a duplicated `cluster_id`, a
  * replacement pod beside the old one): `promship once` twice at the same instant, separate data
  * dirs, round after round, on the file bucket, on s3rver (which ignores conditional writes) and on
@@ -8,12 +11,15 @@
  */
 import { join } from 'node:path';
 import t from 'tap';
-import { logLines, runCli } from '../helpers/cli.ts';
-import { startConditionalS3Proxy } from '../helpers/conditional-s3-proxy.ts';
-import { startS3rver } from '../helpers/s3.ts';
-import { M, startSource } from '../helpers/source.ts';
-import { tempDir } from '../helpers/tmp.ts';
-import { downloadPrefix, judgeBucketDir } from '../helpers/two-writers.ts';
+import { logLines, runCli } from './cli.ts';
+import { startConditionalS3Proxy } from './conditional-s3-proxy.ts';
+import { startS3rver } from './s3.ts';
+import { M, startSource } from './source.ts';
+import { tempDir } from './tmp.ts';
+import { downloadPrefix, judgeBucketDir } from './two-writers.ts';
+
+// 20 rounds of two process starts each take minutes on a loaded machine.
+t.setTimeout(1_800_000);
 
 const ROUNDS = Number(process.env.PROMSHIP_TWO_WRITERS_ROUNDS ?? 20);
 const STORES = (process.env.PROMSHIP_TWO_WRITERS_STORES ?? 'file,s3rver,conditional').split(',');
@@ -89,7 +95,9 @@ for (const store of STORES as Store[]) {
       for (const res of [a, b])
         t.notOk(res.stderr.includes('TypeError'), `round ${r}: no crash (${res.stderr.slice(0, 300)})`);
       const lines = [a, b].flatMap((res) => logLines(res.stdout));
-      totals.lostClaims += lines.filter((l) => l.msg === 'one writer: window claimed by another instance; not shipping it').length;
+      totals.lostClaims += lines.filter(
+        (l) => l.msg === 'one writer: window claimed by another instance; not shipping it',
+      ).length;
       raceMs.push(
         ...lines
           .filter((l) => l.msg === 'shipped block' && typeof l.checkToPublishMs === 'number')
