@@ -39,6 +39,11 @@ Commands:
             shipping (--json for a machine-readable form).
   verify    Download and check every block of this cluster in the bucket:
             meta, sizes, CRCs, overlaps, gaps (--json; exit 1 on problems).
+  fleet     Every label set in the bucket: lag, gaps, overlaps, heartbeats
+            (--json; exit 1 unless all are healthy). Needs only the bucket.
+  fleet serve
+            The same as /metrics and an HTML page on PROMSHIP_LISTEN_ADDRESS,
+            refreshed every PROMSHIP_FLEET_REFRESH.
   demo      Start a local Prometheus with generated history, ship it into a
             local directory bucket and print what was shipped.
   help      Show this help.
@@ -78,6 +83,10 @@ async function main(argv: string[]): Promise<number> {
       const config = await loadConfig({ env: process.env, argv: rest.filter((a) => a !== '--json') });
       const logger = createLogger({ level: config.logLevel, format: config.logFormat, destination: process.stderr });
       return command === 'status' ? runStatus(config, logger, json) : runVerify(config, logger, json);
+    }
+    case 'fleet': {
+      const { runFleet } = await import('./fleet/command.ts');
+      return runFleet(rest, process.env);
     }
     case 'demo': {
       const config = await loadConfig({ env: { PROMSHIP_LOG_FORMAT: 'pretty', ...process.env }, argv: rest });

@@ -29,6 +29,8 @@ type Expect =
 interface Case {
   values: object;
   expect: Expect;
+  /** Which Deployment renders it: the agent's (default) or `promship fleet serve`'s. */
+  deployment?: 'fleet';
 }
 
 const kms = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -78,6 +80,10 @@ const VALUES_FOR: Record<OptionName, Case[]> = {
   retryBackoff: [{ values: { shipping: { retryBackoff: '2m' } }, expect: { value: '2m' } }],
   retryBackoffMax: [{ values: { shipping: { retryBackoffMax: '2h' } }, expect: { value: '2h' } }],
   healthLogInterval: [{ values: { shipping: { healthLogInterval: '1m' } }, expect: { value: '1m' } }],
+  // `promship fleet serve`'s settings: rendered on the fleet Deployment only (fleet.enabled).
+  fleetLookback: [{ values: { fleet: { enabled: true, lookback: '3d' } }, expect: { value: '3d' }, deployment: 'fleet' }],
+  fleetMaxLag: [{ values: { fleet: { enabled: true, maxLag: '12h' } }, expect: { value: '12h' }, deployment: 'fleet' }],
+  fleetRefresh: [{ values: { fleet: { enabled: true, refresh: '1m' } }, expect: { value: '1m' }, deployment: 'fleet' }],
   logLevel: [{ values: { log: { level: 'debug' } }, expect: { value: 'debug' } }],
   logFormat: [{ values: { log: { format: 'pretty' } }, expect: { value: 'pretty' } }],
 };
