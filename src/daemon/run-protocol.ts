@@ -17,6 +17,8 @@ export interface RunReport {
   retrying: { window: Window; code: string; message: string }[];
   pending: number;
   newestShippedEnd: number | undefined;
+  /** See RunSummary.plannedFrom. */
+  plannedFrom: number;
   durationMs: number;
 }
 
@@ -94,6 +96,7 @@ export function toRunReport(summary: RunSummary): RunReport {
     })),
     pending: summary.pending,
     newestShippedEnd: summary.newestShippedEnd,
+    plannedFrom: summary.plannedFrom,
     durationMs: summary.durationMs,
   };
 }

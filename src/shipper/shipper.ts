@@ -73,6 +73,11 @@ export interface RunSummary {
   pending: number;
   /** End of the newest window that has a block, ms. */
   newestShippedEnd: number | undefined;
+  /**
+   * Start of the oldest window this run considered (the backfill horizon, capped by the oldest
+   * data in Prometheus): while nothing was ever shipped, the lag counts from there.
+   */
+  plannedFrom: number;
   durationMs: number;
 }
 
@@ -155,6 +160,7 @@ export class Shipper {
       covered: plan.covered,
       pending: 0,
       newestShippedEnd: ours.reduce<number | undefined>((n, m) => (n === undefined || m.maxTime > n ? m.maxTime : n), undefined),
+      plannedFrom: plan.from,
       durationMs: 0,
     };
     this.reportCovered(plan, ledger);

@@ -25,6 +25,7 @@ const summary = (over: Partial<RunSummary> = {}): RunSummary => ({
   covered: [],
   pending: 0,
   newestShippedEnd: 10 * H,
+  plannedFrom: 0,
   durationMs: 5,
   ...over,
 });
