@@ -22,6 +22,11 @@ export class ShipperMetrics {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  readonly windowsOvertaken = new Counter({
+    name: 'promship_windows_overtaken_total',
+    help: 'Windows that kept failing until the compactor merged blocks around them (PROMSHIP_WINDOW_OVERTAKEN): their data can no longer be shipped.',
+    registers: [this.registry],
+  });
   readonly runFailures = new Counter({
     name: 'promship_run_failures_total',
     help: 'Runs that failed before shipping any window (e.g. bucket or Prometheus unreachable), by error code.',
@@ -104,6 +109,7 @@ export class ShipperMetrics {
       this.seriesUploaded.inc(b.series);
     }
     for (const f of report.failed) this.windowFailures.inc({ reason: f.code });
+    if (report.overtaken > 0) this.windowsOvertaken.inc(report.overtaken);
     // A window waiting for its retry is still failing, though this run did not try it.
     const failing = report.failed.length > 0 || report.retrying.length > 0;
     this.runs.inc({ result: failing ? 'partial' : 'success' });

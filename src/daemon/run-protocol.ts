@@ -19,6 +19,8 @@ export interface RunReport {
   newestShippedEnd: number | undefined;
   /** See RunSummary.plannedFrom. */
   plannedFrom: number;
+  /** See RunSummary.overtaken. */
+  overtaken: number;
   durationMs: number;
 }
 
@@ -97,6 +99,7 @@ export function toRunReport(summary: RunSummary): RunReport {
     pending: summary.pending,
     newestShippedEnd: summary.newestShippedEnd,
     plannedFrom: summary.plannedFrom,
+    overtaken: summary.overtaken,
     durationMs: summary.durationMs,
   };
 }

@@ -78,6 +78,8 @@ export interface RunSummary {
    * data in Prometheus): while nothing was ever shipped, the lag counts from there.
    */
   plannedFrom: number;
+  /** Windows found never shipped and now spanned by a compacted block (PROMSHIP_WINDOW_OVERTAKEN): lost for good. */
+  overtaken: number;
   durationMs: number;
 }
 
@@ -161,9 +163,10 @@ export class Shipper {
       pending: 0,
       newestShippedEnd: ours.reduce<number | undefined>((n, m) => (n === undefined || m.maxTime > n ? m.maxTime : n), undefined),
       plannedFrom: plan.from,
+      overtaken: 0,
       durationMs: 0,
     };
-    this.reportCovered(plan, ledger);
+    summary.overtaken = this.reportCovered(plan, ledger);
     await this.keepLocalState();
 
     for (const window of plan.toShip) {
@@ -351,7 +354,8 @@ export class Shipper {
    * windows found already in the bucket changes (e.g. adopted sidecar blocks), and retires the
    * claims and failures of windows that another block now covers.
    */
-  private reportCovered(plan: Plan, ledger: Ledger): void {
+  private reportCovered(plan: Plan, ledger: Ledger): number {
+    let overtaken = 0;
     const { covered } = plan;
     const foreign = covered.filter((c) => ledger.get(c.window)?.ulid !== c.ulid);
     if (covered.length !== this.lastCoveredCount && foreign.length > 0) {
@@ -382,6 +386,7 @@ export class Shipper {
       ledger.delete(entry);
       const compacted = by.find((c) => c.level > 1);
       if (compacted && uncovered(entry, by.map((c) => c.window)).length === 0) {
+        overtaken++;
         this.opts.logger.error(
           {
             cluster: this.opts.clusterId,
@@ -395,5 +400,6 @@ export class Shipper {
         );
       }
     }
+    return overtaken;
   }
 }

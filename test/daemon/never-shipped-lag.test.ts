@@ -16,6 +16,7 @@ const report = (over: Partial<RunReport>): RunReport => ({
   pending: 0,
   newestShippedEnd: undefined,
   plannedFrom: 0,
+  overtaken: 0,
   durationMs: 1,
   ...over,
 });

@@ -26,6 +26,7 @@ const summary = (over: Partial<RunSummary> = {}): RunSummary => ({
   pending: 0,
   newestShippedEnd: 10 * H,
   plannedFrom: 0,
+  overtaken: 0,
   durationMs: 5,
   ...over,
 });
