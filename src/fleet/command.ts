@@ -4,7 +4,7 @@
  * what agents and other uploaders wrote into the bucket.
  */
 import { openBucket } from '../bucket/open-bucket.ts';
-import type { RawConfigInput } from '../config/load.ts';
+import type { LoadOptions, RawConfigInput } from '../config/load.ts';
 import { loadConfigSubset } from '../config/load.ts';
 import { createLogger } from '../log.ts';
 import { FleetScanner } from './inventory.ts';
@@ -32,8 +32,8 @@ export const FLEET_OPTIONS = [
 
 export type FleetConfig = ReturnType<typeof loadFleetConfig>;
 
-export function loadFleetConfig(input: RawConfigInput) {
-  return loadConfigSubset(input, FLEET_OPTIONS);
+export function loadFleetConfig(input: RawConfigInput, opts: LoadOptions = {}) {
+  return loadConfigSubset(input, FLEET_OPTIONS, opts);
 }
 
 /** Exit 0 when every label set is healthy, 1 otherwise (2, as always, for bad configuration). */
