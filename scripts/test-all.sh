@@ -12,7 +12,7 @@ sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-  prometheus podman buildah mmdebstrap crun >/dev/null
+  prometheus podman buildah mmdebstrap crun chromium >/dev/null
 prometheus --version 2>&1 | head -1
 promtool --version 2>&1 | head -1
 

@@ -10,7 +10,7 @@ import type { Labels } from './labels.ts';
 import type { Identity } from './shipper/identity.ts';
 import type { RawConfigInput } from './config/load.ts';
 import type { Config } from './config/schema.ts';
-import { ConfigError, describeError } from './errors.ts';
+import { ConfigError, describeError, promshipCode } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import { VERSION } from './version.ts';
 
@@ -39,6 +39,11 @@ Commands:
             shipping (--json for a machine-readable form).
   verify    Download and check every block of this cluster in the bucket:
             meta, sizes, CRCs, overlaps, gaps (--json; exit 1 on problems).
+  fleet     Every label set in the bucket: lag, gaps, overlaps, heartbeats
+            (--json; exit 1 unless all are healthy). Needs only the bucket.
+  fleet serve
+            The same as /metrics and an HTML page on PROMSHIP_LISTEN_ADDRESS,
+            refreshed every PROMSHIP_FLEET_REFRESH.
   demo      Start a local Prometheus with generated history, ship it into a
             local directory bucket and print what was shipped.
   help      Show this help.
@@ -79,6 +84,10 @@ async function main(argv: string[]): Promise<number> {
       const logger = createLogger({ level: config.logLevel, format: config.logFormat, destination: process.stderr });
       return command === 'status' ? runStatus(config, logger, json) : runVerify(config, logger, json);
     }
+    case 'fleet': {
+      const { runFleet } = await import('./fleet/command.ts');
+      return runFleet(rest, process.env);
+    }
     case 'demo': {
       const config = await loadConfig({ env: { PROMSHIP_LOG_FORMAT: 'pretty', ...process.env }, argv: rest });
       const { runDemo } = await import('./demo/demo.ts');
@@ -90,7 +99,13 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function runOnce(config: Config, logger: Logger): Promise<number> {
-  const [{ createApp }, { acquireRunLock }] = await Promise.all([import('./app.ts'), import('./shipper/run-lock.ts')]);
+  const [{ createApp }, { acquireRunLock }, { writeRunHeartbeat }, { nextScheduledRuns }] = await Promise.all([
+    import('./app.ts'),
+    import('./shipper/run-lock.ts'),
+    import('./shipper/run-heartbeat.ts'),
+    import('./daemon/next-run.ts'),
+  ]);
+  const runStartedAt = Date.now();
   // The configuration is judged in full first (the bucket, the cluster's identity): a wrong
   // setting is exit 2 with its one line, whether or not another run is shipping.
   const app = await createApp(config, logger);
@@ -106,14 +121,32 @@ async function runOnce(config: Config, logger: Logger): Promise<number> {
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    // `once` is a run like the agent's: it leaves a heartbeat too (same data dir, same instance).
+    const [a, b] = nextScheduledRuns(config.schedule, 2);
+    const heartbeat = {
+      bucket: app.bucket,
+      logger,
+      dataDir: config.dataDir,
+      cluster: app.identity.clusterId,
+      labels: app.identity.thanosLabels,
+      agentVersion: VERSION,
+      blockDurationMs: config.blockDuration,
+      shipDelayMs: config.shipDelay,
+      scheduleIntervalMs: a !== undefined && b !== undefined ? b - a : 0,
+      runStartedAt,
+    };
     try {
       const summary = await app.shipper.runOnce({ ignoreBackoff: true });
+      await writeRunHeartbeat(heartbeat, { summary });
       if (summary.otherWriters.length > 0) {
         const { clusterIdInUseLine } = await import('./shipper/cluster-in-use.ts');
         logger.error(...clusterIdInUseLine(app.identity.clusterId, app.instanceId, summary.otherWriters));
         return 1;
       }
       return summary.failed.length > 0 ? 1 : 0;
+    } catch (err) {
+      await writeRunHeartbeat(heartbeat, { result: 'error', code: promshipCode(err, 'PROMSHIP_RUN_FAILED') });
+      throw err;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -215,6 +215,48 @@ key: /etc/promship/prometheus/client/tls.key
 - name: PROMSHIP_PROMETHEUS_INSECURE_SKIP_VERIFY
   value: {{ .insecureSkipVerify | quote }}
 {{- end }}
+{{ include "promship.bucketEnv" . }}
+{{- with .Values.shipping }}
+- name: PROMSHIP_SCHEDULE
+  value: {{ .schedule | quote }}
+- name: PROMSHIP_BLOCK_DURATION
+  value: {{ .blockDuration | quote }}
+- name: PROMSHIP_SHIP_DELAY
+  value: {{ .shipDelay | quote }}
+- name: PROMSHIP_MAX_BACKFILL
+  value: {{ .maxBackfill | quote }}
+- name: PROMSHIP_CLAIM_TIMEOUT
+  value: {{ .claimTimeout | quote }}
+- name: PROMSHIP_RETRY_BACKOFF
+  value: {{ .retryBackoff | quote }}
+- name: PROMSHIP_RETRY_BACKOFF_MAX
+  value: {{ .retryBackoffMax | quote }}
+- name: PROMSHIP_HEALTH_LOG_INTERVAL
+  value: {{ .healthLogInterval | quote }}
+{{- end }}
+- name: PROMSHIP_RELABEL_PRESET
+  value: {{ .Values.relabel.preset | quote }}
+{{- if include "promship.relabelSource" . }}
+- name: PROMSHIP_RELABEL_CONFIG_FILE
+  value: {{ $paths.relabel | quote }}
+{{- end }}
+- name: PROMSHIP_DATA_DIR
+  value: {{ .Values.dataVolume.mountPath | quote }}
+- name: PROMSHIP_LISTEN_ADDRESS
+  value: {{ printf ":%d" (int .Values.metricsPort) | quote }}
+- name: PROMSHIP_LOG_LEVEL
+  value: {{ .Values.log.level | quote }}
+- name: PROMSHIP_LOG_FORMAT
+  value: {{ .Values.log.format | quote }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* The bucket's settings and credentials: the agent and `promship fleet serve` read the same bucket. */}}
+{{- define "promship.bucketEnv" -}}
+{{- $paths := include "promship.paths" . | fromYaml }}
+{{- $secret := include "promship.secretName" . }}
 {{- if .Values.bucket.url }}
 - name: PROMSHIP_BUCKET
   value: {{ .Values.bucket.url | quote }}
@@ -291,32 +333,35 @@ key: /etc/promship/prometheus/client/tls.key
   value: "/var/run/secrets/promship/azure/azure-identity-token"
 {{- end }}
 {{- end }}
-{{- with .Values.shipping }}
-- name: PROMSHIP_SCHEDULE
-  value: {{ .schedule | quote }}
-- name: PROMSHIP_BLOCK_DURATION
-  value: {{ .blockDuration | quote }}
-- name: PROMSHIP_SHIP_DELAY
-  value: {{ .shipDelay | quote }}
-- name: PROMSHIP_MAX_BACKFILL
-  value: {{ .maxBackfill | quote }}
-- name: PROMSHIP_CLAIM_TIMEOUT
-  value: {{ .claimTimeout | quote }}
-- name: PROMSHIP_RETRY_BACKOFF
-  value: {{ .retryBackoff | quote }}
-- name: PROMSHIP_RETRY_BACKOFF_MAX
-  value: {{ .retryBackoffMax | quote }}
-- name: PROMSHIP_HEALTH_LOG_INTERVAL
-  value: {{ .healthLogInterval | quote }}
 {{- end }}
-- name: PROMSHIP_RELABEL_PRESET
-  value: {{ .Values.relabel.preset | quote }}
-{{- if include "promship.relabelSource" . }}
-- name: PROMSHIP_RELABEL_CONFIG_FILE
-  value: {{ $paths.relabel | quote }}
+
+{{/* The fleet view's objects: their own name and selector, so no agent Service or policy selects them. */}}
+{{- define "promship.fleet.fullname" -}}
+{{- printf "%s-fleet" (include "promship.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
-- name: PROMSHIP_DATA_DIR
-  value: {{ .Values.dataVolume.mountPath | quote }}
+
+{{- define "promship.fleet.selectorLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-fleet" (include "promship.name" .) | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "promship.fleet.labels" -}}
+helm.sh/chart: {{ include "promship.chart" . }}
+{{ include "promship.fleet.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | trunc 63 | trimSuffix "-" | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/component: fleet
+{{- end }}
+
+{{/* `promship fleet serve` needs only the bucket: its environment is the bucket's, the fleet's own settings, and the log. */}}
+{{- define "promship.fleet.env" -}}
+{{ include "promship.bucketEnv" . }}
+- name: PROMSHIP_FLEET_LOOKBACK
+  value: {{ .Values.fleet.lookback | quote }}
+- name: PROMSHIP_FLEET_MAX_LAG
+  value: {{ .Values.fleet.maxLag | quote }}
+- name: PROMSHIP_FLEET_REFRESH
+  value: {{ .Values.fleet.refresh | quote }}
 - name: PROMSHIP_LISTEN_ADDRESS
   value: {{ printf ":%d" (int .Values.metricsPort) | quote }}
 - name: PROMSHIP_LOG_LEVEL

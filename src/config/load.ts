@@ -59,12 +59,25 @@ export interface LoadOptions {
   checkFiles?: boolean;
 }
 
-export function loadConfig(input: RawConfigInput, opts: LoadOptions = {}): Config {
+/**
+ * The settings of a command that needs only some of them (`promship fleet` reads the bucket and
+ * nothing else): only `only` are parsed and checked, a flag of any other setting is refused, and
+ * the rules between settings, which concern Prometheus and shipping, are not applied.
+ */
+export function loadConfigSubset<K extends OptionName>(input: RawConfigInput, only: readonly K[], opts: LoadOptions = {}): Pick<Config, K> {
+  return loadConfig(input, { ...opts, only });
+}
+
+export function loadConfig(input: RawConfigInput, opts: LoadOptions & { only?: readonly OptionName[] } = {}): Config {
   const { flags, positional } = parseFlags(input.argv ?? []);
   if (positional.length > 0) throw new ConfigError(`unexpected argument '${positional[0]}'; see 'promship --help'`);
   const out: Record<string, unknown> = {};
   const given = (name: OptionName): string => (flags.has(name) ? options[name].flag : options[name].env);
-  for (const name of names) {
+  const selected = opts.only ? new Set<OptionName>(opts.only) : undefined;
+  if (selected) {
+    for (const name of flags.keys()) if (!selected.has(name)) throw new ConfigError(`flag ${options[name].flag} is not used by this command; see 'promship --help'`);
+  }
+  for (const name of selected ? names.filter((n) => selected.has(n)) : names) {
     const spec = options[name] as OptionSpec<unknown>;
     const fromFlag = flags.get(name);
     const fromEnv = input.env[spec.env];
@@ -87,12 +100,12 @@ export function loadConfig(input: RawConfigInput, opts: LoadOptions = {}): Confi
     out[name] = parsed.data;
   }
   const config = out as Config;
-  for (const check of crossChecks) {
+  for (const check of selected ? [] : crossChecks) {
     const found = check(config, given);
     if (found) throw new ConfigError(`invalid ${given(found.about)}: ${oneLine(found.problem)}`);
   }
   if (opts.checkFiles !== false) {
-    for (const name of names) {
+    for (const name of selected ? names.filter((n) => selected.has(n)) : names) {
       const path = config[name];
       if (options[name].file !== true || typeof path !== 'string') continue;
       const problem = unreadable(path);

@@ -21,7 +21,7 @@ export interface OptionSpec<T> {
    * on every request, so a rotated secret is picked up without a restart).
    */
   file?: boolean;
-  group: 'prometheus' | 'cluster' | 'bucket' | 'shipping' | 'daemon' | 'logging';
+  group: 'prometheus' | 'cluster' | 'bucket' | 'shipping' | 'daemon' | 'fleet' | 'logging';
   schema: z.ZodType<T, string>;
 }
 
@@ -577,6 +577,30 @@ export const options = {
     // A setInterval: a longer interval fired every millisecond and flooded the log. Rejected, not
     // clamped: someone writing 1y likely means 'rarely' or 'never', and a health line every 24
     // days would be neither what they asked for nor an error telling them so.
+    schema: timerDuration(1000, '1s'),
+  }),
+  fleetLookback: option({
+    env: 'PROMSHIP_FLEET_LOOKBACK',
+    flag: '--fleet-lookback',
+    default: '7d',
+    group: 'fleet',
+    description: '`promship fleet`: how far back gaps are looked for in every label set, and the span of the page\'s timeline.',
+    schema: duration((ms) => (ms < 60_000 ? 'must be at least 1m' : undefined)),
+  }),
+  fleetMaxLag: option({
+    env: 'PROMSHIP_FLEET_MAX_LAG',
+    flag: '--fleet-max-lag',
+    default: '6h',
+    group: 'fleet',
+    description: '`promship fleet`: a label set whose newest block ended longer ago than this is unhealthy (a sidecar uploads up to about 4h behind).',
+    schema: duration((ms) => (ms < 60_000 ? 'must be at least 1m' : undefined)),
+  }),
+  fleetRefresh: option({
+    env: 'PROMSHIP_FLEET_REFRESH',
+    flag: '--fleet-refresh',
+    default: '5m',
+    group: 'fleet',
+    description: '`promship fleet serve`: how often the bucket is listed again (each meta.json is read once and cached); 1s to 24d.',
     schema: timerDuration(1000, '1s'),
   }),
   logLevel: option({

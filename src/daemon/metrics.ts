@@ -9,6 +9,8 @@ import type { RunReport } from './run-protocol.ts';
 export class ShipperMetrics {
   readonly registry = new Registry();
   private newestShippedEnd: number | undefined;
+  /** Start of the oldest window the last run considered; the lag of an agent that never shipped counts from it. */
+  private plannedFrom: number | undefined;
 
   readonly blocksShipped = new Counter({ name: 'promship_blocks_shipped_total', help: 'Blocks uploaded to the bucket.', registers: [this.registry] });
   readonly bytesUploaded = new Counter({ name: 'promship_uploaded_bytes_total', help: 'Bytes of block files uploaded (chunks and index).', registers: [this.registry] });
@@ -38,6 +40,11 @@ export class ShipperMetrics {
     name: 'promship_window_failures_total',
     help: 'Windows that failed to ship, by error code.',
     labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly windowsOvertaken = new Counter({
+    name: 'promship_windows_overtaken_total',
+    help: 'Windows that kept failing until the compactor merged blocks around them (PROMSHIP_WINDOW_OVERTAKEN): their data can no longer be shipped.',
     registers: [this.registry],
   });
   readonly runFailures = new Counter({
@@ -94,12 +101,24 @@ export class ShipperMetrics {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({ name: 'promship_build_info', help: 'Version of promship.', labelNames: ['version'], registers: [this.registry] }).set({ version }, 1);
     const self = this;
+    // An agent that never shipped must not read 0 (an alert on the lag could never fire on a fresh
+    // install that ships nothing): its lag counts from the start of the first window it should have
+    // shipped, and is NaN only until its first run reports.
     new Gauge({
       name: 'promship_shipping_lag_seconds',
-      help: 'Now minus the end of the newest window that has a block in the bucket; grows while shipping is stuck.',
+      help: 'Now minus the end of the newest window that has a block in the bucket; while none has, now minus the start of the first window that should have shipped (NaN before the first run reports). Grows while shipping is stuck.',
       registers: [this.registry],
       collect() {
-        if (self.newestShippedEnd !== undefined) this.set((self.now() - self.newestShippedEnd) / 1000);
+        const from = self.newestShippedEnd ?? self.plannedFrom;
+        this.set(from === undefined ? NaN : (self.now() - from) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'promship_never_shipped',
+      help: 'Whether the bucket holds no block of this cluster yet, as far as the agent knows (1 from start until a run finds or ships one).',
+      registers: [this.registry],
+      collect() {
+        this.set(self.newestShippedEnd === undefined ? 1 : 0);
       },
     });
     new Gauge({
@@ -126,6 +145,7 @@ export class ShipperMetrics {
       }
     }
     for (const f of report.failed) this.windowFailures.inc({ reason: f.code });
+    if (report.overtaken > 0) this.windowsOvertaken.inc(report.overtaken);
     // A window waiting for its retry is still failing, though this run did not try it.
     const failing = report.failed.length > 0 || report.retrying.length > 0;
     this.runs.inc({ result: failing ? 'partial' : 'success' });
@@ -133,6 +153,7 @@ export class ShipperMetrics {
     this.pendingWindows.set(report.pending);
     if (!failing) this.lastSuccess.set(this.now() / 1000);
     if (report.newestShippedEnd !== undefined) this.newestShippedEnd = report.newestShippedEnd;
+    this.plannedFrom = report.plannedFrom;
   }
 
   /** A run that found another one shipping from the data dir: counted, but neither a failure nor a success. */

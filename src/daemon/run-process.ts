@@ -14,6 +14,10 @@ import { loadConfig } from '../config/load.ts';
 import { ConfigError, describeError, promshipCode } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { acquireRunLock, RunLockedError, type RunLock } from '../shipper/run-lock.ts';
+import { writeRunHeartbeat, type RunHeartbeatContext, type RunOutcome } from '../shipper/run-heartbeat.ts';
+import { openBucket } from '../bucket/open-bucket.ts';
+import type { Config } from '../config/schema.ts';
+import { VERSION } from '../version.ts';
 import { nextScheduledRuns } from './next-run.ts';
 import { clusterIdInUseLine } from '../shipper/cluster-in-use.ts';
 import { agentSettings, toRunReport, type RunReport, type AgentMessage, type DependencyCheck, type Dependencies, type ProgressMessage, type RunMessage } from './run-protocol.ts';
@@ -45,22 +49,53 @@ async function checkDependencies(app: App): Promise<Dependencies> {
   return { prometheus, bucket };
 }
 
+/**
+ * A run that failed before it learned the cluster's identity still leaves a heartbeat when the
+ * cluster id is configured, so the fleet view shows why instead of only an ageing heartbeat.
+ */
+async function heartbeatWithoutApp(config: Config, logger: Logger, base: Omit<RunHeartbeatContext, 'bucket' | 'logger' | 'cluster'>, code: string): Promise<void> {
+  if (config.clusterId === undefined) return;
+  try {
+    const { bucket } = await openBucket(config);
+    try {
+      await writeRunHeartbeat({ ...base, bucket, logger, cluster: config.clusterId }, { result: 'error', code });
+    } finally {
+      await bucket.close();
+    }
+  } catch (err) {
+    logger.warn({ code: 'PROMSHIP_HEARTBEAT_FAILED', err: describeError(err) }, 'could not write the heartbeat; the run itself is unaffected');
+  }
+}
+
 async function run(flags: string[], announce: boolean, signal: AbortSignal): Promise<number> {
   let app: App;
   let dataDir: string;
-  let logger: Logger;
+  let logger: Logger | undefined;
+  let config: Config | undefined;
   let schedule: string | undefined;
+  const runStartedAt = Date.now();
+  let schedulePeriodMs: number | undefined;
   const nextRunAt = (): number | undefined => (schedule === undefined ? undefined : nextScheduledRuns(schedule)[0]);
+  const heartbeatBase = (c: Config): Omit<RunHeartbeatContext, 'bucket' | 'logger' | 'cluster'> => ({
+    dataDir: c.dataDir,
+    agentVersion: VERSION,
+    blockDurationMs: c.blockDuration,
+    shipDelayMs: c.shipDelay,
+    scheduleIntervalMs: schedulePeriodMs ?? 0,
+    runStartedAt,
+  });
   try {
-    const config = loadConfig({ env: process.env, argv: flags });
+    config = loadConfig({ env: process.env, argv: flags });
     schedule = config.schedule;
     const [a, b] = nextScheduledRuns(config.schedule, 2);
-    await send({ type: 'settings', settings: agentSettings(config), schedulePeriodMs: a !== undefined && b !== undefined ? b - a : undefined });
+    schedulePeriodMs = a !== undefined && b !== undefined ? b - a : undefined;
+    await send({ type: 'settings', settings: agentSettings(config), schedulePeriodMs });
     dataDir = config.dataDir;
     logger = createLogger({ level: config.logLevel, format: config.logFormat });
     app = await createApp(config, logger, { announce });
   } catch (err) {
     const isConfig = err instanceof ConfigError;
+    if (!isConfig && config && logger) await heartbeatWithoutApp(config, logger, heartbeatBase(config), promshipCode(err, 'PROMSHIP_START_FAILED'));
     await send({
       type: 'failed',
       config: isConfig,
@@ -73,6 +108,8 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
     return isConfig ? 2 : 1;
   }
   let lock: RunLock | undefined;
+  const heartbeat = (outcome: RunOutcome): Promise<unknown> =>
+    writeRunHeartbeat({ ...heartbeatBase(config), bucket: app.bucket, logger, cluster: app.identity.clusterId, labels: app.identity.thanosLabels }, outcome);
   try {
     await send({ type: 'started' });
     // Taken once the identity is known, so that a skipped first run still makes the agent ready.
@@ -84,15 +121,18 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
       const [fields, message] = clusterIdInUseLine(app.identity.clusterId, app.instanceId, summary.otherWriters);
       inUse = { fields, message };
     }
+    await heartbeat({ summary });
     await send({ type: 'finished', report: toRunReport(summary, inUse), dependencies, peakRssBytes: peakRssBytes(), nextRunAt: nextRunAt() });
     return 0;
   } catch (err) {
     // Stopped by the agent: its window is abandoned before meta.json; the agent says so.
     if (signal.aborted) return 0;
     if (err instanceof RunLockedError) {
+      await heartbeat({ result: 'skipped', code: err.code });
       await send({ type: 'skipped', code: err.code, message: err.message, holderPid: err.holder.pid, dependencies: {}, peakRssBytes: peakRssBytes(), nextRunAt: nextRunAt() });
       return 0;
     }
+    await heartbeat({ result: 'error', code: promshipCode(err, 'PROMSHIP_RUN_FAILED') });
     await send({
       type: 'failed',
       config: false,

@@ -17,6 +17,10 @@ export interface RunReport {
   retrying: { window: Window; code: string; message: string }[];
   pending: number;
   newestShippedEnd: number | undefined;
+  /** See RunSummary.plannedFrom. */
+  plannedFrom: number;
+  /** See RunSummary.overtaken. */
+  overtaken: number;
   durationMs: number;
   /** Windows left to the instance that claimed them. */
   claimedElsewhere: number;
@@ -100,6 +104,8 @@ export function toRunReport(summary: RunSummary, clusterIdInUse?: RunReport['clu
     })),
     pending: summary.pending,
     newestShippedEnd: summary.newestShippedEnd,
+    plannedFrom: summary.plannedFrom,
+    overtaken: summary.overtaken,
     durationMs: summary.durationMs,
   };
 }

@@ -88,6 +88,13 @@ export interface RunSummary {
   otherWriters: OtherWriter[];
   /** End of the newest window that has a block, ms. */
   newestShippedEnd: number | undefined;
+  /**
+   * Start of the oldest window this run considered (the backfill horizon, capped by the oldest
+   * data in Prometheus): while nothing was ever shipped, the lag counts from there.
+   */
+  plannedFrom: number;
+  /** Windows found never shipped and now spanned by a compacted block (PROMSHIP_WINDOW_OVERTAKEN): lost for good. */
+  overtaken: number;
   durationMs: number;
 }
 
@@ -185,9 +192,11 @@ export class Shipper {
       claimedElsewhere: [],
       otherWriters: [],
       newestShippedEnd: ours.reduce<number | undefined>((n, m) => (n === undefined || m.maxTime > n ? m.maxTime : n), undefined),
+      plannedFrom: plan.from,
+      overtaken: 0,
       durationMs: 0,
     };
-    this.reportCovered(plan, ledger);
+    summary.overtaken = this.reportCovered(plan, ledger);
     await this.keepLocalState();
     await this.prepareClaims(plan.from, signal);
 
@@ -514,7 +523,8 @@ export class Shipper {
    * windows found already in the bucket changes (e.g. adopted sidecar blocks), and retires the
    * claims and failures of windows that another block now covers.
    */
-  private reportCovered(plan: Plan, ledger: Ledger): void {
+  private reportCovered(plan: Plan, ledger: Ledger): number {
+    let overtaken = 0;
     const { covered } = plan;
     const foreign = covered.filter((c) => ledger.get(c.window)?.ulid !== c.ulid);
     if (covered.length !== this.lastCoveredCount && foreign.length > 0) {
@@ -545,6 +555,7 @@ export class Shipper {
       ledger.delete(entry);
       const compacted = by.find((c) => c.level > 1);
       if (compacted && uncovered(entry, by.map((c) => c.window)).length === 0) {
+        overtaken++;
         this.opts.logger.error(
           {
             cluster: this.opts.clusterId,
@@ -558,6 +569,7 @@ export class Shipper {
         );
       }
     }
+    return overtaken;
   }
 }
 

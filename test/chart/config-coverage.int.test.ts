@@ -41,6 +41,8 @@ type Expect =
 interface Case {
   values: object;
   expect: Expect;
+  /** Which Deployment renders it: the agent's (default) or `promship fleet serve`'s. */
+  deployment?: 'fleet';
 }
 
 const kms = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -98,6 +100,10 @@ const VALUES_FOR: Record<OptionName, Case[]> = {
   retryBackoff: [{ values: { shipping: { retryBackoff: '2m' } }, expect: { value: '2m' } }],
   retryBackoffMax: [{ values: { shipping: { retryBackoffMax: '2h' } }, expect: { value: '2h' } }],
   healthLogInterval: [{ values: { shipping: { healthLogInterval: '1m' } }, expect: { value: '1m' } }],
+  // `promship fleet serve`'s settings: rendered on the fleet Deployment only (fleet.enabled).
+  fleetLookback: [{ values: { fleet: { enabled: true, lookback: '3d' } }, expect: { value: '3d' }, deployment: 'fleet' }],
+  fleetMaxLag: [{ values: { fleet: { enabled: true, maxLag: '12h' } }, expect: { value: '12h' }, deployment: 'fleet' }],
+  fleetRefresh: [{ values: { fleet: { enabled: true, refresh: '1m' } }, expect: { value: '1m' }, deployment: 'fleet' }],
   logLevel: [{ values: { log: { level: 'debug' } }, expect: { value: 'debug' } }],
   logFormat: [{ values: { log: { format: 'pretty' } }, expect: { value: 'pretty' } }],
 };
@@ -110,11 +116,11 @@ function merge(a: unknown, b: unknown): unknown {
 }
 
 /** The environment as the container would see it, for the variables the chart can resolve. */
-function resolvedEnv(objects: K8sObject[]): Record<string, string> {
+function resolvedEnv(objects: K8sObject[], component: 'shipper' | 'fleet' = 'shipper'): Record<string, string> {
   const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'ship-promship');
   const data = (secret?.data ?? {}) as Record<string, string>;
   const out: Record<string, string> = {};
-  for (const [name, e] of envOf(deploymentOf(objects).container)) {
+  for (const [name, e] of envOf(deploymentOf(objects, component).container)) {
     if (e.value !== undefined) out[name] = e.value;
     const ref = e.valueFrom?.secretKeyRef;
     if (ref?.name === 'ship-promship' && data[ref.key] !== undefined) out[name] = Buffer.from(data[ref.key]!, 'base64').toString('utf8');
@@ -131,11 +137,11 @@ for (const name of Object.keys(VALUES_FOR) as OptionName[]) {
     const spec = options[name] as OptionSpec<unknown>;
     for (const c of VALUES_FOR[name]) {
       const objects = await renderChart(t, merge(REQUIRED_VALUES, c.values) as object);
-      const { pod, container } = deploymentOf(objects);
+      const { pod, container } = deploymentOf(objects, c.deployment ?? 'shipper');
       const env = envOf(container);
       const entry = env.get(spec.env);
       t.ok(entry, `${spec.env} is rendered`);
-      const resolved = resolvedEnv(objects);
+      const resolved = resolvedEnv(objects, c.deployment ?? 'shipper');
       const expect = c.expect;
       if ('value' in expect) {
         t.equal(resolved[spec.env], expect.value, `${spec.env} carries the value`);
@@ -181,6 +187,10 @@ t.test('every variable the chart sets is declared by promship (or is an AWS SDK 
     for (const name of envOf(deploymentOf(objects).container).keys()) seen.add(name);
     // Every scenario's environment is one promship starts with (bad config would exit 2).
     t.doesNotThrow(() => loadConfig({ env: resolvedEnv(objects) }, { checkFiles: false }));
+    if (objects.some((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/component'] === 'fleet')) {
+      for (const name of envOf(deploymentOf(objects, 'fleet').container).keys()) seen.add(name);
+      t.doesNotThrow(() => loadConfig({ env: resolvedEnv(objects, 'fleet') }, { checkFiles: false }));
+    }
   }
   const undeclared = [...seen].filter((n) => !DECLARED.has(n) && !AWS_SDK_VARIABLES.has(n));
   t.same(undeclared, [], 'no variable outside the schema');

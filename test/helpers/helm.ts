@@ -92,6 +92,8 @@ export interface RenderOptions {
   files?: string[];
   release?: string;
   namespace?: string;
+  /** APIs the cluster is said to have (`--api-versions`), e.g. monitoring.coreos.com/v1. */
+  apiVersions?: string[];
 }
 
 interface Teardown {
@@ -119,6 +121,7 @@ export async function helmTemplate(t: Teardown, values: object, opts: RenderOpti
     CHART_DIR,
     '--namespace',
     opts.namespace ?? NAMESPACE,
+    ...(opts.apiVersions ?? []).flatMap((a) => ['--api-versions', a]),
     ...(opts.files ?? []).flatMap((f) => ['--values', join(ROOT, f)]),
     '--values',
     valuesFile,
@@ -189,8 +192,12 @@ export interface DeploymentSpec {
   template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec };
 }
 
-export function deploymentOf(objects: K8sObject[]): { spec: DeploymentSpec; pod: PodSpec; container: Container } {
-  const spec = findObject(objects, 'Deployment').spec as DeploymentSpec;
+/** The agent's Deployment, or with `component: 'fleet'` the one of `promship fleet serve` (fleet.enabled). */
+export function deploymentOf(objects: K8sObject[], component: 'shipper' | 'fleet' = 'shipper'): { spec: DeploymentSpec; pod: PodSpec; container: Container } {
+  const spec = findObject(
+    objects.filter((o) => o.kind !== 'Deployment' || (o.metadata.labels?.['app.kubernetes.io/component'] ?? 'shipper') === component),
+    'Deployment',
+  ).spec as DeploymentSpec;
   const pod = spec.template.spec;
   if (pod.containers.length !== 1) throw new Error(`expected one container, found ${pod.containers.length}`);
   return { spec, pod, container: pod.containers[0]! };

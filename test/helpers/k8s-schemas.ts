@@ -9,6 +9,8 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { K8sObject } from './helm.ts';
 
 type Validator = (obj: K8sObject) => void;
@@ -21,6 +23,8 @@ const validators: Record<string, Validator> = {
   'v1/Secret': (o) => new Secret(o as never).validate(),
   'networking.k8s.io/v1/NetworkPolicy': (o) => new NetworkPolicy(o as never).validate(),
   'monitoring.coreos.com/v1/ServiceMonitor': (o) => new ServiceMonitor(o as never).validate(),
+  'monitoring.coreos.com/v1/PrometheusRule': (o) => new PrometheusRule(o as never).validate(),
+  'v1/ConfigMap': (o) => new ConfigMap(o as never).validate(),
 };
 
 /** Throws with the object's kind/name and the schema's complaint. */

@@ -89,6 +89,7 @@ for (const how of ['failed', 'interrupted'] as const) {
   t.same(second.shipped, [], 'nothing is shipped into the compacted block');
   const lost = lines.filter((l) => l.code === 'PROMSHIP_WINDOW_OVERTAKEN');
   t.equal(lost.length, 1, 'one error line says the window is lost');
+  t.equal(second.overtaken, 1, 'and the run counts it, for promship_windows_overtaken_total');
   t.equal(lost[0]?.level, 50, 'at error level');
   t.equal(lost[0]?.block, compacted, 'naming the compacted block');
   t.match(lost[0]?.lastError, how === 'failed' ? /injected: remote read failed/ : /injected: out of memory/, 'and why it failed');
