@@ -25,7 +25,6 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { BucketError, ConfigError } from '../errors.ts';
 import { compareStrings } from '../labels.ts';
 import type { Bucket, ObjectInfo } from './bucket.ts';
-import { BucketErrorCode } from './bucket-error-codes.ts';
 import { errorCodeOf, httpStatusOf, isMissingObject, toBucketError, type S3ErrorContext } from './s3-errors.ts';
 import { DEFAULT_PART_SIZE_BYTES, MAX_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES } from './s3-part-size.ts';
 import { splitUserMetadata } from './s3-user-metadata.ts';
@@ -189,7 +188,7 @@ export class S3Bucket implements Bucket {
       size = (await statFile(filePath)).size;
     } catch (err) {
       throw new BucketError(
-        BucketErrorCode.LOCAL_FILE,
+        'PROMSHIP_BUCKET_LOCAL_FILE',
         `cannot read local file ${filePath} to upload as "${full}" to ${this.description}: ` +
           `${(err as Error).message}; check that the file exists and is readable`,
         { cause: err, key: full },
@@ -344,7 +343,7 @@ export class S3Bucket implements Bucket {
       if (!page.IsTruncated) return aborted;
       if (page.NextKeyMarker === undefined && page.NextUploadIdMarker === undefined) {
         throw new BucketError(
-          BucketErrorCode.REQUEST,
+          'PROMSHIP_BUCKET_REQUEST',
           `S3 ListMultipartUploads of "${dir}" in ${this.description} returned a truncated page ` +
             'without markers; the store does not implement listing correctly',
           { key: dir },
@@ -409,7 +408,7 @@ export class S3Bucket implements Bucket {
         .catch(() => undefined);
     }
     throw new BucketError(
-      BucketErrorCode.SIZE_MISMATCH,
+      'PROMSHIP_BUCKET_SIZE_MISMATCH',
       `S3 upload of "${full}" to ${this.description} stored ` +
         `${info === null ? 'nothing' : `${info.size} bytes`} instead of ${expected}: the store ` +
         `altered or lost the data; for S3-compatible stores set checksum mode "when-required"`,
@@ -444,7 +443,7 @@ export class S3Bucket implements Bucket {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
       if (page.IsTruncated && token === undefined) {
         throw new BucketError(
-          BucketErrorCode.REQUEST,
+          'PROMSHIP_BUCKET_REQUEST',
           `S3 ListObjectsV2 of "${prefix}" in ${this.description} returned a truncated page ` +
             'without a continuation token; the store does not implement listing correctly',
           { key: prefix },
@@ -473,7 +472,7 @@ export class S3Bucket implements Bucket {
   private objectKey(key: string): string {
     if (key.length === 0 || key.startsWith('/') || key.endsWith('/')) {
       throw new BucketError(
-        BucketErrorCode.BAD_KEY,
+        'PROMSHIP_BUCKET_BAD_KEY',
         `invalid object key "${key}" for ${this.description}: keys must be non-empty and must ` +
           'not start or end with "/" (this is a promship bug; please report it)',
         { key },

@@ -6,7 +6,7 @@
  * are text, they are Prometheus' own error message and are quoted.
  */
 import { crc32c } from '@node-rs/crc32';
-import { RemoteReadCode, ReadFault, type RemoteReadCodeValue } from './errors.ts';
+import { ReadFault, type RemoteReadCode } from './errors.ts';
 import { looksLikeText, printableExcerpt } from './text-excerpt.ts';
 
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -140,14 +140,14 @@ export class FrameSplitter {
     if (partial !== undefined) {
       const evidence = Buffer.concat([partial.header, partial.data.subarray(0, partial.filled)]);
       this.fail(
-        RemoteReadCode.Truncated,
+        'PROMSHIP_REMOTE_READ_TRUNCATED',
         `the response ended inside a frame: ${partial.filled} of ${partial.data.length} message bytes arrived (after ${this.offset} body bytes)`,
         evidence,
       );
     }
     if (this.headerCarry.length > 0) {
       this.fail(
-        RemoteReadCode.Truncated,
+        'PROMSHIP_REMOTE_READ_TRUNCATED',
         `the response ended inside a frame header (${this.headerCarry.length} stray bytes after ${this.offset - this.headerCarry.length} body bytes)`,
         this.headerCarry,
       );
@@ -161,7 +161,7 @@ export class FrameSplitter {
   }
 }
 
-type Fail = (code: RemoteReadCodeValue, detail: string, evidence: Uint8Array) => never;
+type Fail = (code: RemoteReadCode, detail: string, evidence: Uint8Array) => never;
 
 function startPartial(headerBytes: Buffer, header: Header, buf: Buffer, pos: number) {
   const data = Buffer.allocUnsafe(header.size);
@@ -187,12 +187,12 @@ function parseHeader(
     if (byte < 0x80) break;
     multiplier *= 128;
     if (i - pos >= 10) {
-      fail(RemoteReadCode.FrameTooLarge, 'a frame length is not a valid uvarint', evidence());
+      fail('PROMSHIP_REMOTE_READ_FRAME_TOO_LARGE', 'a frame length is not a valid uvarint', evidence());
     }
   }
   if (size > maxFrameBytes) {
     fail(
-      RemoteReadCode.FrameTooLarge,
+      'PROMSHIP_REMOTE_READ_FRAME_TOO_LARGE',
       `a frame announces ${size} bytes, more than the limit of ${maxFrameBytes} (maxFrameBytes)`,
       evidence(),
     );
@@ -206,7 +206,7 @@ function checkCrc(data: Buffer, expected: number, evidence: () => Uint8Array, fa
   const actual = crc32c(data) >>> 0;
   if (actual !== expected) {
     fail(
-      RemoteReadCode.FrameCrc,
+      'PROMSHIP_REMOTE_READ_FRAME_CRC',
       `a frame of ${data.length} bytes has CRC32C 0x${hex(actual)} but announces 0x${hex(expected)}`,
       evidence(),
     );
@@ -219,7 +219,7 @@ function failWith(secrets: readonly string[]): Fail {
     const sample = evidence.subarray(0, EVIDENCE_BYTES);
     if (looksLikeText(sample)) {
       throw new ReadFault(
-        RemoteReadCode.StreamError,
+        'PROMSHIP_REMOTE_READ_STREAM_ERROR',
         `Prometheus aborted the stream with: "${printableExcerpt(sample, secrets)}"`,
       );
     }

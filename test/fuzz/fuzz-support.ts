@@ -9,7 +9,8 @@
  */
 import fc from 'fast-check';
 import { PromshipError } from '../../src/errors.ts';
-import { ReadFault, RemoteReadCode } from '../../src/prometheus/errors.ts';
+import { errorCodes } from '../../src/error-codes.ts';
+import { ReadFault } from '../../src/prometheus/errors.ts';
 import { toRemoteReadError } from '../../src/prometheus/failure.ts';
 
 /** The number of inputs for one property: `FUZZ_RUNS` when set, else `ciRuns`. */
@@ -49,7 +50,7 @@ export function params<T>(runs: number, seed: number): fc.Parameters<T> {
   return { numRuns: runs, seed: fuzzSeed(seed), timeout: 30_000 };
 }
 
-const REMOTE_READ_CODES = new Set<string>(Object.values(RemoteReadCode));
+const REMOTE_READ_CODES = new Set<string>(Object.keys(errorCodes).filter((c) => c.startsWith('PROMSHIP_REMOTE_READ_')));
 const CODE = /^PROMSHIP_[A-Z0-9_]+$/;
 
 /**

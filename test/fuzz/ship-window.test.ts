@@ -17,7 +17,6 @@ import t from 'tap';
 import { ulid as newUlid } from 'ulidx';
 import { FileBucket } from '../../src/bucket/file-bucket.ts';
 import { PromshipError } from '../../src/errors.ts';
-import { RemoteReadCode } from '../../src/prometheus/errors.ts';
 import { RemoteReadClient } from '../../src/prometheus/remote-read.ts';
 import { shipWindow } from '../../src/shipper/ship-window.ts';
 import { openBlock } from '../../src/tsdb/block-reader.ts';
@@ -41,7 +40,7 @@ function assertTypedChain(err: unknown): string {
   }
   // The fake server always sends its whole answer, so a "connection failed" can only be the
   // client wrapping an unexpected exception from the decoders.
-  if (err.code === RemoteReadCode.Connect) throw new Error(`a decoder fault surfaced as a connection error: ${err.message}`);
+  if (err.code === 'PROMSHIP_REMOTE_READ_CONNECT') throw new Error(`a decoder fault surfaced as a connection error: ${err.message}`);
   return err.code;
 }
 

@@ -11,7 +11,6 @@ import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { RemoteReadCode } from '../../src/prometheus/errors.ts';
 import { RemoteReadClient, type TlsOptions } from '../../src/prometheus/remote-read.ts';
 import { chunkedReadResponse, frame, STREAMED_CONTENT_TYPE } from '../helpers/remote-read-wire.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -69,7 +68,7 @@ t.test('TLS options', async (t) => {
   const url = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
 
   t.equal(await read(url, { caFile: server.cert }), 1, 'trusted through caFile');
-  await t.rejects(read(url, {}), { code: RemoteReadCode.Connect }, 'an unknown CA is refused');
+  await t.rejects(read(url, {}), { code: 'PROMSHIP_REMOTE_READ_CONNECT' }, 'an unknown CA is refused');
   t.equal(await read(url, { insecureSkipVerify: true }), 1, 'insecureSkipVerify accepts it');
   t.equal(await read(url, { caFile: server.cert, certFile: clientCert.cert, keyFile: clientCert.key }), 1);
   t.same(peers, [undefined, undefined, 'promship'], 'the client certificate is presented only when configured');
