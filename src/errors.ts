@@ -35,7 +35,18 @@ export function describeError(err: unknown): string {
       parts.push(typeof code === 'string' ? `${cur.message} [${code}]` : cur.message);
       cur = cur.cause;
     } else {
-      parts.push(String(cur));
+      // Not an Error: a primitive's text, never an object's fields (they may hold credentials).
+      switch (typeof cur) {
+        case 'string':
+        case 'number':
+        case 'boolean':
+        case 'bigint':
+        case 'symbol':
+          parts.push(String(cur));
+          break;
+        default:
+          parts.push('[object Object]');
+      }
       break;
     }
   }

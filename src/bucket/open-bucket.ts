@@ -97,16 +97,14 @@ function withS3Settings(
   const warnings = [...yamlWarnings];
   // No YAML equivalent; `default` leaves the choice made from the endpoint (AWS or not).
   if (config.s3ChecksumMode === 'when-required') options.checksumMode = 'when-required';
-  if (options.maxAttempts === undefined && config.s3MaxAttempts !== undefined) options.maxAttempts = config.s3MaxAttempts;
-  if (options.requestTimeoutMs === undefined && config.s3RequestTimeout !== undefined) {
-    options.requestTimeoutMs = config.s3RequestTimeout;
-  }
+  options.maxAttempts ??= config.s3MaxAttempts;
+  options.requestTimeoutMs ??= config.s3RequestTimeout;
   // The YAML's region (or the one its endpoint names) wins; only a bare s3.amazonaws.com has none.
   if (options.region === undefined && config.s3Region !== undefined) options.region = config.s3Region;
   const yamlOnly: [string, boolean][] = [
     ['PROMSHIP_S3_ENDPOINT', Boolean(config.s3Endpoint)],
-    ['PROMSHIP_S3_FORCE_PATH_STYLE', config.s3ForcePathStyle === true],
-    ['PROMSHIP_S3_SSE', config.s3Sse !== undefined && config.s3Sse !== 'none'],
+    ['PROMSHIP_S3_FORCE_PATH_STYLE', config.s3ForcePathStyle],
+    ['PROMSHIP_S3_SSE', config.s3Sse !== 'none'],
     ['PROMSHIP_S3_SSE_KMS_KEY_ID', Boolean(config.s3SseKmsKeyId)],
   ];
   for (const [name, set] of yamlOnly) {

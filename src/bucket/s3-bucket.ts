@@ -26,7 +26,7 @@ import { BucketError, ConfigError } from '../errors.ts';
 import { compareStrings } from '../labels.ts';
 import type { Bucket, ObjectInfo } from './bucket.ts';
 import { errorCodeOf, httpStatusOf, isMissingObject, toBucketError, type S3ErrorContext } from './s3-errors.ts';
-import { DEFAULT_PART_SIZE_BYTES, MAX_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES } from './s3-part-size.ts';
+import { MAX_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES } from './s3-part-size.ts';
 import { splitUserMetadata } from './s3-user-metadata.ts';
 
 export type S3ServerSideEncryption =
@@ -105,7 +105,7 @@ export class S3Bucket implements Bucket {
           'standard AWS credential chain (env, IRSA, instance role)',
       );
     }
-    const requestedPartSize = opts.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES;
+    const requestedPartSize = opts.partSizeBytes ?? MAX_PART_SIZE_BYTES;
     if (!Number.isInteger(requestedPartSize) || requestedPartSize < MIN_PART_SIZE_BYTES) {
       throw new ConfigError(
         `S3 part size ${requestedPartSize} is below S3's minimum of ${MIN_PART_SIZE_BYTES} bytes (5 MiB): raise it`,
@@ -354,8 +354,9 @@ export class S3Bucket implements Bucket {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.client.destroy();
+    return Promise.resolve();
   }
 
   private async statFull(full: string, signal: AbortSignal | undefined): Promise<ObjectInfo | null> {
@@ -387,7 +388,7 @@ export class S3Bucket implements Bucket {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: signal });
     } catch (err) {
       if (httpStatusOf(err) === 404) {
-        throw { name: 'NoSuchBucket', message: 'the bucket does not exist', $metadata: { httpStatusCode: 404 } };
+        throw Object.assign(new Error('the bucket does not exist'), { name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } });
       }
       // Object-level permissions without bucket-level ones (403) say nothing about existence.
       if (httpStatusOf(err) !== 403) throw err;

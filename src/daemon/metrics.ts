@@ -63,13 +63,18 @@ export class ShipperMetrics {
   constructor(version: string, private readonly now: () => number = Date.now) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({ name: 'promship_build_info', help: 'Version of promship.', labelNames: ['version'], registers: [this.registry] }).set({ version }, 1);
-    const self = this;
+    // collect() runs with the gauge as `this`; these closures read this object's state.
+    const lagSeconds = (): number | undefined =>
+      this.newestShippedEnd === undefined ? undefined : (this.now() - this.newestShippedEnd) / 1000;
+    const newestEndSeconds = (): number | undefined =>
+      this.newestShippedEnd === undefined ? undefined : this.newestShippedEnd / 1000;
     new Gauge({
       name: 'promship_shipping_lag_seconds',
       help: 'Now minus the end of the newest window that has a block in the bucket; grows while shipping is stuck.',
       registers: [this.registry],
       collect() {
-        if (self.newestShippedEnd !== undefined) this.set((self.now() - self.newestShippedEnd) / 1000);
+        const value = lagSeconds();
+        if (value !== undefined) this.set(value);
       },
     });
     new Gauge({
@@ -77,7 +82,8 @@ export class ShipperMetrics {
       help: 'End of the newest window that has a block in the bucket (Unix seconds).',
       registers: [this.registry],
       collect() {
-        if (self.newestShippedEnd !== undefined) this.set(self.newestShippedEnd / 1000);
+        const value = newestEndSeconds();
+        if (value !== undefined) this.set(value);
       },
     });
   }

@@ -82,7 +82,10 @@ export class FrameSplitter {
       buf.copy(partial.data, partial.filled, 0, take);
       partial.filled += take;
       this.pos = take;
-      if (partial.filled < partial.data.length) return this.pieceDone();
+      if (partial.filled < partial.data.length) {
+        this.pieceDone();
+        return undefined;
+      }
       this.partial = undefined;
       checkCrc(
         partial.data,
@@ -100,7 +103,8 @@ export class FrameSplitter {
       if (header === 'incomplete') {
         // The joined bytes are all there is so far; `buf` was shorter than the header remainder.
         this.headerCarry = joined;
-        return this.pieceDone();
+        this.pieceDone();
+        return undefined;
       }
       this.pos += header.length - carry.length;
       const headerBytes = joined.subarray(0, header.length);
@@ -113,15 +117,20 @@ export class FrameSplitter {
         return data;
       }
       this.partial = startPartial(headerBytes, header, buf, pos);
-      return this.pieceDone();
+      this.pieceDone();
+      return undefined;
     }
 
     const start = this.pos;
-    if (start >= buf.length) return this.pieceDone();
+    if (start >= buf.length) {
+      this.pieceDone();
+      return undefined;
+    }
     const header = parseHeader(buf, start, this.maxFrameBytes, () => tail(buf, start), fail);
     if (header === 'incomplete') {
       this.headerCarry = Buffer.from(buf.subarray(start));
-      return this.pieceDone();
+      this.pieceDone();
+      return undefined;
     }
     const pos = start + header.length;
     if (buf.length - pos >= header.size) {
@@ -131,7 +140,8 @@ export class FrameSplitter {
       return data;
     }
     this.partial = startPartial(buf.subarray(start, pos), header, buf, pos);
-    return this.pieceDone();
+    this.pieceDone();
+    return undefined;
   }
 
   /** After the last piece: a frame left unfinished means the body was cut. */
@@ -154,10 +164,9 @@ export class FrameSplitter {
     }
   }
 
-  private pieceDone(): undefined {
+  private pieceDone(): void {
     this.offset += this.buf!.length;
     this.buf = undefined;
-    return undefined;
   }
 }
 

@@ -167,7 +167,7 @@ export class RemoteReadClient {
         // One promise per piece of the body (the network's), none per frame or series.
         const stream = new StreamedSeries({ maxFrameBytes: this.#maxFrameBytes, secrets });
         for await (const piece of body) {
-          stream.push(piece);
+          stream.push(piece as Uint8Array);
           for (let s = stream.next(); s !== undefined; s = stream.next()) yield s;
         }
         const last = stream.end();
@@ -255,7 +255,7 @@ export class RemoteReadClient {
    * server, so sending it again is safe. Only once: a server that drops every request is still a
    * failure of the window.
    */
-  async #request(url: string, options: Omit<NonNullable<Parameters<typeof request<null>>[1]>, 'dispatcher'>): Promise<Dispatcher.ResponseData<null>> {
+  async #request(url: string, options: Omit<NonNullable<Parameters<typeof request<null>>[1]>, 'dispatcher'>): Promise<Dispatcher.ResponseData> {
     const agent = this.#agent;
     try {
       return await request(url, { ...options, dispatcher: agent });

@@ -44,6 +44,6 @@ export function printableExcerpt(
   }
   // eslint-disable-next-line no-control-regex
   text = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
-  const chars = [...text];
+  const chars = Array.from(text);
   return chars.length > maxChars ? `${chars.slice(0, maxChars).join('')}…` : text;
 }

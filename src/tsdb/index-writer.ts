@@ -14,7 +14,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { compareLabels, compareStrings, formatLabels, type Label, type Labels } from '../labels.ts';
+import { compareStrings, formatLabels, type Label, type Labels } from '../labels.ts';
 import { BufferedFile } from './buffered-file.ts';
 import { ByteWriter, crc32cOf, uvarintSize } from './encoding.ts';
 import { BlockWriteError, DuplicateSeriesError, InvalidLabelsError } from './errors.ts';
@@ -105,7 +105,7 @@ function hasLoneSurrogate(s: string): boolean {
  * Throws `InvalidLabelsError` unless the set is non-empty, names are sorted (Go byte order) and
  * unique, and no name or value is empty or holds a lone UTF-16 surrogate (which has no UTF-8 form).
  */
-export function validateLabels(labels: Labels): void {
+function validateLabels(labels: Labels): void {
   checkLabels(labels, NO_STRINGS, NO_STRINGS, 0);
 }
 
@@ -359,7 +359,7 @@ async function writeIndexFile(file: BufferedFile, input: IndexInput): Promise<In
     const postingOffsets = await writePostings(out, plan, postingsPath, input);
 
     const labelIndicesTableAt = out.position;
-    await writeLabelIndicesTable(out, plan, labelIndexOffsets, reader);
+    writeLabelIndicesTable(out, plan, labelIndexOffsets, reader);
 
     const postingsTableAt = out.position;
     await writePostingsTable(out, plan, postingOffsets, reader);
@@ -703,7 +703,7 @@ async function writePostings(out: IndexStream, plan: PairPlan, postingsPath: str
   return offsets;
 }
 
-async function writeLabelIndicesTable(out: IndexStream, plan: PairPlan, offsets: readonly number[], reader: SymbolReader): Promise<void> {
+function writeLabelIndicesTable(out: IndexStream, plan: PairPlan, offsets: readonly number[], reader: SymbolReader): void {
   const body = new ByteWriter(4096);
   body.putBe32(offsets.length);
   let i = 0;
