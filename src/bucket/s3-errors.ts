@@ -65,7 +65,7 @@ const AWS_KEY_ID = /\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,20}\b/g;
 const MAX_DETAIL = 300;
 
 /** Replaces every secret (and anything shaped like an AWS key id) with `[REDACTED]`. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
+function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) {
     // Very short values would shred ordinary words; real keys are long.

@@ -29,7 +29,7 @@ const INTERRUPTED_CODE: ErrorCode = 'PROMSHIP_WINDOW_INTERRUPTED';
 const INTERRUPTED_MESSAGE = 'the run shipping this window ended before finishing it (crashed, killed or stopped); see that run\'s output';
 /** An empty window is read again now and then, in case Prometheus was not yet answering fully. */
 const EMPTY_RECHECK_MS = 6 * 3_600_000;
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 60_000, maxMs: 3_600_000 };
+const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 60_000, maxMs: 3_600_000 };
 
 export interface ShipperOptions {
   source: SeriesSource;

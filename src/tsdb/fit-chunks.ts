@@ -19,7 +19,7 @@ import {
 import { XorChunkEncoder, decodeXorChunk, encodeXorChunk, xorChunkTimeRange } from './xor-chunk.ts';
 
 /** Prometheus cuts head chunks at 120 samples; raw samples are packed the same way. */
-export const SAMPLES_PER_CHUNK = 120;
+const SAMPLES_PER_CHUNK = 120;
 
 export interface ChunksAndSamples {
   chunks: readonly Chunk[];

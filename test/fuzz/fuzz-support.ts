@@ -33,7 +33,7 @@ export function slowRuns(ciRuns: number): number {
 }
 
 /** Fixed per property so runs are reproducible; `FUZZ_SEED` overrides all of them. */
-export function fuzzSeed(fixed: number): number {
+function fuzzSeed(fixed: number): number {
   const env = process.env.FUZZ_SEED;
   if (env === undefined || env === '') return fixed;
   const n = Number(env);
@@ -99,7 +99,7 @@ const varintBytes = fc.constantFrom(
   Uint8Array.of(0x00),
 );
 
-export const mutationArb: fc.Arbitrary<Mutation> = fc.record({
+const mutationArb: fc.Arbitrary<Mutation> = fc.record({
   kind: fc.constantFrom<MutationKind>('flip', 'flip', 'set', 'set', 'insert', 'delete', 'truncate', 'duplicate', 'varint', 'splice', 'zero'),
   pos: fc.nat({ max: 1 << 20 }),
   len: fc.integer({ min: 1, max: 64 }),
