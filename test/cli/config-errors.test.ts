@@ -68,7 +68,7 @@ t.test('configuration errors exit 2 with one line on stderr', async (t) => {
       cases,
       async (c) => {
         const env: Record<string, string> = {};
-        for (const [k, v] of Object.entries({ ...base, PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${await freePort()}`, ...c.env })) if (v !== undefined) env[k] = v;
+        for (const [k, v] of Object.entries({ ...base, PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${await freePort()}`, ...c.env })) env[k] = v;
         // A hang would hit this bound and fail on the exit code.
         const r = await runCli([command], env, 30_000);
         const what = `${command}, ${c.name}`;

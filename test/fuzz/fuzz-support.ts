@@ -47,7 +47,7 @@ function fuzzSeed(fixed: number): number {
  * hanging the file; a synchronous hang still shows as the file's tap timeout.
  */
 export function params<T>(runs: number, seed: number): fc.Parameters<T> {
-  return { numRuns: runs, seed: fuzzSeed(seed), timeout: 30_000 };
+  return { numRuns: runs, seed: fuzzSeed(seed), plugins: [fc.timeout(30_000) as fc.Plugin<T>] };
 }
 
 const REMOTE_READ_CODES = new Set<string>(Object.keys(errorCodes).filter((c) => c.startsWith('PROMSHIP_REMOTE_READ_')));
@@ -61,7 +61,7 @@ const CODE = /^PROMSHIP_[A-Z0-9_]+$/;
  */
 export function assertTyped(err: unknown, where: string): void {
   if (err instanceof ReadFault) {
-    if (!REMOTE_READ_CODES.has(err.code)) throw new Error(`${where}: ReadFault with unknown code ${String(err.code)}`);
+    if (!REMOTE_READ_CODES.has(err.code)) throw new Error(`${where}: ReadFault with unknown code ${err.code}`);
     const converted = toRemoteReadError(err, { what: 'fuzz', timeoutMs: 1 });
     if (!(converted instanceof PromshipError) || converted.code !== err.code) {
       throw new Error(`${where}: ReadFault ${err.code} did not convert to a RemoteReadError with the same code`);
@@ -70,7 +70,7 @@ export function assertTyped(err: unknown, where: string): void {
   }
   if (err instanceof PromshipError && CODE.test(err.code)) return;
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  throw new Error(`${where}: untyped rejection ${(err as Error)?.constructor?.name ?? typeof err}: ${detail}`);
+  throw new Error(`${where}: untyped rejection ${(err as Error | null)?.constructor.name ?? typeof err}: ${detail}`);
 }
 
 // ---- byte mutations ----------------------------------------------------------------------

@@ -36,7 +36,7 @@ function frameOf(message: Uint8Array): Buffer {
 /** The window must fail with one of our errors, naming a stable code. */
 function assertTypedChain(err: unknown): string {
   if (!(err instanceof PromshipError) || !/^PROMSHIP_[A-Z0-9_]+$/.test(err.code)) {
-    throw new Error(`shipWindow rejected with an untyped error: ${(err as Error)?.stack ?? String(err)}`);
+    throw new Error(`shipWindow rejected with an untyped error: ${(err as Error | null)?.stack ?? String(err)}`);
   }
   // The fake server always sends its whole answer, so a "connection failed" can only be the
   // client wrapping an unexpected exception from the decoders.
@@ -114,7 +114,7 @@ t.test('shipWindow never lands a block from bad input', async (t) => {
         codes.set(code, (codes.get(code) ?? 0) + 1);
         counts.rejected++;
         const left = await bucket.listObjects(`${ulid}/`);
-        if (left.some((o) => o.key.endsWith('meta.json'))) throw new Error(`window failed (${code}) but ${ulid}/meta.json is in the bucket`);
+        if (left.some((o) => o.key.endsWith('meta.json'))) throw new Error(`window failed (${code}) but ${ulid}/meta.json is in the bucket`, { cause: err });
         return;
       }
       if (shipped === null) {

@@ -39,7 +39,7 @@ const address = await server.run();
 process.stdout.write(`LISTENING ${address.port}\n`);
 
 const shutdown = (): void => {
-  server.close().finally(() => process.exit(0));
+  void server.close().finally(() => process.exit(0));
 };
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);

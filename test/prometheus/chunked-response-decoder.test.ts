@@ -17,7 +17,7 @@ function viaProtobufjs(bytes: Uint8Array): unknown {
         minTime: int64ToNearestNumber(c.minTimeMs),
         maxTime: int64ToNearestNumber(c.maxTimeMs),
         encoding: c.type,
-        data: [...(c.data ?? [])],
+        data: [...((c.data as Uint8Array | undefined) ?? [])],
       })),
     })),
   };

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
@@ -52,8 +52,8 @@ t.test('TLS options', async (t) => {
       rejectUnauthorized: false,
     },
     (req, res) => {
-      const peer = (req.socket as TLSSocket).getPeerCertificate();
-      const cn = peer && 'subject' in peer ? peer.subject?.CN : undefined;
+      const peer = req.socket instanceof TLSSocket ? req.socket.getPeerCertificate() : undefined;
+      const cn = peer && 'subject' in peer ? peer.subject.CN : undefined;
       peers.push(Array.isArray(cn) ? cn.join(',') : cn);
       req.resume();
       req.on('end', () => {

@@ -41,7 +41,7 @@ t.test('tiny spill budgets give promtool\'s index bytes, sorted or shuffled inpu
   const entries = [...parsed.series()].map((e) => {
     const labels: Label[] = [];
     for (let i = 0; i < e.labelRefs.length; i += 2) labels.push([parsed.symbols[e.labelRefs[i]!]!, parsed.symbols[e.labelRefs[i + 1]!]!]);
-    return { labels, chunks: e.chunks as ChunkMeta[] };
+    return { labels, chunks: e.chunks };
   });
   t.equal(entries.length, 240);
 
