@@ -12,7 +12,7 @@ import type { Label } from '../../src/labels.ts';
 import { BlockWriter } from '../../src/tsdb/block-writer.ts';
 import { DuplicateSeriesError } from '../../src/tsdb/errors.ts';
 import { IndexReader } from '../../src/tsdb/index-reader.ts';
-import { IndexWriter, type ChunkMeta, type IndexWriterOptions } from '../../src/tsdb/index-writer.ts';
+import { IndexWriter, type IndexWriterOptions } from '../../src/tsdb/index-writer.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { BLOCK_START, TWO_HOURS, promtoolBlocks, rng, shuffle, sortedLabels, xorChunks, type KnownSeries } from '../helpers/tsdb-fixtures.ts';
 
