@@ -69,8 +69,8 @@ async function main(argv: string[]): Promise<number> {
     case 'run': {
       const { startDaemon } = await import('./daemon/daemon.ts');
       const daemon = await startDaemon({ version: VERSION, flags: rest });
-      process.once('SIGTERM', daemon.stop);
-      process.once('SIGINT', daemon.stop);
+      process.once('SIGTERM', () => daemon.stop());
+      process.once('SIGINT', () => daemon.stop());
       return daemon.done;
     }
     case 'once': {

@@ -10,7 +10,7 @@ const loadPretty = (): typeof import('pino-pretty') => createRequire(import.meta
 
 export type { Logger };
 
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   '*.password',
   '*.secretAccessKey',
   '*.secret_key',

@@ -6,7 +6,6 @@ export const ChunkEncoding = {
   Histogram: 2,
   FloatHistogram: 3,
 } as const;
-export type ChunkEncodingValue = (typeof ChunkEncoding)[keyof typeof ChunkEncoding];
 
 /** One encoded chunk: `data` is the chunk's bytes exactly as Prometheus stores them. */
 export interface Chunk {

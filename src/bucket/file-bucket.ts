@@ -170,8 +170,8 @@ export class FileBucket implements Bucket {
    * Nothing to abort: each write is one copy into a temp file and a rename, with no state a
    * later run could resume or that a reader could see.
    */
-  async abortIncompleteUploads(): Promise<number> {
-    return 0;
+  abortIncompleteUploads(): Promise<number> {
+    return Promise.resolve(0);
   }
 
   async close(): Promise<void> {}

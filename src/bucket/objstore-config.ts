@@ -10,7 +10,7 @@
  * Scalars are read as the raw text the user wrote (YAML failsafe schema), like Go's yaml.v2
  * decoding into a string field, so a secret such as `0123` or `1e5` keeps its exact spelling.
  */
-import { isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, type Document } from 'yaml';
 import { z } from 'zod';
 import { MAX_TIMER_MS, parseDuration } from '../config/duration.ts';
 import { ConfigError } from '../errors.ts';
@@ -274,7 +274,7 @@ export function parseObjstoreConfig(yamlText: string, source: string): ParsedObj
       `is not valid YAML (${e.code}${at ? ` at line ${at.line}, column ${at.col}` : ''}); fix the syntax there`,
     );
   }
-  const raw = toRaw(doc.contents as Node | null, doc, source);
+  const raw = toRaw(doc.contents, doc, source);
   if (raw === null) fail(source, 'is empty; it needs at least `type:` and `config:`');
   const top = parseWith(topSchema, raw, '', source, 'top-level');
   const prefix = (top.prefix ?? '').replace(/^\/+|\/+$/g, '');
@@ -442,12 +442,12 @@ function parseS3(config: unknown, prefix: string, source: string): ParsedObjstor
       options.requestTimeoutMs = Math.min(http.response_header_timeout, MAX_TIMER_MS);
     }
     for (const [key, value] of Object.entries(http)) {
-      if (key === 'response_header_timeout' || key === 'tls_config' || value === undefined) continue;
+      if (key === 'response_header_timeout' || key === 'tls_config') continue;
       if (THANOS_HTTP_DEFAULTS[key] === value) continue;
       warn(`http_config.${key}`, 'is not supported and is ignored');
     }
     for (const [key, value] of Object.entries(http.tls_config ?? {})) {
-      if (value === undefined || value === '' || value === false) continue;
+      if (value === '' || value === false) continue;
       warn(`http_config.tls_config.${key}`, "is not supported and is ignored; the system's CA certificates are used");
     }
   }

@@ -25,9 +25,8 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { BucketError, ConfigError } from '../errors.ts';
 import { compareStrings } from '../labels.ts';
 import type { Bucket, ObjectInfo } from './bucket.ts';
-import { BucketErrorCode } from './bucket-error-codes.ts';
 import { errorCodeOf, httpStatusOf, isMissingObject, toBucketError, type S3ErrorContext } from './s3-errors.ts';
-import { DEFAULT_PART_SIZE_BYTES, MAX_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES } from './s3-part-size.ts';
+import { MAX_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES } from './s3-part-size.ts';
 import { splitUserMetadata } from './s3-user-metadata.ts';
 
 export type S3ServerSideEncryption =
@@ -108,7 +107,7 @@ export class S3Bucket implements Bucket {
           'standard AWS credential chain (env, IRSA, instance role)',
       );
     }
-    const requestedPartSize = opts.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES;
+    const requestedPartSize = opts.partSizeBytes ?? MAX_PART_SIZE_BYTES;
     if (!Number.isInteger(requestedPartSize) || requestedPartSize < MIN_PART_SIZE_BYTES) {
       throw new ConfigError(
         `S3 part size ${requestedPartSize} is below S3's minimum of ${MIN_PART_SIZE_BYTES} bytes (5 MiB): raise it`,
@@ -227,7 +226,7 @@ export class S3Bucket implements Bucket {
       size = (await statFile(filePath)).size;
     } catch (err) {
       throw new BucketError(
-        BucketErrorCode.LOCAL_FILE,
+        'PROMSHIP_BUCKET_LOCAL_FILE',
         `cannot read local file ${filePath} to upload as "${full}" to ${this.description}: ` +
           `${(err as Error).message}; check that the file exists and is readable`,
         { cause: err, key: full },
@@ -382,7 +381,7 @@ export class S3Bucket implements Bucket {
       if (!page.IsTruncated) return aborted;
       if (page.NextKeyMarker === undefined && page.NextUploadIdMarker === undefined) {
         throw new BucketError(
-          BucketErrorCode.REQUEST,
+          'PROMSHIP_BUCKET_REQUEST',
           `S3 ListMultipartUploads of "${dir}" in ${this.description} returned a truncated page ` +
             'without markers; the store does not implement listing correctly',
           { key: dir },
@@ -393,8 +392,9 @@ export class S3Bucket implements Bucket {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.client.destroy();
+    return Promise.resolve();
   }
 
   private async statFull(full: string, signal: AbortSignal | undefined): Promise<ObjectInfo | null> {
@@ -426,7 +426,7 @@ export class S3Bucket implements Bucket {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: signal });
     } catch (err) {
       if (httpStatusOf(err) === 404) {
-        throw { name: 'NoSuchBucket', message: 'the bucket does not exist', $metadata: { httpStatusCode: 404 } };
+        throw Object.assign(new Error('the bucket does not exist'), { name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } });
       }
       // Object-level permissions without bucket-level ones (403) say nothing about existence.
       if (httpStatusOf(err) !== 403) throw err;
@@ -447,7 +447,7 @@ export class S3Bucket implements Bucket {
         .catch(() => undefined);
     }
     throw new BucketError(
-      BucketErrorCode.SIZE_MISMATCH,
+      'PROMSHIP_BUCKET_SIZE_MISMATCH',
       `S3 upload of "${full}" to ${this.description} stored ` +
         `${info === null ? 'nothing' : `${info.size} bytes`} instead of ${expected}: the store ` +
         `altered or lost the data; for S3-compatible stores set checksum mode "when-required"`,
@@ -482,7 +482,7 @@ export class S3Bucket implements Bucket {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
       if (page.IsTruncated && token === undefined) {
         throw new BucketError(
-          BucketErrorCode.REQUEST,
+          'PROMSHIP_BUCKET_REQUEST',
           `S3 ListObjectsV2 of "${prefix}" in ${this.description} returned a truncated page ` +
             'without a continuation token; the store does not implement listing correctly',
           { key: prefix },
@@ -511,7 +511,7 @@ export class S3Bucket implements Bucket {
   private objectKey(key: string): string {
     if (key.length === 0 || key.startsWith('/') || key.endsWith('/')) {
       throw new BucketError(
-        BucketErrorCode.BAD_KEY,
+        'PROMSHIP_BUCKET_BAD_KEY',
         `invalid object key "${key}" for ${this.description}: keys must be non-empty and must ` +
           'not start or end with "/" (this is a promship bug; please report it)',
         { key },

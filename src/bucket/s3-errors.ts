@@ -4,8 +4,7 @@
  * carry request details (the access key id, string-to-sign, sometimes headers), so they are never
  * kept as `cause`; their message is scrubbed of secrets and folded into ours.
  */
-import { BucketError } from '../errors.ts';
-import { BucketErrorCode } from './bucket-error-codes.ts';
+import { BucketError, type BucketErrorCode } from '../errors.ts';
 
 export interface S3ErrorContext {
   /** The S3 operation, e.g. `PutObject`. */
@@ -66,7 +65,7 @@ const AWS_KEY_ID = /\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,20}\b/g;
 const MAX_DETAIL = 300;
 
 /** Replaces every secret (and anything shaped like an AWS key id) with `[REDACTED]`. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
+function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) {
     // Very short values would shred ordinary words; real keys are long.
@@ -127,15 +126,15 @@ function isAbort(err: unknown, signal: AbortSignal | undefined): boolean {
 function classify(
   err: unknown,
   signal: AbortSignal | undefined,
-): { code: string; what: string; todo: string } {
+): { code: BucketErrorCode; what: string; todo: string } {
   const status = httpStatusOf(err);
   const code = errorCodeOf(err);
   if (isAbort(err, signal)) {
-    return { code: BucketErrorCode.ABORTED, what: 'aborted', todo: 'it was cancelled by promship' };
+    return { code: 'PROMSHIP_BUCKET_ABORTED', what: 'aborted', todo: 'it was cancelled by promship' };
   }
   if (code === 'CredentialsProviderError') {
     return {
-      code: BucketErrorCode.NO_CREDENTIALS,
+      code: 'PROMSHIP_BUCKET_NO_CREDENTIALS',
       what: 'no credentials found',
       todo:
         'set access_key/secret_key in the objstore config, or provide AWS_ACCESS_KEY_ID/' +
@@ -144,14 +143,14 @@ function classify(
   }
   if (code === 'NoSuchBucket') {
     return {
-      code: BucketErrorCode.NOT_FOUND,
+      code: 'PROMSHIP_BUCKET_NOT_FOUND',
       what: 'the bucket does not exist',
       todo: 'check the bucket name, region and endpoint, or create the bucket',
     };
   }
   if ((code !== undefined && ACCESS_DENIED_CODES.has(code)) || status === 401 || status === 403) {
     return {
-      code: BucketErrorCode.ACCESS_DENIED,
+      code: 'PROMSHIP_BUCKET_ACCESS_DENIED',
       what: 'access denied',
       todo:
         'check the access key and secret key (or the IAM role) and that it may list, read, ' +
@@ -166,7 +165,7 @@ function classify(
   ) {
     const skew = code === 'RequestTimeTooSkewed';
     return {
-      code: skew ? BucketErrorCode.REQUEST : BucketErrorCode.TIMEOUT,
+      code: skew ? 'PROMSHIP_BUCKET_REQUEST' : 'PROMSHIP_BUCKET_TIMEOUT',
       what: skew ? 'the clock of this machine is off' : 'timed out',
       todo: skew
         ? 'synchronise the system clock (NTP)'
@@ -175,7 +174,7 @@ function classify(
   }
   if (code !== undefined && UNREACHABLE_NET_CODES.has(code)) {
     return {
-      code: BucketErrorCode.UNREACHABLE,
+      code: 'PROMSHIP_BUCKET_UNREACHABLE',
       what: 'the store is unreachable',
       todo:
         'check the endpoint, DNS, TLS settings (insecure) and network policy; promship retries later',
@@ -185,7 +184,7 @@ function classify(
     // Throttling is the store asking for a slower pace, not a configuration problem: the same
     // request succeeds later. S3 itself says 503 SlowDown; MinIO, Ceph and others also say 429.
     return {
-      code: BucketErrorCode.SERVER_ERROR,
+      code: 'PROMSHIP_BUCKET_SERVER_ERROR',
       what: 'the store is throttling requests (too many requests)',
       todo:
         'promship retries later with backoff; if it persists, ship less often or ask the store ' +
@@ -194,14 +193,14 @@ function classify(
   }
   if (status === 413) {
     return {
-      code: BucketErrorCode.REQUEST,
+      code: 'PROMSHIP_BUCKET_REQUEST',
       what: 'the request body is larger than the store accepts',
       todo: 'lower the multipart part size (part_size)',
     };
   }
   if (status !== undefined && status >= 500) {
     return {
-      code: BucketErrorCode.SERVER_ERROR,
+      code: 'PROMSHIP_BUCKET_SERVER_ERROR',
       what: 'the store reported a server error',
       todo: 'promship retries later; if it persists, check the store',
     };
@@ -209,13 +208,13 @@ function classify(
   if (status === undefined) {
     // No response at all and no recognised network code: treat as a connectivity problem.
     return {
-      code: BucketErrorCode.UNREACHABLE,
+      code: 'PROMSHIP_BUCKET_UNREACHABLE',
       what: 'no response from the store',
       todo: 'check the endpoint and network; promship retries later',
     };
   }
   return {
-    code: BucketErrorCode.REQUEST,
+    code: 'PROMSHIP_BUCKET_REQUEST',
     what: 'the store rejected the request',
     todo: 'check the bucket configuration (endpoint, region, bucket_lookup_type, encryption)',
   };

@@ -144,7 +144,7 @@ const FILE_ERRORS: Record<string, string> = {
  * (found by test/fuzz) must not break the one-line error.
  */
 function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this replaces
   return text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 

@@ -49,7 +49,7 @@ const duration = (check?: (ms: number) => string | undefined) =>
  * HTTP-client timeout): a round 24d, just under the longest delay a timer holds (MAX_TIMER_MS,
  * about 24.8 days). A longer one would not wait at all: Node fires it after 1 ms.
  */
-export const TIMER_LIMIT = { ms: 24 * 86_400_000, text: '24d' } as const;
+const TIMER_LIMIT = { ms: 24 * 86_400_000, text: '24d' } as const;
 
 /** A duration that becomes a timer: from `min` (ms, and as written) up to TIMER_LIMIT. */
 const timerDuration = (minMs: number, min: string) =>
@@ -214,7 +214,7 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  * quotes that URL. Authorization is allowed, for a static token, unless promship's own auth
  * settings make it (see `crossChecks`).
  */
-export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
+const RESERVED_HEADERS: ReadonlySet<string> = new Set([
   'accept',
   'content-encoding',
   'content-type',
@@ -540,7 +540,7 @@ export const options = {
     default: '*/5 * * * *',
     group: 'daemon',
     description: 'When `promship run` looks for windows to ship (cron, 5 or 6 fields, UTC). A run never overlaps the previous one.',
-    schema: z.string().refine((s) => validateCron(s.trim()), { message: 'is not a cron expression like */5 * * * *' }).transform((s) => s.trim()),
+    schema: z.string().refine((s) => validateCron(s.trim()), { error: 'is not a cron expression like */5 * * * *' }).transform((s) => s.trim()),
   }),
   listenAddress: option({
     env: 'PROMSHIP_LISTEN_ADDRESS',

@@ -71,7 +71,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   let inUse: string | undefined;
 
   // From the last run's own checks: a probe never starts a process or opens a connection.
-  const checkReady = async (): Promise<Probe> => {
+  const readiness = (): Probe => {
     if (!started) return { ok: false, detail: 'not ready: still connecting to Prometheus to learn the cluster identity' };
     if (inUse !== undefined) return { ok: false, detail: `not ready: ${inUse} [PROMSHIP_CLUSTER_ID_IN_USE]` };
     const problems: string[] = [];
@@ -83,7 +83,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   const http = await startHttpServer(config.listenAddress, {
     registry: metrics.registry,
     health: () => ({ ok: true, detail: 'ok' }),
-    ready: checkReady,
+    ready: () => Promise.resolve(readiness()),
   });
   logger.info({ address: config.listenAddress, port: http.port }, 'serving /metrics, /healthz and /readyz');
 
@@ -215,13 +215,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
    * The first run also learns the cluster's identity. Prometheus may start after the agent: keep
    * trying, unless the configuration itself is wrong (then stop, as any config error does).
    */
+  // A function, not an expression: `started` and `aborted` change while a run is awaited, which
+  // TypeScript's narrowing does not see.
+  const stillStarting = (): boolean => !started && !stopping.signal.aborted;
+  const shipping = (): boolean => started && !stopping.signal.aborted;
   const firstRun = async (): Promise<void> => {
-    for (let attempt = 1; !started && !stopping.signal.aborted; attempt++) {
+    for (let attempt = 1; stillStarting(); attempt++) {
       const startedAt = Date.now();
       lastRunAt = startedAt;
       const outcome = await launch();
       // `started` is set by then if this run learned the identity (see RunHandle.whenStarted).
-      if (!started && !stopping.signal.aborted) {
+      if (stillStarting()) {
         if (outcome.type === 'failed' && outcome.config) throw new ConfigError(outcome.message);
         const waitMs = Math.min(60_000, 1000 * 2 ** Math.min(attempt, 6));
         // A run that never learned the identity cannot have finished: it failed or died.
@@ -241,7 +245,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
         running = undefined;
       });
       await running;
-      if (started && !stopping.signal.aborted) {
+      if (shipping()) {
         scheduleNext();
         healthLine();
         await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));

@@ -19,7 +19,7 @@ export interface HttpHandlers {
   ready: () => Promise<Probe>;
 }
 
-export function parseListenAddress(address: string): { host: string | undefined; port: number } {
+function parseListenAddress(address: string): { host: string | undefined; port: number } {
   const i = address.lastIndexOf(':');
   const host = i <= 0 ? undefined : address.slice(0, i).replace(/^\[|\]$/g, '');
   const port = Number(address.slice(i + 1));

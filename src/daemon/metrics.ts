@@ -100,17 +100,23 @@ export class ShipperMetrics {
   constructor(version: string, private readonly now: () => number = Date.now) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({ name: 'promship_build_info', help: 'Version of promship.', labelNames: ['version'], registers: [this.registry] }).set({ version }, 1);
-    const self = this;
-    // An agent that never shipped must not read 0 (an alert on the lag could never fire on a fresh
-    // install that ships nothing): its lag counts from the start of the first window it should have
+    // collect() runs with the gauge as `this`; these closures read this object's state. An agent
+    // that never shipped must not read 0 (an alert on the lag could never fire on a fresh install
+    // that ships nothing): its lag counts from the start of the first window it should have
     // shipped, and is NaN only until its first run reports.
+    const lagSeconds = (): number => {
+      const from = this.newestShippedEnd ?? this.plannedFrom;
+      return from === undefined ? NaN : (this.now() - from) / 1000;
+    };
+    const neverShipped = (): number => (this.newestShippedEnd === undefined ? 1 : 0);
+    const newestEndSeconds = (): number | undefined =>
+      this.newestShippedEnd === undefined ? undefined : this.newestShippedEnd / 1000;
     new Gauge({
       name: 'promship_shipping_lag_seconds',
       help: 'Now minus the end of the newest window that has a block in the bucket; while none has, now minus the start of the first window that should have shipped (NaN before the first run reports). Grows while shipping is stuck.',
       registers: [this.registry],
       collect() {
-        const from = self.newestShippedEnd ?? self.plannedFrom;
-        this.set(from === undefined ? NaN : (self.now() - from) / 1000);
+        this.set(lagSeconds());
       },
     });
     new Gauge({
@@ -118,7 +124,7 @@ export class ShipperMetrics {
       help: 'Whether the bucket holds no block of this cluster yet, as far as the agent knows (1 from start until a run finds or ships one).',
       registers: [this.registry],
       collect() {
-        this.set(self.newestShippedEnd === undefined ? 1 : 0);
+        this.set(neverShipped());
       },
     });
     new Gauge({
@@ -126,7 +132,8 @@ export class ShipperMetrics {
       help: 'End of the newest window that has a block in the bucket (Unix seconds).',
       registers: [this.registry],
       collect() {
-        if (self.newestShippedEnd !== undefined) this.set(self.newestShippedEnd / 1000);
+        const value = newestEndSeconds();
+        if (value !== undefined) this.set(value);
       },
     });
   }

@@ -12,6 +12,6 @@ export function nextScheduledRuns(expression: string, count = 1): number[] {
   try {
     return task.getNextRuns(count).map((d) => d.getTime());
   } finally {
-    task.destroy();
+    void task.destroy();
   }
 }

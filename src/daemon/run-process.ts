@@ -155,7 +155,8 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
 const [which, ...flags] = process.argv.slice(2);
 const stopping = new AbortController();
 const stop = (): void => stopping.abort();
-process.on('message', (m: AgentMessage) => {
+// Whatever arrives over IPC is checked, not trusted to be an AgentMessage.
+process.on('message', (m: Partial<AgentMessage> | null) => {
   if (m?.type === 'stop') stop();
 });
 // Ctrl-C reaches the whole process group; stop as the agent would ask.

@@ -12,8 +12,8 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const BIG = 1024 * 1024 * 1024;
 
-export const PROMETHEUS_BIN = 'prometheus';
-export const PROMTOOL_BIN = 'promtool';
+const PROMETHEUS_BIN = 'prometheus';
+const PROMTOOL_BIN = 'promtool';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -118,7 +118,7 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<Pro
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
   });
   const url = `http://127.0.0.1:${port}`;

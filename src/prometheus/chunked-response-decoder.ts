@@ -12,7 +12,7 @@
  */
 import type { Label } from '../labels.ts';
 import type { Chunk } from '../series.ts';
-import { RemoteReadCode, ReadFault } from './errors.ts';
+import { ReadFault } from './errors.ts';
 
 export interface ChunkedSeriesMessage {
   /** Label pairs in the order sent (not yet checked for order or duplicates). */
@@ -64,7 +64,7 @@ export class ChunkedResponseDecoder {
       if (err instanceof ReadFault) throw err;
       const why = err instanceof WireError ? err.message : String(err);
       throw new ReadFault(
-        RemoteReadCode.Decode,
+        'PROMSHIP_REMOTE_READ_DECODE',
         `${frame.length} bytes do not decode as a prometheus.ChunkedReadResponse (${why} at byte ${this.pos})`,
         { cause: err },
       );

@@ -3,7 +3,7 @@
  * or password (a re-mounted Kubernetes secret) is picked up without a restart.
  */
 import { readFile } from 'node:fs/promises';
-import { RemoteReadCode, ReadFault } from './errors.ts';
+import { ReadFault } from './errors.ts';
 
 export interface BasicAuth {
   username: string;
@@ -47,7 +47,7 @@ async function readSecretFile(path: string, what: string): Promise<string> {
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     throw new ReadFault(
-      RemoteReadCode.Credentials,
+      'PROMSHIP_REMOTE_READ_CREDENTIALS',
       `cannot read the ${what} file ${path} (${typeof code === 'string' ? code : 'read error'}); check that it exists and is readable`,
       { cause: err },
     );
@@ -56,7 +56,7 @@ async function readSecretFile(path: string, what: string): Promise<string> {
   const value = text.trim();
   if (value.length === 0) {
     throw new ReadFault(
-      RemoteReadCode.Credentials,
+      'PROMSHIP_REMOTE_READ_CREDENTIALS',
       `the ${what} file ${path} is empty; check the mounted secret`,
     );
   }

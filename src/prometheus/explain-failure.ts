@@ -4,12 +4,7 @@
  * classified by their codes here, in one place.
  */
 import type { Window } from '../series.ts';
-import {
-  ReadFault,
-  RemoteReadCode,
-  RemoteReadError,
-  type RemoteReadCodeValue,
-} from './errors.ts';
+import { ReadFault, RemoteReadError, type RemoteReadCode } from './errors.ts';
 
 export interface RequestContext {
   /** E.g. `remote read of window [..) from http://host/api/v1/read`. */
@@ -32,15 +27,15 @@ export function toRemoteReadError(err: unknown, ctx: RequestContext): RemoteRead
   if (err instanceof RemoteReadError) return err;
   if (err instanceof ReadFault) return failure(ctx, err.code, err.detail, err.cause);
   if (ctx.signal?.aborted === true) {
-    return failure(ctx, RemoteReadCode.Aborted, 'the caller cancelled it', err);
+    return failure(ctx, 'PROMSHIP_REMOTE_READ_ABORTED', 'the caller cancelled it', err);
   }
   const code = transportCode(err);
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
-    return failure(ctx, RemoteReadCode.Timeout, `nothing arrived for ${ctx.timeoutMs} ms (${code})`, err);
+    return failure(ctx, 'PROMSHIP_REMOTE_READ_TIMEOUT', `nothing arrived for ${ctx.timeoutMs} ms (${code})`, err);
   }
   const text = err instanceof Error ? err.message : String(err);
   const withCode = code === undefined || text.includes(code) ? text : `${code}: ${text}`;
-  return failure(ctx, RemoteReadCode.Connect, `the connection failed (${withCode})`, err);
+  return failure(ctx, 'PROMSHIP_REMOTE_READ_CONNECT', `the connection failed (${withCode})`, err);
 }
 
 /**
@@ -58,12 +53,12 @@ export function droppedBeforeAnswer(err: unknown): boolean {
 
 export function httpFailure(ctx: RequestContext, status: number, excerpt: string): RemoteReadError {
   const quoted = excerpt.length > 0 ? `: "${excerpt}"` : ' (empty body)';
-  return failure(ctx, RemoteReadCode.Http, `Prometheus answered HTTP ${status}${quoted}`, undefined, status);
+  return failure(ctx, 'PROMSHIP_REMOTE_READ_HTTP', `Prometheus answered HTTP ${status}${quoted}`, undefined, status);
 }
 
 export function failure(
   ctx: RequestContext,
-  code: RemoteReadCodeValue,
+  code: RemoteReadCode,
   detail: string,
   cause?: unknown,
   status?: number,
@@ -79,33 +74,33 @@ export function failure(
   });
 }
 
-function advice(code: RemoteReadCodeValue, status: number | undefined): string {
+function advice(code: RemoteReadCode, status: number | undefined): string {
   switch (code) {
-    case RemoteReadCode.InvalidRequest:
+    case 'PROMSHIP_REMOTE_READ_INVALID_REQUEST':
       return 'This is a bug in the caller; report it.';
-    case RemoteReadCode.Credentials:
+    case 'PROMSHIP_REMOTE_READ_CREDENTIALS':
       return 'Fix the credential file; the next attempt reads it again.';
-    case RemoteReadCode.Connect:
+    case 'PROMSHIP_REMOTE_READ_CONNECT':
       return 'Check that Prometheus is running and reachable at this URL, and the TLS settings.';
-    case RemoteReadCode.Timeout:
+    case 'PROMSHIP_REMOTE_READ_TIMEOUT':
       return 'Check the network and Prometheus load, or raise the timeout.';
-    case RemoteReadCode.Aborted:
+    case 'PROMSHIP_REMOTE_READ_ABORTED':
       return 'Nothing to do unless the cancellation was unexpected.';
-    case RemoteReadCode.ContentType:
+    case 'PROMSHIP_REMOTE_READ_CONTENT_TYPE':
       return 'The URL does not lead to Prometheus\' remote-read API (a proxy or login page?); check the URL.';
-    case RemoteReadCode.FrameCrc:
+    case 'PROMSHIP_REMOTE_READ_FRAME_CRC':
       return 'The response was corrupted on the way; retry the window.';
-    case RemoteReadCode.FrameTooLarge:
+    case 'PROMSHIP_REMOTE_READ_FRAME_TOO_LARGE':
       return 'Raise maxFrameBytes or lower Prometheus\' --storage.remote.read-max-bytes-in-frame.';
-    case RemoteReadCode.Truncated:
+    case 'PROMSHIP_REMOTE_READ_TRUNCATED':
       return 'The response was cut off (Prometheus restarted, or a proxy or timeout closed the connection); retry the window.';
-    case RemoteReadCode.Decode:
+    case 'PROMSHIP_REMOTE_READ_DECODE':
       return 'The response is not valid remote-read data; check that the URL points at Prometheus, then retry.';
-    case RemoteReadCode.StreamError:
+    case 'PROMSHIP_REMOTE_READ_STREAM_ERROR':
       return 'Prometheus failed while reading its storage; see its log, then retry the window.';
-    case RemoteReadCode.Config:
+    case 'PROMSHIP_REMOTE_READ_CONFIG':
       return 'Check that the URL points at Prometheus and that its configuration is readable, or configure the external labels explicitly.';
-    case RemoteReadCode.Http:
+    case 'PROMSHIP_REMOTE_READ_HTTP':
       return httpAdvice(status ?? 0);
   }
 }

@@ -6,7 +6,7 @@
  * are text, they are Prometheus' own error message and are quoted.
  */
 import { crc32c } from '@node-rs/crc32';
-import { RemoteReadCode, ReadFault, type RemoteReadCodeValue } from './errors.ts';
+import { ReadFault, type RemoteReadCode } from './errors.ts';
 import { looksLikeText, printableExcerpt } from './text-excerpt.ts';
 
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -82,7 +82,10 @@ export class FrameSplitter {
       buf.copy(partial.data, partial.filled, 0, take);
       partial.filled += take;
       this.pos = take;
-      if (partial.filled < partial.data.length) return this.pieceDone();
+      if (partial.filled < partial.data.length) {
+        this.pieceDone();
+        return undefined;
+      }
       this.partial = undefined;
       checkCrc(
         partial.data,
@@ -100,7 +103,8 @@ export class FrameSplitter {
       if (header === 'incomplete') {
         // The joined bytes are all there is so far; `buf` was shorter than the header remainder.
         this.headerCarry = joined;
-        return this.pieceDone();
+        this.pieceDone();
+        return undefined;
       }
       this.pos += header.length - carry.length;
       const headerBytes = joined.subarray(0, header.length);
@@ -113,15 +117,20 @@ export class FrameSplitter {
         return data;
       }
       this.partial = startPartial(headerBytes, header, buf, pos);
-      return this.pieceDone();
+      this.pieceDone();
+      return undefined;
     }
 
     const start = this.pos;
-    if (start >= buf.length) return this.pieceDone();
+    if (start >= buf.length) {
+      this.pieceDone();
+      return undefined;
+    }
     const header = parseHeader(buf, start, this.maxFrameBytes, () => tail(buf, start), fail);
     if (header === 'incomplete') {
       this.headerCarry = Buffer.from(buf.subarray(start));
-      return this.pieceDone();
+      this.pieceDone();
+      return undefined;
     }
     const pos = start + header.length;
     if (buf.length - pos >= header.size) {
@@ -131,7 +140,8 @@ export class FrameSplitter {
       return data;
     }
     this.partial = startPartial(buf.subarray(start, pos), header, buf, pos);
-    return this.pieceDone();
+    this.pieceDone();
+    return undefined;
   }
 
   /** After the last piece: a frame left unfinished means the body was cut. */
@@ -140,28 +150,27 @@ export class FrameSplitter {
     if (partial !== undefined) {
       const evidence = Buffer.concat([partial.header, partial.data.subarray(0, partial.filled)]);
       this.fail(
-        RemoteReadCode.Truncated,
+        'PROMSHIP_REMOTE_READ_TRUNCATED',
         `the response ended inside a frame: ${partial.filled} of ${partial.data.length} message bytes arrived (after ${this.offset} body bytes)`,
         evidence,
       );
     }
     if (this.headerCarry.length > 0) {
       this.fail(
-        RemoteReadCode.Truncated,
+        'PROMSHIP_REMOTE_READ_TRUNCATED',
         `the response ended inside a frame header (${this.headerCarry.length} stray bytes after ${this.offset - this.headerCarry.length} body bytes)`,
         this.headerCarry,
       );
     }
   }
 
-  private pieceDone(): undefined {
+  private pieceDone(): void {
     this.offset += this.buf!.length;
     this.buf = undefined;
-    return undefined;
   }
 }
 
-type Fail = (code: RemoteReadCodeValue, detail: string, evidence: Uint8Array) => never;
+type Fail = (code: RemoteReadCode, detail: string, evidence: Uint8Array) => never;
 
 function startPartial(headerBytes: Buffer, header: Header, buf: Buffer, pos: number) {
   const data = Buffer.allocUnsafe(header.size);
@@ -187,12 +196,12 @@ function parseHeader(
     if (byte < 0x80) break;
     multiplier *= 128;
     if (i - pos >= 10) {
-      fail(RemoteReadCode.FrameTooLarge, 'a frame length is not a valid uvarint', evidence());
+      fail('PROMSHIP_REMOTE_READ_FRAME_TOO_LARGE', 'a frame length is not a valid uvarint', evidence());
     }
   }
   if (size > maxFrameBytes) {
     fail(
-      RemoteReadCode.FrameTooLarge,
+      'PROMSHIP_REMOTE_READ_FRAME_TOO_LARGE',
       `a frame announces ${size} bytes, more than the limit of ${maxFrameBytes} (maxFrameBytes)`,
       evidence(),
     );
@@ -206,7 +215,7 @@ function checkCrc(data: Buffer, expected: number, evidence: () => Uint8Array, fa
   const actual = crc32c(data) >>> 0;
   if (actual !== expected) {
     fail(
-      RemoteReadCode.FrameCrc,
+      'PROMSHIP_REMOTE_READ_FRAME_CRC',
       `a frame of ${data.length} bytes has CRC32C 0x${hex(actual)} but announces 0x${hex(expected)}`,
       evidence(),
     );
@@ -219,7 +228,7 @@ function failWith(secrets: readonly string[]): Fail {
     const sample = evidence.subarray(0, EVIDENCE_BYTES);
     if (looksLikeText(sample)) {
       throw new ReadFault(
-        RemoteReadCode.StreamError,
+        'PROMSHIP_REMOTE_READ_STREAM_ERROR',
         `Prometheus aborted the stream with: "${printableExcerpt(sample, secrets)}"`,
       );
     }

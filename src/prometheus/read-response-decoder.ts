@@ -6,7 +6,7 @@
  */
 import protobuf from 'protobufjs';
 import type { Sample } from '../series.ts';
-import { ReadFault, RemoteReadCode } from './errors.ts';
+import { ReadFault } from './errors.ts';
 import type { WireLabel } from './read-request.ts';
 
 export interface DecodedTimeSeries {
@@ -33,7 +33,7 @@ export function decodeReadResponse(bytes: Uint8Array): DecodedTimeSeries[][] {
   } catch (err) {
     if (err instanceof ReadFault) throw err;
     throw new ReadFault(
-      RemoteReadCode.Decode,
+      'PROMSHIP_REMOTE_READ_DECODE',
       `${bytes.length} bytes do not decode as a prometheus.ReadResponse (${(err as Error).message} at byte ${r.pos})`,
       { cause: err },
     );

@@ -11,7 +11,6 @@ import { ConfigError } from '../errors.ts';
 import { compareStrings, type Label, type Labels } from '../labels.ts';
 import type { SeriesChunks, Window } from '../series.ts';
 import { authorization, type BasicAuth } from './credentials.ts';
-import { RemoteReadCode } from './errors.ts';
 import { formatWindow } from '../series.ts';
 import { droppedBeforeAnswer, failure, httpFailure, toRemoteReadError, type RequestContext } from './explain-failure.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-reader.ts';
@@ -124,7 +123,7 @@ export class RemoteReadClient {
       ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     };
     if (!(Number.isSafeInteger(window.start) && Number.isSafeInteger(window.end) && window.start < window.end)) {
-      throw failure(ctx, RemoteReadCode.InvalidRequest, 'the window must be integer ms with start < end');
+      throw failure(ctx, 'PROMSHIP_REMOTE_READ_INVALID_REQUEST', 'the window must be integer ms with start < end');
     }
     let body: Dispatcher.ResponseData['body'] | undefined;
     const secrets: string[] = [];
@@ -168,7 +167,7 @@ export class RemoteReadClient {
         // One promise per piece of the body (the network's), none per frame or series.
         const stream = new StreamedSeries({ maxFrameBytes: this.#maxFrameBytes, secrets });
         for await (const piece of body) {
-          stream.push(piece);
+          stream.push(piece as Uint8Array);
           for (let s = stream.next(); s !== undefined; s = stream.next()) yield s;
         }
         const last = stream.end();
@@ -179,7 +178,7 @@ export class RemoteReadClient {
         const excerpt = await excerptOf(body, secrets);
         throw failure(
           ctx,
-          RemoteReadCode.ContentType,
+          'PROMSHIP_REMOTE_READ_CONTENT_TYPE',
           `the response has Content-Type "${printableExcerpt(Buffer.from(contentType), secrets)}" and Content-Encoding "${printableExcerpt(Buffer.from(contentEncoding), secrets)}", which is no remote-read response${excerpt.length > 0 ? `; it starts with "${excerpt}"` : ''}`,
         );
       }
@@ -187,9 +186,9 @@ export class RemoteReadClient {
       const error = toRemoteReadError(err, ctx);
       // The connection broke in the middle of the answer (Prometheus restarting, a proxy or load
       // balancer closing it): that is a cut answer, not a server that cannot be reached.
-      if (answering && error.code === RemoteReadCode.Connect) {
+      if (answering && error.code === 'PROMSHIP_REMOTE_READ_CONNECT') {
         const why = err instanceof Error ? err.message : String(err);
-        throw failure(ctx, RemoteReadCode.Truncated, `the connection closed before the end of the answer (${why})`, err);
+        throw failure(ctx, 'PROMSHIP_REMOTE_READ_TRUNCATED', `the connection closed before the end of the answer (${why})`, err);
       }
       throw error;
     } finally {
@@ -205,7 +204,7 @@ export class RemoteReadClient {
   async externalLabels(opts: { signal?: AbortSignal } = {}): Promise<Labels> {
     const what = `Reading Prometheus' external labels from ${this.#configUrl}`;
     return this.#get(this.#configUrl, what, 'application/json', opts.signal, (bytes, ctx) =>
-      externalLabelsFromConfigResponse(bytes, (detail) => failure(ctx, RemoteReadCode.Config, detail)),
+      externalLabelsFromConfigResponse(bytes, (detail) => failure(ctx, 'PROMSHIP_REMOTE_READ_CONFIG', detail)),
     );
   }
 
@@ -267,7 +266,7 @@ export class RemoteReadClient {
    * server, so sending it again is safe. Only once: a server that drops every request is still a
    * failure of the window.
    */
-  async #request(url: string, options: Omit<NonNullable<Parameters<typeof request<null>>[1]>, 'dispatcher'>): Promise<Dispatcher.ResponseData<null>> {
+  async #request(url: string, options: Omit<NonNullable<Parameters<typeof request<null>>[1]>, 'dispatcher'>): Promise<Dispatcher.ResponseData> {
     const agent = this.#agent;
     try {
       return await request(url, { ...options, dispatcher: agent });

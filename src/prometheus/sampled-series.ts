@@ -5,7 +5,7 @@
 import { uncompress } from 'snappy';
 import { compareLabels, formatLabels } from '../labels.ts';
 import type { Sample, SeriesChunks } from '../series.ts';
-import { RemoteReadCode, ReadFault } from './errors.ts';
+import { ReadFault } from './errors.ts';
 import { decodeReadResponse } from './read-response-decoder.ts';
 import { labelsFromWire } from './wire-labels.ts';
 
@@ -15,7 +15,7 @@ export async function seriesFromSampledResponse(compressed: Uint8Array): Promise
     raw = (await uncompress(compressed, { asBuffer: true })) as Buffer;
   } catch (err) {
     throw new ReadFault(
-      RemoteReadCode.Decode,
+      'PROMSHIP_REMOTE_READ_DECODE',
       `the ${compressed.length}-byte SAMPLES response is not snappy block data (${(err as Error).message})`,
       { cause: err },
     );
@@ -23,7 +23,7 @@ export async function seriesFromSampledResponse(compressed: Uint8Array): Promise
   const results = decodeReadResponse(raw);
   if (results.length > 1) {
     throw new ReadFault(
-      RemoteReadCode.Decode,
+      'PROMSHIP_REMOTE_READ_DECODE',
       `the SAMPLES response holds ${results.length} query results, but the request held one query`,
     );
   }
@@ -32,7 +32,7 @@ export async function seriesFromSampledResponse(compressed: Uint8Array): Promise
     const labels = labelsFromWire(ts.labels);
     if (ts.histograms > 0) {
       throw new ReadFault(
-        RemoteReadCode.Decode,
+        'PROMSHIP_REMOTE_READ_DECODE',
         `series ${formatLabels(labels)} holds native histograms, which promship cannot take from a SAMPLES response; let Prometheus stream chunks (STREAMED_XOR_CHUNKS)`,
       );
     }

@@ -13,7 +13,7 @@
  */
 import type { Chunk, SeriesChunks } from '../series.ts';
 import { ChunkedResponseDecoder } from './chunked-response-decoder.ts';
-import { RemoteReadCode, ReadFault } from './errors.ts';
+import { ReadFault } from './errors.ts';
 import { FrameSplitter, type FrameReaderOptions } from './frame-reader.ts';
 import { sameLabels, sortedLabels } from './wire-labels.ts';
 
@@ -29,7 +29,7 @@ class SeriesJoiner {
     const response = this.decoder.decode(frame);
     if (response.queryIndex !== 0) {
       throw new ReadFault(
-        RemoteReadCode.Decode,
+        'PROMSHIP_REMOTE_READ_DECODE',
         `a frame answers query ${response.queryIndex}, but the request held only query 0`,
       );
     }

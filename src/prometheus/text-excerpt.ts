@@ -42,8 +42,8 @@ export function printableExcerpt(
   for (const s of secrets) {
     if (s.length > 0) text = text.split(s).join('<redacted>');
   }
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this replaces
   text = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
-  const chars = [...text];
+  const chars = Array.from(text);
   return chars.length > maxChars ? `${chars.slice(0, maxChars).join('')}…` : text;
 }

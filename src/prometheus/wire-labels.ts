@@ -1,5 +1,5 @@
 import { compareStrings, type Label, type Labels } from '../labels.ts';
-import { RemoteReadCode, ReadFault } from './errors.ts';
+import { ReadFault } from './errors.ts';
 import type { WireLabel } from './read-request.ts';
 
 /**
@@ -30,7 +30,7 @@ export function sortedLabels(pairs: Label[]): Labels {
   for (let i = 1; i < pairs.length; i++) {
     if (pairs[i - 1]![0] === pairs[i]![0]) {
       throw new ReadFault(
-        RemoteReadCode.Decode,
+        'PROMSHIP_REMOTE_READ_DECODE',
         `a series carries the label name "${pairs[i]![0]}" twice`,
       );
     }

@@ -72,7 +72,7 @@ export class BlockMetaCache {
 
 /** Not downsampled: the blocks that cover windows, and whose overlaps halt the compactor. */
 export function isRawBlock(meta: BlockMeta): boolean {
-  return (meta.thanos.downsample?.resolution ?? 0) === 0;
+  return meta.thanos.downsample.resolution === 0;
 }
 
 /** This cluster's raw blocks: exactly its external labels, resolution 0. */

@@ -84,7 +84,9 @@ export class Ledger {
       if (doc.version !== 1 || !Array.isArray(doc.windows)) throw new Error('unknown ledger version');
       // What it remembers was shipped under those labels: blocks with other labels cover nothing
       // of this label set, and neither does the memory of them.
-      if (doc.labels !== undefined && (typeof doc.labels !== 'object' || doc.labels === null || !sameLabels(doc.labels, labels))) {
+      // Read from the bucket: its fields are checked, not trusted to match LedgerDocument.
+      const docLabels: unknown = doc.labels;
+      if (docLabels !== undefined && (typeof docLabels !== 'object' || docLabels === null || !sameLabels(docLabels as Record<string, string>, labels))) {
         return {
           ledger,
           problem: `ledger ${ledgerKey(clusterId)} was kept for the external labels ${JSON.stringify(doc.labels)}, not ${JSON.stringify(labels)}; starting a new one for these labels (windows are planned from their blocks)`,
@@ -92,7 +94,7 @@ export class Ledger {
       }
       ledger.updatedAt = typeof doc.updatedAt === 'number' ? doc.updatedAt : null;
       ledger.plannedFrom = Number.isSafeInteger(doc.plannedFrom) ? (doc.plannedFrom as number) : null;
-      for (const e of doc.windows) {
+      for (const e of doc.windows as (LedgerEntry | null)[]) {
         if (typeof e?.start === 'number' && typeof e.end === 'number' && typeof e.state === 'string') ledger.entries.set(e.start, e);
       }
       for (const r of Array.isArray(doc.shipped) ? doc.shipped : []) {

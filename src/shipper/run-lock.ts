@@ -65,7 +65,7 @@ export class RunLockedError extends PromshipError {
 }
 
 /** The lock could not be taken or checked at all: the data dir is missing, not a directory, or not writable. */
-export class RunLockError extends PromshipError {
+class RunLockError extends PromshipError {
   override readonly code = 'PROMSHIP_RUN_LOCK_FAILED';
 }
 
@@ -128,7 +128,7 @@ async function self(command: RunCommand): Promise<LockHolder> {
 }
 
 /** Whether the holder has ended: no such process, a zombie, or another process under its PID. */
-export async function holderGone(holder: LockHolder): Promise<boolean> {
+async function holderGone(holder: LockHolder): Promise<boolean> {
   const boot = await bootId();
   // Another boot of the kernel: every process of the one before is gone.
   if (holder.bootId !== '-' && boot !== '-' && holder.bootId !== boot) return true;
@@ -239,8 +239,9 @@ export async function acquireRunLock(opts: { dataDir: string; command: RunComman
     holder: me,
     releaseSync,
     // Two small file-system calls: the synchronous ones serve both.
-    async release() {
+    release() {
       releaseSync();
+      return Promise.resolve();
     },
   };
 }
@@ -259,7 +260,7 @@ async function removeAbandoned(dataDir: string): Promise<void> {
     let gone: boolean;
     if (holders.length > 0 && holders.every((h) => h !== undefined)) {
       gone = true;
-      for (const h of holders) if (!(await holderGone(h!))) gone = false;
+      for (const h of holders) if (!(await holderGone(h))) gone = false;
     } else {
       gone = await stat(dir).then(
         (s) => Date.now() - s.mtimeMs > 60_000,

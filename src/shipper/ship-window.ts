@@ -6,6 +6,7 @@
 import { rm } from 'node:fs/promises';
 import type { Bucket } from '../bucket/bucket.ts';
 import { uploadBlock } from '../bucket/upload-block.ts';
+import type { ErrorCode } from '../error-codes.ts';
 import { PromshipError, promshipCode } from '../errors.ts';
 import type { Labels } from '../labels.ts';
 import { DistinctStripper, stripExternalLabels } from '../prometheus/external-labels.ts';
@@ -65,7 +66,7 @@ export interface RelabelStats extends MergeStats {
 
 /** A window that could not be shipped; `cause` holds the typed error with the details. */
 export class WindowError extends PromshipError {
-  override readonly code: string;
+  override readonly code: ErrorCode;
   readonly window: Window;
   readonly stage: WindowStage;
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ulid as newUlid, decodeTime } from 'ulidx';
 import type { Bucket } from '../bucket/bucket.ts';
 import { clearPartialBlock } from '../bucket/upload-block.ts';
+import type { ErrorCode } from '../error-codes.ts';
 import { describeError } from '../errors.ts';
 import type { Labels } from '../labels.ts';
 import type { Logger } from '../log.ts';
@@ -26,11 +27,11 @@ const RESUME_MAX_AGE_MS = 6 * 3_600_000;
 /** How long the ledger remembers shipped ranges at least, whatever one run's backfill. */
 const RANGES_KEPT_MS = 400 * 86_400_000;
 /** What a claim left standing by a run that ended mid-window says about it. */
-const INTERRUPTED_CODE = 'PROMSHIP_WINDOW_INTERRUPTED';
+const INTERRUPTED_CODE: ErrorCode = 'PROMSHIP_WINDOW_INTERRUPTED';
 const INTERRUPTED_MESSAGE = 'the run shipping this window ended before finishing it (crashed, killed or stopped); see that run\'s output';
 /** An empty window is read again now and then, in case Prometheus was not yet answering fully. */
 const EMPTY_RECHECK_MS = 6 * 3_600_000;
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 60_000, maxMs: 3_600_000 };
+const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 60_000, maxMs: 3_600_000 };
 
 export interface ShipperOptions {
   source: SeriesSource;

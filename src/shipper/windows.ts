@@ -5,7 +5,7 @@
  */
 import type { Window } from '../series.ts';
 
-export function alignDown(t: number, durationMs: number): number {
+function alignDown(t: number, durationMs: number): number {
   return Math.floor(t / durationMs) * durationMs;
 }
 

@@ -13,7 +13,7 @@ export const CHUNKS_FORMAT_V1 = 1;
 export const SEGMENT_HEADER_BYTES = 8;
 export const DEFAULT_SEGMENT_MAX_BYTES = 512 * 1024 * 1024;
 /** A chunk's offset is the lower 32 bits of its reference, so no segment may grow past 4 GiB. */
-export const SEGMENT_MAX_BYTES_LIMIT = 0x1_0000_0000;
+const SEGMENT_MAX_BYTES_LIMIT = 0x1_0000_0000;
 
 export function segmentFileName(segmentIndex: number): string {
   return String(segmentIndex + 1).padStart(6, '0');

@@ -20,7 +20,7 @@ import { XorChunkEncoder, decodeXorChunk, encodeXorChunk } from './xor-chunk.ts'
 import { xorChunkTimeRange } from './xor-chunk-time-range.ts';
 
 /** Prometheus cuts head chunks at 120 samples; raw samples are packed the same way. */
-export const SAMPLES_PER_CHUNK = 120;
+const SAMPLES_PER_CHUNK = 120;
 
 export interface ChunksAndSamples {
   chunks: readonly Chunk[];

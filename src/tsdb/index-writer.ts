@@ -271,7 +271,7 @@ async function writeIndexFile(file: BufferedFile, input: IndexInput): Promise<In
     const postingOffsets = await writePostings(out, plan, postingsPath, input);
 
     const labelIndicesTableAt = out.position;
-    await writeLabelIndicesTable(out, plan, labelIndexOffsets, reader);
+    writeLabelIndicesTable(out, plan, labelIndexOffsets, reader);
 
     const postingsTableAt = out.position;
     await writePostingsTable(out, plan, postingOffsets, reader);
@@ -615,7 +615,7 @@ async function writePostings(out: IndexStream, plan: PairPlan, postingsPath: str
   return offsets;
 }
 
-async function writeLabelIndicesTable(out: IndexStream, plan: PairPlan, offsets: readonly number[], reader: SymbolReader): Promise<void> {
+function writeLabelIndicesTable(out: IndexStream, plan: PairPlan, offsets: readonly number[], reader: SymbolReader): void {
   const body = new ByteWriter(4096);
   body.putBe32(offsets.length);
   let i = 0;

@@ -162,10 +162,10 @@ const metaSchema = z.object({
     level: int64,
     sources: z.array(ulidSchema).optional(),
   }),
-  version: z.literal(1, { message: 'meta version must be 1' }),
+  version: z.literal(1, { error: 'meta version must be 1' }),
   thanos: z
     .object({
-      version: z.union([z.literal(0), z.literal(1)], { message: 'Thanos section version must be 1' }).optional(),
+      version: z.union([z.literal(0), z.literal(1)], { error: 'Thanos section version must be 1' }).optional(),
       labels: z.record(z.string(), z.string()).nullable().optional(),
       downsample: z.object({ resolution: int64 }).optional(),
       source: z.string().optional(),

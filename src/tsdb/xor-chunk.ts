@@ -164,7 +164,7 @@ export class XorChunkEncoder {
 
   /** Writes the low `nbits` (1..24) bits of `value`, most significant first. */
   private writeBits(value: number, nbits: number): void {
-    let acc = (this.acc << nbits) | (value & ((1 << nbits) - 1));
+    const acc = (this.acc << nbits) | (value & ((1 << nbits) - 1));
     let accBits = this.accBits + nbits;
     const buf = this.buf;
     let pos = this.pos;

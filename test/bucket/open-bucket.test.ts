@@ -26,7 +26,8 @@ t.test('PROMSHIP_S3_ENDPOINT naming an AWS region is signed for it, before AWS_R
   const regionOf = async (extra: object, env: NodeJS.ProcessEnv): Promise<string> => {
     const { bucket } = await openBucket({ ...s3Settings, s3Region: undefined, bucket: { kind: 's3', bucket: 'blocks', prefix: '' }, ...extra }, env);
     t.teardown(() => bucket.close());
-    return (bucket as S3Bucket)['client'].config.region();
+    if (!(bucket instanceof S3Bucket)) throw new Error('openBucket did not give an S3Bucket');
+    return bucket['client'].config.region();
   };
   const endpoint = 'https://s3.dualstack.eu-west-1.amazonaws.com';
   t.equal(await regionOf({ s3Endpoint: endpoint }, {}), 'eu-west-1');
@@ -44,7 +45,8 @@ t.test('with an objstore YAML, PROMSHIP_S3_* settings the YAML does not set stil
     await writeFile(file, yaml);
     const opened = await openBucket({ ...s3Settings, bucket: undefined, objstoreConfigFile: file, ...extra }, {});
     t.teardown(() => opened.bucket.close());
-    const cfg = (opened.bucket as S3Bucket)['client'].config;
+    if (!(opened.bucket instanceof S3Bucket)) throw new Error('openBucket did not give an S3Bucket');
+    const cfg = opened.bucket['client'].config;
     return {
       warnings: opened.warnings,
       region: await cfg.region(),

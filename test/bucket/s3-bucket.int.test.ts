@@ -218,7 +218,7 @@ t.test('s3rver: a store that keeps more bytes than were sent gives SIZE_MISMATCH
   const gone = async (key: string): Promise<boolean> =>
     raw.send(new HeadObjectCommand({ Bucket: srv.bucket, Key: key })).then(
       () => false,
-      (err: { name?: string }) => err.name === 'NotFound',
+      (err: unknown) => (err as { name?: string }).name === 'NotFound',
     );
   for (const checksumMode of ['default', 'when-required'] as const) {
     const prefix = `grow-${checksumMode}`;
@@ -251,7 +251,7 @@ t.test('credentials a store echoes back in an error never reach our message', as
   const echo = createHttpServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      const msg = `denied: auth=${req.headers.authorization} token=${req.headers['x-amz-security-token']} secret=${secret}`;
+      const msg = `denied: auth=${String(req.headers.authorization)} token=${String(req.headers['x-amz-security-token'])} secret=${secret}`;
       res.writeHead(403, { 'content-type': 'application/xml' });
       res.end(`<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>${msg}</Message>` +
         `<AWSAccessKeyId>${keyId}</AWSAccessKeyId></Error>`);

@@ -67,7 +67,7 @@ t.test('any store: an object whose stored size differs from the file is caught b
   });
   const err = await uploadBlock(shortIndex, await localBlock(dir)).then(
     () => null,
-    (e: { code?: string; message?: string }) => e,
+    (e: unknown) => e as { code?: string; message?: string },
   );
   t.equal(err?.code, 'PROMSHIP_BUCKET_VERIFY_SIZE');
   t.match(err?.message, `${ULID}/index has 299 bytes but the local file has 300`);

@@ -25,7 +25,7 @@ const FULLNAME = `${RELEASE}-promship`;
 function nullPaths(value: unknown, path = ''): string[] {
   if (value === null) return [path];
   if (Array.isArray(value)) return value.flatMap((v, i) => nullPaths(v, `${path}[${i}]`));
-  if (typeof value === 'object') return Object.entries(value as object).flatMap(([k, v]) => nullPaths(v, `${path}.${k}`));
+  if (typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => nullPaths(v, `${path}.${k}`));
   return [];
 }
 

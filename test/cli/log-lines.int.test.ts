@@ -15,7 +15,7 @@ t.test('promship once to S3 writes only JSON lines, no SDK notice', async (t) =>
   const source = await startSource(t, dir, { windows: 1 });
   const target = await bucketTarget(t, 'fauxqs', join(dir, 'bucket'));
   // As a user runs it: nothing that silences the SDK.
-  const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _silenced, ...env } = target.env as Record<string, string>;
+  const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _silenced, ...env } = target.env;
   const run = await runCli(['once'], {
     ...env,
     PROMSHIP_PROMETHEUS_URL: source.prometheus.url,

@@ -105,7 +105,7 @@ t.test('`promship once` killed with SIGKILL mid-run: the next one takes its lock
   const exited = once(killed, 'exit');
   let out = '';
   await new Promise<void>((resolve, reject) => {
-    killed.stdout!.on('data', (d: Buffer) => {
+    killed.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('"shipped block"')) resolve();
     });
@@ -136,14 +136,14 @@ t.test('`promship once` stopped with Ctrl-C ends at once and lets go of the lock
   const exited = once(child, 'exit');
   await new Promise<void>((resolve) => {
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('"shipped block"')) resolve();
     });
   });
   t.match(await lockEntries(dataDir), [new RegExp(`^once\\.${child.pid}\\.`)], 'held while shipping');
   child.kill('SIGINT');
-  const [code, signal] = await exited;
+  const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
   t.same({ code, signal }, { code: null, signal: 'SIGINT' }, 'ended by the signal, as before');
   t.same(await lockEntries(dataDir), [], 'the lock was let go of');
 });

@@ -48,7 +48,7 @@ t.test('a scheduled run while `promship once` is shipping skips its turn, visibl
   const manualExit = once(manual, 'exit');
   let manualOut = '';
   await new Promise<void>((resolve, reject) => {
-    manual.stdout!.on('data', (d: Buffer) => {
+    manual.stdout.on('data', (d: Buffer) => {
       manualOut += d.toString();
       if (manualOut.includes('"shipped block"')) resolve();
     });
@@ -71,7 +71,7 @@ t.test('a scheduled run while `promship once` is shipping skips its turn, visibl
   const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
   t.equal(ready.status, 200, `and the agent is ready (${await ready.text()})`);
 
-  const [code] = await manualExit;
+  const [code] = (await manualExit) as [number | null];
   // Its log says why, if it failed.
   t.equal(code, 0, '`once` shipped undisturbed', { log: code === 0 ? undefined : manualOut.split('\n').filter((l) => !l.includes('"level":30')) });
   proxy.delayReadsMs = 0;

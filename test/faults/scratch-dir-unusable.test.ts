@@ -18,6 +18,7 @@ t.test('a block directory that cannot be created fails the window while building
   const source: SeriesSource = {
     async *read() {
       reads++;
+      yield* [];
     },
   };
   const bucketDir = join(dir, 'bucket');

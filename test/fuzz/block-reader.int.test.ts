@@ -74,13 +74,17 @@ t.test('block reader under hostile bytes', async (t) => {
         const src = files[which % files.length]!;
         const dir = join(scratch, `b${n++}`, src.dir.slice(-26));
         await mkdir(join(dir, 'chunks'), { recursive: true });
-        const parts = { 'meta.json': src.meta, index: src.index, 'chunks/000001': src.chunks } as Record<string, Uint8Array>;
-        if (file === 'meta') parts['meta.json'] = mutate(src.meta, mutations);
-        if (file === 'index') parts.index = mutate(src.index, mutations, indexes);
-        if (file === 'chunks') parts['chunks/000001'] = mutate(src.chunks, mutations);
-        if (file === 'missing') delete parts[['meta.json', 'index', 'chunks/000001'][mutations[0]!.pos % 3]!];
-        if (file === 'extra') parts[mutations[0]!.pos % 2 === 0 ? 'chunks/000002' : 'stray'] = mutations[0]!.bytes;
-        for (const [name, bytes] of Object.entries(parts)) await writeFile(join(dir, name), bytes);
+        const parts = new Map<string, Uint8Array>([
+          ['meta.json', src.meta],
+          ['index', src.index],
+          ['chunks/000001', src.chunks],
+        ]);
+        if (file === 'meta') parts.set('meta.json', mutate(src.meta, mutations));
+        if (file === 'index') parts.set('index', mutate(src.index, mutations, indexes));
+        if (file === 'chunks') parts.set('chunks/000001', mutate(src.chunks, mutations));
+        if (file === 'missing') parts.delete(['meta.json', 'index', 'chunks/000001'][mutations[0]!.pos % 3]!);
+        if (file === 'extra') parts.set(mutations[0]!.pos % 2 === 0 ? 'chunks/000002' : 'stray', mutations[0]!.bytes);
+        for (const [name, bytes] of parts) await writeFile(join(dir, name), bytes);
         try {
           const reader = await openBlock(dir);
           try {

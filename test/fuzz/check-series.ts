@@ -14,11 +14,11 @@ export function checkSeriesList(series: readonly SeriesChunks[], where: string):
     const what = `${where}: series #${i}`;
     if (!Array.isArray(s.labels)) throw new Error(`${what}: labels are not an array`);
     for (let k = 0; k < s.labels.length; k++) {
-      const l = s.labels[k]!;
+      const l: unknown = s.labels[k];
       if (!Array.isArray(l) || l.length !== 2 || typeof l[0] !== 'string' || typeof l[1] !== 'string') {
         throw new Error(`${what}: label #${k} is not a [name, value] pair of strings`);
       }
-      if (k > 0 && compareStrings(s.labels[k - 1]![0], l[0]) >= 0) throw new Error(`${what}: label names are not sorted and unique`);
+      if (k > 0 && compareStrings((s.labels[k - 1] as [string, string])[0], l[0]) >= 0) throw new Error(`${what}: label names are not sorted and unique`);
     }
     if (i > 0 && sameLabelSet(series[i - 1]!.labels, s.labels) && s.samples === undefined) {
       const last = series[i - 1]!.chunks.at(-1);

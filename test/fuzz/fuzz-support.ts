@@ -9,7 +9,8 @@
  */
 import fc from 'fast-check';
 import { PromshipError } from '../../src/errors.ts';
-import { ReadFault, RemoteReadCode } from '../../src/prometheus/errors.ts';
+import { errorCodes } from '../../src/error-codes.ts';
+import { ReadFault } from '../../src/prometheus/errors.ts';
 import { toRemoteReadError } from '../../src/prometheus/explain-failure.ts';
 
 /** The number of inputs for one property: `FUZZ_RUNS` when set, else `ciRuns`. */
@@ -32,7 +33,7 @@ export function slowRuns(ciRuns: number): number {
 }
 
 /** Fixed per property so runs are reproducible; `FUZZ_SEED` overrides all of them. */
-export function fuzzSeed(fixed: number): number {
+function fuzzSeed(fixed: number): number {
   const env = process.env.FUZZ_SEED;
   if (env === undefined || env === '') return fixed;
   const n = Number(env);
@@ -46,10 +47,10 @@ export function fuzzSeed(fixed: number): number {
  * hanging the file; a synchronous hang still shows as the file's tap timeout.
  */
 export function params<T>(runs: number, seed: number): fc.Parameters<T> {
-  return { numRuns: runs, seed: fuzzSeed(seed), timeout: 30_000 };
+  return { numRuns: runs, seed: fuzzSeed(seed), plugins: [fc.timeout(30_000) as fc.Plugin<T>] };
 }
 
-const REMOTE_READ_CODES = new Set<string>(Object.values(RemoteReadCode));
+const REMOTE_READ_CODES = new Set<string>(Object.keys(errorCodes).filter((c) => c.startsWith('PROMSHIP_REMOTE_READ_')));
 const CODE = /^PROMSHIP_[A-Z0-9_]+$/;
 
 /**
@@ -60,7 +61,7 @@ const CODE = /^PROMSHIP_[A-Z0-9_]+$/;
  */
 export function assertTyped(err: unknown, where: string): void {
   if (err instanceof ReadFault) {
-    if (!REMOTE_READ_CODES.has(err.code)) throw new Error(`${where}: ReadFault with unknown code ${String(err.code)}`);
+    if (!REMOTE_READ_CODES.has(err.code)) throw new Error(`${where}: ReadFault with unknown code ${err.code}`);
     const converted = toRemoteReadError(err, { what: 'fuzz', timeoutMs: 1 });
     if (!(converted instanceof PromshipError) || converted.code !== err.code) {
       throw new Error(`${where}: ReadFault ${err.code} did not convert to a RemoteReadError with the same code`);
@@ -69,7 +70,7 @@ export function assertTyped(err: unknown, where: string): void {
   }
   if (err instanceof PromshipError && CODE.test(err.code)) return;
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  throw new Error(`${where}: untyped rejection ${(err as Error)?.constructor?.name ?? typeof err}: ${detail}`);
+  throw new Error(`${where}: untyped rejection ${(err as Error | null)?.constructor.name ?? typeof err}: ${detail}`);
 }
 
 // ---- byte mutations ----------------------------------------------------------------------
@@ -98,7 +99,7 @@ const varintBytes = fc.constantFrom(
   Uint8Array.of(0x00),
 );
 
-export const mutationArb: fc.Arbitrary<Mutation> = fc.record({
+const mutationArb: fc.Arbitrary<Mutation> = fc.record({
   kind: fc.constantFrom<MutationKind>('flip', 'flip', 'set', 'set', 'insert', 'delete', 'truncate', 'duplicate', 'varint', 'splice', 'zero'),
   pos: fc.nat({ max: 1 << 20 }),
   len: fc.integer({ min: 1, max: 64 }),

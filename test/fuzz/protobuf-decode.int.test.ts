@@ -67,7 +67,7 @@ function agreeWithProtobufjs(message: Uint8Array, where: string): void {
     queryIndex: int64ToNearestNumber(ref.queryIndex),
     series: ref.chunkedSeries.map((s) => ({
       labels: s.labels.map((l) => [l.name, l.value]),
-      chunks: s.chunks.map((c) => [int64ToNearestNumber(c.minTimeMs), int64ToNearestNumber(c.maxTimeMs), c.type, Buffer.from(c.data ?? []).toString('hex')]),
+      chunks: s.chunks.map((c) => [int64ToNearestNumber(c.minTimeMs), int64ToNearestNumber(c.maxTimeMs), c.type, Buffer.from((c.data as Uint8Array | undefined) ?? []).toString('hex')]),
     })),
   };
   const ourView = {

@@ -17,7 +17,6 @@ import t from 'tap';
 import { ulid as newUlid } from 'ulidx';
 import { FileBucket } from '../../src/bucket/file-bucket.ts';
 import { PromshipError } from '../../src/errors.ts';
-import { RemoteReadCode } from '../../src/prometheus/errors.ts';
 import { RemoteReadClient } from '../../src/prometheus/remote-read.ts';
 import { shipWindow } from '../../src/shipper/ship-window.ts';
 import { openBlock } from '../../src/tsdb/block-reader.ts';
@@ -37,11 +36,11 @@ function frameOf(message: Uint8Array): Buffer {
 /** The window must fail with one of our errors, naming a stable code. */
 function assertTypedChain(err: unknown): string {
   if (!(err instanceof PromshipError) || !/^PROMSHIP_[A-Z0-9_]+$/.test(err.code)) {
-    throw new Error(`shipWindow rejected with an untyped error: ${(err as Error)?.stack ?? String(err)}`);
+    throw new Error(`shipWindow rejected with an untyped error: ${(err as Error | null)?.stack ?? String(err)}`);
   }
   // The fake server always sends its whole answer, so a "connection failed" can only be the
   // client wrapping an unexpected exception from the decoders.
-  if (err.code === RemoteReadCode.Connect) throw new Error(`a decoder fault surfaced as a connection error: ${err.message}`);
+  if (err.code === 'PROMSHIP_REMOTE_READ_CONNECT') throw new Error(`a decoder fault surfaced as a connection error: ${err.message}`);
   return err.code;
 }
 
@@ -115,7 +114,7 @@ t.test('shipWindow never lands a block from bad input', async (t) => {
         codes.set(code, (codes.get(code) ?? 0) + 1);
         counts.rejected++;
         const left = await bucket.listObjects(`${ulid}/`);
-        if (left.some((o) => o.key.endsWith('meta.json'))) throw new Error(`window failed (${code}) but ${ulid}/meta.json is in the bucket`);
+        if (left.some((o) => o.key.endsWith('meta.json'))) throw new Error(`window failed (${code}) but ${ulid}/meta.json is in the bucket`, { cause: err });
         return;
       }
       if (shipped === null) {

@@ -41,7 +41,7 @@ function checkChunk(data: Uint8Array, where: string): boolean {
     samples = decodeXorChunk(data);
   } catch (err) {
     if (!(err instanceof XorChunkCorruptError)) assertTyped(err, `${where}: decodeXorChunk`);
-    if (!(err instanceof XorChunkCorruptError)) throw new Error(`${where}: decodeXorChunk rejected with ${(err as Error).name}, not XorChunkCorruptError`);
+    if (!(err instanceof XorChunkCorruptError)) throw new Error(`${where}: decodeXorChunk rejected with ${(err as Error).name}, not XorChunkCorruptError`, { cause: err });
     // Every other entry point must reject the same bytes.
     let rangeThrew = false;
     try {
@@ -50,12 +50,12 @@ function checkChunk(data: Uint8Array, where: string): boolean {
       assertTyped(e, `${where}: xorChunkTimeRange`);
       rangeThrew = true;
     }
-    if (!rangeThrew) throw new Error(`${where}: xorChunkTimeRange accepted bytes decodeXorChunk rejects`);
+    if (!rangeThrew) throw new Error(`${where}: xorChunkTimeRange accepted bytes decodeXorChunk rejects`, { cause: err });
     // The reference must not decode it to a valid series (strictly increasing, safe times).
     const ref = reference(data);
     if (!(ref instanceof Error) && ref.every((s, i) => Number.isSafeInteger(s.t) && (i === 0 || s.t > ref[i - 1]!.t))) {
       // Only the leading+significant > 64 case is ours alone to reject (Go would mis-shift).
-      if (!/exceed 64/.test((err as Error).message)) throw new Error(`${where}: rejected (${(err as Error).message}) but the reference decodes it cleanly`);
+      if (!/exceed 64/.test((err as Error).message)) throw new Error(`${where}: rejected (${(err as Error).message}) but the reference decodes it cleanly`, { cause: err });
     }
     return false;
   }
@@ -97,7 +97,7 @@ t.test('XOR decoding under hostile bytes', async (t) => {
   await t.test('mutated real chunks', async (t) => {
     const counts = { inputs: 0, decoded: 0, rejected: 0 };
     const started = Date.now();
-    await fc.assert(
+    fc.assert(
       fc.property(fc.nat(), mutationsArb(4), (which, mutations) => {
         counts.inputs++;
         const data = mutate(chunks[which % chunks.length]!, mutations, chunks);
@@ -118,7 +118,7 @@ t.test('XOR decoding under hostile bytes', async (t) => {
       fc.uint8Array({ maxLength: 200 }),
       fc.tuple(fc.integer({ min: 0, max: 40 }), fc.uint8Array({ maxLength: 200 })).map(([n, rest]) => Uint8Array.from([0, n, ...rest])),
     );
-    await fc.assert(
+    fc.assert(
       fc.property(chunkBytes, (data) => {
         counts.inputs++;
         if (checkChunk(data, 'random chunk')) counts.decoded++;
@@ -140,7 +140,7 @@ t.test('XOR decoding under hostile bytes', async (t) => {
       mutations: mutationsArb(3),
     });
     const windowArb = fc.record({ from: fc.double({ min: -0.2, max: 1.2, noNaN: true }), span: fc.double({ min: 0.001, max: 1.5, noNaN: true }) });
-    await fc.assert(
+    fc.assert(
       fc.property(fc.nat(), damage, windowArb, (which, d, w) => {
         counts.inputs++;
         const original = series[which % series.length]!;

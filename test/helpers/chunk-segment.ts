@@ -14,7 +14,7 @@ export interface SegmentChunk {
   data: Uint8Array;
 }
 
-export function parseChunkSegment(bytes: Uint8Array): SegmentChunk[] {
+function parseChunkSegment(bytes: Uint8Array): SegmentChunk[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 8 || view.getUint32(0) !== 0x85bd40dd || bytes[4] !== 1) {
     throw new Error('not a v1 chunk segment (bad magic or version)');

@@ -61,7 +61,7 @@ export function startDaemon(t: Teardown, env: Record<string, string>, command: r
   let text = '';
   let partial = '';
   const waiters = new Set<() => void>();
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     record(d.toString());
     text += d.toString();
     partial += d.toString();
@@ -77,7 +77,7 @@ export function startDaemon(t: Teardown, env: Record<string, string>, command: r
     }
     for (const w of waiters) w();
   });
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     record(d.toString());
     text += d.toString();
   });

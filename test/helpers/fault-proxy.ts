@@ -34,6 +34,6 @@ export async function startFaultProxy(t: Teardown, upstream: string): Promise<Fa
     return true;
   });
   proxy.url = server.url;
-  proxy.close = server.close;
+  proxy.close = () => server.close();
   return proxy;
 }

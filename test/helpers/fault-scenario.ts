@@ -75,7 +75,7 @@ export const RUN_FAILED = 'run failed; retrying on the next schedule';
  * them mean a whole run has started and ended without faults, so no failure is still on its way
  * into the logs or the metrics (window failures reach the metrics only when their run ends).
  */
-export async function quietRunsAfterNow(daemon: RunningDaemon, n = 2, timeoutMs = 120_000): Promise<void> {
+async function quietRunsAfterNow(daemon: RunningDaemon, n = 2, timeoutMs = 120_000): Promise<void> {
   const target = daemon.logs.filter(isQuietRun).length + n;
   await daemon.waitForLog(() => daemon.logs.filter(isQuietRun).length >= target, timeoutMs, `${n} more quiet runs`);
 }

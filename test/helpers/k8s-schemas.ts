@@ -17,11 +17,11 @@ type Validator = (obj: K8sObject) => void;
 
 // The models' constructors take their own typed shapes; a rendered object is checked at run time.
 const validators: Record<string, Validator> = {
-  'apps/v1/Deployment': (o) => new Deployment(o as never).validate(),
-  'v1/Service': (o) => new Service(o as never).validate(),
-  'v1/ServiceAccount': (o) => new ServiceAccount(o as never).validate(),
-  'v1/Secret': (o) => new Secret(o as never).validate(),
-  'networking.k8s.io/v1/NetworkPolicy': (o) => new NetworkPolicy(o as never).validate(),
+  'apps/v1/Deployment': (o) => new Deployment(o).validate(),
+  'v1/Service': (o) => new Service(o).validate(),
+  'v1/ServiceAccount': (o) => new ServiceAccount(o).validate(),
+  'v1/Secret': (o) => new Secret(o).validate(),
+  'networking.k8s.io/v1/NetworkPolicy': (o) => new NetworkPolicy(o).validate(),
   'monitoring.coreos.com/v1/ServiceMonitor': (o) => new ServiceMonitor(o as never).validate(),
   'monitoring.coreos.com/v1/PrometheusRule': (o) => new PrometheusRule(o as never).validate(),
   'v1/ConfigMap': (o) => new ConfigMap(o as never).validate(),
@@ -31,10 +31,10 @@ const validators: Record<string, Validator> = {
 export function validateK8sObject(obj: K8sObject): void {
   const key = `${obj.apiVersion}/${obj.kind}`;
   const validate = validators[key];
-  if (!validate) throw new Error(`no Kubernetes schema for ${key} (${obj.metadata?.name}); add one to test/helpers/k8s-schemas.ts`);
+  if (!validate) throw new Error(`no Kubernetes schema for ${key} (${obj.metadata.name}); add one to test/helpers/k8s-schemas.ts`);
   try {
     validate(obj);
   } catch (err) {
-    throw new Error(`${key} ${obj.metadata?.name} does not validate: ${(err as Error).message}`);
+    throw new Error(`${key} ${obj.metadata.name} does not validate: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
-import { ReadFault, RemoteReadCode } from '../../src/prometheus/errors.ts';
+import { ReadFault } from '../../src/prometheus/errors.ts';
 import type { WireLabel } from '../../src/prometheus/read-request.ts';
 
 const PROTO_FILE = new URL('../../proto/prometheus-remote-read.proto', import.meta.url);
@@ -37,7 +37,7 @@ export function decodeChunkedReadResponse(frame: Uint8Array): WireChunkedReadRes
   try {
     return ChunkedReadResponseType.decode(frame) as unknown as WireChunkedReadResponse;
   } catch (err) {
-    throw new ReadFault(RemoteReadCode.Decode, `${frame.length} bytes do not decode as a prometheus.ChunkedReadResponse (${(err as Error).message})`, {
+    throw new ReadFault('PROMSHIP_REMOTE_READ_DECODE', `${frame.length} bytes do not decode as a prometheus.ChunkedReadResponse (${(err as Error).message})`, {
       cause: err,
     });
   }

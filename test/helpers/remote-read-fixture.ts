@@ -7,7 +7,7 @@
  */
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compareLabels, compareStrings, type Label, type Labels } from '../../src/labels.ts';
+import { compareStrings, type Label, type Labels } from '../../src/labels.ts';
 import type { Sample, Window } from '../../src/series.ts';
 import {
   createBlocksFromOpenMetrics,
@@ -20,7 +20,7 @@ import { tempDir } from './tmp.ts';
 /** 2 h aligned. */
 export const T0 = 1_699_999_200_000;
 export const HOUR = 3_600_000;
-export const DATA_END = T0 + 6 * HOUR;
+const DATA_END = T0 + 6 * HOUR;
 export const EXTERNAL: Labels = [['cluster_id', 'c1']];
 
 interface FixtureSeries {
@@ -86,7 +86,7 @@ function formatLabelsOm(name: string, labels: Record<string, string>): string {
   return `${name}{${entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
 }
 
-export function fixtureOpenMetrics(instances = 20): string {
+function fixtureOpenMetrics(instances = 20): string {
   const lines: string[] = [];
   const seen = new Set<string>();
   for (const s of fixtureSeries(instances)) {
@@ -167,7 +167,7 @@ export function labelsKey(labels: Labels): string {
 }
 
 /** `{a="1", b="x\"y"} 1.5 1700000000000` as printed by promtool (Go's strconv.Quote values). */
-export function parseDumpLine(line: string): { labels: Labels; v: number; t: number } {
+function parseDumpLine(line: string): { labels: Labels; v: number; t: number } {
   const close = findLabelsEnd(line);
   const body = line.slice(1, close);
   const labels: Label[] = [];
@@ -194,8 +194,4 @@ function findLabelsEnd(line: string): number {
     else if (c === '}') return i;
   }
   throw new Error(`no closing brace in: ${line}`);
-}
-
-export function sortedKeys(m: Map<string, { labels: Labels }>): Labels[] {
-  return [...m.values()].map((e) => e.labels).sort(compareLabels);
 }

@@ -24,7 +24,7 @@ function escapeLabelValue(v: string): string {
 }
 
 /** OpenMetrics text of gauge series (labels must include `__name__`). */
-export function toOpenMetrics(series: readonly KnownSeries[]): string {
+function toOpenMetrics(series: readonly KnownSeries[]): string {
   const byName = new Map<string, KnownSeries[]>();
   for (const s of series) {
     const name = s.labels.find(([n]) => n === '__name__')?.[1];

@@ -4,7 +4,6 @@
  */
 import t from 'tap';
 import { ChunkedResponseDecoder } from '../../src/prometheus/chunked-response-decoder.ts';
-import { RemoteReadCode } from '../../src/prometheus/errors.ts';
 import { decodeChunkedReadResponse, int64ToNearestNumber } from '../helpers/protobufjs-reference.ts';
 import { chunkedReadResponse, uvarint, type HandSeries } from '../helpers/remote-read-wire.ts';
 
@@ -18,7 +17,7 @@ function viaProtobufjs(bytes: Uint8Array): unknown {
         minTime: int64ToNearestNumber(c.minTimeMs),
         maxTime: int64ToNearestNumber(c.maxTimeMs),
         encoding: c.type,
-        data: [...(c.data ?? [])],
+        data: [...((c.data as Uint8Array | undefined) ?? [])],
       })),
     })),
   };
@@ -98,7 +97,7 @@ t.test('malformed messages are decode faults', async (t) => {
     ['a query index beyond 2^53', Uint8Array.of((2 << 3) | 0, ...uvarint(2n ** 60n))],
   ];
   for (const [what, bytes] of bad) {
-    t.throws(() => new ChunkedResponseDecoder().decode(bytes), { code: RemoteReadCode.Decode }, what);
+    t.throws(() => new ChunkedResponseDecoder().decode(bytes), { code: 'PROMSHIP_REMOTE_READ_DECODE' }, what);
   }
   t.throws(() => new ChunkedResponseDecoder().decode(bad[6]![1]), { message: /not valid UTF-8/ });
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { crc32c } from '@node-rs/crc32';
-import { RemoteReadCode, ReadFault } from '../../src/prometheus/errors.ts';
+import { ReadFault } from '../../src/prometheus/errors.ts';
 import { readFrames } from '../../src/prometheus/frame-reader.ts';
 import { frame } from '../helpers/remote-read-wire.ts';
 
@@ -59,14 +59,14 @@ t.test('a frame inside one buffer is a view, not a copy', async (t) => {
 t.test('a CRC mismatch fails', async (t) => {
   const bad = frame(Buffer.from('\x0a\x01payload'), { crc: 0x12345678 });
   const err = await failure(chunksOf(frame(Buffer.from('ok')), bad));
-  t.equal(err.code, RemoteReadCode.FrameCrc);
+  t.equal(err.code, 'PROMSHIP_REMOTE_READ_FRAME_CRC');
   t.match(err.detail, /0x12345678/);
 });
 
 t.test('a frame larger than maxFrameBytes fails before it is buffered', async (t) => {
   const big = frame(Buffer.alloc(1025, 1));
   const err = await failure(chunksOf(big.subarray(0, 6)), 1024);
-  t.equal(err.code, RemoteReadCode.FrameTooLarge);
+  t.equal(err.code, 'PROMSHIP_REMOTE_READ_FRAME_TOO_LARGE');
   t.match(err.detail, /1025 bytes.*1024/);
 });
 
@@ -74,14 +74,14 @@ t.test('a body that ends inside a frame is truncated', async (t) => {
   const whole = frame(Buffer.from([0x0a, 0x02, 0x08, 0x01, 0x10, 0x05, 0x00, 0x01]));
   for (const keep of [1, 3, whole.length - 1]) {
     const err = await failure(chunksOf(frame(Buffer.from('ok')), whole.subarray(0, keep)));
-    t.equal(err.code, RemoteReadCode.Truncated, `kept ${keep} bytes`);
+    t.equal(err.code, 'PROMSHIP_REMOTE_READ_TRUNCATED', `kept ${keep} bytes`);
   }
 });
 
 t.test('binary garbage after valid frames is not taken for data', async (t) => {
   const garbage = Buffer.from([0x05, 0x00, 0xff, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07]);
   const err = await failure(chunksOf(frame(Buffer.from('ok')), garbage));
-  t.equal(err.code, RemoteReadCode.FrameCrc);
+  t.equal(err.code, 'PROMSHIP_REMOTE_READ_FRAME_CRC');
 });
 
 t.test('error text where a frame should start is quoted as a stream error', async (t) => {
@@ -93,7 +93,7 @@ t.test('error text where a frame should start is quoted as a stream error', asyn
     [Buffer.from('ошибка чтения блока\n')],
   ]) {
     const err = await failure(chunksOf(...parts));
-    t.equal(err.code, RemoteReadCode.StreamError);
+    t.equal(err.code, 'PROMSHIP_REMOTE_READ_STREAM_ERROR');
     t.match(err.detail, parts.length === 1 ? /oops|ошибка чтения блока/ : /expanding series: unexpected EOF/);
   }
 });

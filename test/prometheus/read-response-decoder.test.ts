@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
 import t from 'tap';
-import { RemoteReadCode } from '../../src/prometheus/errors.ts';
 import { decodeReadResponse } from '../../src/prometheus/read-response-decoder.ts';
 
 const root = protobuf.parse(
@@ -69,6 +68,6 @@ t.test('histograms are counted, unknown fields skipped', async (t) => {
 t.test('truncated or overrunning input is a decode error', async (t) => {
   const good = encode({ results: [{ timeseries: [{ labels: [{ name: '__name__', value: 'x' }], samples: [{ timestamp: 1, value: 2 }] }] }] });
   for (const bad of [good.subarray(0, good.length - 3), Buffer.from([0x0a, 0x05, 0x0a, 0x09, 0x00])]) {
-    t.throws(() => decodeReadResponse(bad), { name: "ReadFault", code: RemoteReadCode.Decode });
+    t.throws(() => decodeReadResponse(bad), { name: "ReadFault", code: 'PROMSHIP_REMOTE_READ_DECODE' });
   }
 });

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { describeError } from '../../src/errors.ts';
-import { RemoteReadCode, RemoteReadError } from '../../src/prometheus/errors.ts';
+import { RemoteReadError } from '../../src/prometheus/errors.ts';
 import { RemoteReadClient, type RemoteReadClientOptions } from '../../src/prometheus/remote-read.ts';
 import type { Window } from '../../src/series.ts';
 import {
@@ -84,7 +84,7 @@ t.test('a missing token file fails with its own code and names the file', async 
   const dir = await tempDir(t);
   const server = await startFakeServer(t, okResponse);
   const err = await readError({ url: server.url, timeoutMs: 5000, bearerTokenFile: join(dir, 'missing') });
-  t.equal(err.code, RemoteReadCode.Credentials);
+  t.equal(err.code, 'PROMSHIP_REMOTE_READ_CREDENTIALS');
   t.match(err.message, join(dir, 'missing'));
   t.equal(server.requests.length, 0, 'nothing was sent');
 });

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import t from 'tap';
-import { RemoteReadCode, RemoteReadError } from '../../src/prometheus/errors.ts';
+import { RemoteReadError } from '../../src/prometheus/errors.ts';
 import { RemoteReadClient } from '../../src/prometheus/remote-read.ts';
 import type { SeriesChunks, Window } from '../../src/series.ts';
 import { startPassThroughProxy } from '../helpers/pass-through-proxy.ts';
@@ -72,7 +72,7 @@ t.test('a server that drops every request fails the read after one more try', as
     (e: unknown) => e,
   );
   t.ok(err instanceof RemoteReadError, 'the read fails');
-  t.equal((err as RemoteReadError).code, RemoteReadCode.Connect);
+  t.equal((err as RemoteReadError).code, 'PROMSHIP_REMOTE_READ_CONNECT');
   t.match((err as RemoteReadError).message, /other side closed|ECONNRESET|EPIPE/, 'naming the closed connection');
   t.equal(attempts, 2, 'sent twice, not more');
 });

@@ -2,7 +2,6 @@
  * externalLabels(): Prometheus' global.external_labels from /api/v1/status/config.
  */
 import t from 'tap';
-import { RemoteReadCode } from '../../src/prometheus/errors.ts';
 import { RemoteReadClient } from '../../src/prometheus/remote-read.ts';
 import { startPrometheus } from '../helpers/prometheus.ts';
 import { startFakeServer } from '../helpers/remote-read-wire.ts';
@@ -40,7 +39,7 @@ t.test('an answer that is not Prometheus configuration', async (t) => {
       res.end(body);
     });
     const client = new RemoteReadClient({ url: server.url, timeoutMs: 5000 });
-    await t.rejects(client.externalLabels(), { code: RemoteReadCode.Config, message: /status\/config/ }, body);
+    await t.rejects(client.externalLabels(), { code: 'PROMSHIP_REMOTE_READ_CONFIG', message: /status\/config/ }, body);
     await client.close();
   }
 });
@@ -52,5 +51,5 @@ t.test('an HTTP error', async (t) => {
   });
   const client = new RemoteReadClient({ url: server.url, timeoutMs: 5000 });
   t.teardown(() => client.close());
-  await t.rejects(client.externalLabels(), { code: RemoteReadCode.Http, status: 403, message: /403: "forbidden"/ });
+  await t.rejects(client.externalLabels(), { code: 'PROMSHIP_REMOTE_READ_HTTP', status: 403, message: /403: "forbidden"/ });
 });

@@ -3,7 +3,7 @@
  * the message names the window.
  */
 import t from 'tap';
-import { RemoteReadCode, RemoteReadError } from '../../src/prometheus/errors.ts';
+import { RemoteReadError } from '../../src/prometheus/errors.ts';
 import { RemoteReadClient } from '../../src/prometheus/remote-read.ts';
 import type { SeriesChunks, Window } from '../../src/series.ts';
 import {
@@ -71,40 +71,40 @@ t.test('garbage body', (t) =>
   expectFailure(
     t,
     streamed([Buffer.from([0x03, 0x00, 0x01, 0x02, 0x03, 0xff, 0xfe, 0xfd])]),
-    RemoteReadCode.FrameCrc,
+    'PROMSHIP_REMOTE_READ_FRAME_CRC',
     /CRC32C/,
   ),
 );
 
 t.test('truncated stream', (t) =>
-  expectFailure(t, streamed([goodFrame, goodFrame.subarray(0, goodFrame.length - 3)]), RemoteReadCode.Truncated, /ended inside a frame/),
+  expectFailure(t, streamed([goodFrame, goodFrame.subarray(0, goodFrame.length - 3)]), 'PROMSHIP_REMOTE_READ_TRUNCATED', /ended inside a frame/),
 );
 
 t.test('CRC mismatch', (t) => {
   const bad = Buffer.from(goodFrame);
   bad[bad.length - 1]! ^= 0x01;
-  return expectFailure(t, streamed([goodFrame, bad]), RemoteReadCode.FrameCrc, /CRC32C/);
+  return expectFailure(t, streamed([goodFrame, bad]), 'PROMSHIP_REMOTE_READ_FRAME_CRC', /CRC32C/);
 });
 
 t.test('oversized frame', (t) =>
-  expectFailure(t, streamed([goodFrame]), RemoteReadCode.FrameTooLarge, /more than the limit of 16/, { maxFrameBytes: 16 }),
+  expectFailure(t, streamed([goodFrame]), 'PROMSHIP_REMOTE_READ_FRAME_TOO_LARGE', /more than the limit of 16/, { maxFrameBytes: 16 }),
 );
 
 t.test('error text after valid frames (Prometheus failing mid-stream)', (t) =>
   expectFailure(
     t,
     streamed([goodFrame, goodFrame, Buffer.from('expanding series: read chunk: segment 000004 not found\n')]),
-    RemoteReadCode.StreamError,
+    'PROMSHIP_REMOTE_READ_STREAM_ERROR',
     /"expanding series: read chunk: segment 000004 not found"/,
   ),
 );
 
 t.test('a frame whose message is not a ChunkedReadResponse', (t) =>
-  expectFailure(t, streamed([frame(Uint8Array.of(0x0a, 0x10, 0x01))]), RemoteReadCode.Decode, /ChunkedReadResponse/),
+  expectFailure(t, streamed([frame(Uint8Array.of(0x0a, 0x10, 0x01))]), 'PROMSHIP_REMOTE_READ_DECODE', /ChunkedReadResponse/),
 );
 
 t.test('a frame answering another query', (t) =>
-  expectFailure(t, streamed([frame(chunkedReadResponse([], 3))]), RemoteReadCode.Decode, /query 3/),
+  expectFailure(t, streamed([frame(chunkedReadResponse([], 3))]), 'PROMSHIP_REMOTE_READ_DECODE', /query 3/),
 );
 
 t.test('a response that is no remote-read response', (t) =>
@@ -114,7 +114,7 @@ t.test('a response that is no remote-read response', (t) =>
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html>Please log in</html>');
     },
-    RemoteReadCode.ContentType,
+    'PROMSHIP_REMOTE_READ_CONTENT_TYPE',
     /text\/html.*Please log in/,
   ),
 );

@@ -4,7 +4,6 @@
  * times pass through.
  */
 import t from 'tap';
-import { RemoteReadCode } from '../../src/prometheus/errors.ts';
 import { seriesFromFrames, StreamedSeries } from '../../src/prometheus/streamed-series.ts';
 import type { SeriesChunks } from '../../src/series.ts';
 import { chunkedReadResponse, frame, type HandChunk, type HandSeries } from '../helpers/remote-read-wire.ts';
@@ -72,7 +71,7 @@ t.test('unsorted labels are sorted by UTF-8 bytes', async (t) => {
 
 t.test('a label name twice is corrupt', async (t) => {
   await t.rejects(series([{ labels: [['job', 'a'], ['__name__', 'x'], ['job', 'b']], chunks: [] }]), {
-    code: RemoteReadCode.Decode,
+    code: 'PROMSHIP_REMOTE_READ_DECODE',
     message: /"job" twice/,
   });
 });
@@ -112,5 +111,5 @@ t.test('a body cut into pieces anywhere gives the same series as its frames', as
   const stream = new StreamedSeries();
   stream.push(body.subarray(0, body.length - 1));
   while (stream.next() !== undefined);
-  t.throws(() => stream.end(), { code: RemoteReadCode.Truncated }, 'a body cut inside a frame fails at the end');
+  t.throws(() => stream.end(), { code: 'PROMSHIP_REMOTE_READ_TRUNCATED' }, 'a body cut inside a frame fails at the end');
 });

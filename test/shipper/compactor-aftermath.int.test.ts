@@ -45,7 +45,7 @@ async function fileBucketSetup(t: Test, windows: number): Promise<{ source: Sour
 }
 
 t.test('windows whose raw blocks the compactor deleted are not shipped again', async (t) => {
-  const { source, bucket, env } = await fileBucketSetup(t, 4);
+  const { bucket, env } = await fileBucketSetup(t, 4);
   const first = await runCli(['once'], env);
   t.equal(first.code, 0, `first run exits 0 (stderr: ${first.stderr.slice(0, 300)})`);
   const shipped = await blocksIn(bucket);

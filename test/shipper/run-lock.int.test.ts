@@ -29,7 +29,7 @@ function contend(dataDir: string, command: 'once' | 'run', startAt?: number): Co
   });
   let out = '';
   const said = new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('\n')) resolve(out.split('\n')[0]!);
     });

@@ -5,7 +5,7 @@
  * deletion (not as problems), and never call a marker file corruption. Markers Thanos could not
  * read are problems, and such a block counts as unmarked, as it does for Thanos.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Bucket } from '../../src/bucket/bucket.ts';
@@ -13,7 +13,7 @@ import { FileBucket } from '../../src/bucket/file-bucket.ts';
 import { renderVerify } from '../../src/render-reports.ts';
 import { verifyBucket, type VerifyReport } from '../../src/shipper/verify-bucket.ts';
 import { BlockWriter } from '../../src/tsdb/block-writer.ts';
-import { serializeBlockMeta } from '../../src/tsdb/meta.ts';
+import { serializeBlockMeta, type BlockMeta } from '../../src/tsdb/meta.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { BLOCK_START, TWO_HOURS, sortedLabels, xorChunks } from '../helpers/tsdb-fixtures.ts';
 
@@ -42,7 +42,7 @@ async function compactedBucket(t: { teardown(fn: () => unknown): void }): Promis
   for (let i = 0; i < 3; i++) sources.push(await writeBlock(dir, BLOCK_START + i * TWO_HOURS, BLOCK_START + (i + 1) * TWO_HOURS));
   const compacted = await writeBlock(dir, BLOCK_START, BLOCK_START + 3 * TWO_HOURS);
   const bucket = new FileBucket(dir);
-  const meta = JSON.parse(Buffer.from((await bucket.get(`${compacted}/meta.json`))!).toString('utf8'));
+  const meta = JSON.parse(Buffer.from((await bucket.get(`${compacted}/meta.json`))!).toString('utf8')) as BlockMeta;
   meta.compaction = { level: 2, sources };
   meta.thanos.source = 'compactor';
   await bucket.put(`${compacted}/meta.json`, serializeBlockMeta(meta));

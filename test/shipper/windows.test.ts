@@ -52,7 +52,7 @@ t.test('windows a block covers are skipped; of a partly covered one only the res
   );
   // Whatever is shipped overlaps no block and no other part.
   const all = [...plan.toShip, ...plan.covered.map((c) => c.window)].sort((a, b) => a.start - b.start);
-  for (let i = 1; i < all.length; i++) t.ok(all[i - 1]!.end <= all[i]!.start, `no overlap at ${min(all[i]!)}`);
+  for (let i = 1; i < all.length; i++) t.ok(all[i - 1]!.end <= all[i]!.start, `no overlap at ${String(min(all[i]!))}`);
   t.equal(all.reduce((n, w) => n + w.end - w.start, 0), 8 * H, 'and together they cover the horizon');
 });
 

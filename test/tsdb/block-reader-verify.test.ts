@@ -90,9 +90,15 @@ t.test('truncated files are detected', async (t) => {
 t.test('meta.json that disagrees with the files is detected', async (t) => {
   const root = await tempDir(t);
   const good = await goodBlock(root);
-  const edits: Record<string, (m: Record<string, any>) => void> = {
-    'index size': (m) => (m.thanos.files[1].size_bytes += 1),
-    'segment size': (m) => (m.thanos.files[0].size_bytes -= 1),
+  // The fields of meta.json these edits touch.
+  interface MetaJson {
+    maxTime: number;
+    stats: { numSamples: number; numSeries: number };
+    thanos: { files: { size_bytes: number }[] };
+  }
+  const edits: Record<string, (m: MetaJson) => void> = {
+    'index size': (m) => (m.thanos.files[1]!.size_bytes += 1),
+    'segment size': (m) => (m.thanos.files[0]!.size_bytes -= 1),
     'missing file': (m) => m.thanos.files.splice(1, 1),
     'samples': (m) => (m.stats.numSamples += 1),
     'series': (m) => (m.stats.numSeries -= 1),
@@ -101,7 +107,7 @@ t.test('meta.json that disagrees with the files is detected', async (t) => {
   for (const [name, edit] of Object.entries(edits)) {
     const dir = join(root, `meta-${name.replace(/ /g, '-')}`);
     await cp(good, dir, { recursive: true });
-    const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8'));
+    const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as MetaJson;
     edit(meta);
     await writeFile(join(dir, 'meta.json'), JSON.stringify(meta));
     await t.rejects(verifyDir(dir), { code: 'PROMSHIP_TSDB_CORRUPT_BLOCK' }, name);

@@ -23,7 +23,7 @@ const special: KnownSeries[] = [
     samples: [{ t: BLOCK_START + TWO_HOURS - 1, v: 42.5 }],
   },
   {
-    labels: sortedLabels(Object.fromEntries([['__name__', 'wide'], ...Array.from({ length: 59 }, (_, i) => [`l${String(i).padStart(2, '0')}`, `value-${i}`])])),
+    labels: sortedLabels(Object.fromEntries([['__name__', 'wide'], ...Array.from({ length: 59 }, (_, i): [string, string] => [`l${String(i).padStart(2, '0')}`, `value-${i}`])])),
     samples: Array.from({ length: 50 }, (_, i) => ({ t: BLOCK_START + i * 60_000, v: 1e300 / (i + 1) })),
   },
 ];
@@ -67,7 +67,7 @@ t.test('Prometheus reads a block written from our XOR chunks', async (t) => {
   t.teardown(() => prom.stop());
   const at = (BLOCK_START + TWO_HOURS) / 1000;
   const query = async (q: string): Promise<{ metric: Record<string, string>; values?: [number, string][]; value?: [number, string] }[]> => {
-    const res = await fetch(`${prom.url}/api/v1/query?${new URLSearchParams({ query: q, time: String(at) })}`);
+    const res = await fetch(`${prom.url}/api/v1/query?${new URLSearchParams({ query: q, time: String(at) }).toString()}`);
     const body = (await res.json()) as { status: string; data: { result: never[] } };
     t.equal(body.status, 'success', q);
     return body.data.result;

@@ -12,7 +12,7 @@ import type { Label } from '../../src/labels.ts';
 import { BlockWriter } from '../../src/tsdb/block-writer.ts';
 import { DuplicateSeriesError } from '../../src/tsdb/errors.ts';
 import { IndexReader } from '../../src/tsdb/index-reader.ts';
-import { IndexWriter, type ChunkMeta, type IndexWriterOptions } from '../../src/tsdb/index-writer.ts';
+import { IndexWriter, type IndexWriterOptions } from '../../src/tsdb/index-writer.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { BLOCK_START, TWO_HOURS, promtoolBlocks, rng, shuffle, sortedLabels, xorChunks, type KnownSeries } from '../helpers/tsdb-fixtures.ts';
 
@@ -41,7 +41,7 @@ t.test('tiny spill budgets give promtool\'s index bytes, sorted or shuffled inpu
   const entries = [...parsed.series()].map((e) => {
     const labels: Label[] = [];
     for (let i = 0; i < e.labelRefs.length; i += 2) labels.push([parsed.symbols[e.labelRefs[i]!]!, parsed.symbols[e.labelRefs[i + 1]!]!]);
-    return { labels, chunks: e.chunks as ChunkMeta[] };
+    return { labels, chunks: e.chunks };
   });
   t.equal(entries.length, 240);
 

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { BlockWriter } from '../../src/tsdb/block-writer.ts';
-import { parseBlockMeta } from '../../src/tsdb/meta.ts';
+import { parseBlockMeta, type BlockMeta } from '../../src/tsdb/meta.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { BLOCK_START, TWO_HOURS, promtoolBlocks, sortedLabels, xorChunks } from '../helpers/tsdb-fixtures.ts';
 
@@ -27,7 +27,7 @@ t.test('written meta.json has the keys, order and types Thanos uses', async (t) 
   const text = await readFile(join(block.dir, 'meta.json'), 'utf8');
   t.ok(text.endsWith('}\n'), 'one trailing newline, like json.Encoder');
   t.match(text, /^\{\n\t"ulid"/, 'tab indentation like Thanos SetIndent("", "\\t")');
-  const m = JSON.parse(text);
+  const m = JSON.parse(text) as BlockMeta;
   // tsdb.BlockMeta field order, then the embedded-struct sibling "thanos".
   t.same(Object.keys(m), ['ulid', 'minTime', 'maxTime', 'stats', 'compaction', 'version', 'thanos']);
   t.equal(m.ulid, block.ulid);
@@ -44,11 +44,11 @@ t.test('written meta.json has the keys, order and types Thanos uses', async (t) 
   t.equal(m.thanos.source, 'sidecar');
   t.notOk('upload_time' in m.thanos, 'upload_time is left to the uploader (Thanos >= 0.40 field)');
   t.notOk('index_stats' in m.thanos);
-  const segs: string[] = m.thanos.segment_files;
+  const segs: string[] = m.thanos.segment_files!;
   t.ok(segs.length >= 2, 'tiny segments made several files');
   t.same(segs, segs.map((_, i) => String(i + 1).padStart(6, '0')), 'segment_files are bare names like GetSegmentFiles');
   // GatherFileStats: chunks/* and index with size_bytes, meta.json by path only, sorted by path.
-  const files: { rel_path: string; size_bytes?: number }[] = m.thanos.files;
+  const files: { rel_path: string; size_bytes?: number }[] = m.thanos.files!;
   t.same(files.map((f) => f.rel_path), [...segs.map((s) => `chunks/${s}`), 'index', 'meta.json']);
   for (const f of files.slice(0, -1)) {
     t.type(f.size_bytes, 'number');

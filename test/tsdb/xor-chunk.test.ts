@@ -260,7 +260,7 @@ t.test('decoding damaged data throws XorChunkCorruptError, never anything else',
   tt.same(decodeXorChunk(new Uint8Array([0, 0])), [], 'count 0 is an empty chunk');
   tt.throws(() => decodeXorChunk(new Uint8Array([0xff, 0xff, 1, 2, 3])), { code: 'PROMSHIP_TSDB_XOR_CORRUPT' });
   // 11 continuation bytes: a varint longer than Go allows
-  tt.throws(() => decodeXorChunk(new Uint8Array([0, 1, ...Array(11).fill(0xff), 0, 0, 0, 0, 0, 0, 0, 0])), {
+  tt.throws(() => decodeXorChunk(new Uint8Array([0, 1, ...new Array<number>(11).fill(0xff), 0, 0, 0, 0, 0, 0, 0, 0])), {
     code: 'PROMSHIP_TSDB_XOR_CORRUPT',
   });
   // second sample with delta 0
