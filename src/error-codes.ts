@@ -247,6 +247,47 @@ export const errorCodes = {
     meaning: 'A block already has `meta.json` in the bucket and must not be rewritten.',
     action: 'Nothing is overwritten. If it repeats, check that no other uploader uses the same cluster id and prefix.',
   },
+  PROMSHIP_BUCKET_CHECKSUM_MISMATCH: {
+    meaning:
+      "The store's checksum of an upload (GCS crc32c/md5Hash, Azure Content-MD5) differs from the bytes sent: the store or something on the way altered them. The object was deleted and the block not published.",
+    action: `${RETRIED} if it repeats, look for a proxy in the path that alters request bodies.`,
+  },
+  PROMSHIP_BUCKET_NO_CONDITIONAL_WRITES: {
+    meaning:
+      'A warning: the store ignores conditional writes (`If-None-Match: *`), so window claims cannot be exclusive and promship re-checks the bucket right before `meta.json` instead; a small race remains between two agents of one cluster id.',
+    action: 'Nothing, with one agent per cluster id. See docs/one-writer.md for which stores keep the race and how small it is.',
+  },
+
+  // One writer per window
+  PROMSHIP_CLUSTER_ID_IN_USE: {
+    meaning:
+      "Another live instance (another data dir) ships this cluster's labels: this agent stopped shipping, `/readyz` answers 503 and `promship_cluster_id_in_use` is 1.",
+    action:
+      'Two clusters (or two pods) share one cluster id: give each cluster its own id, or stop the extra agent (docs/one-writer.md).',
+  },
+  PROMSHIP_CLUSTER_ID_DEFAULT: {
+    meaning: "A warning at start: the cluster id is `cluster-one`, the Kubecost Helm chart's default, which other clusters may keep too.",
+    action: 'Set a cluster id of its own for every cluster before a second one ships with the default.',
+  },
+  PROMSHIP_WINDOW_CLAIM_LOST: {
+    meaning: "Another instance claimed the window first (or took this agent's stale claim over); this agent removed its partial objects and did not publish.",
+    action: 'Nothing for one restart; if it repeats, two agents ship one cluster id (see PROMSHIP_CLUSTER_ID_IN_USE).',
+  },
+  PROMSHIP_WINDOW_CLAIM_TAKEN_OVER: {
+    meaning:
+      "A note: a window's claim by another instance was older than `PROMSHIP_CLAIM_TIMEOUT` with no block published, so it counted as a dead agent's and this agent took the window over.",
+    action: 'Nothing: the window is shipped once. Frequent takeovers mean `PROMSHIP_CLAIM_TIMEOUT` is shorter than a window takes to ship.',
+  },
+
+  // Fleet health
+  PROMSHIP_HEARTBEAT_FAILED: {
+    meaning: "A warning: the run's heartbeat (`promship/<cluster>/heartbeat.json`) could not be written; the run's result stands.",
+    action: "Check the bucket's write permission under `promship/`; `promship fleet` shows this agent as stale until a heartbeat lands.",
+  },
+  PROMSHIP_FLEET_REFRESH_FAILED: {
+    meaning: '`promship fleet serve` could not read the bucket for a refresh and serves its last view.',
+    action: "Check the fleet view's bucket credentials and network; `promship_fleet_refresh_errors_total` counts these.",
+  },
 } satisfies Record<`PROMSHIP_${string}`, ErrorCodeDoc>;
 
 /** A registered code: using any other string where an `ErrorCode` is expected is a type error. */

@@ -23,7 +23,6 @@ import type { TokenCredential } from '@azure/core-auth';
 import { BucketError, ConfigError } from '../errors.ts';
 import { compareStrings } from '../labels.ts';
 import type { Bucket, ObjectInfo } from './bucket.ts';
-import { BucketErrorCode } from './bucket-error-codes.ts';
 import { azureCodeOf, azureStatusOf, toAzureBucketError, type AzureErrorContext } from './azure-errors.ts';
 import type { AzureBucketOptions } from './azure-options.ts';
 
@@ -294,7 +293,7 @@ export class AzureBucket implements Bucket {
     const md5Ok = stored === undefined || stored.byteLength === 0 || Buffer.from(stored).equals(md5);
     if (sizeOk && md5Ok) return;
     throw new BucketError(
-      BucketErrorCode.UNREACHABLE,
+      'PROMSHIP_BUCKET_UNREACHABLE',
       `Azure GetBlob of "${full}" in ${this.description} read ${bytes} bytes ` +
         `${sizeOk ? 'whose MD5 differs from the stored Content-MD5' : `instead of ${res.contentLength}`}: ` +
         'the connection lost or altered data; promship retries later',
@@ -480,7 +479,7 @@ export class AzureBucket implements Bucket {
           ? `${size ?? 0} bytes instead of ${expected}`
           : 'a blob whose Content-MD5 differs from the bytes sent';
     throw new BucketError(
-      size !== expected ? BucketErrorCode.SIZE_MISMATCH : BucketErrorCode.CHECKSUM_MISMATCH,
+      size !== expected ? 'PROMSHIP_BUCKET_SIZE_MISMATCH' : 'PROMSHIP_BUCKET_CHECKSUM_MISMATCH',
       `Azure upload of "${full}" to ${this.description} stored ${what}: the store altered or lost the data; promship retries later`,
       { key: full },
     );
@@ -488,7 +487,7 @@ export class AzureBucket implements Bucket {
 
   private localFileError(full: string, filePath: string, err: unknown): BucketError {
     return new BucketError(
-      BucketErrorCode.LOCAL_FILE,
+      'PROMSHIP_BUCKET_LOCAL_FILE',
       `cannot read local file ${filePath} to upload as "${full}" to ${this.description}: ` +
         `${(err as Error).message}; check that the file exists and is readable`,
       { cause: err, key: full },
@@ -515,7 +514,7 @@ export class AzureBucket implements Bucket {
   private objectKey(key: string): string {
     if (key.length === 0 || key.startsWith('/') || key.endsWith('/')) {
       throw new BucketError(
-        BucketErrorCode.BAD_KEY,
+        'PROMSHIP_BUCKET_BAD_KEY',
         `invalid object key "${key}" for ${this.description}: keys must be non-empty and must ` +
           'not start or end with "/" (this is a promship bug; please report it)',
         { key },

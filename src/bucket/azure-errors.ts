@@ -5,8 +5,7 @@
  * `Authorization: SharedKey account:signature` header, a SAS query), so it is never kept as
  * `cause`; its message is scrubbed of secrets and folded into ours.
  */
-import { BucketError } from '../errors.ts';
-import { BucketErrorCode } from './bucket-error-codes.ts';
+import { BucketError, type BucketErrorCode } from '../errors.ts';
 
 export interface AzureErrorContext {
   /** The Blob service operation, e.g. `PutBlob`. */
@@ -120,16 +119,16 @@ function isAbort(err: unknown, signal: AbortSignal | undefined): boolean {
   return name === 'AbortError';
 }
 
-function classify(err: unknown, signal: AbortSignal | undefined): { code: string; what: string; todo: string } {
+function classify(err: unknown, signal: AbortSignal | undefined): { code: BucketErrorCode; what: string; todo: string } {
   const status = azureStatusOf(err);
   const code = azureCodeOf(err);
   const name = typeof err === 'object' && err !== null ? field((err as RestErrorShape).name) : undefined;
   if (isAbort(err, signal)) {
-    return { code: BucketErrorCode.ABORTED, what: 'aborted', todo: 'it was cancelled by promship' };
+    return { code: 'PROMSHIP_BUCKET_ABORTED', what: 'aborted', todo: 'it was cancelled by promship' };
   }
   if (name !== undefined && CREDENTIAL_ERROR_NAMES.has(name)) {
     return {
-      code: BucketErrorCode.NO_CREDENTIALS,
+      code: 'PROMSHIP_BUCKET_NO_CREDENTIALS',
       what: 'no Azure credentials could be obtained',
       todo:
         'set AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_KEY (or storage_account_key in the objstore ' +
@@ -138,14 +137,14 @@ function classify(err: unknown, signal: AbortSignal | undefined): { code: string
   }
   if (code === 'ContainerNotFound') {
     return {
-      code: BucketErrorCode.NOT_FOUND,
+      code: 'PROMSHIP_BUCKET_NOT_FOUND',
       what: 'the container does not exist',
       todo: 'check the container name, storage account and endpoint, or create the container',
     };
   }
   if ((code !== undefined && ACCESS_DENIED_CODES.has(code)) || status === 401 || status === 403) {
     return {
-      code: BucketErrorCode.ACCESS_DENIED,
+      code: 'PROMSHIP_BUCKET_ACCESS_DENIED',
       what: 'access denied',
       todo:
         'check the account key or connection string, or that the identity has the Storage Blob Data ' +
@@ -154,48 +153,48 @@ function classify(err: unknown, signal: AbortSignal | undefined): { code: string
   }
   if (status === 429 || status === 503 || (code !== undefined && THROTTLING_CODES.has(code) && status !== undefined)) {
     return {
-      code: BucketErrorCode.SERVER_ERROR,
+      code: 'PROMSHIP_BUCKET_SERVER_ERROR',
       what: 'the store is throttling requests or busy',
       todo: 'promship retries later with backoff; if it persists, ship less often or check the storage account',
     };
   }
   if (code !== undefined && TIMEOUT_NET_CODES.has(code)) {
     return {
-      code: BucketErrorCode.TIMEOUT,
+      code: 'PROMSHIP_BUCKET_TIMEOUT',
       what: 'timed out',
       todo: 'check the network path to the store and its load; promship retries later',
     };
   }
   if (code !== undefined && UNREACHABLE_NET_CODES.has(code)) {
     return {
-      code: BucketErrorCode.UNREACHABLE,
+      code: 'PROMSHIP_BUCKET_UNREACHABLE',
       what: 'the store is unreachable',
       todo: 'check the endpoint, DNS, TLS and network policy; promship retries later',
     };
   }
   if (status !== undefined && status >= 500) {
     return {
-      code: BucketErrorCode.SERVER_ERROR,
+      code: 'PROMSHIP_BUCKET_SERVER_ERROR',
       what: 'the store reported a server error',
       todo: 'promship retries later; if it persists, check the storage account',
     };
   }
   if (status === undefined) {
     return {
-      code: BucketErrorCode.UNREACHABLE,
+      code: 'PROMSHIP_BUCKET_UNREACHABLE',
       what: 'no response from the store',
       todo: 'check the endpoint and network; promship retries later',
     };
   }
   if (code === 'Md5Mismatch' || code === 'InvalidMd5' || code === 'Crc64Mismatch') {
     return {
-      code: BucketErrorCode.SIZE_MISMATCH,
+      code: 'PROMSHIP_BUCKET_SIZE_MISMATCH',
       what: 'the store received bytes whose checksum differs from what was sent',
       todo: 'the data was altered on the way; promship retries later',
     };
   }
   return {
-    code: BucketErrorCode.REQUEST,
+    code: 'PROMSHIP_BUCKET_REQUEST',
     what: 'the store rejected the request',
     todo: 'check the container configuration (account, endpoint, container name)',
   };

@@ -20,7 +20,6 @@ import { IdempotencyStrategy, Storage, type File, type StorageOptions } from '@g
 import { BucketError, ConfigError } from '../errors.ts';
 import { compareStrings } from '../labels.ts';
 import type { Bucket, ObjectInfo } from './bucket.ts';
-import { BucketErrorCode } from './bucket-error-codes.ts';
 import { isGcsNotFound, isPreconditionFailed, toGcsBucketError, type GcsErrorContext } from './gcs-errors.ts';
 
 /**
@@ -169,7 +168,7 @@ export class GcsBucket implements Bucket {
       size = (await statFile(filePath)).size;
     } catch (err) {
       throw new BucketError(
-        BucketErrorCode.LOCAL_FILE,
+        'PROMSHIP_BUCKET_LOCAL_FILE',
         `cannot read local file ${filePath} to upload as "${full}" to ${this.description}: ` +
           `${(err as Error).message}; check that the file exists and is readable`,
         { cause: err, key: full },
@@ -181,7 +180,7 @@ export class GcsBucket implements Bucket {
         bytes = await readFile(filePath);
       } catch (err) {
         throw new BucketError(
-          BucketErrorCode.LOCAL_FILE,
+          'PROMSHIP_BUCKET_LOCAL_FILE',
           `cannot read local file ${filePath}: ${(err as Error).message}`,
           { cause: err, key: full },
         );
@@ -218,7 +217,7 @@ export class GcsBucket implements Bucket {
       this.bucketSeen = true;
       if (tap.bytes !== size) {
         throw new BucketError(
-          BucketErrorCode.LOCAL_FILE,
+          'PROMSHIP_BUCKET_LOCAL_FILE',
           `local file ${filePath} changed size while it was uploaded as "${full}" (${size} then ${tap.bytes} bytes)`,
           { key: full },
         );
@@ -364,7 +363,7 @@ export class GcsBucket implements Bucket {
     } catch (err) {
       if (isGcsNotFound(err)) {
         throw new BucketError(
-          BucketErrorCode.NOT_FOUND,
+          'PROMSHIP_BUCKET_NOT_FOUND',
           `GCS bucket ${this.description} does not exist (HTTP 404); check the bucket name, or create the bucket`,
         );
       }
@@ -388,7 +387,7 @@ export class GcsBucket implements Bucket {
         .catch(() => undefined);
     const sizeWrong = info === null || info.size !== size;
     throw new BucketError(
-      sizeWrong ? BucketErrorCode.SIZE_MISMATCH : BucketErrorCode.CHECKSUM_MISMATCH,
+      sizeWrong ? 'PROMSHIP_BUCKET_SIZE_MISMATCH' : 'PROMSHIP_BUCKET_CHECKSUM_MISMATCH',
       `GCS upload of "${full}" to ${this.description} stored ` +
         (info === null
           ? 'nothing'
@@ -434,7 +433,7 @@ export class GcsBucket implements Bucket {
       if (pageToken !== undefined) {
         if (seenTokens.has(pageToken)) {
           throw new BucketError(
-            BucketErrorCode.REQUEST,
+            'PROMSHIP_BUCKET_REQUEST',
             `GCS objects.list of "${prefix}" in ${this.description} returned a page token twice; the store does not list correctly`,
             { key: prefix },
           );
@@ -464,7 +463,7 @@ export class GcsBucket implements Bucket {
   private objectKey(key: string): string {
     if (key.length === 0 || key.startsWith('/') || key.endsWith('/')) {
       throw new BucketError(
-        BucketErrorCode.BAD_KEY,
+        'PROMSHIP_BUCKET_BAD_KEY',
         `invalid object key "${key}" for ${this.description}: keys must be non-empty and must ` +
           'not start or end with "/" (this is a promship bug; please report it)',
         { key },
@@ -487,7 +486,7 @@ export class GcsBucket implements Bucket {
 function retryable(err: unknown): boolean {
   const code = err instanceof BucketError ? err.code : undefined;
   return (
-    code === BucketErrorCode.UNREACHABLE || code === BucketErrorCode.TIMEOUT || code === BucketErrorCode.SERVER_ERROR
+    code === 'PROMSHIP_BUCKET_UNREACHABLE' || code === 'PROMSHIP_BUCKET_TIMEOUT' || code === 'PROMSHIP_BUCKET_SERVER_ERROR'
   );
 }
 

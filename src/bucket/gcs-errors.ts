@@ -4,8 +4,7 @@
  * and says what to do. SDK errors carry request options (headers with bearer tokens), so they are
  * never kept as `cause`; their message is scrubbed and folded into ours.
  */
-import { BucketError } from '../errors.ts';
-import { BucketErrorCode } from './bucket-error-codes.ts';
+import { BucketError, type BucketErrorCode } from '../errors.ts';
 
 export interface GcsErrorContext {
   /** The JSON API operation, e.g. `objects.insert`. */
@@ -90,20 +89,20 @@ export function isPreconditionFailed(err: unknown): boolean {
   return gcsStatusOf(err) === 412;
 }
 
-function classify(err: unknown, signal: AbortSignal | undefined): { code: string; what: string; todo: string } {
+function classify(err: unknown, signal: AbortSignal | undefined): { code: BucketErrorCode; what: string; todo: string } {
   const status = gcsStatusOf(err);
   const net = netCodeOf(err);
   const msg = messageOf(err);
   const name = typeof err === 'object' && err !== null ? (err as GcsErrorShape).name : undefined;
   if (signal?.aborted || name === 'AbortError') {
-    return { code: BucketErrorCode.ABORTED, what: 'aborted', todo: 'it was cancelled by promship' };
+    return { code: 'PROMSHIP_BUCKET_ABORTED', what: 'aborted', todo: 'it was cancelled by promship' };
   }
   if (
     /could not load the default credentials|Unable to detect a Project Id|invalid_grant|private key/i.test(msg) &&
     status === undefined
   ) {
     return {
-      code: BucketErrorCode.NO_CREDENTIALS,
+      code: 'PROMSHIP_BUCKET_NO_CREDENTIALS',
       what: 'no usable Google credentials',
       todo:
         'set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, give the pod a GKE Workload ' +
@@ -112,21 +111,21 @@ function classify(err: unknown, signal: AbortSignal | undefined): { code: string
   }
   if (status === 404 && /bucket/i.test(msg) && !/No such object/i.test(msg)) {
     return {
-      code: BucketErrorCode.NOT_FOUND,
+      code: 'PROMSHIP_BUCKET_NOT_FOUND',
       what: 'the bucket does not exist',
       todo: 'check the bucket name, or create the bucket',
     };
   }
   if (status === 401 || status === 403) {
     return {
-      code: BucketErrorCode.ACCESS_DENIED,
+      code: 'PROMSHIP_BUCKET_ACCESS_DENIED',
       what: 'access denied',
       todo: 'grant the service account roles/storage.objectAdmin on this bucket (list, read, write and delete objects)',
     };
   }
   if (status === 408 || (net !== undefined && TIMEOUT_NET_CODES.has(net)) || /timeout|timed out/i.test(msg)) {
     return {
-      code: BucketErrorCode.TIMEOUT,
+      code: 'PROMSHIP_BUCKET_TIMEOUT',
       what: 'timed out',
       todo: 'check the network path to the store and its load; promship retries later',
     };
@@ -135,35 +134,35 @@ function classify(err: unknown, signal: AbortSignal | undefined): { code: string
     // The SDK gave up on a resumable session it could not continue (the connection was cut
     // mid-body): the store failed the upload, not the request.
     return {
-      code: BucketErrorCode.SERVER_ERROR,
+      code: 'PROMSHIP_BUCKET_SERVER_ERROR',
       what: 'the upload session was cut and cannot be continued',
       todo: 'the file is sent again in a new session; promship retries later',
     };
   }
   if (status === 429) {
     return {
-      code: BucketErrorCode.SERVER_ERROR,
+      code: 'PROMSHIP_BUCKET_SERVER_ERROR',
       what: 'the store is throttling requests (too many requests)',
       todo: 'promship retries later with backoff',
     };
   }
   if (status !== undefined && status >= 500) {
     return {
-      code: BucketErrorCode.SERVER_ERROR,
+      code: 'PROMSHIP_BUCKET_SERVER_ERROR',
       what: 'the store reported a server error',
       todo: 'promship retries later; if it persists, check the store',
     };
   }
   if (status === undefined) {
     return {
-      code: BucketErrorCode.UNREACHABLE,
+      code: 'PROMSHIP_BUCKET_UNREACHABLE',
       what:
         net !== undefined && UNREACHABLE_NET_CODES.has(net) ? 'the store is unreachable' : 'no response from the store',
       todo: 'check STORAGE_EMULATOR_HOST (if set), DNS and network policy; promship retries later',
     };
   }
   return {
-    code: BucketErrorCode.REQUEST,
+    code: 'PROMSHIP_BUCKET_REQUEST',
     what: 'the store rejected the request',
     todo: 'check the bucket name and configuration',
   };

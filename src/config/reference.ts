@@ -12,6 +12,7 @@ const GROUP_TITLES: Record<Group, string> = {
   bucket: 'Bucket',
   shipping: 'Shipping',
   daemon: 'Agent (`promship run`)',
+  fleet: 'Fleet view (`promship fleet`)',
   logging: 'Logging',
 };
 

@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { parseListenAddress } from '../config/listen-address.ts';
 
 export interface Probe {
   ok: boolean;
@@ -17,13 +18,6 @@ export interface HttpHandlers {
   registry: Registry;
   health: () => Probe;
   ready: () => Promise<Probe>;
-}
-
-function parseListenAddress(address: string): { host: string | undefined; port: number } {
-  const i = address.lastIndexOf(':');
-  const host = i <= 0 ? undefined : address.slice(0, i).replace(/^\[|\]$/g, '');
-  const port = Number(address.slice(i + 1));
-  return { host: host === '' ? undefined : host, port };
 }
 
 export async function startHttpServer(address: string, handlers: HttpHandlers): Promise<{ server: Server; port: number; close(): Promise<void> }> {

@@ -17,7 +17,7 @@ export interface HistoryOptions {
 }
 
 /** mulberry32: small, fast, and the same sequence everywhere for one seed. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

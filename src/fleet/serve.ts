@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { openBucket } from '../bucket/open-bucket.ts';
 import { describeError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { parseListenAddress } from '../daemon/http-server.ts';
+import { parseListenAddress } from '../config/listen-address.ts';
 import type { FleetConfig } from './command.ts';
 import { renderFleetMetrics, type RefreshStats } from './exposition.ts';
 import { FleetScanner } from './inventory.ts';

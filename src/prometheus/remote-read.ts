@@ -215,7 +215,7 @@ export class RemoteReadClient {
   async outOfOrderTimeWindow(opts: { signal?: AbortSignal } = {}): Promise<number> {
     const what = `Reading Prometheus' out-of-order time window from ${this.#configUrl}`;
     return this.#get(this.#configUrl, what, 'application/json', opts.signal, (bytes, ctx) =>
-      outOfOrderWindowFromConfigResponse(bytes, (detail) => failure(ctx, RemoteReadCode.Config, detail)),
+      outOfOrderWindowFromConfigResponse(bytes, (detail) => failure(ctx, 'PROMSHIP_REMOTE_READ_CONFIG', detail)),
     );
   }
 

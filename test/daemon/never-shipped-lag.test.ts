@@ -11,6 +11,7 @@ import { parseMetrics } from '../helpers/daemon.ts';
 const H = 3_600_000;
 const report = (over: Partial<RunReport>): RunReport => ({
   shipped: [],
+  claimedElsewhere: 0,
   failed: [],
   retrying: [],
   pending: 0,

@@ -33,7 +33,7 @@ export function slowRuns(ciRuns: number): number {
 }
 
 /** Fixed per property so runs are reproducible; `FUZZ_SEED` overrides all of them. */
-function fuzzSeed(fixed: number): number {
+export function fuzzSeed(fixed: number): number {
   const env = process.env.FUZZ_SEED;
   if (env === undefined || env === '') return fixed;
   const n = Number(env);

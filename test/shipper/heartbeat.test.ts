@@ -19,6 +19,8 @@ import { tempDir } from '../helpers/tmp.ts';
 const H = 3_600_000;
 const summary = (over: Partial<RunSummary> = {}): RunSummary => ({
   shipped: [],
+  claimedElsewhere: [],
+  otherWriters: [],
   failed: [],
   retrying: [],
   empty: [],
