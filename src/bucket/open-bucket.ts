@@ -135,14 +135,12 @@ function withS3Settings(
     }),
   );
   const warnings = [...yamlWarnings];
-  if (options.maxAttempts === undefined && config.s3MaxAttempts !== undefined) options.maxAttempts = config.s3MaxAttempts;
-  if (options.requestTimeoutMs === undefined && config.s3RequestTimeout !== undefined) {
-    options.requestTimeoutMs = config.s3RequestTimeout;
-  }
+  options.maxAttempts ??= config.s3MaxAttempts;
+  options.requestTimeoutMs ??= config.s3RequestTimeout;
   const yamlOnly: [string, boolean][] = [
     ['PROMSHIP_S3_ENDPOINT', Boolean(config.s3Endpoint)],
     ['PROMSHIP_S3_FORCE_PATH_STYLE', config.s3ForcePathStyle !== 'auto'],
-    ['PROMSHIP_S3_SSE', config.s3Sse !== undefined && config.s3Sse !== 'none'],
+    ['PROMSHIP_S3_SSE', config.s3Sse !== 'none'],
     ['PROMSHIP_S3_SSE_KMS_KEY_ID', Boolean(config.s3SseKmsKeyId)],
   ];
   for (const [name, set] of yamlOnly) {

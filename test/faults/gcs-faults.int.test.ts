@@ -74,7 +74,7 @@ t.test(
     const bucket = inspectBucket(t, target);
     const { snap, ours } = await checkShipped(t, bucket, source, { blockMs: BLOCK_MS, dir });
     const ledger = await bucket.get('promship/cluster-two/ledger.json');
-    let ledgerOk = false;
+    let ledgerOk: boolean;
     try {
       ledgerOk =
         ledger !== null && Array.isArray((JSON.parse(ledger.toString('utf8')) as { windows?: unknown }).windows);

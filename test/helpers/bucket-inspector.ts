@@ -44,10 +44,10 @@ interface Teardown {
 }
 
 interface RawStore {
-  list(): Promise<{ key: string; size: number }[]>;
-  get(rel: string): Promise<Buffer | null>;
-  put(rel: string, body: Uint8Array | string): Promise<void>;
-  delete(rel: string): Promise<void>;
+  list: () => Promise<{ key: string; size: number }[]>;
+  get: (rel: string) => Promise<Buffer | null>;
+  put: (rel: string, body: Uint8Array | string) => Promise<void>;
+  delete: (rel: string) => Promise<void>;
 }
 
 /** The same look into an Azurite container, with @azure/storage-blob used directly. */

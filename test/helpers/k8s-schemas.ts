@@ -24,7 +24,7 @@ const validators: Record<string, Validator> = {
   'networking.k8s.io/v1/NetworkPolicy': (o) => new NetworkPolicy(o).validate(),
   'monitoring.coreos.com/v1/ServiceMonitor': (o) => new ServiceMonitor(o as never).validate(),
   'monitoring.coreos.com/v1/PrometheusRule': (o) => new PrometheusRule(o as never).validate(),
-  'v1/ConfigMap': (o) => new ConfigMap(o as never).validate(),
+  'v1/ConfigMap': (o) => new ConfigMap(o).validate(),
 };
 
 /** Throws with the object's kind/name and the schema's complaint. */
