@@ -63,7 +63,7 @@ export interface CreateAppOptions {
 }
 
 /** The relabel rules in force, validated: a bad rule is a ConfigError naming the rule and field. */
-export function relabelPlanOf(config: Config): RelabelPlan | undefined {
+function relabelPlanOf(config: Config): RelabelPlan | undefined {
   return loadRelabelPlan({ file: config.relabelConfigFile, preset: config.relabelPreset });
 }
 

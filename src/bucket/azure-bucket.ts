@@ -558,7 +558,7 @@ async function readFully(fh: Awaited<ReturnType<typeof open>>, buf: Buffer, posi
 }
 
 /** `https://ACCOUNT.blob.core.windows.net`, or the configured endpoint (a suffix as in Thanos, or a URL). */
-export function blobServiceUrl(opts: Pick<AzureBucketOptions, 'account' | 'endpoint'>): string {
+function blobServiceUrl(opts: Pick<AzureBucketOptions, 'account' | 'endpoint'>): string {
   const endpoint = (opts.endpoint ?? '').trim().replace(/\/+$/, '');
   if (/^https?:\/\//i.test(endpoint)) return endpoint;
   if (opts.account === undefined || opts.account === '') {

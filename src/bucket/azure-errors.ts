@@ -83,7 +83,7 @@ const SECRET_SHAPES: readonly RegExp[] = [
 const MAX_DETAIL = 300;
 
 /** Replaces every secret (and anything shaped like an Azure key or SAS signature) with `[REDACTED]`. */
-export function redactAzureSecrets(text: string, secrets: readonly string[]): string {
+function redactAzureSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) {
     if (s.length >= 4) out = out.split(s).join('[REDACTED]');

@@ -58,7 +58,7 @@ export interface GcsBucketOptions {
 }
 
 /** GCS accepts resumable chunks in multiples of 256 KiB. */
-export const GCS_CHUNK_QUANTUM = 256 * 1024;
+const GCS_CHUNK_QUANTUM = 256 * 1024;
 
 const DEFAULT_MAX_ATTEMPTS = 5;
 const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;

@@ -50,14 +50,14 @@ const BEARER = /Bearer\s+[A-Za-z0-9._~+/=-]+/gi;
 const ACCESS_TOKEN = /\bya29\.[A-Za-z0-9._-]+/g;
 const MAX_DETAIL = 300;
 
-export function redactGcsSecrets(text: string, secrets: readonly string[]): string {
+function redactGcsSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[REDACTED]');
   return out.replace(PEM, '[REDACTED]').replace(BEARER, 'Bearer [REDACTED]').replace(ACCESS_TOKEN, '[REDACTED]');
 }
 
 /** The HTTP status of the answer, when the error came from one. */
-export function gcsStatusOf(err: unknown): number | undefined {
+function gcsStatusOf(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const e = err as GcsErrorShape;
   // ApiError: numeric `code`; GaxiosError: `response.status` (and `status`).

@@ -11,7 +11,7 @@ import { FleetScanner } from './inventory.ts';
 import { renderFleet } from './render.ts';
 import { fleetReport } from './report.ts';
 
-export const FLEET_OPTIONS = [
+const FLEET_OPTIONS = [
   'bucket',
   'objstoreConfigFile',
   's3Endpoint',

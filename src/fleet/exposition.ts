@@ -21,7 +21,7 @@ function escapeValue(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-export function exportedLabelNames(report: FleetReport): string[] {
+function exportedLabelNames(report: FleetReport): string[] {
   return report.labelNames.filter((n) => VALID_NAME.test(n) && !n.startsWith('__') && !RESERVED.has(n));
 }
 

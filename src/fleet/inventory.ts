@@ -45,7 +45,7 @@ function stringRecord(value: unknown): Record<string, string> | undefined {
   return out;
 }
 
-export function parseLedgerView(cluster: string, bytes: Uint8Array): LedgerView | undefined {
+function parseLedgerView(cluster: string, bytes: Uint8Array): LedgerView | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(bytes).toString('utf8'));

@@ -81,7 +81,7 @@ export interface FleetReport {
   healthy: boolean;
 }
 
-export function labelKey(labels: Record<string, string>): string {
+function labelKey(labels: Record<string, string>): string {
   return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 

@@ -24,7 +24,7 @@ export interface FleetServer {
   close(): Promise<void>;
 }
 
-export async function startFleetServer(config: FleetConfig, logger: Logger): Promise<FleetServer> {
+async function startFleetServer(config: FleetConfig, logger: Logger): Promise<FleetServer> {
   const { bucket, warnings } = await openBucket(config);
   for (const w of warnings) logger.warn({ setting: w }, 'objstore setting ignored');
   const scanner = new FleetScanner(bucket, logger);

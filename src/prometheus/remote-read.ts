@@ -312,7 +312,7 @@ function outOfOrderWindowFromConfigResponse(bytes: Uint8Array, fail: (detail: st
 const DURATION_UNITS: Record<string, number> = { y: 365 * 86_400_000, w: 7 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
 
 /** A Prometheus duration (`1h30m`, `0s`, `10m`) in ms; undefined when it is not one. */
-export function prometheusDurationMs(text: string): number | undefined {
+function prometheusDurationMs(text: string): number | undefined {
   if (text === '0') return 0;
   if (!/^(\d+(ms|[ywdhms]))+$/.test(text)) return undefined;
   let total = 0;

@@ -39,7 +39,7 @@ export interface RelabelPlan {
 const LABEL_CHANGING = new Set(['replace', 'hashmod', 'labelmap', 'labeldrop', 'labelkeep', 'lowercase', 'uppercase']);
 
 /** The preset as rules: one `keep` on the metric name or the job; it never drops a label. */
-export function presetRules(preset: PresetName): RuleSpec[] {
+function presetRules(preset: PresetName): RuleSpec[] {
   if (preset === 'none') return [];
   return [
     {

@@ -65,7 +65,7 @@ const LEGACY_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const TARGET_WITH_VARS = /^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+$/;
 
 /** A rule that fails validation: `field` is the YAML field the message is about. */
-export class RelabelRuleError extends ConfigError {
+class RelabelRuleError extends ConfigError {
   constructor(
     readonly index: number,
     readonly field: string,

@@ -4,7 +4,7 @@
  */
 import type { OtherWriter } from './shipper.ts';
 
-export const CLUSTER_ID_IN_USE = 'PROMSHIP_CLUSTER_ID_IN_USE';
+const CLUSTER_ID_IN_USE = 'PROMSHIP_CLUSTER_ID_IN_USE';
 
 export function clusterIdInUseLine(
   clusterId: string,

@@ -13,7 +13,7 @@ import { ChunkEncoding, type Chunk, type Sample, type Window } from '../series.t
 import { fitChunksToWindow } from '../tsdb/fit-chunks.ts';
 import { decodeXorChunk } from '../tsdb/xor-chunk.ts';
 
-export function labelsHash(labels: Labels): number {
+function labelsHash(labels: Labels): number {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193 ^ 0x5bd1e995;
   for (const [name, value] of labels) {

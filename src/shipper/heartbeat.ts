@@ -119,7 +119,7 @@ export interface HeartbeatInput {
 /** How many schedule intervals a writer stays "live" after its last heartbeat. */
 export const LIVE_INTERVALS = 3;
 
-export function nextHeartbeat(input: HeartbeatInput, previous: HeartbeatDocument | null): HeartbeatDocument {
+function nextHeartbeat(input: HeartbeatInput, previous: HeartbeatDocument | null): HeartbeatDocument {
   const keepFor = LIVE_INTERVALS * Math.max(input.scheduleIntervalMs, previous?.scheduleIntervalMs ?? 0);
   const writers: Record<string, number> = {};
   for (const [id, at] of Object.entries(previous?.writers ?? {}))

@@ -74,7 +74,7 @@ export class ClaimLostError extends PromshipError {
 
 const GEN_DIGITS = 6;
 
-export function claimsPrefix(clusterId: string): string {
+function claimsPrefix(clusterId: string): string {
   return `promship/${encodeURIComponent(clusterId)}/claims/`;
 }
 

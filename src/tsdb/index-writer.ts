@@ -124,7 +124,7 @@ export class IndexWriter {
   }
 
   /**
-   * Records one series. `labels` must pass `validateLabels` (`label-checks.ts`); `chunks` must be non-empty, sorted
+   * Records one series. `labels` must pass `LabelValidator` (`label-checks.ts`); `chunks` must be non-empty, sorted
    * and non-overlapping (the block writer checks both before any byte is written). Await
    * `flush` whenever `wantsFlush` is true to keep memory bounded.
    */

@@ -19,16 +19,8 @@ function hasLoneSurrogate(s: string): boolean {
 
 /**
  * Throws `InvalidLabelsError` unless the set is non-empty, names are sorted (Go byte order) and
- * unique, and no name or value is empty or holds a lone UTF-16 surrogate (which has no UTF-8 form).
- */
-export function validateLabels(labels: Labels): void {
-  checkLabels(labels, NO_STRINGS, NO_STRINGS, 0);
-}
-
-const NO_STRINGS: readonly string[] = [];
-
-/**
- * `validateLabels` for series one after another: names and values equal to the previous valid
+ * unique, and no name or value is empty or holds a lone UTF-16 surrogate (which has no UTF-8 form);
+ * for series one after another: names and values equal to the previous valid
  * series' at the same place skip the string checks (series arrive sorted, so most names and many
  * values repeat; the order is still checked). It keeps its own copies of those strings, so a
  * caller that reuses a label array cannot make it skip a string that was never checked.
