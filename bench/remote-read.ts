@@ -112,7 +112,9 @@ try {
   const [genMs, samples] = await timed(() => writeOpenMetrics(om));
   const [blocksMs] = await timed(() => run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', om, dataDir]));
   await rm(om);
-  console.log(`${SERIES} series x 2 h at ${STEP_S} s = ${samples} samples (generate ${genMs.toFixed(0)} ms, promtool ${blocksMs.toFixed(0)} ms)`);
+  console.log(
+    `${SERIES} series x 2 h at ${STEP_S} s = ${samples} samples (generate ${genMs.toFixed(0)} ms, promtool ${blocksMs.toFixed(0)} ms)`,
+  );
 
   const prometheus = await startPrometheus({
     dataDir,
@@ -120,7 +122,11 @@ try {
     extraArgs: ['--storage.tsdb.min-block-duration=2h', '--storage.tsdb.max-block-duration=2h'],
   });
   const client = new RemoteReadClient({ url: prometheus.url, timeoutMs: 60_000 });
-  const samplesClient = new RemoteReadClient({ url: prometheus.url, timeoutMs: 60_000, acceptedResponseTypes: ['SAMPLES'] });
+  const samplesClient = new RemoteReadClient({
+    url: prometheus.url,
+    timeoutMs: 60_000,
+    acceptedResponseTypes: ['SAMPLES'],
+  });
   try {
     const raw: number[] = [];
     const mine: number[] = [];
@@ -136,9 +142,15 @@ try {
       bytes = b;
       stats = s;
     }
-    console.log(`streamed body: ${(bytes / 1e6).toFixed(1)} MB, ${stats.series} series, ${stats.chunks} chunks, ${(stats.chunkBytes / 1e6).toFixed(1)} MB chunk data`);
-    console.log(`raw undici drain: median ${median(raw).toFixed(0)} ms  (runs: ${raw.map((x) => x.toFixed(0)).join(', ')})`);
-    console.log(`read() drain:     median ${median(mine).toFixed(0)} ms  (runs: ${mine.map((x) => x.toFixed(0)).join(', ')})`);
+    console.log(
+      `streamed body: ${(bytes / 1e6).toFixed(1)} MB, ${stats.series} series, ${stats.chunks} chunks, ${(stats.chunkBytes / 1e6).toFixed(1)} MB chunk data`,
+    );
+    console.log(
+      `raw undici drain: median ${median(raw).toFixed(0)} ms  (runs: ${raw.map((x) => x.toFixed(0)).join(', ')})`,
+    );
+    console.log(
+      `read() drain:     median ${median(mine).toFixed(0)} ms  (runs: ${mine.map((x) => x.toFixed(0)).join(', ')})`,
+    );
     const [samplesMs, s] = await timed(() => clientDrain(samplesClient));
     console.log(`SAMPLES read():   ${samplesMs.toFixed(0)} ms for ${s.series} series / ${s.chunks} samples`);
     console.log(`max RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

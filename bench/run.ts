@@ -144,7 +144,12 @@ async function main(): Promise<void> {
 
       // The floor: Prometheus producing the stream plus HTTP, with nothing done to the bytes.
       const body = compressSync(
-        encodeReadRequest({ startMs: WINDOW.start, endMs: WINDOW.end - 1, matchers: [{ type: 'RE', name: '__name__', value: '.+' }], acceptedResponseTypes: ['STREAMED_XOR_CHUNKS'] }),
+        encodeReadRequest({
+          startMs: WINDOW.start,
+          endMs: WINDOW.end - 1,
+          matchers: [{ type: 'RE', name: '__name__', value: '.+' }],
+          acceptedResponseTypes: ['STREAMED_XOR_CHUNKS'],
+        }),
       );
       const drains: Cost[] = [];
       let streamBytes = 0;
@@ -153,7 +158,11 @@ async function main(): Promise<void> {
           const res = await request(`${prom.url}/api/v1/read`, {
             method: 'POST',
             body,
-            headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-read-version': '0.1.0' },
+            headers: {
+              'content-type': 'application/x-protobuf',
+              'content-encoding': 'snappy',
+              'x-prometheus-remote-read-version': '0.1.0',
+            },
           });
           streamBytes = 0;
           for await (const chunk of res.body) streamBytes += (chunk as Buffer).length;
@@ -179,7 +188,11 @@ async function main(): Promise<void> {
       const coldDrains: Cost[] = [];
       for (let i = 0; i < RUNS; i++) {
         const prom0 = processCpuMs(promPid);
-        const { stdout } = await run('node', ['--input-type=module', '-e', coldDrain, bodyFile, `${prom.url}/api/v1/read`], { cwd: ROOT });
+        const { stdout } = await run(
+          'node',
+          ['--input-type=module', '-e', coldDrain, bodyFile, `${prom.url}/api/v1/read`],
+          { cwd: ROOT },
+        );
         const [ms, cpuMs] = stdout.trim().split(' ').map(Number) as [number, number];
         coldDrains.push({ ms, cpuMs, promCpuMs: processCpuMs(promPid) - prom0 });
       }
@@ -218,7 +231,8 @@ async function main(): Promise<void> {
             },
             WINDOW,
           );
-          if (block?.samples !== samples) throw new Error(`warm ship shipped ${block?.samples} samples, generated ${samples}`);
+          if (block?.samples !== samples)
+            throw new Error(`warm ship shipped ${block?.samples} samples, generated ${samples}`);
         });
         if (i >= 2) warmShips.push(cost);
         await rm(bucketDir, { recursive: true, force: true });
@@ -226,7 +240,16 @@ async function main(): Promise<void> {
       await warmClient.close();
 
       // promship once, as a user runs it (built CLI, fresh bucket and data dir each time).
-      const onces: { seconds: number; cpuSeconds: number; promCpuMs: number; maxRssMiB: number; shipMs: number; bytes: number; chunkBytes: number; samples: number }[] = [];
+      const onces: {
+        seconds: number;
+        cpuSeconds: number;
+        promCpuMs: number;
+        maxRssMiB: number;
+        shipMs: number;
+        bytes: number;
+        chunkBytes: number;
+        samples: number;
+      }[] = [];
       for (let i = 0; i < RUNS; i++) {
         const bucket = join(work, `bucket-${i}`);
         const prom0 = processCpuMs(promPid);
@@ -245,7 +268,16 @@ async function main(): Promise<void> {
         if (shipped.length !== 1) throw new Error(`expected one shipped block, got ${shipped.length}`);
         const s = shipped[0]!;
         const chunkBytes = await dirBytes(bucket, (rel) => rel.includes('/chunks/'));
-        onces.push({ seconds: r.seconds, cpuSeconds: r.cpuSeconds, promCpuMs: processCpuMs(promPid) - prom0, maxRssMiB: r.maxRssMiB, shipMs: Number(s.durationMs), bytes: Number(s.bytes), chunkBytes, samples: Number(s.samples) });
+        onces.push({
+          seconds: r.seconds,
+          cpuSeconds: r.cpuSeconds,
+          promCpuMs: processCpuMs(promPid) - prom0,
+          maxRssMiB: r.maxRssMiB,
+          shipMs: Number(s.durationMs),
+          bytes: Number(s.bytes),
+          chunkBytes,
+          samples: Number(s.samples),
+        });
         await rm(bucket, { recursive: true, force: true });
       }
       const floorMs = median(drains.map((c) => c.ms));
@@ -260,10 +292,12 @@ async function main(): Promise<void> {
       const date = new Date().toISOString().slice(0, 10);
       const machine = `${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
       const fmt = (n: number, d = 2): string => n.toFixed(d);
-      const cpu = (cs: Cost[]): string => `${fmt(mean(cs.map((c) => c.cpuMs)) / 1000)} + ${fmt(mean(cs.map((c) => c.promCpuMs)) / 1000)} s`;
+      const cpu = (cs: Cost[]): string =>
+        `${fmt(mean(cs.map((c) => c.cpuMs)) / 1000)} + ${fmt(mean(cs.map((c) => c.promCpuMs)) / 1000)} s`;
       // The least wall time in which the machine's cores could do a step's CPU work.
       const bound = (cs: Cost[]): number => mean(cs.map((c) => c.cpuMs + c.promCpuMs)) / cpus().length;
-      const busy = (cs: Cost[]): string => `both together keep ${fmt((100 * bound(cs)) / mean(cs.map((c) => c.ms)), 0)} % of the ${cpus().length} cores busy`;
+      const busy = (cs: Cost[]): string =>
+        `both together keep ${fmt((100 * bound(cs)) / mean(cs.map((c) => c.ms)), 0)} % of the ${cpus().length} cores busy`;
       const table = [
         `### ${date}: ${SERIES.toLocaleString('en')} series × 2h at ${STEP_S}s (${samples.toLocaleString('en')} samples), promship ${version}`,
         '',
@@ -284,7 +318,10 @@ async function main(): Promise<void> {
         `Chunk bytes per sample: shipped ${fmt(onces[0]!.chunkBytes / samples, 3)}, Prometheus' own (promtool block${sourceBlocks.length > 1 ? 's' : ''}) ${fmt(sourceChunkBytes / samples, 3)} (${fmt((onces[0]!.chunkBytes / sourceChunkBytes - 1) * 100, 2)} %). Block files uploaded: ${fmt(onces[0]!.bytes / 2 ** 20, 1)} MiB.`,
         '',
       ].join('\n');
-      const storeTable = STORES.length > 0 ? await storeRuns(STORES, RUNS, { prometheusUrl: prom.url, work, fileShip: { shipMs, maxRssMiB: rss } }) : '';
+      const storeTable =
+        STORES.length > 0
+          ? await storeRuns(STORES, RUNS, { prometheusUrl: prom.url, work, fileShip: { shipMs, maxRssMiB: rss } })
+          : '';
       process.stdout.write(`${table}\n${storeTable}`);
       await mkdir(join(ROOT, 'bench', 'out'), { recursive: true });
       await writeFile(join(ROOT, 'bench', 'out', `${date}-${SERIES}.md`), `${table}\n${storeTable}`);

@@ -66,7 +66,12 @@ interface Measured {
  * Kubecost-like series: five metric families (counters and gauges), namespace / node / container
  * labels that repeat, and a pod label unique to each series (the worst case for the symbol table).
  */
-async function writeOpenMetrics(file: string, series: number, stepS: number, window: { start: number; end: number }): Promise<number> {
+async function writeOpenMetrics(
+  file: string,
+  series: number,
+  stepS: number,
+  window: { start: number; end: number },
+): Promise<number> {
   const out = createWriteStream(file, { highWaterMark: 1 << 20 });
   let seed = 12345;
   const rnd = (): number => {
@@ -106,7 +111,10 @@ async function writeOpenMetrics(file: string, series: number, stepS: number, win
 /** Generates (or reuses, under --work) the Prometheus data for `series`. */
 async function prepareSource(dir: string, series: number): Promise<Source> {
   const marker = join(dir, 'bench-source.json');
-  const known = await readFile(marker, 'utf8').then((t) => JSON.parse(t) as Source, () => undefined);
+  const known = await readFile(marker, 'utf8').then(
+    (t) => JSON.parse(t) as Source,
+    () => undefined,
+  );
   if (known !== undefined) {
     console.error(`scale: reusing ${series} series in ${dir}`);
     return known;
@@ -141,13 +149,24 @@ function shippedLines(stdout: string): ShippedLine[] {
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .filter((l) => l.msg === 'shipped block')
-    .map((l) => ({ ulid: String(l.ulid), series: Number(l.series), samples: Number(l.samples), bytes: Number(l.bytes), durationMs: Number(l.durationMs) }));
+    .map((l) => ({
+      ulid: String(l.ulid),
+      series: Number(l.series),
+      samples: Number(l.samples),
+      bytes: Number(l.bytes),
+      durationMs: Number(l.durationMs),
+    }));
 }
 
 /** sha256 and line count of `promtool tsdb dump` output, streamed (1M series dump to GBs of text). */
-async function dumpDigest(dir: string, window: { start: number; end: number }): Promise<{ sha256: string; lines: number }> {
+async function dumpDigest(
+  dir: string,
+  window: { start: number; end: number },
+): Promise<{ sha256: string; lines: number }> {
   await mkdir(join(dir, 'wal'), { recursive: true });
-  const child = spawn('promtool', ['tsdb', 'dump', `--min-time=${window.start}`, `--max-time=${window.end - 1}`, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('promtool', ['tsdb', 'dump', `--min-time=${window.start}`, `--max-time=${window.end - 1}`, dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const hash = createHash('sha256');
   let lines = 0;
   let stderr = '';
@@ -162,7 +181,10 @@ async function dumpDigest(dir: string, window: { start: number; end: number }): 
 }
 
 /** Starts `promship run`, waits for its first run to end, lets it settle, and reads its RSS. */
-async function idleRss(env: Record<string, string>, expectShipped: number): Promise<{ rssMiB: number; hwmMiB: number }> {
+async function idleRss(
+  env: Record<string, string>,
+  expectShipped: number,
+): Promise<{ rssMiB: number; hwmMiB: number }> {
   const port = await freePort();
   const child = spawn(process.execPath, [CLI, 'run'], {
     env: { ...process.env, ...env, PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${port}` },
@@ -179,7 +201,8 @@ async function idleRss(env: Record<string, string>, expectShipped: number): Prom
       await new Promise((r) => setTimeout(r, 200));
     }
     const shipped = shippedLines(out).length;
-    if (shipped !== expectShipped) throw new Error(`promship run shipped ${shipped} blocks, expected ${expectShipped}: ${out.slice(-2000)}`);
+    if (shipped !== expectShipped)
+      throw new Error(`promship run shipped ${shipped} blocks, expected ${expectShipped}: ${out.slice(-2000)}`);
     // Idle as a pod sits between runs: give V8 time for its idle-time GC.
     await new Promise((r) => setTimeout(r, 10_000));
     const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
@@ -194,7 +217,11 @@ async function idleRss(env: Record<string, string>, expectShipped: number): Prom
 async function measure(work: string, series: number): Promise<Measured> {
   const dir = join(work, `source-${series}`);
   const source = await prepareSource(dir, series);
-  const prom = await startPrometheus({ dataDir: join(dir, 'prometheus'), configDir: dir, externalLabels: { cluster_id: 'bench' } });
+  const prom = await startPrometheus({
+    dataDir: join(dir, 'prometheus'),
+    configDir: dir,
+    externalLabels: { cluster_id: 'bench' },
+  });
   const runDir = await mkdtemp(join(work, `run-${series}-`));
   try {
     const env = (bucket: string): Record<string, string> => ({
@@ -210,7 +237,8 @@ async function measure(work: string, series: number): Promise<Measured> {
     console.error(`scale: promship once, ${series} series`);
     const r = await timed('node', [CLI, 'once'], env(bucket));
     const shipped = shippedLines(r.stdout);
-    if (shipped.length !== 1) throw new Error(`expected one shipped block, got ${shipped.length}: ${r.stdout.slice(-2000)}`);
+    if (shipped.length !== 1)
+      throw new Error(`expected one shipped block, got ${shipped.length}: ${r.stdout.slice(-2000)}`);
     const s = shipped[0]!;
     if (s.series !== series || s.samples !== source.samples) {
       throw new Error(`shipped ${s.series} series / ${s.samples} samples, generated ${series} / ${source.samples}`);
@@ -223,14 +251,20 @@ async function measure(work: string, series: number): Promise<Measured> {
     // Independent checks of the block: promtool's own reading of it, and its samples.
     const analyze = (await run('promtool', ['tsdb', 'analyze', bucket, s.ulid], { maxBuffer: 1 << 28 })).stdout;
     const total = Number(/^Series: (\d+)$/m.exec(analyze)?.[1]);
-    if (total !== series) throw new Error(`promtool tsdb analyze counts ${total} series in ${s.ulid}, expected ${series}`);
+    if (total !== series)
+      throw new Error(`promtool tsdb analyze counts ${total} series in ${s.ulid}, expected ${series}`);
     let checks = `promtool analyze: ${total.toLocaleString('en')} series`;
     await prom.stop();
     if (DUMP) {
       console.error('scale: comparing promtool dumps of source and shipped block');
-      const [want, got] = [await dumpDigest(join(dir, 'prometheus'), source.window), await dumpDigest(bucket, source.window)];
+      const [want, got] = [
+        await dumpDigest(join(dir, 'prometheus'), source.window),
+        await dumpDigest(bucket, source.window),
+      ];
       if (want.lines !== source.samples || got.sha256 !== want.sha256 || got.lines !== want.lines) {
-        throw new Error(`promtool dump of the shipped block (${got.lines} lines, ${got.sha256}) differs from the source (${want.lines} lines, ${want.sha256})`);
+        throw new Error(
+          `promtool dump of the shipped block (${got.lines} lines, ${got.sha256}) differs from the source (${want.lines} lines, ${want.sha256})`,
+        );
       }
       checks += '; dump identical to source';
     }

@@ -52,7 +52,10 @@ export async function storeRuns(
         // On disk: in memory Azurite itself grows by hundreds of MiB for files this size.
         const srv = await startAzurite(t, { onDisk: true });
         label = 'Azure: Azurite (own process), `azblob://`';
-        env = { PROMSHIP_BUCKET: `azblob://${srv.container}/thanos`, AZURE_STORAGE_CONNECTION_STRING: srv.connectionString() };
+        env = {
+          PROMSHIP_BUCKET: `azblob://${srv.container}/thanos`,
+          AZURE_STORAGE_CONNECTION_STRING: srv.connectionString(),
+        };
       } else {
         throw new Error(`unknown store ${store}: use file, s3rver, gcs or azurite`);
       }

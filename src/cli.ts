@@ -23,9 +23,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // Each command loads only what it uses. `run` above all: its idle memory is the agent's footprint
 // on every cluster, so it loads neither the S3 SDK nor the HTTP client nor even the config schema
 // (its runs do, each in a process of its own).
-const loadConfig = async (input: RawConfigInput): Promise<Config> => (await import('./config/load.ts')).loadConfig(input);
+const loadConfig = async (input: RawConfigInput): Promise<Config> =>
+  (await import('./config/load.ts')).loadConfig(input);
 
-const usage = async (): Promise<string> => `promship ${VERSION}: ships this cluster's Prometheus data as Thanos blocks into the global bucket.
+const usage =
+  async (): Promise<string> => `promship ${VERSION}: ships this cluster's Prometheus data as Thanos blocks into the global bucket.
 
 Usage: promship <command> [flags]
 
@@ -159,20 +161,30 @@ async function runOnce(config: Config, logger: Logger): Promise<number> {
 
 /** The cluster's labels for commands that only read the bucket: Prometheus is asked, but optional when the cluster id is configured. */
 async function offlineIdentity(config: Config, logger: Logger): Promise<Identity> {
-  const [{ createClient }, { resolveIdentity }] = await Promise.all([import('./app.ts'), import('./shipper/identity.ts')]);
+  const [{ createClient }, { resolveIdentity }] = await Promise.all([
+    import('./app.ts'),
+    import('./shipper/identity.ts'),
+  ]);
   const client = createClient(config);
   let prometheusLabels: Labels = [];
   try {
     prometheusLabels = await client.externalLabels();
   } catch (err) {
     if (!config.clusterId) throw err;
-    logger.warn({ err: describeError(err) }, "Prometheus unreachable; using only the configured labels, which may miss Prometheus' own external labels");
+    logger.warn(
+      { err: describeError(err) },
+      "Prometheus unreachable; using only the configured labels, which may miss Prometheus' own external labels",
+    );
   } finally {
     await client.close();
   }
-  return resolveIdentity({ clusterLabel: config.clusterLabel, clusterId: config.clusterId, extraLabels: config.externalLabels, prometheusLabels });
+  return resolveIdentity({
+    clusterLabel: config.clusterLabel,
+    clusterId: config.clusterId,
+    extraLabels: config.externalLabels,
+    prometheusLabels,
+  });
 }
-
 
 async function runStatus(config: Config, logger: Logger, json: boolean): Promise<number> {
   const [{ openBucket }, { shippingStatus }, { renderStatus }] = await Promise.all([

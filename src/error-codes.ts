@@ -20,7 +20,8 @@ export const errorCodes = {
     action: 'Report it with the log line: every expected failure has its own code.',
   },
   PROMSHIP_CONFIG: {
-    meaning: 'The configuration is invalid; the process stopped at start with exit code 2 and one line naming the setting.',
+    meaning:
+      'The configuration is invalid; the process stopped at start with exit code 2 and one line naming the setting.',
     action: 'Fix the named setting (environment variable or flag) as the line says; see the configuration reference.',
   },
 
@@ -31,7 +32,8 @@ export const errorCodes = {
     action: 'Check that Prometheus answers at `PROMSHIP_PROMETHEUS_URL`; the next scheduled run tries again.',
   },
   PROMSHIP_RUN_FAILED: {
-    meaning: 'The whole run failed before shipping (bucket or Prometheus unreachable, credentials) without a more specific code.',
+    meaning:
+      'The whole run failed before shipping (bucket or Prometheus unreachable, credentials) without a more specific code.',
     action: 'Read `err` in the `run failed` line; the next scheduled run tries again.',
   },
   PROMSHIP_RUN_CRASHED: {
@@ -101,7 +103,7 @@ export const errorCodes = {
   },
   PROMSHIP_REMOTE_READ_FRAME_TOO_LARGE: {
     meaning: 'A frame announces more bytes than allowed (one series larger than 64 MiB in one frame).',
-    action: "Check `--storage.remote.read-max-bytes-in-frame` on Prometheus.",
+    action: 'Check `--storage.remote.read-max-bytes-in-frame` on Prometheus.',
   },
   PROMSHIP_REMOTE_READ_TRUNCATED: {
     meaning: 'The answer ended in the middle of a frame (Prometheus restarted, ran out of memory, or a proxy cut it).',
@@ -117,7 +119,8 @@ export const errorCodes = {
   },
   PROMSHIP_REMOTE_READ_CONFIG: {
     meaning: "`/api/v1/status/config` did not yield Prometheus' configuration (its external labels).",
-    action: 'Check that `PROMSHIP_PROMETHEUS_URL` points at Prometheus and that the API is reachable with the same credentials.',
+    action:
+      'Check that `PROMSHIP_PROMETHEUS_URL` points at Prometheus and that the API is reachable with the same credentials.',
   },
 
   // Building blocks (TSDB)
@@ -178,7 +181,8 @@ export const errorCodes = {
     action: `${RETRIED} give \`PROMSHIP_DATA_DIR\` room for one block (the Helm chart's \`dataVolume.sizeLimit\`) and make it writable.`,
   },
   PROMSHIP_TSDB_CORRUPT_BLOCK: {
-    meaning: 'A block on disk or in the bucket does not follow the TSDB format; the message names the file and the defect.',
+    meaning:
+      'A block on disk or in the bucket does not follow the TSDB format; the message names the file and the defect.',
     action: 'For a block promship built, report it; for another block, check what wrote it.',
   },
   PROMSHIP_TSDB_INVALID_META: {
@@ -194,7 +198,8 @@ export const errorCodes = {
   },
   PROMSHIP_BUCKET_NO_CREDENTIALS: {
     meaning: 'No credentials could be found (static keys, environment, web identity, container or instance role).',
-    action: 'Give promship credentials through the standard AWS chain (e.g. IRSA, or `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`).',
+    action:
+      'Give promship credentials through the standard AWS chain (e.g. IRSA, or `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`).',
   },
   PROMSHIP_BUCKET_NOT_FOUND: {
     meaning: 'The bucket does not exist.',
@@ -221,7 +226,8 @@ export const errorCodes = {
     action: 'Nothing: no block was published and the window is shipped by the next run.',
   },
   PROMSHIP_BUCKET_SIZE_MISMATCH: {
-    meaning: 'The stored object has a different size than was sent: the store altered the bytes. The block was not published.',
+    meaning:
+      'The stored object has a different size than was sent: the store altered the bytes. The block was not published.',
     action:
       'Often aws-chunked bodies on S3-compatible stores: set `PROMSHIP_S3_CHECKSUM_MODE=when-required`. The window is retried.',
   },
@@ -255,7 +261,8 @@ export const errorCodes = {
   PROMSHIP_BUCKET_NO_CONDITIONAL_WRITES: {
     meaning:
       'A warning: the store ignores conditional writes (`If-None-Match: *`), so window claims cannot be exclusive and promship re-checks the bucket right before `meta.json` instead; a small race remains between two agents of one cluster id.',
-    action: 'Nothing, with one agent per cluster id. See docs/one-writer.md for which stores keep the race and how small it is.',
+    action:
+      'Nothing, with one agent per cluster id. See docs/one-writer.md for which stores keep the race and how small it is.',
   },
 
   // One writer per window
@@ -266,27 +273,33 @@ export const errorCodes = {
       'Two clusters (or two pods) share one cluster id: give each cluster its own id, or stop the extra agent (docs/one-writer.md).',
   },
   PROMSHIP_CLUSTER_ID_DEFAULT: {
-    meaning: "A warning at start: the cluster id is `cluster-one`, the Kubecost Helm chart's default, which other clusters may keep too.",
+    meaning:
+      "A warning at start: the cluster id is `cluster-one`, the Kubecost Helm chart's default, which other clusters may keep too.",
     action: 'Set a cluster id of its own for every cluster before a second one ships with the default.',
   },
   PROMSHIP_WINDOW_CLAIM_LOST: {
-    meaning: "Another instance claimed the window first (or took this agent's stale claim over); this agent removed its partial objects and did not publish.",
+    meaning:
+      "Another instance claimed the window first (or took this agent's stale claim over); this agent removed its partial objects and did not publish.",
     action: 'Nothing for one restart; if it repeats, two agents ship one cluster id (see PROMSHIP_CLUSTER_ID_IN_USE).',
   },
   PROMSHIP_WINDOW_CLAIM_TAKEN_OVER: {
     meaning:
       "A note: a window's claim by another instance was older than `PROMSHIP_CLAIM_TIMEOUT` with no block published, so it counted as a dead agent's and this agent took the window over.",
-    action: 'Nothing: the window is shipped once. Frequent takeovers mean `PROMSHIP_CLAIM_TIMEOUT` is shorter than a window takes to ship.',
+    action:
+      'Nothing: the window is shipped once. Frequent takeovers mean `PROMSHIP_CLAIM_TIMEOUT` is shorter than a window takes to ship.',
   },
 
   // Fleet health
   PROMSHIP_HEARTBEAT_FAILED: {
-    meaning: "A warning: the run's heartbeat (`promship/<cluster>/heartbeat.json`) could not be written; the run's result stands.",
-    action: "Check the bucket's write permission under `promship/`; `promship fleet` shows this agent as stale until a heartbeat lands.",
+    meaning:
+      "A warning: the run's heartbeat (`promship/<cluster>/heartbeat.json`) could not be written; the run's result stands.",
+    action:
+      "Check the bucket's write permission under `promship/`; `promship fleet` shows this agent as stale until a heartbeat lands.",
   },
   PROMSHIP_FLEET_REFRESH_FAILED: {
     meaning: '`promship fleet serve` could not read the bucket for a refresh and serves its last view.',
-    action: "Check the fleet view's bucket credentials and network; `promship_fleet_refresh_errors_total` counts these.",
+    action:
+      "Check the fleet view's bucket credentials and network; `promship_fleet_refresh_errors_total` counts these.",
   },
 } satisfies Record<`PROMSHIP_${string}`, ErrorCodeDoc>;
 

@@ -11,7 +11,10 @@ const other = 'Configuration, runs and windows';
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
 export function errorReference(): string {
-  const sections = new Map<string, ErrorCode[]>([[other, []], ...groups.map((g) => [g.title, []] as [string, ErrorCode[]])]);
+  const sections = new Map<string, ErrorCode[]>([
+    [other, []],
+    ...groups.map((g) => [g.title, []] as [string, ErrorCode[]]),
+  ]);
   for (const code of Object.keys(errorCodes) as ErrorCode[]) {
     sections.get(groups.find((g) => g.holds(code))?.title ?? other)?.push(code);
   }

@@ -6,7 +6,8 @@ import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 
 // Loaded only for the pretty format: JSON, what the agent logs in a cluster, should not pay for it.
-const loadPretty = (): typeof import('pino-pretty') => createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+const loadPretty = (): typeof import('pino-pretty') =>
+  createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
 
 export type { Logger };
 

@@ -7,7 +7,14 @@ import type { BlockCheck, VerifyReport } from './shipper/verify-bucket.ts';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function renderStatus(s: StatusReport): string {
@@ -21,18 +28,22 @@ export function renderStatus(s: StatusReport): string {
     `ledger       ${s.ledgerUpdatedAt ? `updated ${new Date(s.ledgerUpdatedAt).toISOString()}` : 'none'}`,
   ];
   // Newest last: what the latest windows were shipped under, and since when.
-  for (const r of s.rules.slice(-5)) lines.push(`rules        ${r.hash}  ${formatWindow({ start: r.start, end: r.end })}`);
+  for (const r of s.rules.slice(-5))
+    lines.push(`rules        ${r.hash}  ${formatWindow({ start: r.start, end: r.end })}`);
   if (s.failing.length) {
-    lines.push('', table([
-      ['WINDOW', 'ATTEMPTS', 'NEXT RETRY', 'CODE', 'LAST ERROR'],
-      ...s.failing.map((f) => [
-        formatWindow({ start: f.start, end: f.end }),
-        String(f.attempts ?? 0),
-        f.nextRetryAt ? new Date(f.nextRetryAt).toISOString() : '',
-        f.lastErrorCode ?? '',
-        (f.lastError ?? '').slice(0, 160),
+    lines.push(
+      '',
+      table([
+        ['WINDOW', 'ATTEMPTS', 'NEXT RETRY', 'CODE', 'LAST ERROR'],
+        ...s.failing.map((f) => [
+          formatWindow({ start: f.start, end: f.end }),
+          String(f.attempts ?? 0),
+          f.nextRetryAt ? new Date(f.nextRetryAt).toISOString() : '',
+          f.lastErrorCode ?? '',
+          (f.lastError ?? '').slice(0, 160),
+        ]),
       ]),
-    ]));
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -52,15 +63,22 @@ export function renderVerify(r: VerifyReport): string {
     ]);
   }
   const marked = r.blocks.filter((b) => b.markedForDeletion).length;
-  const lines = [`blocks of ${JSON.stringify(r.labels)}: ${r.blocks.length}${marked ? ` (${marked} marked for deletion, left out of overlaps and gaps)` : ''}`, table(rows)];
+  const lines = [
+    `blocks of ${JSON.stringify(r.labels)}: ${r.blocks.length}${marked ? ` (${marked} marked for deletion, left out of overlaps and gaps)` : ''}`,
+    table(rows),
+  ];
   const byUlid = new Map(r.blocks.map((b) => [b.ulid, b]));
   const describe = (ulid: string): string => {
     const b = byUlid.get(ulid);
     return b ? `${ulid} (level ${b.compactionLevel}, ${b.source})` : ulid;
   };
-  for (const o of r.overlaps) lines.push(`OVERLAP: ${describe(o.a)} and ${describe(o.b)} overlap; the Thanos compactor halts on this (docs/troubleshooting.md: which one to mark)`);
+  for (const o of r.overlaps)
+    lines.push(
+      `OVERLAP: ${describe(o.a)} and ${describe(o.b)} overlap; the Thanos compactor halts on this (docs/troubleshooting.md: which one to mark)`,
+    );
   for (const g of r.gaps) lines.push(`gap: no block for ${formatWindow(g)} (no data then, or not shipped yet)`);
-  if (r.partialUploads.length) lines.push(`partial uploads in the bucket (any cluster, no meta.json): ${r.partialUploads.length}`);
+  if (r.partialUploads.length)
+    lines.push(`partial uploads in the bucket (any cluster, no meta.json): ${r.partialUploads.length}`);
   lines.push(r.ok ? 'verify: OK' : 'verify: PROBLEMS FOUND');
   return `${lines.join('\n')}\n`;
 }
@@ -69,7 +87,8 @@ function blockResult(b: BlockCheck): string {
   const marks = b.markers.map((m) => {
     const date = new Date(m.time * 1000);
     const when = Number.isNaN(date.getTime()) ? `at ${m.time}` : date.toISOString();
-    if (m.file === DELETION_MARK) return `marked for deletion ${when}${m.details ? ` (${m.details})` : ''}, not checked`;
+    if (m.file === DELETION_MARK)
+      return `marked for deletion ${when}${m.details ? ` (${m.details})` : ''}, not checked`;
     return `${m.file.replace(/\.json$/, '')} ${when}${m.reason ? ` (${m.reason})` : ''}`;
   });
   if (b.problems.length) return `BAD: ${[...b.problems, ...marks].join('; ')}`;

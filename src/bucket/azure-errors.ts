@@ -119,7 +119,10 @@ function isAbort(err: unknown, signal: AbortSignal | undefined): boolean {
   return name === 'AbortError';
 }
 
-function classify(err: unknown, signal: AbortSignal | undefined): { code: BucketErrorCode; what: string; todo: string } {
+function classify(
+  err: unknown,
+  signal: AbortSignal | undefined,
+): { code: BucketErrorCode; what: string; todo: string } {
   const status = azureStatusOf(err);
   const code = azureCodeOf(err);
   const name = typeof err === 'object' && err !== null ? field((err as RestErrorShape).name) : undefined;

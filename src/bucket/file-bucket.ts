@@ -195,7 +195,11 @@ function wrap(err: unknown, key: string, op: string): BucketError {
   if (err instanceof BucketError) return err;
   const code = (err as { code?: unknown }).code;
   if (code === 'ENOSPC') {
-    return new BucketError('PROMSHIP_BUCKET_FULL', `cannot ${op} '${key}': the bucket's filesystem is full; free space there`, { cause: err, key });
+    return new BucketError(
+      'PROMSHIP_BUCKET_FULL',
+      `cannot ${op} '${key}': the bucket's filesystem is full; free space there`,
+      { cause: err, key },
+    );
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return new BucketError(
@@ -205,5 +209,8 @@ function wrap(err: unknown, key: string, op: string): BucketError {
     );
   }
   const why = err instanceof Error ? err.message : String(err);
-  return new BucketError('PROMSHIP_BUCKET_REQUEST', `cannot ${op} '${key}': ${why.split(sep).join('/')}`, { cause: err, key });
+  return new BucketError('PROMSHIP_BUCKET_REQUEST', `cannot ${op} '${key}': ${why.split(sep).join('/')}`, {
+    cause: err,
+    key,
+  });
 }

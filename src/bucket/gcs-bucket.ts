@@ -486,7 +486,9 @@ export class GcsBucket implements Bucket {
 function retryable(err: unknown): boolean {
   const code = err instanceof BucketError ? err.code : undefined;
   return (
-    code === 'PROMSHIP_BUCKET_UNREACHABLE' || code === 'PROMSHIP_BUCKET_TIMEOUT' || code === 'PROMSHIP_BUCKET_SERVER_ERROR'
+    code === 'PROMSHIP_BUCKET_UNREACHABLE' ||
+    code === 'PROMSHIP_BUCKET_TIMEOUT' ||
+    code === 'PROMSHIP_BUCKET_SERVER_ERROR'
   );
 }
 

@@ -89,7 +89,10 @@ export function isPreconditionFailed(err: unknown): boolean {
   return gcsStatusOf(err) === 412;
 }
 
-function classify(err: unknown, signal: AbortSignal | undefined): { code: BucketErrorCode; what: string; todo: string } {
+function classify(
+  err: unknown,
+  signal: AbortSignal | undefined,
+): { code: BucketErrorCode; what: string; todo: string } {
   const status = gcsStatusOf(err);
   const net = netCodeOf(err);
   const msg = messageOf(err);

@@ -62,7 +62,10 @@ function toRaw(root: unknown, doc: Document, source: string): Raw {
   const targets = new Map<unknown, unknown>();
   const walk = (node: unknown): Raw => {
     if (++values > MAX_RAW_VALUES) {
-      fail(source, `expands to more than ${MAX_RAW_VALUES} values (aliases of aliases?); write the settings out plainly`);
+      fail(
+        source,
+        `expands to more than ${MAX_RAW_VALUES} values (aliases of aliases?); write the settings out plainly`,
+      );
     }
     if (isAlias(node)) {
       // resolve() searches the whole document each time; once per alias node is enough.
@@ -71,7 +74,8 @@ function toRaw(root: unknown, doc: Document, source: string): Raw {
         target = node.resolve(doc);
         targets.set(node, target);
       }
-      if (expanding.has(target)) fail(source, 'has an alias inside the node it refers to (e.g. `&a [*a]`); remove the loop');
+      if (expanding.has(target))
+        fail(source, 'has an alias inside the node it refers to (e.g. `&a [*a]`); remove the loop');
       expanding.add(target);
       try {
         return walk(target);
@@ -85,7 +89,12 @@ function toRaw(root: unknown, doc: Document, source: string): Raw {
         const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         // defineProperty: a key named `__proto__` must stay a key (and be reported as unknown),
         // not replace the object's prototype.
-        Object.defineProperty(out, key, { value: walk(pair.value), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, key, {
+          value: walk(pair.value),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     }
@@ -112,7 +121,8 @@ const YAML11_FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FAL
 
 export const bool = opt(
   z.preprocess(
-    (v) => (typeof v === 'string' && YAML11_TRUE.has(v) ? true : typeof v === 'string' && YAML11_FALSE.has(v) ? false : v),
+    (v) =>
+      typeof v === 'string' && YAML11_TRUE.has(v) ? true : typeof v === 'string' && YAML11_FALSE.has(v) ? false : v,
     z.boolean({ error: 'must be true or false' }),
   ),
 );
@@ -140,7 +150,12 @@ export const durationMs = opt(
   ),
 );
 
-const stringMap = opt(z.record(z.string(), z.preprocess((v) => (v === null ? '' : v), z.string({ error: 'values must be strings' }))));
+const stringMap = opt(
+  z.record(
+    z.string(),
+    z.preprocess((v) => (v === null ? '' : v), z.string({ error: 'values must be strings' })),
+  ),
+);
 
 const tlsConfigSchema = z.strictObject({
   ca_file: str,
@@ -328,7 +343,10 @@ function parseS3(config: unknown, prefix: string, source: string): ParsedObjstor
   if (bucket.length === 0) fail(source, 'config.bucket is missing; set the bucket name');
   const endpoint = c.endpoint ?? '';
   if (endpoint.length === 0) {
-    fail(source, 'config.endpoint is missing (Thanos requires it too); e.g. s3.us-east-1.amazonaws.com or minio.example:9000');
+    fail(
+      source,
+      'config.endpoint is missing (Thanos requires it too); e.g. s3.us-east-1.amazonaws.com or minio.example:9000',
+    );
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) || endpoint.includes('/')) {
     fail(
@@ -343,10 +361,16 @@ function parseS3(config: unknown, prefix: string, source: string): ParsedObjstor
     fail(source, 'config.aws_sdk_auth and config.access_key are mutually exclusive; keep one');
   }
   if (accessKey !== '' && secretKey === '') {
-    fail(source, 'config.access_key is set but config.secret_key is not; set both, or neither to use env vars / IAM roles');
+    fail(
+      source,
+      'config.access_key is set but config.secret_key is not; set both, or neither to use env vars / IAM roles',
+    );
   }
   if (accessKey === '' && secretKey !== '') {
-    fail(source, 'config.secret_key is set but config.access_key is not; set both, or neither to use env vars / IAM roles');
+    fail(
+      source,
+      'config.secret_key is set but config.access_key is not; set both, or neither to use env vars / IAM roles',
+    );
   }
 
   const options: S3BucketOptions = { bucket };
@@ -488,7 +512,8 @@ function parseGcs(config: unknown, prefix: string, source: string): ParsedObjsto
   }
   if (c.max_retries !== undefined && c.max_retries > 0) options.maxAttempts = c.max_retries;
   if (c.use_grpc === true) warn('use_grpc', 'is ignored; promship uses the JSON API over HTTPS');
-  if (c.grpc_conn_pool_size !== undefined && c.grpc_conn_pool_size !== 0) warn('grpc_conn_pool_size', 'is ignored; promship does not use gRPC');
+  if (c.grpc_conn_pool_size !== undefined && c.grpc_conn_pool_size !== 0)
+    warn('grpc_conn_pool_size', 'is ignored; promship does not use gRPC');
   if (c.chunk_size_bytes !== undefined && c.chunk_size_bytes > 0) {
     // Each chunk is held in memory until the store confirms it, two uploads at once.
     if (c.chunk_size_bytes > MAX_PART_SIZE_BYTES) {

@@ -51,7 +51,9 @@ export async function openBucket(config: BucketConfig, env: NodeJS.ProcessEnv = 
     try {
       text = await readFile(config.objstoreConfigFile, 'utf8');
     } catch (err) {
-      throw new ConfigError(`cannot read PROMSHIP_OBJSTORE_CONFIG_FILE ${config.objstoreConfigFile}: ${(err as Error).message}`);
+      throw new ConfigError(
+        `cannot read PROMSHIP_OBJSTORE_CONFIG_FILE ${config.objstoreConfigFile}: ${(err as Error).message}`,
+      );
     }
     const parsed = parseObjstoreConfig(text, config.objstoreConfigFile);
     const b = parsed.bucket;
@@ -67,13 +69,16 @@ export async function openBucket(config: BucketConfig, env: NodeJS.ProcessEnv = 
   }
   const location = config.bucket;
   if (!location) {
-    throw new ConfigError('no bucket: set PROMSHIP_BUCKET (e.g. s3://bucket/prefix or file:///var/lib/blocks) or PROMSHIP_OBJSTORE_CONFIG_FILE');
+    throw new ConfigError(
+      'no bucket: set PROMSHIP_BUCKET (e.g. s3://bucket/prefix or file:///var/lib/blocks) or PROMSHIP_OBJSTORE_CONFIG_FILE',
+    );
   }
   if (location.kind === 'file') return { bucket: new FileBucket(location.dir), warnings: [] };
   if (location.kind === 'gcs') {
     return { bucket: await gcsBucket({ bucket: location.bucket, prefix: location.prefix }, env), warnings: [] };
   }
-  if (location.kind === 'azblob') return { bucket: await azureBucket(azureOptionsFromEnv(location, config, env)), warnings: [] };
+  if (location.kind === 'azblob')
+    return { bucket: await azureBucket(azureOptionsFromEnv(location, config, env)), warnings: [] };
   if (config.s3Sse === 'SSE-KMS' && !config.s3SseKmsKeyId) {
     throw new ConfigError('PROMSHIP_S3_SSE is SSE-KMS but PROMSHIP_S3_SSE_KMS_KEY_ID is not set');
   }
@@ -182,10 +187,13 @@ async function gcsBucket(options: GcsBucketOptions, env: NodeJS.ProcessEnv): Pro
     }
     try {
       const parsed: unknown = JSON.parse(text);
-      if (typeof parsed !== 'object' || parsed === null || typeof (parsed as { type?: unknown }).type !== 'string') throw new Error('no type');
+      if (typeof parsed !== 'object' || parsed === null || typeof (parsed as { type?: unknown }).type !== 'string')
+        throw new Error('no type');
     } catch {
       // The content is a secret: never quoted.
-      throw new ConfigError(`GOOGLE_APPLICATION_CREDENTIALS ${keyFile} is not a Google credentials JSON file (no "type"); use the key file as downloaded`);
+      throw new ConfigError(
+        `GOOGLE_APPLICATION_CREDENTIALS ${keyFile} is not a Google credentials JSON file (no "type"); use the key file as downloaded`,
+      );
     }
   }
   const { GcsBucket } = await import('./gcs-bucket.ts');

@@ -30,8 +30,7 @@ import { MAX_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES } from './s3-part-size.ts';
 import { splitUserMetadata } from './s3-user-metadata.ts';
 
 export type S3ServerSideEncryption =
-  | { type: 'SSE-S3' }
-  | { type: 'SSE-KMS'; kmsKeyId: string; encryptionContext?: Record<string, string> };
+  { type: 'SSE-S3' } | { type: 'SSE-KMS'; kmsKeyId: string; encryptionContext?: Record<string, string> };
 
 export interface S3BucketOptions {
   bucket: string;
@@ -159,9 +158,7 @@ export class S3Bucket implements Bucket {
 
     const where = `s3://${this.bucket}${this.root ? `/${this.root}` : ''}`;
     this.description =
-      endpoint !== undefined
-        ? `${where} (endpoint ${endpoint})`
-        : `${where} (region ${opts.region ?? 'us-east-1'})`;
+      endpoint !== undefined ? `${where} (endpoint ${endpoint})` : `${where} (region ${opts.region ?? 'us-east-1'})`;
   }
 
   async put(key: string, body: Uint8Array | string, opts: CallOptions = {}): Promise<void> {
@@ -210,7 +207,11 @@ export class S3Bucket implements Bucket {
         const status = httpStatusOf(err);
         const code = errorCodeOf(err);
         if (status === 412 || code === 'PreconditionFailed') return false;
-        if ((status === 409 || code === 'ConditionalRequestConflict') && attempt < CONDITIONAL_CONFLICT_ATTEMPTS && !opts.signal?.aborted) {
+        if (
+          (status === 409 || code === 'ConditionalRequestConflict') &&
+          attempt < CONDITIONAL_CONFLICT_ATTEMPTS &&
+          !opts.signal?.aborted
+        ) {
           await new Promise((r) => setTimeout(r, 50 * attempt));
           continue;
         }
@@ -281,7 +282,9 @@ export class S3Bucket implements Bucket {
   /** GetObject of a full key, or null when the object does not exist; run inside `call`, which also covers reading the body. */
   private async getObject(full: string, signal: AbortSignal | undefined): Promise<GetObjectCommandOutput | null> {
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: full }), { abortSignal: signal });
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: full }), {
+        abortSignal: signal,
+      });
       this.bucketSeen = true;
       return res;
     } catch (err) {
@@ -426,7 +429,10 @@ export class S3Bucket implements Bucket {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: signal });
     } catch (err) {
       if (httpStatusOf(err) === 404) {
-        throw Object.assign(new Error('the bucket does not exist'), { name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } });
+        throw Object.assign(new Error('the bucket does not exist'), {
+          name: 'NoSuchBucket',
+          $metadata: { httpStatusCode: 404 },
+        });
       }
       // Object-level permissions without bucket-level ones (403) say nothing about existence.
       if (httpStatusOf(err) !== 403) throw err;
@@ -442,9 +448,7 @@ export class S3Bucket implements Bucket {
     const info = await this.statFull(full, signal);
     if (info !== null && info.size === expected) return;
     if (info !== null) {
-      await this.client
-        .send(new DeleteObjectCommand({ Bucket: this.bucket, Key: full }))
-        .catch(() => undefined);
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: full })).catch(() => undefined);
     }
     throw new BucketError(
       'PROMSHIP_BUCKET_SIZE_MISMATCH',
@@ -540,7 +544,9 @@ function cannotListUploads(err: unknown): boolean {
 
 function endpointUrl(endpoint: string | undefined, insecure: boolean): string | undefined {
   if (endpoint === undefined || endpoint.length === 0) return undefined;
-  const url = /^https?:\/\//i.test(endpoint) ? endpoint.replace(/\/+$/, '') : `${insecure ? 'http' : 'https'}://${endpoint}`;
+  const url = /^https?:\/\//i.test(endpoint)
+    ? endpoint.replace(/\/+$/, '')
+    : `${insecure ? 'http' : 'https'}://${endpoint}`;
   // The endpoint is part of the bucket's description, which is logged: it must hold no secret.
   // The value itself is not repeated here, for the same reason.
   let parsed: URL | undefined;

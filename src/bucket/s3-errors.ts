@@ -176,8 +176,7 @@ function classify(
     return {
       code: 'PROMSHIP_BUCKET_UNREACHABLE',
       what: 'the store is unreachable',
-      todo:
-        'check the endpoint, DNS, TLS settings (insecure) and network policy; promship retries later',
+      todo: 'check the endpoint, DNS, TLS settings (insecure) and network policy; promship retries later',
     };
   }
   if (status === 429 || (code !== undefined && THROTTLING_CODES.has(code))) {
@@ -221,11 +220,7 @@ function classify(
 }
 
 /** Wraps an SDK (or network) error; already-wrapped `BucketError`s pass through unchanged. */
-export function toBucketError(
-  err: unknown,
-  ctx: S3ErrorContext,
-  signal?: AbortSignal,
-): BucketError {
+export function toBucketError(err: unknown, ctx: S3ErrorContext, signal?: AbortSignal): BucketError {
   if (err instanceof BucketError) return err;
   const { code, what, todo } = classify(err, signal);
   const status = httpStatusOf(err);

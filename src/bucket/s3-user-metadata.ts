@@ -5,7 +5,10 @@
  */
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
 
-const STANDARD_HEADERS: Record<string, 'ContentType' | 'CacheControl' | 'ContentDisposition' | 'ContentEncoding' | 'ContentLanguage'> = {
+const STANDARD_HEADERS: Record<
+  string,
+  'ContentType' | 'CacheControl' | 'ContentDisposition' | 'ContentEncoding' | 'ContentLanguage'
+> = {
   'content-type': 'ContentType',
   'cache-control': 'CacheControl',
   'content-disposition': 'ContentDisposition',

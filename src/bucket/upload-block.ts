@@ -32,9 +32,15 @@ export interface UploadResult {
   objects: number;
 }
 
-export async function uploadBlock(bucket: Bucket, block: LocalBlockFiles, opts: UploadOptions = {}): Promise<UploadResult> {
+export async function uploadBlock(
+  bucket: Bucket,
+  block: LocalBlockFiles,
+  opts: UploadOptions = {},
+): Promise<UploadResult> {
   const files = block.files.filter((f) => f.relPath !== 'meta.json');
-  const segments = files.filter((f) => f.relPath.startsWith('chunks/')).sort((a, b) => (a.relPath < b.relPath ? -1 : 1));
+  const segments = files
+    .filter((f) => f.relPath.startsWith('chunks/'))
+    .sort((a, b) => (a.relPath < b.relPath ? -1 : 1));
   const rest = files.filter((f) => !f.relPath.startsWith('chunks/'));
   const key = (rel: string): string => `${block.ulid}/${rel}`;
   const put = async (f: { relPath: string }): Promise<void> => {
@@ -73,10 +79,17 @@ export async function uploadBlock(bucket: Bucket, block: LocalBlockFiles, opts: 
   return { bytes, objects: files.length + 1 };
 }
 
-async function landed(bucket: Bucket, key: string, localPath: string, signal: AbortSignal | undefined): Promise<boolean> {
+async function landed(
+  bucket: Bucket,
+  key: string,
+  localPath: string,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
   try {
     const [stored, local] = await Promise.all([bucket.get(key, { signal }), readFile(localPath)]);
-    return stored !== null && Buffer.compare(Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength), local) === 0;
+    return (
+      stored !== null && Buffer.compare(Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength), local) === 0
+    );
   } catch {
     return false;
   }
@@ -112,7 +125,11 @@ export async function clearPartialBlock(
   signal?: AbortSignal,
 ): Promise<{ objects: number; incompleteUploads: number }> {
   if (await bucket.stat(`${ulid}/meta.json`, { signal })) {
-    throw new BucketError('PROMSHIP_BUCKET_BLOCK_PUBLISHED', `block ${ulid} already has meta.json and must not be rewritten`, { key: `${ulid}/meta.json` });
+    throw new BucketError(
+      'PROMSHIP_BUCKET_BLOCK_PUBLISHED',
+      `block ${ulid} already has meta.json and must not be rewritten`,
+      { key: `${ulid}/meta.json` },
+    );
   }
   // Uploads first: one completing meanwhile would otherwise leave an object behind.
   const incompleteUploads = await bucket.abortIncompleteUploads(`${ulid}/`, { signal });

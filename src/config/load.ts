@@ -64,7 +64,11 @@ export interface LoadOptions {
  * nothing else): only `only` are parsed and checked, a flag of any other setting is refused, and
  * the rules between settings, which concern Prometheus and shipping, are not applied.
  */
-export function loadConfigSubset<K extends OptionName>(input: RawConfigInput, only: readonly K[], opts: LoadOptions = {}): Pick<Config, K> {
+export function loadConfigSubset<K extends OptionName>(
+  input: RawConfigInput,
+  only: readonly K[],
+  opts: LoadOptions = {},
+): Pick<Config, K> {
   return loadConfig(input, { ...opts, only });
 }
 
@@ -75,7 +79,9 @@ export function loadConfig(input: RawConfigInput, opts: LoadOptions & { only?: r
   const given = (name: OptionName): string => (flags.has(name) ? options[name].flag : options[name].env);
   const selected = opts.only ? new Set<OptionName>(opts.only) : undefined;
   if (selected) {
-    for (const name of flags.keys()) if (!selected.has(name)) throw new ConfigError(`flag ${options[name].flag} is not used by this command; see 'promship --help'`);
+    for (const name of flags.keys())
+      if (!selected.has(name))
+        throw new ConfigError(`flag ${options[name].flag} is not used by this command; see 'promship --help'`);
   }
   for (const name of selected ? names.filter((n) => selected.has(n)) : names) {
     const spec = options[name] as OptionSpec<unknown>;
@@ -127,7 +133,8 @@ function unreadable(path: string): string | undefined {
     return undefined;
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    const why = typeof code === 'string' ? `${code}${FILE_ERRORS[code] ? `: ${FILE_ERRORS[code]}` : ''}` : 'not readable';
+    const why =
+      typeof code === 'string' ? `${code}${FILE_ERRORS[code] ? `: ${FILE_ERRORS[code]}` : ''}` : 'not readable';
     return `cannot read '${path}' (${why})`;
   }
 }

@@ -87,7 +87,8 @@ const httpUrl = z.string().transform((s, ctx) => {
     if (u.search !== '' || u.hash !== '') {
       ctx.addIssue({
         code: 'custom',
-        message: 'must not have a query (?…) or fragment (#…); give the base URL only, like http://prometheus:9090 or https://host/prometheus',
+        message:
+          'must not have a query (?…) or fragment (#…); give the base URL only, like http://prometheus:9090 or https://host/prometheus',
       });
       return z.NEVER;
     }
@@ -113,7 +114,10 @@ const bucketUrl = z.string().transform((s, ctx): BucketLocation | undefined => {
   try {
     u = new URL(text);
   } catch {
-    ctx.addIssue({ code: 'custom', message: `'${text}' is not a URL like s3://bucket/prefix or file:///var/lib/blocks` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `'${text}' is not a URL like s3://bucket/prefix or file:///var/lib/blocks`,
+    });
     return z.NEVER;
   }
   if (u.username || u.password) {
@@ -156,7 +160,10 @@ const bucketUrl = z.string().transform((s, ctx): BucketLocation | undefined => {
     }
     return { kind: 'azblob', container, prefix: decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '') };
   }
-  ctx.addIssue({ code: 'custom', message: `'${u.protocol}' buckets are not supported; use s3://, gs://, azblob:// or file://` });
+  ctx.addIssue({
+    code: 'custom',
+    message: `'${u.protocol}' buckets are not supported; use s3://, gs://, azblob:// or file://`,
+  });
   return z.NEVER;
 });
 
@@ -242,22 +249,34 @@ const httpHeaders = keyValuePairs('a header', true).transform((headers, ctx): Re
   for (const [i, [name, value]] of headers.entries()) {
     const entry = `entry ${i + 1}`;
     if (!HTTP_TOKEN.test(name)) {
-      ctx.addIssue({ code: 'custom', message: `${entry} has a name that is not an HTTP header name (letters, digits and !#$%&'*+-.^_\`|~ only: no spaces, colons or other characters)` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `${entry} has a name that is not an HTTP header name (letters, digits and !#$%&'*+-.^_\`|~ only: no spaces, colons or other characters)`,
+      });
       return z.NEVER;
     }
     const lower = name.toLowerCase();
     if (RESERVED_HEADERS.has(lower)) {
-      ctx.addIssue({ code: 'custom', message: `${entry} sets ${name}, which promship or its HTTP client sets itself; remove it` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `${entry} sets ${name}, which promship or its HTTP client sets itself; remove it`,
+      });
       return z.NEVER;
     }
     const first = seen.get(lower);
     if (first !== undefined) {
-      ctx.addIssue({ code: 'custom', message: `${entry} repeats the name of entry ${first} (header names are case-insensitive)` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `${entry} repeats the name of entry ${first} (header names are case-insensitive)`,
+      });
       return z.NEVER;
     }
     seen.set(lower, i + 1);
     if (!HEADER_VALUE.test(value)) {
-      ctx.addIssue({ code: 'custom', message: `${entry} has a value with a character HTTP headers cannot carry (a control character such as CR or LF, or one beyond U+00FF)` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `${entry} has a value with a character HTTP headers cannot carry (a control character such as CR or LF, or one beyond U+00FF)`,
+      });
       return z.NEVER;
     }
   }
@@ -272,7 +291,8 @@ export const options = {
     flag: '--prometheus-url',
     default: 'http://localhost:9090',
     group: 'prometheus',
-    description: 'Base URL of the local Prometheus (remote read at /api/v1/read), with a path prefix if any but no query or fragment.',
+    description:
+      'Base URL of the local Prometheus (remote read at /api/v1/read), with a path prefix if any but no query or fragment.',
     schema: httpUrl,
   }),
   prometheusTimeout: option({
@@ -280,7 +300,8 @@ export const options = {
     flag: '--prometheus-timeout',
     default: '5m',
     group: 'prometheus',
-    description: 'Longest Prometheus may stay silent: to connect, to start answering, and between two pieces of an answer (a large window may take longer in total); 1s to 24d.',
+    description:
+      'Longest Prometheus may stay silent: to connect, to start answering, and between two pieces of an answer (a large window may take longer in total); 1s to 24d.',
     // The HTTP client's connect, header and body timeouts. undici keeps these on a timer wheel of
     // its own, so a longer value would work today, but nothing promises that, and a silence of
     // weeks is no timeout anyone means: rejected like the other timers rather than clamped.
@@ -313,7 +334,7 @@ export const options = {
     env: 'PROMSHIP_PROMETHEUS_CA_FILE',
     flag: '--prometheus-ca-file',
     group: 'prometheus',
-    description: 'CA bundle (PEM) to verify Prometheus\' TLS certificate.',
+    description: "CA bundle (PEM) to verify Prometheus' TLS certificate.",
     file: true,
     schema: optionalString,
   }),
@@ -338,7 +359,7 @@ export const options = {
     flag: '--prometheus-insecure-skip-verify',
     default: 'false',
     group: 'prometheus',
-    description: 'Skip verifying Prometheus\' TLS certificate (testing only).',
+    description: "Skip verifying Prometheus' TLS certificate (testing only).",
     schema: bool,
   }),
   prometheusHeaders: option({
@@ -412,7 +433,8 @@ export const options = {
     env: 'PROMSHIP_S3_REGION',
     flag: '--s3-region',
     group: 'bucket',
-    description: "The bucket's region; defaults to the region an AWS endpoint's host names (dualstack, FIPS, PrivateLink), then for AWS S3 AWS_REGION / AWS_DEFAULT_REGION, then us-east-1 (for a standard AWS endpoint with redirects to the bucket's region followed).",
+    description:
+      "The bucket's region; defaults to the region an AWS endpoint's host names (dualstack, FIPS, PrivateLink), then for AWS S3 AWS_REGION / AWS_DEFAULT_REGION, then us-east-1 (for a standard AWS endpoint with redirects to the bucket's region followed).",
     schema: optionalString,
   }),
   s3ForcePathStyle: option({
@@ -421,7 +443,7 @@ export const options = {
     default: 'auto',
     group: 'bucket',
     description:
-      'Address the bucket as `endpoint/bucket` (`true`) or `bucket.endpoint` (`false`). `auto`: `bucket.endpoint` for AWS S3 and Google Cloud Storage, `endpoint/bucket` for every other store (MinIO and most S3-compatible stores), as Thanos\' `bucket_lookup_type: auto`.',
+      "Address the bucket as `endpoint/bucket` (`true`) or `bucket.endpoint` (`false`). `auto`: `bucket.endpoint` for AWS S3 and Google Cloud Storage, `endpoint/bucket` for every other store (MinIO and most S3-compatible stores), as Thanos' `bucket_lookup_type: auto`.",
     schema: z.string().transform((s, ctx) => {
       if (s.trim().toLowerCase() === 'auto') return 'auto' as const;
       const parsed = bool.safeParse(s);
@@ -469,8 +491,13 @@ export const options = {
     flag: '--s3-max-attempts',
     default: '5',
     group: 'bucket',
-    description: 'Attempts per S3 request, the first included (the SDK retries with backoff); a window that still fails is retried on a later run.',
-    schema: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).refine((n) => n >= 1 && n <= 20, 'must be between 1 and 20'),
+    description:
+      'Attempts per S3 request, the first included (the SDK retries with backoff); a window that still fails is retried on a later run.',
+    schema: z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= 20, 'must be between 1 and 20'),
   }),
   dataDir: option({
     env: 'PROMSHIP_DATA_DIR',
@@ -485,9 +512,12 @@ export const options = {
     flag: '--block-duration',
     default: '2h',
     group: 'shipping',
-    description: 'Length of one window and block; must divide 2h (e.g. 15m, 30m, 1h, 2h) so blocks align as Thanos expects.',
+    description:
+      'Length of one window and block; must divide 2h (e.g. 15m, 30m, 1h, 2h) so blocks align as Thanos expects.',
     schema: duration((ms) =>
-      ms < 60_000 || TWO_HOURS % ms !== 0 ? `must divide 2h evenly and be at least 1m (e.g. 15m, 30m, 1h, 2h)` : undefined,
+      ms < 60_000 || TWO_HOURS % ms !== 0
+        ? `must divide 2h evenly and be at least 1m (e.g. 15m, 30m, 1h, 2h)`
+        : undefined,
     ),
   }),
   relabelConfigFile: option({
@@ -539,8 +569,12 @@ export const options = {
     flag: '--schedule',
     default: '*/5 * * * *',
     group: 'daemon',
-    description: 'When `promship run` looks for windows to ship (cron, 5 or 6 fields, UTC). A run never overlaps the previous one.',
-    schema: z.string().refine((s) => validateCron(s.trim()), { error: 'is not a cron expression like */5 * * * *' }).transform((s) => s.trim()),
+    description:
+      'When `promship run` looks for windows to ship (cron, 5 or 6 fields, UTC). A run never overlaps the previous one.',
+    schema: z
+      .string()
+      .refine((s) => validateCron(s.trim()), { error: 'is not a cron expression like */5 * * * *' })
+      .transform((s) => s.trim()),
   }),
   listenAddress: option({
     env: 'PROMSHIP_LISTEN_ADDRESS',
@@ -548,7 +582,10 @@ export const options = {
     default: ':8080',
     group: 'daemon',
     description: 'Address for /metrics, /healthz and /readyz, `[host]:port`.',
-    schema: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, 'must be [host]:port like :8080 or 127.0.0.1:8080').refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535'),
+    schema: z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, 'must be [host]:port like :8080 or 127.0.0.1:8080')
+      .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535'),
   }),
   // The retry backoffs, like the ship delay and backfill, become times compared with the clock
   // (a window's next retry in the ledger), never a timer, so they need no timer limit.
@@ -557,7 +594,8 @@ export const options = {
     flag: '--retry-backoff',
     default: '1m',
     group: 'daemon',
-    description: 'Wait before retrying a failed window; doubles with each failure (with jitter) up to PROMSHIP_RETRY_BACKOFF_MAX.',
+    description:
+      'Wait before retrying a failed window; doubles with each failure (with jitter) up to PROMSHIP_RETRY_BACKOFF_MAX.',
     schema: duration(),
   }),
   retryBackoffMax: option({
@@ -584,7 +622,8 @@ export const options = {
     flag: '--fleet-lookback',
     default: '7d',
     group: 'fleet',
-    description: '`promship fleet`: how far back gaps are looked for in every label set, and the span of the page\'s timeline.',
+    description:
+      "`promship fleet`: how far back gaps are looked for in every label set, and the span of the page's timeline.",
     schema: duration((ms) => (ms < 60_000 ? 'must be at least 1m' : undefined)),
   }),
   fleetMaxLag: option({
@@ -592,7 +631,8 @@ export const options = {
     flag: '--fleet-max-lag',
     default: '6h',
     group: 'fleet',
-    description: '`promship fleet`: a label set whose newest block ended longer ago than this is unhealthy (a sidecar uploads up to about 4h behind).',
+    description:
+      '`promship fleet`: a label set whose newest block ended longer ago than this is unhealthy (a sidecar uploads up to about 4h behind).',
     schema: duration((ms) => (ms < 60_000 ? 'must be at least 1m' : undefined)),
   }),
   fleetRefresh: option({
@@ -600,7 +640,8 @@ export const options = {
     flag: '--fleet-refresh',
     default: '5m',
     group: 'fleet',
-    description: '`promship fleet serve`: how often the bucket is listed again (each meta.json is read once and cached); 1s to 24d.',
+    description:
+      '`promship fleet serve`: how often the bucket is listed again (each meta.json is read once and cached); 1s to 24d.',
     schema: timerDuration(1000, '1s'),
   }),
   logLevel: option({
@@ -631,29 +672,51 @@ export type Config = { [K in OptionName]: Options[K] extends OptionSpec<infer T>
  * the user gave it (its flag if one was given, else its variable), so the one error line names
  * every setting involved. Problems never quote a value.
  */
-export type CrossCheck = (config: Config, name: (option: OptionName) => string) => { about: OptionName; problem: string } | undefined;
+export type CrossCheck = (
+  config: Config,
+  name: (option: OptionName) => string,
+) => { about: OptionName; problem: string } | undefined;
 
 export const crossChecks: readonly CrossCheck[] = [
   // Prometheus gets one Authorization header. The client refuses both too, but in words that
   // named no setting.
   (c, name) => {
-    const basic = c.prometheusUsername !== undefined ? 'prometheusUsername' : c.prometheusPasswordFile !== undefined ? 'prometheusPasswordFile' : undefined;
+    const basic =
+      c.prometheusUsername !== undefined
+        ? 'prometheusUsername'
+        : c.prometheusPasswordFile !== undefined
+          ? 'prometheusPasswordFile'
+          : undefined;
     return c.prometheusBearerTokenFile !== undefined && basic !== undefined
-      ? { about: 'prometheusBearerTokenFile', problem: `cannot be used with ${name(basic)}: Prometheus gets either a bearer token or basic auth; unset one` }
+      ? {
+          about: 'prometheusBearerTokenFile',
+          problem: `cannot be used with ${name(basic)}: Prometheus gets either a bearer token or basic auth; unset one`,
+        }
       : undefined;
   },
   // A custom Authorization header next to promship's own would be silently replaced by it.
   (c, name) => {
-    const auth = c.prometheusBearerTokenFile !== undefined ? 'prometheusBearerTokenFile' : c.prometheusUsername !== undefined ? 'prometheusUsername' : undefined;
+    const auth =
+      c.prometheusBearerTokenFile !== undefined
+        ? 'prometheusBearerTokenFile'
+        : c.prometheusUsername !== undefined
+          ? 'prometheusUsername'
+          : undefined;
     const custom = Object.keys(c.prometheusHeaders).some((h) => h.toLowerCase() === 'authorization');
     return auth !== undefined && custom
-      ? { about: 'prometheusHeaders', problem: `sets Authorization, which ${name(auth)} sets too; use one or the other` }
+      ? {
+          about: 'prometheusHeaders',
+          problem: `sets Authorization, which ${name(auth)} sets too; use one or the other`,
+        }
       : undefined;
   },
   // A client certificate is a pair; the client refuses half of one too, naming no setting.
   (c, name) => {
     if ((c.prometheusCertFile === undefined) === (c.prometheusKeyFile === undefined)) return undefined;
-    const [given, missing] = c.prometheusCertFile !== undefined ? (['prometheusCertFile', 'prometheusKeyFile'] as const) : (['prometheusKeyFile', 'prometheusCertFile'] as const);
+    const [given, missing] =
+      c.prometheusCertFile !== undefined
+        ? (['prometheusCertFile', 'prometheusKeyFile'] as const)
+        : (['prometheusKeyFile', 'prometheusCertFile'] as const);
     return {
       about: given,
       problem: `a client certificate needs both ${name('prometheusCertFile')} and ${name('prometheusKeyFile')}, and ${name(missing)} is not set`,
@@ -663,7 +726,10 @@ export const crossChecks: readonly CrossCheck[] = [
   // with a backfill no longer than the delay no window ever is.
   (c, name) =>
     c.maxBackfill <= c.shipDelay
-      ? { about: 'maxBackfill', problem: `must be longer than ${name('shipDelay')}: a window ships between that delay and this horizon after it ends, so nothing would ever ship` }
+      ? {
+          about: 'maxBackfill',
+          problem: `must be longer than ${name('shipDelay')}: a window ships between that delay and this horizon after it ends, so nothing would ever ship`,
+        }
       : undefined,
   // The client sent basic auth only when a user name was set: a password file alone was ignored
   // without a word, and requests went out unauthenticated.

@@ -47,7 +47,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   if (!loaded) {
     const outcome = await pendingFirst.outcome;
     if (outcome.type === 'failed' && outcome.config) throw new ConfigError(outcome.message);
-    throw new RunStartError(`the first run process ended before loading the configuration (${describeOutcome(outcome)}); see its output above`);
+    throw new RunStartError(
+      `the first run process ended before loading the configuration (${describeOutcome(outcome)}); see its output above`,
+    );
   }
   const config = loaded.settings;
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
@@ -72,12 +74,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
 
   // From the last run's own checks: a probe never starts a process or opens a connection.
   const readiness = (): Probe => {
-    if (!started) return { ok: false, detail: 'not ready: still connecting to Prometheus to learn the cluster identity' };
+    if (!started)
+      return { ok: false, detail: 'not ready: still connecting to Prometheus to learn the cluster identity' };
     if (inUse !== undefined) return { ok: false, detail: `not ready: ${inUse} [PROMSHIP_CLUSTER_ID_IN_USE]` };
     const problems: string[] = [];
     for (const dep of [dependencies.prometheus, dependencies.bucket]) if (dep && !dep.ok) problems.push(dep.detail);
-    if (consecutiveRunFailures >= FAILING_AFTER_RUNS) problems.push(`the last ${consecutiveRunFailures} runs failed: ${lastRunError ?? ''}`);
-    return problems.length === 0 ? { ok: true, detail: 'ready' } : { ok: false, detail: `not ready: ${problems.join('; ')}` };
+    if (consecutiveRunFailures >= FAILING_AFTER_RUNS)
+      problems.push(`the last ${consecutiveRunFailures} runs failed: ${lastRunError ?? ''}`);
+    return problems.length === 0
+      ? { ok: true, detail: 'ready' }
+      : { ok: false, detail: `not ready: ${problems.join('; ')}` };
   };
 
   const http = await startHttpServer(config.listenAddress, {
@@ -107,7 +113,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
         noteDependencies(outcome.dependencies);
         metrics.runPeakRss.set(outcome.peakRssBytes);
       }
-      nextRunAt = outcome.type !== 'ended' && outcome.nextRunAt !== undefined ? outcome.nextRunAt : Date.now() + interval;
+      nextRunAt =
+        outcome.type !== 'ended' && outcome.nextRunAt !== undefined ? outcome.nextRunAt : Date.now() + interval;
       return outcome;
     } finally {
       current = undefined;
@@ -118,7 +125,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     consecutiveRunFailures++;
     lastRunError = message;
     metrics.recordRunError(code, durationMs);
-    logger.error({ err: message, code, consecutiveFailures: consecutiveRunFailures }, 'run failed; retrying on the next schedule');
+    logger.error(
+      { err: message, code, consecutiveFailures: consecutiveRunFailures },
+      'run failed; retrying on the next schedule',
+    );
   };
 
   const record = (outcome: RunOutcome, startedAt: number): void => {
@@ -135,12 +145,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       if (report.failed.length > 0 && report.shipped.length === 0) consecutiveRunFailures++;
       // A run that only waited for failed windows' retry times tried nothing: it neither
       // fails nor clears the streak.
-      else if (report.failed.length > 0 || report.shipped.length > 0 || report.retrying.length === 0) consecutiveRunFailures = 0;
+      else if (report.failed.length > 0 || report.shipped.length > 0 || report.retrying.length === 0)
+        consecutiveRunFailures = 0;
       if (report.failed.length > 0) lastRunError = report.failed[0]!.message;
     } else if (outcome.type === 'skipped') {
       // Not a failure: the other run ships the same windows. Said loudly, as it is rarely planned.
       metrics.recordRunSkipped();
-      logger.warn({ code: outcome.code, holderPid: outcome.holderPid, err: outcome.message }, 'run skipped: another run is shipping from the data dir');
+      logger.warn(
+        { code: outcome.code, holderPid: outcome.holderPid, err: outcome.message },
+        'run skipped: another run is shipping from the data dir',
+      );
     } else if (stopping.signal.aborted) {
       logger.info('run interrupted by shutdown; its window will be shipped by the next agent');
     } else if (outcome.type === 'failed') {
@@ -186,8 +200,19 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const lagSeconds =
       lastReport?.newestShippedEnd === undefined ? null : Math.round((Date.now() - lastReport.newestShippedEnd) / 1000);
     // 'starting' until the first run has reported, so an 'ok' always means a run went well.
-    const failingWindows = [...(lastReport?.failed ?? []), ...(lastReport?.retrying ?? [])].map((f) => f.window).sort((a, b) => a.start - b.start);
-    const status = inUse !== undefined ? 'failing' : !started || (lastReport === undefined && consecutiveRunFailures === 0) ? 'starting' : consecutiveRunFailures >= FAILING_AFTER_RUNS ? 'failing' : consecutiveRunFailures > 0 || failingWindows.length > 0 ? 'degraded' : 'ok';
+    const failingWindows = [...(lastReport?.failed ?? []), ...(lastReport?.retrying ?? [])]
+      .map((f) => f.window)
+      .sort((a, b) => a.start - b.start);
+    const status =
+      inUse !== undefined
+        ? 'failing'
+        : !started || (lastReport === undefined && consecutiveRunFailures === 0)
+          ? 'starting'
+          : consecutiveRunFailures >= FAILING_AFTER_RUNS
+            ? 'failing'
+            : consecutiveRunFailures > 0 || failingWindows.length > 0
+              ? 'degraded'
+              : 'ok';
     logger.info(
       {
         status,
@@ -229,7 +254,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
         if (outcome.type === 'failed' && outcome.config) throw new ConfigError(outcome.message);
         const waitMs = Math.min(60_000, 1000 * 2 ** Math.min(attempt, 6));
         // A run that never learned the identity cannot have finished: it failed or died.
-        const [err, code] = outcome.type === 'failed' ? [outcome.message, outcome.code] : [`the run process ${describeOutcome(outcome)}`, 'PROMSHIP_RUN_CRASHED'];
+        const [err, code] =
+          outcome.type === 'failed'
+            ? [outcome.message, outcome.code]
+            : [`the run process ${describeOutcome(outcome)}`, 'PROMSHIP_RUN_CRASHED'];
         logger.error({ err, code, attempt, retryInSeconds: waitMs / 1000 }, 'cannot start shipping yet');
         await sleep(waitMs, stopping.signal);
         continue;
@@ -248,7 +276,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       if (shipping()) {
         scheduleNext();
         healthLine();
-        await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await new Promise<void>((resolve) =>
+          stopping.signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
       }
     } catch (err) {
       if (err instanceof ConfigError) {
@@ -273,15 +303,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
 
 function describeOutcome(outcome: RunOutcome): string {
   if (outcome.type !== 'ended') return `reported ${outcome.type}`;
-  return outcome.signal ? `was killed by ${outcome.signal} without reporting` : `exited with code ${String(outcome.exitCode)} without reporting`;
+  return outcome.signal
+    ? `was killed by ${outcome.signal} without reporting`
+    : `exited with code ${String(outcome.exitCode)} without reporting`;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -20,7 +20,10 @@ export interface HttpHandlers {
   ready: () => Promise<Probe>;
 }
 
-export async function startHttpServer(address: string, handlers: HttpHandlers): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+export async function startHttpServer(
+  address: string,
+  handlers: HttpHandlers,
+): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const send = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {

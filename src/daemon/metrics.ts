@@ -12,10 +12,26 @@ export class ShipperMetrics {
   /** Start of the oldest window the last run considered; the lag of an agent that never shipped counts from it. */
   private plannedFrom: number | undefined;
 
-  readonly blocksShipped = new Counter({ name: 'promship_blocks_shipped_total', help: 'Blocks uploaded to the bucket.', registers: [this.registry] });
-  readonly bytesUploaded = new Counter({ name: 'promship_uploaded_bytes_total', help: 'Bytes of block files uploaded (chunks and index).', registers: [this.registry] });
-  readonly samplesUploaded = new Counter({ name: 'promship_uploaded_samples_total', help: 'Samples in uploaded blocks.', registers: [this.registry] });
-  readonly seriesUploaded = new Counter({ name: 'promship_uploaded_series_total', help: 'Series in uploaded blocks (summed over blocks).', registers: [this.registry] });
+  readonly blocksShipped = new Counter({
+    name: 'promship_blocks_shipped_total',
+    help: 'Blocks uploaded to the bucket.',
+    registers: [this.registry],
+  });
+  readonly bytesUploaded = new Counter({
+    name: 'promship_uploaded_bytes_total',
+    help: 'Bytes of block files uploaded (chunks and index).',
+    registers: [this.registry],
+  });
+  readonly samplesUploaded = new Counter({
+    name: 'promship_uploaded_samples_total',
+    help: 'Samples in uploaded blocks.',
+    registers: [this.registry],
+  });
+  readonly seriesUploaded = new Counter({
+    name: 'promship_uploaded_series_total',
+    help: 'Series in uploaded blocks (summed over blocks).',
+    registers: [this.registry],
+  });
   readonly relabelDroppedSeries = new Counter({
     name: 'promship_relabel_dropped_series_total',
     help: 'Series the relabel rules (preset and PROMSHIP_RELABEL_CONFIG_FILE) dropped from shipped windows.',
@@ -87,7 +103,7 @@ export class ShipperMetrics {
   });
   readonly windowsClaimedElsewhere = new Counter({
     name: 'promship_windows_claimed_elsewhere_total',
-    help: "Windows this agent left alone because another instance held their claim or published their block.",
+    help: 'Windows this agent left alone because another instance held their claim or published their block.',
     registers: [this.registry],
   });
   readonly up = new Gauge({
@@ -97,9 +113,17 @@ export class ShipperMetrics {
     registers: [this.registry],
   });
 
-  constructor(version: string, private readonly now: () => number = Date.now) {
+  constructor(
+    version: string,
+    private readonly now: () => number = Date.now,
+  ) {
     collectDefaultMetrics({ register: this.registry });
-    new Gauge({ name: 'promship_build_info', help: 'Version of promship.', labelNames: ['version'], registers: [this.registry] }).set({ version }, 1);
+    new Gauge({
+      name: 'promship_build_info',
+      help: 'Version of promship.',
+      labelNames: ['version'],
+      registers: [this.registry],
+    }).set({ version }, 1);
     // collect() runs with the gauge as `this`; these closures read this object's state. An agent
     // that never shipped must not read 0 (an alert on the lag could never fire on a fresh install
     // that ships nothing): its lag counts from the start of the first window it should have

@@ -20,7 +20,16 @@ import type { Config } from '../config/schema.ts';
 import { VERSION } from '../version.ts';
 import { nextScheduledRuns } from './next-run.ts';
 import { clusterIdInUseLine } from '../shipper/cluster-in-use.ts';
-import { agentSettings, toRunReport, type RunReport, type AgentMessage, type DependencyCheck, type Dependencies, type ProgressMessage, type RunMessage } from './run-protocol.ts';
+import {
+  agentSettings,
+  toRunReport,
+  type RunReport,
+  type AgentMessage,
+  type DependencyCheck,
+  type Dependencies,
+  type ProgressMessage,
+  type RunMessage,
+} from './run-protocol.ts';
 
 function send(message: RunMessage | ProgressMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -53,7 +62,12 @@ async function checkDependencies(app: App): Promise<Dependencies> {
  * A run that failed before it learned the cluster's identity still leaves a heartbeat when the
  * cluster id is configured, so the fleet view shows why instead of only an ageing heartbeat.
  */
-async function heartbeatWithoutApp(config: Config, logger: Logger, base: Omit<RunHeartbeatContext, 'bucket' | 'logger' | 'cluster'>, code: string): Promise<void> {
+async function heartbeatWithoutApp(
+  config: Config,
+  logger: Logger,
+  base: Omit<RunHeartbeatContext, 'bucket' | 'logger' | 'cluster'>,
+  code: string,
+): Promise<void> {
   if (config.clusterId === undefined) return;
   try {
     const { bucket } = await openBucket(config);
@@ -63,7 +77,10 @@ async function heartbeatWithoutApp(config: Config, logger: Logger, base: Omit<Ru
       await bucket.close();
     }
   } catch (err) {
-    logger.warn({ code: 'PROMSHIP_HEARTBEAT_FAILED', err: describeError(err) }, 'could not write the heartbeat; the run itself is unaffected');
+    logger.warn(
+      { code: 'PROMSHIP_HEARTBEAT_FAILED', err: describeError(err) },
+      'could not write the heartbeat; the run itself is unaffected',
+    );
   }
 }
 
@@ -95,13 +112,16 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
     app = await createApp(config, logger, { announce });
   } catch (err) {
     const isConfig = err instanceof ConfigError;
-    if (!isConfig && config && logger) await heartbeatWithoutApp(config, logger, heartbeatBase(config), promshipCode(err, 'PROMSHIP_START_FAILED'));
+    if (!isConfig && config && logger)
+      await heartbeatWithoutApp(config, logger, heartbeatBase(config), promshipCode(err, 'PROMSHIP_START_FAILED'));
     await send({
       type: 'failed',
       config: isConfig,
       code: promshipCode(err, 'PROMSHIP_START_FAILED'),
       message: isConfig ? err.message : describeError(err),
-      dependencies: isConfig ? {} : { prometheus: { ok: false, detail: `Prometheus unreachable: ${describeError(err)}` } },
+      dependencies: isConfig
+        ? {}
+        : { prometheus: { ok: false, detail: `Prometheus unreachable: ${describeError(err)}` } },
       peakRssBytes: peakRssBytes(),
       nextRunAt: nextRunAt(),
     });
@@ -109,7 +129,16 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
   }
   let lock: RunLock | undefined;
   const heartbeat = (outcome: RunOutcome): Promise<unknown> =>
-    writeRunHeartbeat({ ...heartbeatBase(config), bucket: app.bucket, logger, cluster: app.identity.clusterId, labels: app.identity.thanosLabels }, outcome);
+    writeRunHeartbeat(
+      {
+        ...heartbeatBase(config),
+        bucket: app.bucket,
+        logger,
+        cluster: app.identity.clusterId,
+        labels: app.identity.thanosLabels,
+      },
+      outcome,
+    );
   try {
     await send({ type: 'started' });
     // Taken once the identity is known, so that a skipped first run still makes the agent ready.
@@ -122,14 +151,28 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
       inUse = { fields, message };
     }
     await heartbeat({ summary });
-    await send({ type: 'finished', report: toRunReport(summary, inUse), dependencies, peakRssBytes: peakRssBytes(), nextRunAt: nextRunAt() });
+    await send({
+      type: 'finished',
+      report: toRunReport(summary, inUse),
+      dependencies,
+      peakRssBytes: peakRssBytes(),
+      nextRunAt: nextRunAt(),
+    });
     return 0;
   } catch (err) {
     // Stopped by the agent: its window is abandoned before meta.json; the agent says so.
     if (signal.aborted) return 0;
     if (err instanceof RunLockedError) {
       await heartbeat({ result: 'skipped', code: err.code });
-      await send({ type: 'skipped', code: err.code, message: err.message, holderPid: err.holder.pid, dependencies: {}, peakRssBytes: peakRssBytes(), nextRunAt: nextRunAt() });
+      await send({
+        type: 'skipped',
+        code: err.code,
+        message: err.message,
+        holderPid: err.holder.pid,
+        dependencies: {},
+        peakRssBytes: peakRssBytes(),
+        nextRunAt: nextRunAt(),
+      });
       return 0;
     }
     await heartbeat({ result: 'error', code: promshipCode(err, 'PROMSHIP_RUN_FAILED') });

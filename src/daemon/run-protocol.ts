@@ -58,7 +58,13 @@ export type SettingsMessage = { type: 'settings'; settings: AgentSettings; sched
 
 export type RunMessage =
   /** The run ended (some windows may have failed); the process exits next. */
-  | { type: 'finished'; report: RunReport; dependencies: Dependencies; peakRssBytes: number; nextRunAt: number | undefined }
+  | {
+      type: 'finished';
+      report: RunReport;
+      dependencies: Dependencies;
+      peakRssBytes: number;
+      nextRunAt: number | undefined;
+    }
   /**
    * The run could not ship anything; `config` is set when the configuration itself is wrong (the
    * agent then stops at start, as for any configuration error).
@@ -95,7 +101,14 @@ export function toRunReport(summary: RunSummary, clusterIdInUse?: RunReport['clu
   return {
     claimedElsewhere: summary.claimedElsewhere.length,
     ...(clusterIdInUse ? { clusterIdInUse } : {}),
-    shipped: summary.shipped.map(({ window, ulid, series, samples, bytes, relabel }) => ({ window, ulid, series, samples, bytes, ...(relabel ? { relabel } : {}) })),
+    shipped: summary.shipped.map(({ window, ulid, series, samples, bytes, relabel }) => ({
+      window,
+      ulid,
+      series,
+      samples,
+      bytes,
+      ...(relabel ? { relabel } : {}),
+    })),
     failed: summary.failed.map((f) => ({ window: f.window, code: f.error.code, message: f.error.message })),
     retrying: summary.retrying.map((e) => ({
       window: { start: e.start, end: e.end },

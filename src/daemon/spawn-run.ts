@@ -5,7 +5,13 @@
 import { fork } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isProgressMessage, isRunMessage, type AgentMessage, type RunMessage, type SettingsMessage } from './run-protocol.ts';
+import {
+  isProgressMessage,
+  isRunMessage,
+  type AgentMessage,
+  type RunMessage,
+  type SettingsMessage,
+} from './run-protocol.ts';
 
 /** Same extension as this module: `.ts` when run from source, `.js` when built. */
 const RUN_PROCESS = fileURLToPath(new URL(`./run-process${extname(fileURLToPath(import.meta.url))}`, import.meta.url));

@@ -16,17 +16,28 @@ import { createBlocksFromOpenMetrics, startPrometheus } from './local-prometheus
 
 const TWO_HOURS = 2 * 3_600_000;
 
-export async function runDemo(config: Config, logger: Logger, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function runDemo(
+  config: Config,
+  logger: Logger,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
   const work = await mkdtemp(join(tmpdir(), 'promship-demo-'));
   const aligned = Math.floor(Date.now() / TWO_HOURS) * TWO_HOURS;
   // Three 2h windows ending at least 2h ago, the first only partly filled.
   const start = aligned - 4 * TWO_HOURS + 37 * 60_000;
   const end = aligned - TWO_HOURS;
   const clusterId = config.clusterId ?? 'demo-cluster';
-  out.write(`promship demo: generating history ${new Date(start).toISOString()} – ${new Date(end).toISOString()} in ${work}\n`);
+  out.write(
+    `promship demo: generating history ${new Date(start).toISOString()} – ${new Date(end).toISOString()} in ${work}\n`,
+  );
   await createBlocksFromOpenMetrics(generateHistory({ start, end }), join(work, 'prometheus'));
-  const prometheus = await startPrometheus({ dataDir: join(work, 'prometheus'), externalLabels: { [config.clusterLabel]: clusterId } });
-  out.write(`promship demo: Prometheus with external label ${config.clusterLabel}="${clusterId}" at ${prometheus.url}\n`);
+  const prometheus = await startPrometheus({
+    dataDir: join(work, 'prometheus'),
+    externalLabels: { [config.clusterLabel]: clusterId },
+  });
+  out.write(
+    `promship demo: Prometheus with external label ${config.clusterLabel}="${clusterId}" at ${prometheus.url}\n`,
+  );
   const bucketDir = join(work, 'bucket');
   const demoConfig: Config = {
     ...config,

@@ -89,7 +89,12 @@ export function generateHistory(opts: HistoryOptions): string {
   families.push(random);
 
   // Special values, each in its own series and mixed into one.
-  const special: Family = { name: 'demo_special_value', type: 'gauge', help: 'NaN, infinities, zeros, extremes.', series: [] };
+  const special: Family = {
+    name: 'demo_special_value',
+    type: 'gauge',
+    help: 'NaN, infinities, zeros, extremes.',
+    series: [],
+  };
   const specials: [string, number][] = [
     ['nan', NaN],
     ['pos_inf', Infinity],
@@ -105,7 +110,10 @@ export function generateHistory(opts: HistoryOptions): string {
   }
   special.series.push({
     labels: { kind: 'mixed' },
-    samples: every(20_000).map((t, i) => [t, i % 7 === 0 ? NaN : i % 11 === 0 ? Infinity : i % 13 === 0 ? -Infinity : i * 0.1]),
+    samples: every(20_000).map((t, i) => [
+      t,
+      i % 7 === 0 ? NaN : i % 11 === 0 ? Infinity : i % 13 === 0 ? -Infinity : i * 0.1,
+    ]),
   });
   families.push(special);
 
@@ -138,7 +146,16 @@ export function generateHistory(opts: HistoryOptions): string {
   const manyLabels: Record<string, string> = {};
   for (let i = 0; i < 40; i++) manyLabels[`label_${String(i).padStart(2, '0')}`] = `value-${i}`;
   wide.series.push({ labels: manyLabels, samples: every(60_000).map((t, i) => [t, i]) });
-  const odd = ['café ☕', 'quote " inside', 'back\\slash', 'new\nline', '日本語', 'emoji 🚀 rocket', '\uFFFD\uE000', '𝔘𝔫𝔦'];
+  const odd = [
+    'café ☕',
+    'quote " inside',
+    'back\\slash',
+    'new\nline',
+    '日本語',
+    'emoji 🚀 rocket',
+    '\uFFFD\uE000',
+    '𝔘𝔫𝔦',
+  ];
   for (const v of odd) wide.series.push({ labels: { text: v }, samples: every(60_000).map((t) => [t, v.length]) });
   families.push(wide);
 

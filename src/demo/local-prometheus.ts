@@ -124,7 +124,8 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<Pro
   const url = `http://127.0.0.1:${port}`;
   const stop = async (graceMs = 10_000): Promise<PrometheusExit> => {
     const started = Date.now();
-    if (child.exitCode !== null || child.signalCode !== null) return { signal: child.signalCode, exitCode: child.exitCode, ms: 0 };
+    if (child.exitCode !== null || child.signalCode !== null)
+      return { signal: child.signalCode, exitCode: child.exitCode, ms: 0 };
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

@@ -87,7 +87,8 @@ export class ChunkedResponseDecoder {
         this.expectWire(wire, VARINT, 'query_index');
         this.varint64();
         queryIndex = this.hiSigned() * TWO_32 + this.lo;
-        if (!Number.isSafeInteger(queryIndex)) throw new WireError(`query_index ${queryIndex} is beyond the safe integer range`);
+        if (!Number.isSafeInteger(queryIndex))
+          throw new WireError(`query_index ${queryIndex} is beyond the safe integer range`);
       } else {
         this.skip(wire, end);
       }

@@ -12,11 +12,7 @@ export class RemoteReadError extends PromshipError {
   /** HTTP status, for `PROMSHIP_REMOTE_READ_HTTP`. */
   readonly status: number | undefined;
 
-  constructor(
-    code: RemoteReadCode,
-    message: string,
-    options?: { cause?: unknown; window?: Window; status?: number },
-  ) {
+  constructor(code: RemoteReadCode, message: string, options?: { cause?: unknown; window?: Window; status?: number }) {
     super(message, options);
     this.code = code;
     this.window = options?.window;
@@ -39,4 +35,3 @@ export class ReadFault extends Error {
     this.name = 'ReadFault';
   }
 }
-

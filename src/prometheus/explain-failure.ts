@@ -87,11 +87,11 @@ function advice(code: RemoteReadCode, status: number | undefined): string {
     case 'PROMSHIP_REMOTE_READ_ABORTED':
       return 'Nothing to do unless the cancellation was unexpected.';
     case 'PROMSHIP_REMOTE_READ_CONTENT_TYPE':
-      return 'The URL does not lead to Prometheus\' remote-read API (a proxy or login page?); check the URL.';
+      return "The URL does not lead to Prometheus' remote-read API (a proxy or login page?); check the URL.";
     case 'PROMSHIP_REMOTE_READ_FRAME_CRC':
       return 'The response was corrupted on the way; retry the window.';
     case 'PROMSHIP_REMOTE_READ_FRAME_TOO_LARGE':
-      return 'Raise maxFrameBytes or lower Prometheus\' --storage.remote.read-max-bytes-in-frame.';
+      return "Raise maxFrameBytes or lower Prometheus' --storage.remote.read-max-bytes-in-frame.";
     case 'PROMSHIP_REMOTE_READ_TRUNCATED':
       return 'The response was cut off (Prometheus restarted, or a proxy or timeout closed the connection); retry the window.';
     case 'PROMSHIP_REMOTE_READ_DECODE':

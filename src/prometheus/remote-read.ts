@@ -12,7 +12,13 @@ import { compareStrings, type Label, type Labels } from '../labels.ts';
 import type { SeriesChunks, Window } from '../series.ts';
 import { authorization, type BasicAuth } from './credentials.ts';
 import { formatWindow } from '../series.ts';
-import { droppedBeforeAnswer, failure, httpFailure, toRemoteReadError, type RequestContext } from './explain-failure.ts';
+import {
+  droppedBeforeAnswer,
+  failure,
+  httpFailure,
+  toRemoteReadError,
+  type RequestContext,
+} from './explain-failure.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-reader.ts';
 import { encodeReadRequest, type LabelMatcher, type ResponseTypeName } from './read-request.ts';
 import { seriesFromSampledResponse } from './sampled-series.ts';
@@ -188,7 +194,12 @@ export class RemoteReadClient {
       // balancer closing it): that is a cut answer, not a server that cannot be reached.
       if (answering && error.code === 'PROMSHIP_REMOTE_READ_CONNECT') {
         const why = err instanceof Error ? err.message : String(err);
-        throw failure(ctx, 'PROMSHIP_REMOTE_READ_TRUNCATED', `the connection closed before the end of the answer (${why})`, err);
+        throw failure(
+          ctx,
+          'PROMSHIP_REMOTE_READ_TRUNCATED',
+          `the connection closed before the end of the answer (${why})`,
+          err,
+        );
       }
       throw error;
     } finally {
@@ -232,7 +243,13 @@ export class RemoteReadClient {
     });
   }
 
-  async #get<T>(url: string, what: string, accept: string, signal: AbortSignal | undefined, parse: (bytes: Uint8Array, ctx: RequestContext) => T): Promise<T> {
+  async #get<T>(
+    url: string,
+    what: string,
+    accept: string,
+    signal: AbortSignal | undefined,
+    parse: (bytes: Uint8Array, ctx: RequestContext) => T,
+  ): Promise<T> {
     const ctx: RequestContext = { what, timeoutMs: this.#timeoutMs, ...(signal !== undefined ? { signal } : {}) };
     let body: Dispatcher.ResponseData['body'] | undefined;
     try {
@@ -266,7 +283,10 @@ export class RemoteReadClient {
    * server, so sending it again is safe. Only once: a server that drops every request is still a
    * failure of the window.
    */
-  async #request(url: string, options: Omit<NonNullable<Parameters<typeof request<null>>[1]>, 'dispatcher'>): Promise<Dispatcher.ResponseData> {
+  async #request(
+    url: string,
+    options: Omit<NonNullable<Parameters<typeof request<null>>[1]>, 'dispatcher'>,
+  ): Promise<Dispatcher.ResponseData> {
     const agent = this.#agent;
     try {
       return await request(url, { ...options, dispatcher: agent });
@@ -302,14 +322,23 @@ export class RemoteReadClient {
 
 function outOfOrderWindowFromConfigResponse(bytes: Uint8Array, fail: (detail: string) => Error): number {
   const config = configFromResponse(bytes, fail);
-  const raw = (config as { storage?: { tsdb?: { out_of_order_time_window?: unknown } } | null } | null)?.storage?.tsdb?.out_of_order_time_window;
+  const raw = (config as { storage?: { tsdb?: { out_of_order_time_window?: unknown } } | null } | null)?.storage?.tsdb
+    ?.out_of_order_time_window;
   if (raw === undefined || raw === null) return 0;
   const ms = typeof raw === 'string' ? prometheusDurationMs(raw) : undefined;
   if (ms === undefined) throw fail('storage.tsdb.out_of_order_time_window is not a duration');
   return ms;
 }
 
-const DURATION_UNITS: Record<string, number> = { y: 365 * 86_400_000, w: 7 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+const DURATION_UNITS: Record<string, number> = {
+  y: 365 * 86_400_000,
+  w: 7 * 86_400_000,
+  d: 86_400_000,
+  h: 3_600_000,
+  m: 60_000,
+  s: 1000,
+  ms: 1,
+};
 
 /** A Prometheus duration (`1h30m`, `0s`, `10m`) in ms; undefined when it is not one. */
 function prometheusDurationMs(text: string): number | undefined {
@@ -336,10 +365,7 @@ function configFromResponse(bytes: Uint8Array, fail: (detail: string) => Error):
   }
 }
 
-function externalLabelsFromConfigResponse(
-  bytes: Uint8Array,
-  fail: (detail: string) => Error,
-): Labels {
+function externalLabelsFromConfigResponse(bytes: Uint8Array, fail: (detail: string) => Error): Labels {
   let yamlText: unknown;
   try {
     const json: unknown = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -387,7 +413,12 @@ function parseBaseUrl(raw: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-function tlsConnectOptions(tls: TlsOptions | undefined): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean } {
+function tlsConnectOptions(tls: TlsOptions | undefined): {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  rejectUnauthorized?: boolean;
+} {
   if (tls === undefined) return {};
   const read = (path: string | undefined, what: string): Buffer | undefined => {
     if (path === undefined) return undefined;
@@ -395,7 +426,9 @@ function tlsConnectOptions(tls: TlsOptions | undefined): { ca?: Buffer; cert?: B
       return readFileSync(path);
     } catch (err) {
       const code = (err as { code?: unknown }).code;
-      throw new ConfigError(`Cannot read the Prometheus TLS ${what} file ${path} (${String(code)}); check the path.`, { cause: err });
+      throw new ConfigError(`Cannot read the Prometheus TLS ${what} file ${path} (${String(code)}); check the path.`, {
+        cause: err,
+      });
     }
   };
   if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
@@ -413,7 +446,10 @@ function tlsConnectOptions(tls: TlsOptions | undefined): { ca?: Buffer; cert?: B
 }
 
 function responseKind(contentType: string): 'streamed' | 'sampled' | 'other' {
-  const [media = '', ...params] = contentType.toLowerCase().split(';').map((s) => s.trim());
+  const [media = '', ...params] = contentType
+    .toLowerCase()
+    .split(';')
+    .map((s) => s.trim());
   if (media === STREAMED_MEDIA_TYPE) {
     return params.some((p) => p.replace(/\s+/g, '') === `proto=${STREAMED_PROTO}`) ? 'streamed' : 'other';
   }

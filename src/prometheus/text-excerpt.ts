@@ -33,11 +33,7 @@ export function looksLikeText(bytes: Uint8Array): boolean {
  * before cutting (so no prefix of one survives), control characters become spaces and invalid
  * UTF-8 becomes U+FFFD.
  */
-export function printableExcerpt(
-  bytes: Uint8Array,
-  secrets: readonly string[] = [],
-  maxChars = EXCERPT_CHARS,
-): string {
+export function printableExcerpt(bytes: Uint8Array, secrets: readonly string[] = [], maxChars = EXCERPT_CHARS): string {
   let text = new TextDecoder('utf-8').decode(bytes.subarray(0, 64 * 1024));
   for (const s of secrets) {
     if (s.length > 0) text = text.split(s).join('<redacted>');

@@ -29,10 +29,7 @@ export function sortedLabels(pairs: Label[]): Labels {
   pairs.sort((a, b) => compareStrings(a[0], b[0]));
   for (let i = 1; i < pairs.length; i++) {
     if (pairs[i - 1]![0] === pairs[i]![0]) {
-      throw new ReadFault(
-        'PROMSHIP_REMOTE_READ_DECODE',
-        `a series carries the label name "${pairs[i]![0]}" twice`,
-      );
+      throw new ReadFault('PROMSHIP_REMOTE_READ_DECODE', `a series carries the label name "${pairs[i]![0]}" twice`);
     }
   }
   return pairs;

@@ -59,11 +59,14 @@ export function parseBlockMarker(file: MarkerFile, bytes: Uint8Array): BlockMark
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${file} is not a JSON object`);
   const doc = raw as Record<string, unknown>;
-  if (doc.id != null && (typeof doc.id !== 'string' || !ULID.test(doc.id))) throw new Error(`${file} has an id that is not a ULID: ${JSON.stringify(doc.id)}`);
-  if (doc.version !== 1) throw new Error(`${file} has version ${JSON.stringify(doc.version ?? 0)}; Thanos only reads version 1`);
+  if (doc.id != null && (typeof doc.id !== 'string' || !ULID.test(doc.id)))
+    throw new Error(`${file} has an id that is not a ULID: ${JSON.stringify(doc.id)}`);
+  if (doc.version !== 1)
+    throw new Error(`${file} has version ${JSON.stringify(doc.version ?? 0)}; Thanos only reads version 1`);
   const timeField = TIME_FIELD[file];
   const time = doc[timeField] ?? 0;
-  if (typeof time !== 'number' || !Number.isSafeInteger(time)) throw new Error(`${file} has a ${timeField} that is not an integer: ${JSON.stringify(time)}`);
+  if (typeof time !== 'number' || !Number.isSafeInteger(time))
+    throw new Error(`${file} has a ${timeField} that is not an integer: ${JSON.stringify(time)}`);
   const marker: BlockMarker = { file, time };
   for (const key of ['reason', 'details'] as const) {
     const value = doc[key] ?? '';

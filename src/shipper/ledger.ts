@@ -75,7 +75,12 @@ export class Ledger {
   ) {}
 
   /** Reads the ledger from the bucket; a missing or unreadable ledger starts empty (blocks stay the truth). */
-  static async load(bucket: Bucket, clusterId: string, labels: Record<string, string>, signal?: AbortSignal): Promise<{ ledger: Ledger; problem?: string }> {
+  static async load(
+    bucket: Bucket,
+    clusterId: string,
+    labels: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<{ ledger: Ledger; problem?: string }> {
     const ledger = new Ledger(bucket, clusterId, labels);
     const raw = await bucket.get(ledgerKey(clusterId), { signal });
     if (raw === null) return { ledger };
@@ -86,7 +91,12 @@ export class Ledger {
       // of this label set, and neither does the memory of them.
       // Read from the bucket: its fields are checked, not trusted to match LedgerDocument.
       const docLabels: unknown = doc.labels;
-      if (docLabels !== undefined && (typeof docLabels !== 'object' || docLabels === null || !sameLabels(docLabels as Record<string, string>, labels))) {
+      if (
+        docLabels !== undefined &&
+        (typeof docLabels !== 'object' ||
+          docLabels === null ||
+          !sameLabels(docLabels as Record<string, string>, labels))
+      ) {
         return {
           ledger,
           problem: `ledger ${ledgerKey(clusterId)} was kept for the external labels ${JSON.stringify(doc.labels)}, not ${JSON.stringify(labels)}; starting a new one for these labels (windows are planned from their blocks)`,
@@ -95,19 +105,30 @@ export class Ledger {
       ledger.updatedAt = typeof doc.updatedAt === 'number' ? doc.updatedAt : null;
       ledger.plannedFrom = Number.isSafeInteger(doc.plannedFrom) ? (doc.plannedFrom as number) : null;
       for (const e of doc.windows as (LedgerEntry | null)[]) {
-        if (typeof e?.start === 'number' && typeof e.end === 'number' && typeof e.state === 'string') ledger.entries.set(e.start, e);
+        if (typeof e?.start === 'number' && typeof e.end === 'number' && typeof e.state === 'string')
+          ledger.entries.set(e.start, e);
       }
       for (const r of Array.isArray(doc.shipped) ? doc.shipped : []) {
-        if (Array.isArray(r) && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && r[0] < r[1]) ledger.markShipped({ start: r[0], end: r[1] });
+        if (Array.isArray(r) && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && r[0] < r[1])
+          ledger.markShipped({ start: r[0], end: r[1] });
       }
       for (const r of Array.isArray(doc.rules) ? doc.rules : []) {
-        if (Array.isArray(r) && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && r[0] < r[1] && typeof r[2] === 'string') {
+        if (
+          Array.isArray(r) &&
+          Number.isSafeInteger(r[0]) &&
+          Number.isSafeInteger(r[1]) &&
+          r[0] < r[1] &&
+          typeof r[2] === 'string'
+        ) {
           ledger.markRules({ start: r[0], end: r[1] }, r[2]);
         }
       }
       return { ledger };
     } catch (err) {
-      return { ledger, problem: `ledger ${ledgerKey(clusterId)} is unreadable (${err instanceof Error ? err.message : String(err)}); starting a new one` };
+      return {
+        ledger,
+        problem: `ledger ${ledgerKey(clusterId)} is unreadable (${err instanceof Error ? err.message : String(err)}); starting a new one`,
+      };
     }
   }
 
@@ -186,7 +207,9 @@ export class Ledger {
   prune(before: number, rangesBefore = before): void {
     for (const [start, e] of this.entries) if (e.end <= before) this.entries.delete(start);
     this.ranges = this.ranges.filter(([, e]) => e > rangesBefore).map(([s, e]) => [Math.max(s, rangesBefore), e]);
-    this.ruleRanges = this.ruleRanges.filter(([, e]) => e > rangesBefore).map(([s, e, h]) => [Math.max(s, rangesBefore), e, h]);
+    this.ruleRanges = this.ruleRanges
+      .filter(([, e]) => e > rangesBefore)
+      .map(([s, e, h]) => [Math.max(s, rangesBefore), e, h]);
   }
 
   async save(now: number, signal?: AbortSignal): Promise<void> {

@@ -18,7 +18,8 @@ const encode = (state: LocalState): string => JSON.stringify({ version: VERSION,
 export async function loadLocalState(file: string): Promise<LocalState | undefined> {
   try {
     const raw = JSON.parse(await readFile(file, 'utf8')) as Partial<LocalState> & { version?: unknown };
-    if (raw.version !== VERSION || !Array.isArray(raw.metas) || typeof raw.coveredReported !== 'number') return undefined;
+    if (raw.version !== VERSION || !Array.isArray(raw.metas) || typeof raw.coveredReported !== 'number')
+      return undefined;
     return { metas: raw.metas, coveredReported: raw.coveredReported };
   } catch {
     return undefined;

@@ -77,13 +77,20 @@ export interface RunLock {
   releaseSync(): void;
 }
 
-const isCode = (err: unknown, ...codes: string[]): boolean => codes.includes(String((err as { code?: unknown } | null)?.code));
+const isCode = (err: unknown, ...codes: string[]): boolean =>
+  codes.includes(String((err as { code?: unknown } | null)?.code));
 
 const encode = (h: LockHolder, nonce: string): string => [h.command, h.pid, h.startTime, h.bootId, nonce].join('.');
 
 function decode(name: string): LockHolder | undefined {
   const [command, pid, startTime, bootId, nonce, ...rest] = name.split('.');
-  if (rest.length > 0 || nonce === undefined || (command !== 'once' && command !== 'run') || !/^[1-9]\d*$/.test(pid ?? '')) return undefined;
+  if (
+    rest.length > 0 ||
+    nonce === undefined ||
+    (command !== 'once' && command !== 'run') ||
+    !/^[1-9]\d*$/.test(pid ?? '')
+  )
+    return undefined;
   return { command, pid: Number(pid), startTime: startTime || '-', bootId: bootId || '-' };
 }
 
@@ -153,11 +160,18 @@ async function holderGone(holder: LockHolder): Promise<boolean> {
  * released, the lock is also let go of when the process exits (not when it is killed: then the
  * next run takes it over).
  */
-export async function acquireRunLock(opts: { dataDir: string; command: RunCommand; logger?: Logger }): Promise<RunLock> {
+export async function acquireRunLock(opts: {
+  dataDir: string;
+  command: RunCommand;
+  logger?: Logger;
+}): Promise<RunLock> {
   const { dataDir, logger } = opts;
   const lockDir = join(dataDir, RUN_LOCK_DIR);
   const fail = (what: string, err: unknown): RunLockError =>
-    new RunLockError(`could not ${what} the run lock in data dir ${dataDir}; PROMSHIP_DATA_DIR must be a writable directory`, { cause: err });
+    new RunLockError(
+      `could not ${what} the run lock in data dir ${dataDir}; PROMSHIP_DATA_DIR must be a writable directory`,
+      { cause: err },
+    );
 
   const me = await self(opts.command);
   const nonce = randomBytes(8).toString('hex');
@@ -215,7 +229,10 @@ export async function acquireRunLock(opts: { dataDir: string; command: RunComman
         );
       }
     }
-    if (!taken) throw new RunLockError(`could not take the run lock in data dir ${dataDir}: other runs kept taking and releasing it`);
+    if (!taken)
+      throw new RunLockError(
+        `could not take the run lock in data dir ${dataDir}: other runs kept taking and releasing it`,
+      );
   } finally {
     if (!taken) await rm(prepared, { recursive: true, force: true }).catch(() => undefined);
   }

@@ -94,7 +94,12 @@ export async function shipWindow(ctx: ShipContext, window: Window): Promise<Ship
   const strip = (labels: Labels): Labels => stripExternalLabels(labels, ctx.stripLabels);
   try {
     try {
-      return await buildAndUpload(ctx, window, strip, ctx.relabel?.mayMerge === true ? new CollisionFinder() : undefined);
+      return await buildAndUpload(
+        ctx,
+        window,
+        strip,
+        ctx.relabel?.mayMerge === true ? new CollisionFinder() : undefined,
+      );
     } catch (err) {
       // Relabelling made two series one: read the window again, holding just those to merge them.
       if (!(err instanceof WindowError && err.cause instanceof CollisionsFound) || ctx.signal?.aborted) throw err;
@@ -132,7 +137,13 @@ async function buildAndUpload(
   collisions?: CollisionFinder | CollisionMerger,
 ): Promise<ShippedBlock | null> {
   const relabel = ctx.relabel;
-  const stats: RelabelStats | undefined = relabel && { droppedSeries: 0, droppedSamples: 0, mergedSeries: 0, duplicateSamples: 0, rulesHash: relabel.hash };
+  const stats: RelabelStats | undefined = relabel && {
+    droppedSeries: 0,
+    droppedSamples: 0,
+    mergedSeries: 0,
+    duplicateSamples: 0,
+    rulesHash: relabel.hash,
+  };
   const started = Date.now();
   let writer: BlockWriter;
   try {
@@ -176,7 +187,8 @@ async function buildAndUpload(
       stage = 'read';
     }
     stage = 'build';
-    if (collisions instanceof CollisionFinder && collisions.suspects.size > 0) throw new CollisionsFound(collisions.suspects);
+    if (collisions instanceof CollisionFinder && collisions.suspects.size > 0)
+      throw new CollisionsFound(collisions.suspects);
     if (collisions instanceof CollisionMerger && stats) {
       for (const { labels, chunks } of collisions.merged(window, stats)) {
         if (chunks.length > 0) await writer.addSeries(labels, chunks);

@@ -28,7 +28,8 @@ const RESUME_MAX_AGE_MS = 6 * 3_600_000;
 const RANGES_KEPT_MS = 400 * 86_400_000;
 /** What a claim left standing by a run that ended mid-window says about it. */
 const INTERRUPTED_CODE: ErrorCode = 'PROMSHIP_WINDOW_INTERRUPTED';
-const INTERRUPTED_MESSAGE = 'the run shipping this window ended before finishing it (crashed, killed or stopped); see that run\'s output';
+const INTERRUPTED_MESSAGE =
+  "the run shipping this window ended before finishing it (crashed, killed or stopped); see that run's output";
 /** An empty window is read again now and then, in case Prometheus was not yet answering fully. */
 const EMPTY_RECHECK_MS = 6 * 3_600_000;
 const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 60_000, maxMs: 3_600_000 };
@@ -158,7 +159,8 @@ export class Shipper {
   /** Removes local leftovers of an interrupted run: nothing in the data dir must survive. */
   private async clearLocal(): Promise<void> {
     await mkdir(this.blocksDir, { recursive: true });
-    for (const name of await readdir(this.blocksDir)) await rm(join(this.blocksDir, name), { recursive: true, force: true });
+    for (const name of await readdir(this.blocksDir))
+      await rm(join(this.blocksDir, name), { recursive: true, force: true });
   }
 
   async runOnce(runOpts: RunOptions = {}): Promise<RunSummary> {
@@ -181,7 +183,10 @@ export class Shipper {
       covered: coveringBlocks(inventory.blocks, this.opts.thanosLabels),
       remembered: ledger.shippedRanges(),
     });
-    ledger.prune(started - this.opts.maxBackfillMs - this.opts.blockDurationMs, started - Math.max(this.opts.maxBackfillMs, RANGES_KEPT_MS) - this.opts.blockDurationMs);
+    ledger.prune(
+      started - this.opts.maxBackfillMs - this.opts.blockDurationMs,
+      started - Math.max(this.opts.maxBackfillMs, RANGES_KEPT_MS) - this.opts.blockDurationMs,
+    );
     ledger.plannedFrom = plan.from;
     const summary: RunSummary = {
       shipped: [],
@@ -192,7 +197,10 @@ export class Shipper {
       pending: 0,
       claimedElsewhere: [],
       otherWriters: [],
-      newestShippedEnd: ours.reduce<number | undefined>((n, m) => (n === undefined || m.maxTime > n ? m.maxTime : n), undefined),
+      newestShippedEnd: ours.reduce<number | undefined>(
+        (n, m) => (n === undefined || m.maxTime > n ? m.maxTime : n),
+        undefined,
+      ),
       plannedFrom: plan.from,
       overtaken: 0,
       durationMs: 0,
@@ -208,7 +216,11 @@ export class Shipper {
       // A claim still standing is an attempt that a crash, a kill or a stop cut short: it waits
       // out the backoff its claim set, as a failure does, so that a window that takes its run
       // down (out of memory, say) cannot keep every later window from shipping.
-      if ((entry?.state === 'failed' || entry?.state === 'claimed') && !runOpts.ignoreBackoff && (entry.nextRetryAt ?? 0) > started) {
+      if (
+        (entry?.state === 'failed' || entry?.state === 'claimed') &&
+        !runOpts.ignoreBackoff &&
+        (entry.nextRetryAt ?? 0) > started
+      ) {
         summary.pending++;
         summary.retrying.push(entry);
         continue;
@@ -232,7 +244,8 @@ export class Shipper {
         empty: summary.empty.length,
         alreadyInBucket: summary.covered.length,
         pending: summary.pending,
-        lagSeconds: summary.newestShippedEnd === undefined ? null : Math.round((this.now() - summary.newestShippedEnd) / 1000),
+        lagSeconds:
+          summary.newestShippedEnd === undefined ? null : Math.round((this.now() - summary.newestShippedEnd) / 1000),
         durationMs: summary.durationMs,
       },
       'run finished',
@@ -293,15 +306,31 @@ export class Shipper {
         // an agent from before window claims (every later one claims in the bucket first): its
         // interrupted upload is resumed as before. Never on a takeover, where it may be the other
         // agent's.
-        const ledgerUlid = entry?.ulid && entry.state !== 'shipped' && now - decodeTime(entry.ulid) < RESUME_MAX_AGE_MS ? entry.ulid : undefined;
-        const outcome = await this.opts.claims.acquire(window, (takingOver) => (!takingOver && ledgerUlid !== undefined ? ledgerUlid : newUlid(now)), signal);
+        const ledgerUlid =
+          entry?.ulid && entry.state !== 'shipped' && now - decodeTime(entry.ulid) < RESUME_MAX_AGE_MS
+            ? entry.ulid
+            : undefined;
+        const outcome = await this.opts.claims.acquire(
+          window,
+          (takingOver) => (!takingOver && ledgerUlid !== undefined ? ledgerUlid : newUlid(now)),
+          signal,
+        );
         if (!outcome.owned) {
-          throw new ClaimLostError(`window claimed by instance ${outcome.holder.instance} at ${new Date(outcome.holder.claimedAt).toISOString()}`, outcome.holder, outcome.live);
+          throw new ClaimLostError(
+            `window claimed by instance ${outcome.holder.instance} at ${new Date(outcome.holder.claimedAt).toISOString()}`,
+            outcome.holder,
+            outcome.live,
+          );
         }
         owned = outcome;
         if (outcome.tookOverFrom) {
           this.opts.logger.warn(
-            { window: formatWindow(window), from: outcome.tookOverFrom.instance, claimedAt: new Date(outcome.tookOverFrom.claimedAt).toISOString(), code: 'PROMSHIP_WINDOW_CLAIM_TAKEN_OVER' },
+            {
+              window: formatWindow(window),
+              from: outcome.tookOverFrom.instance,
+              claimedAt: new Date(outcome.tookOverFrom.claimedAt).toISOString(),
+              code: 'PROMSHIP_WINDOW_CLAIM_TAKEN_OVER',
+            },
             'one writer: took over the window claim of an instance that left it without a block',
           );
         }
@@ -309,20 +338,32 @@ export class Shipper {
         const resumed = outcome.resumed || (outcome.tookOverFrom === undefined && ulid === ledgerUlid);
         if (resumed && now - decodeTime(ulid) < RESUME_MAX_AGE_MS) {
           const { objects, incompleteUploads } = await clearPartialBlock(this.opts.bucket, ulid, signal);
-          if (objects + incompleteUploads > 0) this.opts.logger.info({ window: formatWindow(window), ulid, objects, incompleteUploads }, 'resuming an interrupted upload under its claimed ULID');
+          if (objects + incompleteUploads > 0)
+            this.opts.logger.info(
+              { window: formatWindow(window), ulid, objects, incompleteUploads },
+              'resuming an interrupted upload under its claimed ULID',
+            );
         } else if (outcome.resumed) {
           ulid = newUlid(now);
         }
       } else if (entry?.ulid && entry.state !== 'shipped' && now - decodeTime(entry.ulid) < RESUME_MAX_AGE_MS) {
         ulid = entry.ulid;
         const { objects, incompleteUploads } = await clearPartialBlock(this.opts.bucket, ulid, signal);
-        if (objects + incompleteUploads > 0) this.opts.logger.info({ window: formatWindow(window), ulid, objects, incompleteUploads }, 'resuming an interrupted upload under its claimed ULID');
+        if (objects + incompleteUploads > 0)
+          this.opts.logger.info(
+            { window: formatWindow(window), ulid, objects, incompleteUploads },
+            'resuming an interrupted upload under its claimed ULID',
+          );
       } else {
         ulid = newUlid(now);
       }
       const interrupted = entry?.state === 'claimed';
       const attempts = (entry?.attempts ?? 0) + (interrupted ? 1 : 0);
-      const lastError = interrupted ? { lastError: INTERRUPTED_MESSAGE, lastErrorCode: INTERRUPTED_CODE } : entry?.lastError !== undefined ? { lastError: entry.lastError, lastErrorCode: entry.lastErrorCode ?? 'PROMSHIP_WINDOW_FAILED' } : {};
+      const lastError = interrupted
+        ? { lastError: INTERRUPTED_MESSAGE, lastErrorCode: INTERRUPTED_CODE }
+        : entry?.lastError !== undefined
+          ? { lastError: entry.lastError, lastErrorCode: entry.lastErrorCode ?? 'PROMSHIP_WINDOW_FAILED' }
+          : {};
       ledger.set({
         start: window.start,
         end: window.end,
@@ -341,7 +382,10 @@ export class Shipper {
         // which is what the ledger's claim was for; the ledger is bookkeeping, and it is shared
         // by every agent of the cluster (a second one writing it at this moment fails the save).
         if (!owned || signal?.aborted) throw err;
-        this.opts.logger.warn({ window: formatWindow(window), err: describeError(err) }, 'one writer: could not record the claim in the ledger; the window claim in the bucket holds it');
+        this.opts.logger.warn(
+          { window: formatWindow(window), err: describeError(err) },
+          'one writer: could not record the claim in the ledger; the window claim in the bucket holds it',
+        );
       }
       return { ulid, attempts, ...(owned ? { owned } : {}) };
     } catch (err) {
@@ -350,7 +394,13 @@ export class Shipper {
   }
 
   /** Claims, ships and records one window; failures are recorded, never thrown (except aborts). */
-  private async shipOne(window: Window, entry: LedgerEntry | undefined, ledger: Ledger, summary: RunSummary, signal?: AbortSignal): Promise<void> {
+  private async shipOne(
+    window: Window,
+    entry: LedgerEntry | undefined,
+    ledger: Ledger,
+    summary: RunSummary,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const { logger, bucket } = this.opts;
     const now = this.now();
     let attempts = entry?.attempts ?? 0;
@@ -383,7 +433,8 @@ export class Shipper {
         return;
       }
       summary.shipped.push(block);
-      if (summary.newestShippedEnd === undefined || window.end > summary.newestShippedEnd) summary.newestShippedEnd = window.end;
+      if (summary.newestShippedEnd === undefined || window.end > summary.newestShippedEnd)
+        summary.newestShippedEnd = window.end;
       ledger.set({ start: window.start, end: window.end, state: 'shipped', ulid, shippedAt: this.now() });
       ledger.markRules(window, this.opts.relabel?.hash ?? 'none');
       const r = block.relabel;
@@ -398,7 +449,9 @@ export class Shipper {
           bytes: block.bytes,
           durationMs: block.buildMs + block.uploadMs,
           lagSeconds: Math.round((this.now() - window.end) / 1000),
-          ...(this.confirmStartedAt.has(window.start) ? { checkToPublishMs: Date.now() - this.confirmStartedAt.get(window.start)! } : {}),
+          ...(this.confirmStartedAt.has(window.start)
+            ? { checkToPublishMs: Date.now() - this.confirmStartedAt.get(window.start)! }
+            : {}),
           ...(r
             ? {
                 rulesHash: r.rulesHash,
@@ -470,13 +523,24 @@ export class Shipper {
    * these labels may have appeared over the window since the run looked (a second agent on a
    * store that ignores conditional writes, or one that took a claim over).
    */
-  private async checkBeforePublish(claims: WindowClaims, window: Window, owned: { gen: number; body: ClaimBody }, signal?: AbortSignal): Promise<void> {
+  private async checkBeforePublish(
+    claims: WindowClaims,
+    window: Window,
+    owned: { gen: number; body: ClaimBody },
+    signal?: AbortSignal,
+  ): Promise<void> {
     this.confirmStartedAt.set(window.start, Date.now());
     await claims.confirm(window, owned, signal);
     const inventory = await this.metas.scan(this.opts.bucket, this.opts.logger, signal);
-    const other = coveringBlocks(inventory.blocks, this.opts.thanosLabels).find((b) => overlaps(b, window) && b.ulid !== owned.body.ulid);
+    const other = coveringBlocks(inventory.blocks, this.opts.thanosLabels).find(
+      (b) => overlaps(b, window) && b.ulid !== owned.body.ulid,
+    );
     if (other) {
-      throw new ClaimLostError(`block ${other.ulid} of these labels appeared over the window; not publishing a second one`, undefined, decodeTime(other.ulid) >= this.startedAt);
+      throw new ClaimLostError(
+        `block ${other.ulid} of these labels appeared over the window; not publishing a second one`,
+        undefined,
+        decodeTime(other.ulid) >= this.startedAt,
+      );
     }
   }
 
@@ -490,7 +554,14 @@ export class Shipper {
   private readonly startedAt = Date.now();
 
   /** Leaves a window to the instance that holds it: nothing of ours stays in the bucket, no failure is counted. */
-  private async yieldWindow(window: Window, lost: ClaimLostError, ledger: Ledger, summary: RunSummary, ulid: string | undefined, signal?: AbortSignal): Promise<void> {
+  private async yieldWindow(
+    window: Window,
+    lost: ClaimLostError,
+    ledger: Ledger,
+    summary: RunSummary,
+    ulid: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const { logger, bucket } = this.opts;
     const current = ledger.get(window);
     // Our own partial objects only: the ULID is ours when the claim recorded it for this instance.
@@ -499,7 +570,10 @@ export class Shipper {
         await clearPartialBlock(bucket, ulid, signal);
       } catch (err) {
         if (signal?.aborted) throw err;
-        logger.warn({ window: formatWindow(window), ulid, err: describeError(err) }, 'one writer: could not remove the objects of a block that will not be published; Thanos deletes such partial uploads after 2 days');
+        logger.warn(
+          { window: formatWindow(window), ulid, err: describeError(err) },
+          'one writer: could not remove the objects of a block that will not be published; Thanos deletes such partial uploads after 2 days',
+        );
       }
     }
     ledger.delete(window);
@@ -511,7 +585,15 @@ export class Shipper {
         evidence: `claimed window ${formatWindow(window)} at ${new Date(lost.holder.claimedAt).toISOString()}, while this instance was running`,
       });
     }
-    logger.info({ cluster: this.opts.clusterId, window: formatWindow(window), holder: lost.holder?.instance, reason: lost.message }, 'one writer: window claimed by another instance; not shipping it');
+    logger.info(
+      {
+        cluster: this.opts.clusterId,
+        window: formatWindow(window),
+        holder: lost.holder?.instance,
+        reason: lost.message,
+      },
+      'one writer: window claimed by another instance; not shipping it',
+    );
     try {
       await ledger.save(this.now(), signal);
     } catch {
@@ -555,7 +637,13 @@ export class Shipper {
       // planned as windows of their own, so this entry is done either way.
       ledger.delete(entry);
       const compacted = by.find((c) => c.level > 1);
-      if (compacted && uncovered(entry, by.map((c) => c.window)).length === 0) {
+      if (
+        compacted &&
+        uncovered(
+          entry,
+          by.map((c) => c.window),
+        ).length === 0
+      ) {
         overtaken++;
         this.opts.logger.error(
           {
@@ -576,6 +664,7 @@ export class Shipper {
 
 function claimLost(err: unknown): ClaimLostError | undefined {
   let cur: unknown = err;
-  for (let depth = 0; cur instanceof Error && depth < 5; depth++, cur = cur.cause) if (cur instanceof ClaimLostError) return cur;
+  for (let depth = 0; cur instanceof Error && depth < 5; depth++, cur = cur.cause)
+    if (cur instanceof ClaimLostError) return cur;
   return undefined;
 }

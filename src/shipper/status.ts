@@ -38,7 +38,10 @@ export async function shippingStatus(bucket: Bucket, opts: StatusOptions): Promi
   const { blocks } = await new BlockMetaCache().scan(bucket);
   const ours = rawBlocksOf(blocks, opts.labels);
   const { ledger } = await Ledger.load(bucket, opts.clusterId, opts.labels);
-  const newest = ours.reduce<(typeof ours)[number] | undefined>((n, m) => (n === undefined || m.maxTime > n.maxTime ? m : n), undefined);
+  const newest = ours.reduce<(typeof ours)[number] | undefined>(
+    (n, m) => (n === undefined || m.maxTime > n.maxTime ? m : n),
+    undefined,
+  );
   const plan = planWindows({
     now,
     durationMs: opts.blockDurationMs,

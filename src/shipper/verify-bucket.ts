@@ -64,7 +64,14 @@ export async function verifyBucket(bucket: Bucket, opts: VerifyOptions): Promise
   const ours = inventory.blocks
     .filter((m) => sameLabels(m.thanos.labels, opts.labels))
     .sort((a, b) => a.minTime - b.minTime || a.maxTime - b.maxTime);
-  const report: VerifyReport = { ok: true, labels: opts.labels, blocks: [], overlaps: [], gaps: [], partialUploads: inventory.partial };
+  const report: VerifyReport = {
+    ok: true,
+    labels: opts.labels,
+    blocks: [],
+    overlaps: [],
+    gaps: [],
+    partialUploads: inventory.partial,
+  };
   for (const meta of ours) report.blocks.push(await checkBlock(bucket, meta, opts));
 
   const marked = new Set(report.blocks.filter((b) => b.markedForDeletion).map((b) => b.ulid));
@@ -76,7 +83,8 @@ export async function verifyBucket(bucket: Bucket, opts: VerifyOptions): Promise
   }
   let coveredUntil: number | undefined;
   for (const m of raw) {
-    if (coveredUntil !== undefined && m.minTime > coveredUntil) report.gaps.push({ start: coveredUntil, end: m.minTime });
+    if (coveredUntil !== undefined && m.minTime > coveredUntil)
+      report.gaps.push({ start: coveredUntil, end: m.minTime });
     coveredUntil = Math.max(coveredUntil ?? m.maxTime, m.maxTime);
   }
   report.ok = report.overlaps.length === 0 && report.blocks.every((b) => b.problems.length === 0);
@@ -126,7 +134,8 @@ async function checkBlock(bucket: Bucket, meta: BlockMeta, opts: VerifyOptions):
     if (f.rel_path === 'meta.json') continue;
     const size = sizes.get(f.rel_path);
     if (size === undefined) check.problems.push(`${f.rel_path} is listed in meta.json but missing`);
-    else if (f.size_bytes !== undefined && size !== f.size_bytes) check.problems.push(`${f.rel_path} has ${size} bytes, meta.json says ${f.size_bytes}`);
+    else if (f.size_bytes !== undefined && size !== f.size_bytes)
+      check.problems.push(`${f.rel_path} has ${size} bytes, meta.json says ${f.size_bytes}`);
     check.bytes += size ?? 0;
   }
   if (check.problems.length > 0) return check;
@@ -137,7 +146,8 @@ async function checkBlock(bucket: Bucket, meta: BlockMeta, opts: VerifyOptions):
       const path = join(dir, ...o.key.slice(meta.ulid.length + 1).split('/'));
       await mkdir(dirname(path), { recursive: true });
       // Streamed to disk: a compacted block's segments reach 512 MiB, more than the pod's memory.
-      if (!(await bucket.download(o.key, path, { signal: opts.signal }))) throw new Error(`${o.key} vanished during verification`);
+      if (!(await bucket.download(o.key, path, { signal: opts.signal })))
+        throw new Error(`${o.key} vanished during verification`);
     }
     const reader = await openBlock(dir);
     try {

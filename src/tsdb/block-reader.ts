@@ -50,7 +50,11 @@ export async function openBlock(dir: string): Promise<BlockReader> {
   try {
     metaBytes = await readFile(join(dir, META_FILENAME));
   } catch (err) {
-    throw new CorruptBlockError(`${name}/${META_FILENAME}`, `cannot read (${(err as Error).message}); a block without meta.json is incomplete`, { cause: err });
+    throw new CorruptBlockError(
+      `${name}/${META_FILENAME}`,
+      `cannot read (${(err as Error).message}); a block without meta.json is incomplete`,
+      { cause: err },
+    );
   }
   const meta = parseBlockMeta(metaBytes, `${name}/${META_FILENAME}`);
   try {
@@ -98,17 +102,23 @@ class DirBlockReader implements BlockReader {
     const fail = (m: string): CorruptBlockError => new CorruptBlockError(indexFile, m);
     const { meta } = this;
     if (meta.minTime >= meta.maxTime) {
-      throw new InvalidBlockMetaError(`${this.name}/${META_FILENAME}: minTime ${meta.minTime} is not before maxTime ${meta.maxTime}`);
+      throw new InvalidBlockMetaError(
+        `${this.name}/${META_FILENAME}: minTime ${meta.minTime} is not before maxTime ${meta.maxTime}`,
+      );
     }
 
     // Thanos' index-header copies the bytes from the symbols start to the series start: only
     // the 16-byte alignment padding may sit between the symbol table and the first series.
     if (ix.toc.series < ix.symbolsEnd || ix.toc.series - ix.symbolsEnd >= 16) {
-      throw fail(`the series section starts at ${ix.toc.series}, not right after the symbol table (ends at ${ix.symbolsEnd})`);
+      throw fail(
+        `the series section starts at ${ix.toc.series}, not right after the symbol table (ends at ${ix.symbolsEnd})`,
+      );
     }
     for (let i = 1; i < ix.symbols.length; i++) {
       if (compareStrings(ix.symbols[i - 1]!, ix.symbols[i]!) >= 0) {
-        throw fail(`symbols ${i - 1} and ${i} (${JSON.stringify(ix.symbols[i - 1])}, ${JSON.stringify(ix.symbols[i])}) are not sorted and unique`);
+        throw fail(
+          `symbols ${i - 1} and ${i} (${JSON.stringify(ix.symbols[i - 1])}, ${JSON.stringify(ix.symbols[i])}) are not sorted and unique`,
+        );
       }
     }
 
@@ -128,7 +138,8 @@ class DirBlockReader implements BlockReader {
       for (let i = 2; i < s.labelRefs.length; i += 2) {
         if (s.labelRefs[i]! <= s.labelRefs[i - 2]!) throw fail(`${what} has label names out of order or repeated`);
       }
-      if (prev !== null && compareRefs(prev, s.labelRefs) >= 0) throw fail(`${what} is not sorted after the previous series, or repeats it`);
+      if (prev !== null && compareRefs(prev, s.labelRefs) >= 0)
+        throw fail(`${what} is not sorted after the previous series, or repeats it`);
       prev = s.labelRefs;
       if (s.chunks.length === 0) throw fail(`${what} has no chunks`);
       let prevMaxT = -Infinity;
@@ -206,7 +217,9 @@ class DirBlockReader implements BlockReader {
           try {
             decoded = decodeXorChunk(c.data);
           } catch (err) {
-            throw new CorruptBlockError(file, `${where} does not decode as XOR: ${(err as Error).message}`, { cause: err });
+            throw new CorruptBlockError(file, `${where} does not decode as XOR: ${(err as Error).message}`, {
+              cause: err,
+            });
           }
           if (decoded.length === 0) throw new CorruptBlockError(file, `${where} holds no samples`);
           firstT.push(decoded[0]!.t);
@@ -286,9 +299,12 @@ class DirBlockReader implements BlockReader {
     }
     const table = ix.labelIndicesTable();
     if (ix.toc.labelIndicesTable === 0) return;
-    if (table.length !== expected.size) throw fail(`the label indices table lists ${table.length} names, the postings ${expected.size}`);
+    if (table.length !== expected.size)
+      throw fail(`the label indices table lists ${table.length} names, the postings ${expected.size}`);
     for (const { name, offset } of table) {
-      const values = ix.labelIndex(offset, `label index of ${name}`).map((ref) => ix.symbol(ref, `label index of ${name}`));
+      const values = ix
+        .labelIndex(offset, `label index of ${name}`)
+        .map((ref) => ix.symbol(ref, `label index of ${name}`));
       const want = expected.get(name);
       if (!want || want.length !== values.length || want.some((v, i) => v !== values[i])) {
         throw fail(`the label index of ${name} does not list the values its postings have`);
@@ -299,10 +315,13 @@ class DirBlockReader implements BlockReader {
   /** `thanos.files` and `segment_files`, when present, must match the directory exactly. */
   private async verifyFileList(metaFile: string): Promise<void> {
     const actual = new Map<string, number>();
-    for (const [i, n] of this.chunks.segmentNames.entries()) actual.set(`${CHUNKS_DIRNAME}/${n}`, this.chunks.segmentSize(i));
+    for (const [i, n] of this.chunks.segmentNames.entries())
+      actual.set(`${CHUNKS_DIRNAME}/${n}`, this.chunks.segmentSize(i));
     actual.set(INDEX_FILENAME, this.index.bytes.length);
     actual.set(META_FILENAME, this.metaBytes);
-    const extra = (await readdir(this.dir)).filter((n) => n !== CHUNKS_DIRNAME && n !== INDEX_FILENAME && n !== META_FILENAME);
+    const extra = (await readdir(this.dir)).filter(
+      (n) => n !== CHUNKS_DIRNAME && n !== INDEX_FILENAME && n !== META_FILENAME,
+    );
     for (const n of extra) {
       if (n !== 'tombstones' && (await stat(join(this.dir, n))).isFile()) {
         throw new CorruptBlockError(`${this.name}/${n}`, 'unexpected file in the block directory');
@@ -314,9 +333,13 @@ class DirBlockReader implements BlockReader {
       for (const f of files) {
         listed.add(f.rel_path);
         const size = actual.get(f.rel_path);
-        if (size === undefined) throw new CorruptBlockError(metaFile, `thanos.files lists ${f.rel_path}, which does not exist`);
+        if (size === undefined)
+          throw new CorruptBlockError(metaFile, `thanos.files lists ${f.rel_path}, which does not exist`);
         if (f.size_bytes !== undefined && f.size_bytes !== size) {
-          throw new CorruptBlockError(metaFile, `thanos.files says ${f.rel_path} has ${f.size_bytes} bytes; it has ${size}`);
+          throw new CorruptBlockError(
+            metaFile,
+            `thanos.files says ${f.rel_path} has ${f.size_bytes} bytes; it has ${size}`,
+          );
         }
         if (f.size_bytes === undefined && f.rel_path !== META_FILENAME) {
           throw new CorruptBlockError(metaFile, `thanos.files lists ${f.rel_path} without its size`);
@@ -330,7 +353,10 @@ class DirBlockReader implements BlockReader {
     if (segs !== undefined) {
       const names = this.chunks.segmentNames;
       if (segs.length !== names.length || segs.some((s, i) => s !== names[i])) {
-        throw new CorruptBlockError(metaFile, `thanos.segment_files ${JSON.stringify(segs)} differs from the segments ${JSON.stringify(names)}`);
+        throw new CorruptBlockError(
+          metaFile,
+          `thanos.segment_files ${JSON.stringify(segs)} differs from the segments ${JSON.stringify(names)}`,
+        );
       }
     }
   }
@@ -378,6 +404,7 @@ function compareRefs(a: readonly number[], b: readonly number[]): number {
 
 function describe(symbols: readonly string[], refs: readonly number[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < refs.length && i < 20; i += 2) parts.push(`${symbols[refs[i]!]}=${JSON.stringify(symbols[refs[i + 1]!])}`);
+  for (let i = 0; i < refs.length && i < 20; i += 2)
+    parts.push(`${symbols[refs[i]!]}=${JSON.stringify(symbols[refs[i + 1]!])}`);
   return `{${parts.join(', ')}}`;
 }

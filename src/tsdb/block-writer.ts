@@ -14,12 +14,7 @@ import { formatLabels } from '../labels.ts';
 import type { Chunk } from '../series.ts';
 import { ioError } from './buffered-file.ts';
 import { ChunkSegmentWriter, chunkSize, DEFAULT_SEGMENT_MAX_BYTES } from './chunk-segment-writer.ts';
-import {
-  BlockWriterStateError,
-  ChunkEncodingError,
-  ChunkOrderError,
-  InvalidChunkError,
-} from './errors.ts';
+import { BlockWriterStateError, ChunkEncodingError, ChunkOrderError, InvalidChunkError } from './errors.ts';
 import { IndexWriter, type ChunkMeta } from './index-writer.ts';
 import { LabelValidator } from './label-checks.ts';
 import {
@@ -221,9 +216,16 @@ export class BlockWriter {
       const data = c.data;
       // One test for the common case; the detailed checks below only name what is wrong.
       if (
-        (c.encoding === 1 || c.encoding === 2 || c.encoding === 3) && Number.isSafeInteger(c.minTime) && Number.isSafeInteger(c.maxTime) &&
-        c.minTime <= c.maxTime && c.minTime >= blockMin && c.maxTime < blockMax && c.minTime > prevMax &&
-        data instanceof Uint8Array && data.length >= 2 && (data[0]! | data[1]!) !== 0
+        (c.encoding === 1 || c.encoding === 2 || c.encoding === 3) &&
+        Number.isSafeInteger(c.minTime) &&
+        Number.isSafeInteger(c.maxTime) &&
+        c.minTime <= c.maxTime &&
+        c.minTime >= blockMin &&
+        c.maxTime < blockMax &&
+        c.minTime > prevMax &&
+        data instanceof Uint8Array &&
+        data.length >= 2 &&
+        (data[0]! | data[1]!) !== 0
       ) {
         // XOR and both histogram encodings start with a big-endian 16-bit sample count.
         samples += (data[0]! << 8) | data[1]!;
@@ -240,7 +242,9 @@ export class BlockWriter {
     const c = chunks[i]!;
     const where = `chunk ${i} of series ${formatLabels(labels)}`;
     if (!VALID_ENCODINGS.has(c.encoding)) {
-      throw new ChunkEncodingError(`${where} has encoding ${c.encoding}; only 1 (XOR), 2 (histogram) and 3 (float histogram) exist`);
+      throw new ChunkEncodingError(
+        `${where} has encoding ${c.encoding}; only 1 (XOR), 2 (histogram) and 3 (float histogram) exist`,
+      );
     }
     if (!Number.isSafeInteger(c.minTime) || !Number.isSafeInteger(c.maxTime) || c.minTime > c.maxTime) {
       throw new InvalidChunkError(`${where} has an invalid time range [${c.minTime}, ${c.maxTime}]`);

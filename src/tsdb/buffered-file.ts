@@ -123,7 +123,8 @@ export class BufferedFile {
    * must lie wholly in the buffer or wholly on disk, which holds for a 4-byte length field.
    */
   async writeAt(position: number, bytes: Uint8Array): Promise<void> {
-    if (position + bytes.length > this.position) throw new RangeError(`writeAt ${position} is beyond the end of ${this.path}`);
+    if (position + bytes.length > this.position)
+      throw new RangeError(`writeAt ${position} is beyond the end of ${this.path}`);
     if (position >= this.written) {
       this.buf.set(bytes, position - this.written);
       return;

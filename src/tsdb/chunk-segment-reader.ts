@@ -65,13 +65,18 @@ export class ChunkSegmentReader {
     try {
       names = (await readdir(dir)).sort();
     } catch (err) {
-      throw new CorruptBlockError(label, `cannot list the chunks directory (${(err as Error).message})`, { cause: err });
+      throw new CorruptBlockError(label, `cannot list the chunks directory (${(err as Error).message})`, {
+        cause: err,
+      });
     }
     const segments: SegmentFile[] = [];
     try {
       for (const [i, name] of names.entries()) {
         if (name !== segmentFileName(i)) {
-          throw new CorruptBlockError(`${label}/${name}`, `unexpected file; segments must be named ${segmentFileName(i)} onwards without gaps`);
+          throw new CorruptBlockError(
+            `${label}/${name}`,
+            `unexpected file; segments must be named ${segmentFileName(i)} onwards without gaps`,
+          );
         }
         const path = join(dir, name);
         const fh = await open(path, 'r');
@@ -80,13 +85,18 @@ export class ChunkSegmentReader {
         segments.push(seg);
         const head = await seg.bytesAt(0, SEGMENT_HEADER_BYTES);
         const r = new ByteReader(head, (m) => new CorruptBlockError(`${label}/${name}`, m));
-        if (head.length < SEGMENT_HEADER_BYTES) throw new CorruptBlockError(`${label}/${name}`, `shorter than the 8-byte segment header`);
+        if (head.length < SEGMENT_HEADER_BYTES)
+          throw new CorruptBlockError(`${label}/${name}`, `shorter than the 8-byte segment header`);
         const magic = r.be32();
         if (magic !== CHUNKS_MAGIC) {
-          throw new CorruptBlockError(`${label}/${name}`, `bad magic 0x${magic.toString(16)}, expected 0x${CHUNKS_MAGIC.toString(16)}`);
+          throw new CorruptBlockError(
+            `${label}/${name}`,
+            `bad magic 0x${magic.toString(16)}, expected 0x${CHUNKS_MAGIC.toString(16)}`,
+          );
         }
         const version = r.byte();
-        if (version !== CHUNKS_FORMAT_V1) throw new CorruptBlockError(`${label}/${name}`, `unsupported chunks format version ${version}`);
+        if (version !== CHUNKS_FORMAT_V1)
+          throw new CorruptBlockError(`${label}/${name}`, `unsupported chunks format version ${version}`);
       }
     } catch (err) {
       await Promise.all(segments.map((s) => s.fh.close().catch(() => undefined)));
@@ -110,7 +120,10 @@ export class ChunkSegmentReader {
     const { segmentIndex, offset } = unpackChunkRef(ref);
     const seg = this.segments[segmentIndex];
     if (seg === undefined) {
-      throw new CorruptBlockError(this.label, `chunk reference ${ref} names segment ${segmentIndex + 1}, but only ${this.segments.length} exist`);
+      throw new CorruptBlockError(
+        this.label,
+        `chunk reference ${ref} names segment ${segmentIndex + 1}, but only ${this.segments.length} exist`,
+      );
     }
     const c = await this.readAt(seg, offset);
     return { ...c, data: Uint8Array.from(c.data) };
@@ -139,7 +152,8 @@ export class ChunkSegmentReader {
     if (hr.pos > MAX_LENGTH_FIELD) throw fail('length field longer than 5 bytes');
     const headLen = hr.pos;
     const total = headLen + 1 + len + 4;
-    if (offset + total > seg.size) throw fail(`chunk of ${len} bytes runs past the end of the segment (truncated file?)`);
+    if (offset + total > seg.size)
+      throw fail(`chunk of ${len} bytes runs past the end of the segment (truncated file?)`);
     const bytes = await seg.bytesAt(offset, total);
     if (bytes.length < total) throw fail('short read');
     const encoding = bytes[headLen]!;

@@ -74,7 +74,8 @@ export class ChunkSegmentWriter {
     const file = this.current;
     const len = data.length;
     const size = chunkSize(len);
-    if (file === null || (file.position > SEGMENT_HEADER_BYTES && file.position + size > this.segmentMaxBytes)) return -1;
+    if (file === null || (file.position > SEGMENT_HEADER_BYTES && file.position + size > this.segmentMaxBytes))
+      return -1;
     const position = file.position;
     let p = file.tryReserve(size);
     if (p < 0) return -1;

@@ -38,8 +38,14 @@ function crc32cJs(b: Uint8Array, start: number, end: number, previous: number): 
   for (; i + 8 <= end; i += 8) {
     const a = crc ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24));
     crc =
-      t[1792 + (a & 0xff)]! ^ t[1536 + ((a >>> 8) & 0xff)]! ^ t[1280 + ((a >>> 16) & 0xff)]! ^ t[1024 + (a >>> 24)]! ^
-      t[768 + b[i + 4]!]! ^ t[512 + b[i + 5]!]! ^ t[256 + b[i + 6]!]! ^ t[b[i + 7]!]!;
+      t[1792 + (a & 0xff)]! ^
+      t[1536 + ((a >>> 8) & 0xff)]! ^
+      t[1280 + ((a >>> 16) & 0xff)]! ^
+      t[1024 + (a >>> 24)]! ^
+      t[768 + b[i + 4]!]! ^
+      t[512 + b[i + 5]!]! ^
+      t[256 + b[i + 6]!]! ^
+      t[b[i + 7]!]!;
   }
   for (; i < end; i++) crc = t[(crc ^ b[i]!) & 0xff]! ^ (crc >>> 8);
   return ~crc >>> 0;
@@ -144,7 +150,7 @@ export class ByteWriter {
     }
     // Zig-zag doubles the magnitude, which leaves the exact-number range near 2^53.
     const b = BigInt(n);
-    let z = b >= 0n ? b << 1n : ((-b) << 1n) - 1n;
+    let z = b >= 0n ? b << 1n : (-b << 1n) - 1n;
     this.reserve(10);
     while (z >= 0x80n) {
       this.buf[this.len++] = Number(z & 0x7fn) | 0x80;

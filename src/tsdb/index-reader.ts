@@ -5,7 +5,14 @@
  */
 import { ByteReader, crc32cOf } from './encoding.ts';
 import { CorruptBlockError } from './errors.ts';
-import { INDEX_FORMAT_V2, INDEX_HEADER_BYTES, INDEX_MAGIC, INDEX_TOC_BYTES, type ChunkMeta, type IndexToc } from './index-writer.ts';
+import {
+  INDEX_FORMAT_V2,
+  INDEX_HEADER_BYTES,
+  INDEX_MAGIC,
+  INDEX_TOC_BYTES,
+  type ChunkMeta,
+  type IndexToc,
+} from './index-writer.ts';
 
 export interface IndexSeriesEntry {
   /** offset / 16 */
@@ -44,9 +51,11 @@ export class IndexReader {
       throw this.error(`only ${bytes.length} bytes, too short for an index (truncated file?)`);
     }
     const magic = r.be32();
-    if (magic !== INDEX_MAGIC) throw this.error(`bad magic 0x${magic.toString(16)}, expected 0x${INDEX_MAGIC.toString(16)}`);
+    if (magic !== INDEX_MAGIC)
+      throw this.error(`bad magic 0x${magic.toString(16)}, expected 0x${INDEX_MAGIC.toString(16)}`);
     const version = r.byte();
-    if (version !== INDEX_FORMAT_V2) throw this.error(`unsupported index format version ${version}, expected ${INDEX_FORMAT_V2}`);
+    if (version !== INDEX_FORMAT_V2)
+      throw this.error(`unsupported index format version ${version}, expected ${INDEX_FORMAT_V2}`);
     this.toc = this.readToc();
     this.symbols = this.readSymbols();
     this.symbolsEnd = this.toc.symbols + 4 + this.sectionLength(this.toc.symbols, 'symbol table') + 4;
@@ -72,10 +81,23 @@ export class IndexReader {
     const crc = r.be32();
     if (crc !== want) throw this.error(`TOC CRC32C mismatch (stored ${hex(crc)}, computed ${hex(want)})`);
     const [symbols, series, labelIndices, labelIndicesTable, postings, postingsTable] = offsets as [
-      number, number, number, number, number, number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
     ];
-    for (const [name, off] of Object.entries({ symbols, series, labelIndices, labelIndicesTable, postings, postingsTable })) {
-      if (off !== 0 && (off < INDEX_HEADER_BYTES || off > at)) throw this.error(`TOC offset of ${name} (${off}) lies outside the file`);
+    for (const [name, off] of Object.entries({
+      symbols,
+      series,
+      labelIndices,
+      labelIndicesTable,
+      postings,
+      postingsTable,
+    })) {
+      if (off !== 0 && (off < INDEX_HEADER_BYTES || off > at))
+        throw this.error(`TOC offset of ${name} (${off}) lies outside the file`);
     }
     if (symbols === 0 || series === 0 || postings === 0 || postingsTable === 0) {
       throw this.error('TOC lacks the symbols, series, postings or postings offset table section');
@@ -139,12 +161,14 @@ export class IndexReader {
       const r = this.reader(aligned, end, what);
       const len = r.uvarint('the series length');
       const bodyStart = r.pos;
-      if (len > r.remaining - 4 || len === 0) throw this.error(`${what}: length ${len} does not fit the series section`);
+      if (len > r.remaining - 4 || len === 0)
+        throw this.error(`${what}: length ${len} does not fit the series section`);
       const body = this.bytes.subarray(bodyStart, bodyStart + len);
       r.skip(len);
       const stored = r.be32('the series CRC');
       const computed = crc32cOf(body);
-      if (stored !== computed) throw this.error(`${what}: CRC32C mismatch (stored ${hex(stored)}, computed ${hex(computed)})`);
+      if (stored !== computed)
+        throw this.error(`${what}: CRC32C mismatch (stored ${hex(stored)}, computed ${hex(computed)})`);
       yield this.decodeSeries(aligned / 16, bodyStart, bodyStart + len);
       pos = r.pos;
     }
@@ -161,7 +185,8 @@ export class IndexReader {
     if (len > r.remaining - 4) throw this.error(`${what}: length ${len} does not fit the series section`);
     r.skip(len);
     const stored = r.be32('the series CRC');
-    if (stored !== crc32cOf(this.bytes.subarray(bodyStart, bodyStart + len))) throw this.error(`${what}: CRC32C mismatch`);
+    if (stored !== crc32cOf(this.bytes.subarray(bodyStart, bodyStart + len)))
+      throw this.error(`${what}: CRC32C mismatch`);
     return this.decodeSeries(ref, bodyStart, bodyStart + len);
   }
 
@@ -169,15 +194,18 @@ export class IndexReader {
     const what = `series ref ${ref}`;
     const r = this.reader(start, end, what);
     const numLabels = r.uvarint('the label count');
-    if (numLabels * 2 > r.remaining) throw this.error(`${what}: ${numLabels} labels cannot fit in ${r.remaining} bytes`);
+    if (numLabels * 2 > r.remaining)
+      throw this.error(`${what}: ${numLabels} labels cannot fit in ${r.remaining} bytes`);
     const labelRefs: number[] = [];
     for (let i = 0; i < numLabels * 2; i++) {
       const sym = r.uvarint('a label symbol reference');
-      if (sym >= this.symbols.length) throw this.error(`${what}: label refers to symbol ${sym}, but there are only ${this.symbols.length}`);
+      if (sym >= this.symbols.length)
+        throw this.error(`${what}: label refers to symbol ${sym}, but there are only ${this.symbols.length}`);
       labelRefs.push(sym);
     }
     const numChunks = r.uvarint('the chunk count');
-    if (numChunks * 3 > r.remaining) throw this.error(`${what}: ${numChunks} chunks cannot fit in ${r.remaining} bytes`);
+    if (numChunks * 3 > r.remaining)
+      throw this.error(`${what}: ${numChunks} chunks cannot fit in ${r.remaining} bytes`);
     const chunks: ChunkMeta[] = [];
     let prevMaxT = 0;
     let prevRef = 0;
@@ -236,7 +264,8 @@ export class IndexReader {
     if (this.toc.labelIndicesTable === 0) return [];
     const r = this.section(this.toc.labelIndicesTable, 'label indices offset table');
     const count = r.be32('the entry count');
-    if (count > r.remaining) throw this.error(`label indices offset table claims ${count} entries in ${r.remaining} bytes`);
+    if (count > r.remaining)
+      throw this.error(`label indices offset table claims ${count} entries in ${r.remaining} bytes`);
     const out: LabelIndexTableEntry[] = [];
     for (let i = 0; i < count; i++) {
       const keys = r.uvarint('a key count');

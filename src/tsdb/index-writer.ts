@@ -91,7 +91,10 @@ export interface WrittenIndex {
 }
 
 export class IndexWriter {
-  private readonly opts: Required<Omit<IndexWriterOptions, 'spillDir' | 'durable'>> & { spillDir: string | undefined; durable: boolean };
+  private readonly opts: Required<Omit<IndexWriterOptions, 'spillDir' | 'durable'>> & {
+    spillDir: string | undefined;
+    durable: boolean;
+  };
   private readonly symbols: SymbolCollector;
   private readonly record = new ByteWriter(1024);
   private pending = new ByteWriter(64 * 1024);
@@ -145,7 +148,12 @@ export class IndexWriter {
       const [name, value] = labels[k]!;
       const newName = k >= known || this.prevNames[k] !== name;
       const newValue = k >= known || this.prevValues[k] !== value;
-      if (order === 0 && k < known) order = newName ? compareStrings(this.prevNames[k]!, name) : newValue ? compareStrings(this.prevValues[k]!, value) : 0;
+      if (order === 0 && k < known)
+        order = newName
+          ? compareStrings(this.prevNames[k]!, name)
+          : newValue
+            ? compareStrings(this.prevValues[k]!, value)
+            : 0;
       if (newName) this.symbols.add(name);
       if (newValue) this.symbols.add(value);
       this.prevNames[k] = name;
@@ -184,7 +192,11 @@ export class IndexWriter {
       try {
         this.workDir = await mkdtemp(join(dir, 'index-build-'));
       } catch (err) {
-        throw new BlockWriteError(dir, `could not create scratch space in ${dir}: ${(err as Error).message}; check free disk space and permissions of the data directory`, { cause: err });
+        throw new BlockWriteError(
+          dir,
+          `could not create scratch space in ${dir}: ${(err as Error).message}; check free disk space and permissions of the data directory`,
+          { cause: err },
+        );
       }
     }
     return this.workDir;
@@ -201,7 +213,13 @@ export class IndexWriter {
       const runs = this.sorted ? [spill.path] : await sortIntoRuns(spill.path, work, this.opts.sortRunBytes);
       const file = await BufferedFile.create(path);
       try {
-        const toc = await writeIndexFile(file, { symbols, runs, work, numSeries: this.series, postingsPerPass: this.opts.postingsPerPass });
+        const toc = await writeIndexFile(file, {
+          symbols,
+          runs,
+          work,
+          numSeries: this.series,
+          postingsPerPass: this.opts.postingsPerPass,
+        });
         const sizeBytes = await file.close({ sync: this.opts.durable });
         return { sizeBytes, toc, numSeries: this.series, numSymbols: symbols.count };
       } catch (err) {
@@ -250,7 +268,6 @@ function encodeChunkMetas(out: ByteWriter, chunks: readonly ChunkMeta[]): void {
   }
 }
 
-
 async function writeIndexFile(file: BufferedFile, input: IndexInput): Promise<IndexToc> {
   const out = new IndexStream(file);
   out.w.putBe32(INDEX_MAGIC);
@@ -296,7 +313,12 @@ async function writeIndexFile(file: BufferedFile, input: IndexInput): Promise<In
   }
 }
 
-async function writeSymbolsAndSeries(out: IndexStream, input: IndexInput, reader: SymbolReader, postingsPath: string): Promise<{ seriesAt: number; plan: PairPlan }> {
+async function writeSymbolsAndSeries(
+  out: IndexStream,
+  input: IndexInput,
+  reader: SymbolReader,
+  postingsPath: string,
+): Promise<{ seriesAt: number; plan: PairPlan }> {
   const positions = await writeSymbols(out, input.symbols, reader);
   const seriesAt = out.position;
   const pairs = await writeSeries(out, input, positions, postingsPath);
@@ -311,7 +333,9 @@ async function writeSymbolsAndSeries(out: IndexStream, input: IndexInput, reader
 async function writeSymbols(out: IndexStream, symbols: SortedSymbols, reader: SymbolReader): Promise<SymbolPositions> {
   const len = 4 + symbols.bytes;
   if (len > MAX_SECTION_BYTES) {
-    throw new InvalidLabelsError(`the symbol table would take ${len} bytes, more than an index can hold (4 GiB); split the block`);
+    throw new InvalidLabelsError(
+      `the symbol table would take ${len} bytes, more than an index can hold (4 GiB); split the block`,
+    );
   }
   out.w.putBe32(len);
   out.beginCrc();
@@ -344,7 +368,12 @@ async function writeSymbols(out: IndexStream, symbols: SortedSymbols, reader: Sy
  * value pos)* | chunk metas | crc`. Every series' reference and label pairs go to the postings
  * scratch file as `uvarint ref | uvarint pair id*`.
  */
-async function writeSeries(out: IndexStream, input: IndexInput, positions: SymbolPositions, postingsPath: string): Promise<PairTable> {
+async function writeSeries(
+  out: IndexStream,
+  input: IndexInput,
+  positions: SymbolPositions,
+  postingsPath: string,
+): Promise<PairTable> {
   const pairs = new PairTable();
   const postings = await SpillWriter.create(postingsPath);
   const pending = new ByteWriter(PENDING_BYTES + 64 * 1024);
@@ -379,7 +408,10 @@ async function writeSeries(out: IndexStream, input: IndexInput, positions: Symbo
       const name = sameName ? prevIds[3 * k]! : positions.get(r, ns, ns + nl);
       const value = sameValue ? prevIds[3 * k + 1]! : positions.get(r, vs, vs + vl);
       if (name < 0 || value < 0) {
-        throw new BlockWriteError(input.symbols.path, 'a label of a series is missing from the symbol table; the scratch files were changed while the block was built');
+        throw new BlockWriteError(
+          input.symbols.path,
+          'a label of a series is missing from the symbol table; the scratch files were changed while the block was built',
+        );
       }
       entry.putUvarint(name);
       entry.putUvarint(value);
@@ -461,7 +493,10 @@ async function writeSeries(out: IndexStream, input: IndexInput, positions: Symbo
     for (const r of readers) await r.close();
   }
   if (postings.records !== input.numSeries) {
-    throw new BlockWriteError(postingsPath, `wrote ${postings.records} series to the index but ${input.numSeries} were added; the scratch files were changed while the block was built`);
+    throw new BlockWriteError(
+      postingsPath,
+      `wrote ${postings.records} series to the index but ${input.numSeries} were added; the scratch files were changed while the block was built`,
+    );
   }
   return pairs;
 }
@@ -482,7 +517,9 @@ function planPairs(pairs: PairTable): PairPlan {
   const n = pairs.size;
   const names = Uint32Array.from(new Set(pairs.names.view())).sort();
   if (names.length >= 2 ** 21) {
-    throw new InvalidLabelsError(`a block with ${names.length} distinct label names cannot be indexed; split the block`);
+    throw new InvalidLabelsError(
+      `a block with ${names.length} distinct label names cannot be indexed; split the block`,
+    );
   }
   const nameIndex = new Map<number, number>();
   names.forEach((pos, i) => nameIndex.set(pos, i));
@@ -552,7 +589,12 @@ async function writeLabelIndices(out: IndexStream, plan: PairPlan): Promise<numb
  * file in passes of at most `postingsPerPass` entries (one pass unless the block is huge).
  * Returns offsets: [all, ...per pair rank].
  */
-async function writePostings(out: IndexStream, plan: PairPlan, postingsPath: string, input: IndexInput): Promise<Float64Array> {
+async function writePostings(
+  out: IndexStream,
+  plan: PairPlan,
+  postingsPath: string,
+  input: IndexInput,
+): Promise<Float64Array> {
   const numPairs = plan.keys.length;
   const offsets = new Float64Array(numPairs + 1);
 
@@ -582,7 +624,7 @@ async function writePostings(out: IndexStream, plan: PairPlan, postingsPath: str
   // Counting sort per pass: series come in index order, so each list fills in ascending order.
   const starts = new Float64Array(numPairs + 1);
   for (let r = 0; r < numPairs; r++) starts[r + 1] = starts[r]! + plan.counts[r]!;
-  for (let from = 0; from < numPairs; ) {
+  for (let from = 0; from < numPairs;) {
     let to = from + 1;
     while (to < numPairs && starts[to + 1]! - starts[from]! <= input.postingsPerPass) to++;
     const base = starts[from]!;
@@ -615,7 +657,12 @@ async function writePostings(out: IndexStream, plan: PairPlan, postingsPath: str
   return offsets;
 }
 
-function writeLabelIndicesTable(out: IndexStream, plan: PairPlan, offsets: readonly number[], reader: SymbolReader): void {
+function writeLabelIndicesTable(
+  out: IndexStream,
+  plan: PairPlan,
+  offsets: readonly number[],
+  reader: SymbolReader,
+): void {
   const body = new ByteWriter(4096);
   body.putBe32(offsets.length);
   let i = 0;
@@ -635,7 +682,12 @@ function writeLabelIndicesTable(out: IndexStream, plan: PairPlan, offsets: reado
 }
 
 /** `len be32 | count be32 | (2, name, value, offset)* | crc`; the length is patched in at the end. */
-async function writePostingsTable(out: IndexStream, plan: PairPlan, offsets: Float64Array, reader: SymbolReader): Promise<void> {
+async function writePostingsTable(
+  out: IndexStream,
+  plan: PairPlan,
+  offsets: Float64Array,
+  reader: SymbolReader,
+): Promise<void> {
   const numPairs = plan.keys.length;
   const lenAt = out.position;
   out.w.putBe32(0);

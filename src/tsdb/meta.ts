@@ -125,7 +125,9 @@ export function serializeBlockMeta(meta: BlockMeta): string {
   thanos.source = t.source;
   if (t.segment_files && t.segment_files.length > 0) thanos.segment_files = t.segment_files;
   if (t.files && t.files.length > 0) {
-    thanos.files = t.files.map((f) => (f.size_bytes ? { rel_path: f.rel_path, size_bytes: f.size_bytes } : { rel_path: f.rel_path }));
+    thanos.files = t.files.map((f) =>
+      f.size_bytes ? { rel_path: f.rel_path, size_bytes: f.size_bytes } : { rel_path: f.rel_path },
+    );
   }
   if (t.upload_time) thanos.upload_time = t.upload_time;
   const doc = {
@@ -189,9 +191,12 @@ export function parseBlockMeta(text: string | Uint8Array, source = 'meta.json'):
   try {
     raw = JSON.parse(typeof text === 'string' ? text : new TextDecoder().decode(text));
   } catch (err) {
-    throw new InvalidBlockMetaError(`${source} is not valid JSON (${(err as Error).message}); the block is damaged, re-create or delete it`, {
-      cause: err,
-    });
+    throw new InvalidBlockMetaError(
+      `${source} is not valid JSON (${(err as Error).message}); the block is damaged, re-create or delete it`,
+      {
+        cause: err,
+      },
+    );
   }
   return blockMetaFromJson(raw, source);
 }
@@ -216,7 +221,9 @@ export function blockMetaFromJson(raw: unknown, source = 'meta.json'): BlockMeta
   if (t?.version !== undefined && t.version !== 0) thanos.version = t.version;
   if (t?.segment_files) thanos.segment_files = t.segment_files;
   if (t?.files) {
-    thanos.files = t.files.map((f) => (f.size_bytes !== undefined ? { rel_path: f.rel_path, size_bytes: f.size_bytes } : { rel_path: f.rel_path }));
+    thanos.files = t.files.map((f) =>
+      f.size_bytes !== undefined ? { rel_path: f.rel_path, size_bytes: f.size_bytes } : { rel_path: f.rel_path },
+    );
   }
   if (t?.upload_time !== undefined) thanos.upload_time = t.upload_time;
   const stats: BlockStats = {

@@ -155,7 +155,10 @@ export class SpillReader {
   }
 
   private corrupt(): BlockWriteError {
-    return new BlockWriteError(this.path, `scratch file ${this.path} ends inside a record; was it changed while the block was built?`);
+    return new BlockWriteError(
+      this.path,
+      `scratch file ${this.path} ends inside a record; was it changed while the block was built?`,
+    );
   }
 }
 

@@ -67,18 +67,22 @@ export class SymbolCollector {
       for (const run of this.runs) readers.push(await SpillReader.open(run, mergeBufferBytes(this.runs.length)));
       let prev: Buffer | undefined;
       const last = new ByteWriter(256);
-      await mergeSorted(readers, (a, b) => compareBytes(a, 0, a.length, b, 0, b.length), (s) => {
-        if (prev !== undefined && prev.equals(s)) return undefined;
-        const appended = out.tryAppend(s);
-        count++;
-        bytes += uvarintSize(s.length) + s.length;
-        // `s` is a view into a reader's buffer; keep a copy to compare the next one with.
-        last.reset();
-        last.putBytes(s);
-        prev = last.view();
-        // Awaited only when the write buffer is full; `s` stays valid until then.
-        return appended ? undefined : out.append(s);
-      });
+      await mergeSorted(
+        readers,
+        (a, b) => compareBytes(a, 0, a.length, b, 0, b.length),
+        (s) => {
+          if (prev !== undefined && prev.equals(s)) return undefined;
+          const appended = out.tryAppend(s);
+          count++;
+          bytes += uvarintSize(s.length) + s.length;
+          // `s` is a view into a reader's buffer; keep a copy to compare the next one with.
+          last.reset();
+          last.putBytes(s);
+          prev = last.view();
+          // Awaited only when the write buffer is full; `s` stays valid until then.
+          return appended ? undefined : out.append(s);
+        },
+      );
       await out.close();
     } catch (err) {
       await out.discard();
@@ -274,7 +278,8 @@ export class SymbolReader {
       this.load(offset, len + 16);
       s = this.tryDecode(offset);
     }
-    if (s === undefined) throw new BlockWriteError(this.path, `symbols scratch file ${this.path} is truncated at ${offset}`);
+    if (s === undefined)
+      throw new BlockWriteError(this.path, `symbols scratch file ${this.path} is truncated at ${offset}`);
     return s;
   }
 

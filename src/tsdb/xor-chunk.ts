@@ -16,12 +16,7 @@
  * because it is an order of magnitude slower on this path.
  */
 import type { Sample } from '../series.ts';
-import {
-  SampleOrderError,
-  TimestampRangeError,
-  XorChunkCapacityError,
-  XorChunkCorruptError,
-} from './errors.ts';
+import { SampleOrderError, TimestampRangeError, XorChunkCapacityError, XorChunkCorruptError } from './errors.ts';
 
 /** The header's 16-bit count caps a chunk (Prometheus 2.x silently wraps it; 3.x panics). */
 export const XOR_CHUNK_MAX_SAMPLES = 0xffff;

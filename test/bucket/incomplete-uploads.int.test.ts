@@ -39,7 +39,9 @@ function raw(t: { teardown(fn: () => unknown): void }, srv: Srv): S3Client {
 /** What a process killed after its first part leaves in the store. */
 async function startedUpload(c: S3Client, bucket: string, key: string): Promise<void> {
   const { UploadId } = await c.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
-  await c.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: Buffer.alloc(1024, 7) }));
+  await c.send(
+    new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: Buffer.alloc(1024, 7) }),
+  );
 }
 
 function bucketOn(srv: Srv, prefix: string): S3Bucket {
@@ -57,34 +59,48 @@ function bucketOn(srv: Srv, prefix: string): S3Bucket {
   });
 }
 
-t.test('fauxqs: resuming a ULID aborts its unfinished multipart uploads, over several pages, and no others', async (t) => {
-  const srv = await startFauxqsWithUploadListing(t);
-  const c = raw(t, srv);
-  for (let i = 1; i <= 5; i++) await startedUpload(c, srv.bucket, `tenant/${ULID}/chunks/00000${i}`);
-  await startedUpload(c, srv.bucket, `tenant/${OTHER}/chunks/000001`);
-  await startedUpload(c, srv.bucket, `elsewhere/${ULID}/chunks/000001`);
-  await c.send(new PutObjectCommand({ Bucket: srv.bucket, Key: `tenant/${ULID}/index`, Body: 'partial' }));
-  const b = bucketOn(srv, 'tenant');
-  t.teardown(() => b.close());
+t.test(
+  'fauxqs: resuming a ULID aborts its unfinished multipart uploads, over several pages, and no others',
+  async (t) => {
+    const srv = await startFauxqsWithUploadListing(t);
+    const c = raw(t, srv);
+    for (let i = 1; i <= 5; i++) await startedUpload(c, srv.bucket, `tenant/${ULID}/chunks/00000${i}`);
+    await startedUpload(c, srv.bucket, `tenant/${OTHER}/chunks/000001`);
+    await startedUpload(c, srv.bucket, `elsewhere/${ULID}/chunks/000001`);
+    await c.send(new PutObjectCommand({ Bucket: srv.bucket, Key: `tenant/${ULID}/index`, Body: 'partial' }));
+    const b = bucketOn(srv, 'tenant');
+    t.teardown(() => b.close());
 
-  t.same(await clearPartialBlock(b, ULID), { objects: 1, incompleteUploads: 5 }, 'five aborted uploads and one removed object');
-  t.same(
-    srv.openUploads().map((u) => u.key).sort(),
-    [`elsewhere/${ULID}/chunks/000001`, `tenant/${OTHER}/chunks/000001`],
-    'only the uploads of other blocks and other prefixes are left',
-  );
-  t.ok(srv.listings >= 3, `the listing was paged (${srv.listings} pages of at most ${srv.pageSize})`);
-  t.same(await b.listObjects(`${ULID}/`), []);
+    t.same(
+      await clearPartialBlock(b, ULID),
+      { objects: 1, incompleteUploads: 5 },
+      'five aborted uploads and one removed object',
+    );
+    t.same(
+      srv
+        .openUploads()
+        .map((u) => u.key)
+        .sort(),
+      [`elsewhere/${ULID}/chunks/000001`, `tenant/${OTHER}/chunks/000001`],
+      'only the uploads of other blocks and other prefixes are left',
+    );
+    t.ok(srv.listings >= 3, `the listing was paged (${srv.listings} pages of at most ${srv.pageSize})`);
+    t.same(await b.listObjects(`${ULID}/`), []);
 
-  // The resumed upload then works, and a second clean-up finds nothing.
-  const dir = await tempDir(t);
-  await writeFile(join(dir, 'seg'), Buffer.alloc(6 * 1024 * 1024, 3));
-  await b.uploadFile(`${ULID}/chunks/000001`, join(dir, 'seg'));
-  t.equal((await b.stat(`${ULID}/chunks/000001`))?.size, 6 * 1024 * 1024);
-  t.same(srv.openUploads().filter((u) => u.key.startsWith(`tenant/${ULID}/`)), [], 'the finished upload leaves nothing open');
-  await b.delete(`${ULID}/chunks/000001`);
-  t.same(await clearPartialBlock(b, ULID), { objects: 0, incompleteUploads: 0 });
-});
+    // The resumed upload then works, and a second clean-up finds nothing.
+    const dir = await tempDir(t);
+    await writeFile(join(dir, 'seg'), Buffer.alloc(6 * 1024 * 1024, 3));
+    await b.uploadFile(`${ULID}/chunks/000001`, join(dir, 'seg'));
+    t.equal((await b.stat(`${ULID}/chunks/000001`))?.size, 6 * 1024 * 1024);
+    t.same(
+      srv.openUploads().filter((u) => u.key.startsWith(`tenant/${ULID}/`)),
+      [],
+      'the finished upload leaves nothing open',
+    );
+    await b.delete(`${ULID}/chunks/000001`);
+    t.same(await clearPartialBlock(b, ULID), { objects: 0, incompleteUploads: 0 });
+  },
+);
 
 t.test('s3rver: a store without ListMultipartUploads still gets its partial objects removed', async (t) => {
   // s3rver answers NotImplemented to ListMultipartUploads, as some S3-compatible stores do (and

@@ -48,7 +48,13 @@ t.test(
     );
     t.equal(parsed.bucket.kind, 'gcs');
     if (parsed.bucket.kind !== 'gcs') return;
-    t.same(parsed.bucket.options, { bucket: 'b', prefix: 'fleet/a', maxAttempts: 3, chunkSizeBytes: 16777216, requestTimeoutMs: 90_000 });
+    t.same(parsed.bucket.options, {
+      bucket: 'b',
+      prefix: 'fleet/a',
+      maxAttempts: 3,
+      chunkSizeBytes: 16777216,
+      requestTimeoutMs: 90_000,
+    });
     t.same(
       parsed.warnings.map((w) => /config\.([a-z_.]+)/.exec(w)?.[1]),
       ['use_grpc', 'grpc_conn_pool_size', 'http_config.max_idle_conns'],

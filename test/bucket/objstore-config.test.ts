@@ -74,7 +74,10 @@ t.test('regional AWS endpoints give the region; the SDK builds the URL', async (
 
 t.test('AWS endpoints that name a region are signed for it, as Thanos (minio-go) reads the host', async (t) => {
   const parse = (endpoint: string, region = '') => {
-    const b = parseObjstoreConfig(`type: s3\nconfig: {bucket: b, endpoint: ${endpoint}, region: "${region}"}\n`, 'f').bucket;
+    const b = parseObjstoreConfig(
+      `type: s3\nconfig: {bucket: b, endpoint: ${endpoint}, region: "${region}"}\n`,
+      'f',
+    ).bucket;
     return b.kind === 's3' ? b.options : undefined;
   };
   for (const [endpoint, region] of [
@@ -90,7 +93,11 @@ t.test('AWS endpoints that name a region are signed for it, as Thanos (minio-go)
     t.equal(parse(endpoint, 'ap-south-1')?.region, 'ap-south-1', `${endpoint}: an explicit region wins`);
   }
   // Hosts that name no region keep minio-go's us-east-1.
-  for (const endpoint of ['s3-external-1.amazonaws.com', 'minio.example:9000', 'my-elb-123.eu-west-1.elb.amazonaws.com']) {
+  for (const endpoint of [
+    's3-external-1.amazonaws.com',
+    'minio.example:9000',
+    'my-elb-123.eu-west-1.elb.amazonaws.com',
+  ]) {
     t.equal(parse(endpoint)?.region, 'us-east-1', endpoint);
   }
   t.equal(regionFromAwsHost('https://s3.dualstack.eu-west-1.amazonaws.com'), 'eu-west-1', 'a URL works too');
@@ -207,14 +214,26 @@ t.test('FILESYSTEM type', async (t) => {
   const lenient = parseObjstoreConfig('type: FILESYSTEM\nconfig:\n  directory: d\n  extra: 1\n', 'f');
   t.same(lenient.bucket, { kind: 'filesystem', dir: 'd' });
   t.same(lenient.warnings, ['f: config.extra is not a FILESYSTEM setting and is ignored']);
-  t.match(configError(() => parseObjstoreConfig('type: FILESYSTEM\nconfig: {}\n', 'f')).message, /config\.directory is missing/);
+  t.match(
+    configError(() => parseObjstoreConfig('type: FILESYSTEM\nconfig: {}\n', 'f')).message,
+    /config\.directory is missing/,
+  );
 });
 
 t.test('unknown keys are errors naming the key and the file', async (t) => {
   const cases: [string, RegExp][] = [
-    [`type: S3\nconfig:\n  bucket: b\n  endpoint: e\n  storage_class: GLACIER\n`, /unknown key "config\.storage_class"/],
-    [`type: S3\nconfig:\n  bucket: b\n  endpoint: e\n  http_config:\n    idle_conn_timout: 1m\n`, /unknown key "config\.http_config\.idle_conn_timout"/],
-    [`type: S3\nconfig: {bucket: b, endpoint: e, sse_config: {type: SSE-S3, kms_key: x}}\n`, /unknown key "config\.sse_config\.kms_key"/],
+    [
+      `type: S3\nconfig:\n  bucket: b\n  endpoint: e\n  storage_class: GLACIER\n`,
+      /unknown key "config\.storage_class"/,
+    ],
+    [
+      `type: S3\nconfig:\n  bucket: b\n  endpoint: e\n  http_config:\n    idle_conn_timout: 1m\n`,
+      /unknown key "config\.http_config\.idle_conn_timout"/,
+    ],
+    [
+      `type: S3\nconfig: {bucket: b, endpoint: e, sse_config: {type: SSE-S3, kms_key: x}}\n`,
+      /unknown key "config\.sse_config\.kms_key"/,
+    ],
     [`type: S3\nconfg:\n  bucket: b\n`, /unknown key "confg"/],
   ];
   for (const [yaml, re] of cases) {
@@ -232,18 +251,30 @@ t.test('unsupported and unknown store types, SSE-C and invalid values are clear 
     ['type: FTP\nconfig: {}\n', /unknown object store type "FTP"/],
     ['config:\n  bucket: b\n', /`type` is missing/],
     ['', /is empty/],
-    ['type: S3\nconfig: {bucket: b, endpoint: e, sse_config: {type: SSE-C, encryption_key: /k}}\n', /SSE-C .*not supported/],
+    [
+      'type: S3\nconfig: {bucket: b, endpoint: e, sse_config: {type: SSE-C, encryption_key: /k}}\n',
+      /SSE-C .*not supported/,
+    ],
     ['type: S3\nconfig: {bucket: b, endpoint: e, sse_config: {type: SSE-KMS}}\n', /kms_key_id must be set/],
-    ['type: S3\nconfig: {bucket: b, endpoint: e, bucket_lookup_type: dns}\n', /config\.bucket_lookup_type must be auto, virtual-hosted or path/],
+    [
+      'type: S3\nconfig: {bucket: b, endpoint: e, bucket_lookup_type: dns}\n',
+      /config\.bucket_lookup_type must be auto, virtual-hosted or path/,
+    ],
     ['type: S3\nconfig: {bucket: b, endpoint: e, insecure: maybe}\n', /config\.insecure must be true or false/],
     ['type: S3\nconfig: {bucket: b, endpoint: e, part_size: big}\n', /config\.part_size must be a whole number/],
-    ['type: S3\nconfig: {bucket: b, endpoint: e, http_config: {idle_conn_timeout: soon}}\n', /config\.http_config\.idle_conn_timeout must be a duration/],
+    [
+      'type: S3\nconfig: {bucket: b, endpoint: e, http_config: {idle_conn_timeout: soon}}\n',
+      /config\.http_config\.idle_conn_timeout must be a duration/,
+    ],
     ['type: S3\nconfig: {bucket: b, endpoint: e, list_objects_version: v3}\n', /list_objects_version must be v1 or v2/],
     ['type: S3\nconfig: {bucket: b}\n', /config\.endpoint is missing/],
     ['type: S3\nconfig: {endpoint: e}\n', /config\.bucket is missing/],
     ['type: S3\nconfig: {bucket: b, endpoint: "https://minio:9000"}\n', /host\[:port\] without scheme/],
     ['type: S3\nconfig: {bucket: b, endpoint: e, access_key: a}\n', /secret_key is not/],
-    ['type: S3\nconfig: {bucket: b, endpoint: e, aws_sdk_auth: true, access_key: a, secret_key: s}\n', /mutually exclusive/],
+    [
+      'type: S3\nconfig: {bucket: b, endpoint: e, aws_sdk_auth: true, access_key: a, secret_key: s}\n',
+      /mutually exclusive/,
+    ],
     ['type: S3\nconfig: {bucket: b, bucket: c}\n', /not valid YAML \(DUPLICATE_KEY at line 2/],
     ['type: S3\nconfig: [1, 2]\n', /config must be a mapping/],
   ];
@@ -278,7 +309,10 @@ t.test('errors never echo secret values', async (t) => {
 t.test('a response_header_timeout longer than a Node.js timer holds is clamped, not rejected', async (t) => {
   // Thanos accepts any Go duration here; Node would fire (or cut) a longer timer.
   const timeout = (d: string) => {
-    const { bucket } = parseObjstoreConfig(`type: S3\nconfig:\n  bucket: b\n  endpoint: s3.amazonaws.com\n  http_config:\n    response_header_timeout: ${d}\n`, 'o.yaml');
+    const { bucket } = parseObjstoreConfig(
+      `type: S3\nconfig:\n  bucket: b\n  endpoint: s3.amazonaws.com\n  http_config:\n    response_header_timeout: ${d}\n`,
+      'o.yaml',
+    );
     return bucket.kind === 's3' ? bucket.options.requestTimeoutMs : undefined;
   };
   t.equal(timeout('1y'), 2 ** 31 - 1);

@@ -55,10 +55,16 @@ void t.test('file bucket: exclusive, atomic, nothing left in the temp dir', asyn
   t.equal(await b.putIfAbsent('a/b/claim.json', 'second'), false, 'refuses an existing key');
   t.equal(await readFile(join(root, 'a', 'b', 'claim.json'), 'utf8'), 'first', 'and keeps its bytes');
 
-  const results = await Promise.all(Array.from({ length: RACERS }, (_, i) => b.putIfAbsent('race/claim.json', body(i))));
+  const results = await Promise.all(
+    Array.from({ length: RACERS }, (_, i) => b.putIfAbsent('race/claim.json', body(i))),
+  );
   const winners = results.flatMap((r, i) => (r ? [i] : []));
   t.equal(winners.length, 1, `exactly one of ${RACERS} concurrent creates wins`);
-  t.equal(await readFile(join(root, 'race', 'claim.json'), 'utf8'), body(winners[0]!), "the stored bytes are the winner's, whole");
+  t.equal(
+    await readFile(join(root, 'race', 'claim.json'), 'utf8'),
+    body(winners[0]!),
+    "the stored bytes are the winner's, whole",
+  );
   t.same(await readdir(join(root, '.promship-tmp')), [], 'no temp file left behind');
   t.same(await b.listChildren(''), ['a/', 'race/'], 'the temp dir is not listed');
 });

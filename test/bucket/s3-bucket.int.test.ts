@@ -225,15 +225,26 @@ t.test('s3rver: a store that keeps more bytes than were sent gives SIZE_MISMATCH
     const b = bucketOn({ ...srv, endpoint: proxy.endpoint }, { checksumMode, prefix });
     t.teardown(() => b.close());
     // One PutObject, and a multipart upload of two parts (8 MiB parts), each part grown.
-    for (const [name, size, parts] of [['single', 1000, 1], ['multipart', 9 * MiB, 2]] as const) {
+    for (const [name, size, parts] of [
+      ['single', 1000, 1],
+      ['multipart', 9 * MiB, 2],
+    ] as const) {
       const file = join(dir, name);
       await writeFile(file, randomBytes(size));
       const err = await caught(b.uploadFile(`blk/chunks/${name}`, file));
       t.equal(err.code, 'PROMSHIP_BUCKET_SIZE_MISMATCH', `${checksumMode} ${name}: code`);
-      t.match(err.message, `stored ${size + parts * EXTRA.length} bytes instead of ${size}`, `${checksumMode} ${name}: both sizes`);
+      t.match(
+        err.message,
+        `stored ${size + parts * EXTRA.length} bytes instead of ${size}`,
+        `${checksumMode} ${name}: both sizes`,
+      );
       t.ok(await gone(`${prefix}/blk/chunks/${name}`), `${checksumMode} ${name}: the grown object was removed`);
     }
-    t.equal((await caught(b.put('blk/chunks/small', 'abc'))).code, 'PROMSHIP_BUCKET_SIZE_MISMATCH', `${checksumMode}: put`);
+    t.equal(
+      (await caught(b.put('blk/chunks/small', 'abc'))).code,
+      'PROMSHIP_BUCKET_SIZE_MISMATCH',
+      `${checksumMode}: put`,
+    );
     t.ok(await gone(`${prefix}/blk/chunks/small`), `${checksumMode}: the grown put was removed`);
     // What the store keeps intact passes.
     await b.put('blk/index', 'intact');
@@ -253,16 +264,24 @@ t.test('credentials a store echoes back in an error never reach our message', as
     req.on('end', () => {
       const msg = `denied: auth=${String(req.headers.authorization)} token=${String(req.headers['x-amz-security-token'])} secret=${secret}`;
       res.writeHead(403, { 'content-type': 'application/xml' });
-      res.end(`<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>${msg}</Message>` +
-        `<AWSAccessKeyId>${keyId}</AWSAccessKeyId></Error>`);
+      res.end(
+        `<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>${msg}</Message>` +
+          `<AWSAccessKeyId>${keyId}</AWSAccessKeyId></Error>`,
+      );
     });
   });
   await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => echo.close(() => resolve())));
   const port = (echo.address() as { port: number }).port;
   const b = new S3Bucket({
-    bucket: 'b', endpoint: `127.0.0.1:${port}`, insecure: true, forcePathStyle: true,
-    accessKeyId: keyId, secretAccessKey: secret, sessionToken: token, maxAttempts: 1,
+    bucket: 'b',
+    endpoint: `127.0.0.1:${port}`,
+    insecure: true,
+    forcePathStyle: true,
+    accessKeyId: keyId,
+    secretAccessKey: secret,
+    sessionToken: token,
+    maxAttempts: 1,
   });
   t.teardown(() => b.close());
   for (const p of [() => b.put('k', 'v'), () => b.get('k'), () => b.listChildren('')]) {
@@ -301,8 +320,13 @@ t.test('X-Amz-Acl from put_user_metadata is sent as the canned ACL header', asyn
   t.teardown(() => new Promise<void>((resolve) => store.close(() => resolve())));
   const port = (store.address() as { port: number }).port;
   const b = new S3Bucket({
-    bucket: 'b', endpoint: `127.0.0.1:${port}`, insecure: true, forcePathStyle: true,
-    accessKeyId: 'k', secretAccessKey: 's', checksumMode: 'when-required',
+    bucket: 'b',
+    endpoint: `127.0.0.1:${port}`,
+    insecure: true,
+    forcePathStyle: true,
+    accessKeyId: 'k',
+    secretAccessKey: 's',
+    checksumMode: 'when-required',
     putUserMetadata: { 'X-Amz-Acl': 'bucket-owner-full-control' },
   });
   t.teardown(() => b.close());
@@ -314,10 +338,10 @@ t.test('X-Amz-Acl from put_user_metadata is sent as the canned ACL header', asyn
     seen.filter((r) => r.method === 'PUT').map((r) => r.acl),
     ['bucket-owner-full-control', 'bucket-owner-full-control'],
   );
-  t.throws(
-    () => new S3Bucket({ bucket: 'b', putUserMetadata: { 'X-Amz-Tagging': 'a=b' } }),
-    { code: 'PROMSHIP_CONFIG', message: /X-Amz-Tagging/ },
-  );
+  t.throws(() => new S3Bucket({ bucket: 'b', putUserMetadata: { 'X-Amz-Tagging': 'a=b' } }), {
+    code: 'PROMSHIP_CONFIG',
+    message: /X-Amz-Tagging/,
+  });
 });
 
 t.test('a server that accepts but never answers gives TIMEOUT', async (t) => {
@@ -362,7 +386,11 @@ t.test('bad keys and bad options are rejected before any request', async (t) => 
   t.throws(() => new S3Bucket({ bucket: 'b', accessKeyId: 'only-the-key' }), { code: 'PROMSHIP_CONFIG' });
   t.throws(() => new S3Bucket({ bucket: 'b', partSizeBytes: 1024 }), { code: 'PROMSHIP_CONFIG' });
   // Credentials in the endpoint would be logged with the bucket's description.
-  for (const endpoint of ['https://AKIAUSER:endpoint-secret@minio:9000', 'user:endpoint-secret@minio:9000', 'http://AKIAUSER@minio']) {
+  for (const endpoint of [
+    'https://AKIAUSER:endpoint-secret@minio:9000',
+    'user:endpoint-secret@minio:9000',
+    'http://AKIAUSER@minio',
+  ]) {
     const err = (() => {
       try {
         new S3Bucket({ bucket: 'b', endpoint, insecure: true });
@@ -395,7 +423,10 @@ t.test('fauxqs behind a throttling proxy: HTTP 429 is a retryable SERVER_ERROR, 
   const b = bucketOn({ ...srv, endpoint }, { maxAttempts: 1 });
   t.teardown(() => b.close());
   for (const [what, text] of [
-    ['SlowDown', '<?xml version="1.0"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>'],
+    [
+      'SlowDown',
+      '<?xml version="1.0"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+    ],
     ['no S3 code', ''],
   ] as const) {
     body = text;
@@ -413,23 +444,30 @@ t.test('fauxqs behind a throttling proxy: HTTP 429 is a retryable SERVER_ERROR, 
   t.equal((await b.stat('k'))?.size, 1, 'the same request succeeds once the store stops throttling');
 });
 
-t.test('s3rver: a part size above 16 MiB is lowered to it, so parts in flight stay within the memory budget', async (t) => {
-  // Kubecost documents part_size 128 MiB; lib-storage holds ~queue × partSize per upload and two
-  // segments upload at once. Counting UploadPart requests shows the size actually used.
-  const srv = await startS3rver(t);
-  const partBytes: number[] = [];
-  const { url: endpoint } = await startPassThroughProxy(t, srv.endpoint, (req) => {
-    if (req.method === 'PUT' && /[?&]partNumber=/.test(req.url ?? '')) partBytes.push(Number(req.headers['content-length']));
-    return false;
-  });
-  const b = bucketOn({ ...srv, endpoint }, {
-    partSizeBytes: 128 * MiB,
-    checksumMode: 'when-required',
-  });
-  t.teardown(() => b.close());
-  const dir = await tempDir(t);
-  await writeFile(join(dir, 'seg'), randomBytes(40 * MiB));
-  await b.uploadFile('blk/chunks/000001', join(dir, 'seg'));
-  t.same(partBytes, [16 * MiB, 16 * MiB, 8 * MiB], 'three parts of at most 16 MiB');
-  t.equal((await b.stat('blk/chunks/000001'))?.size, 40 * MiB);
-});
+t.test(
+  's3rver: a part size above 16 MiB is lowered to it, so parts in flight stay within the memory budget',
+  async (t) => {
+    // Kubecost documents part_size 128 MiB; lib-storage holds ~queue × partSize per upload and two
+    // segments upload at once. Counting UploadPart requests shows the size actually used.
+    const srv = await startS3rver(t);
+    const partBytes: number[] = [];
+    const { url: endpoint } = await startPassThroughProxy(t, srv.endpoint, (req) => {
+      if (req.method === 'PUT' && /[?&]partNumber=/.test(req.url ?? ''))
+        partBytes.push(Number(req.headers['content-length']));
+      return false;
+    });
+    const b = bucketOn(
+      { ...srv, endpoint },
+      {
+        partSizeBytes: 128 * MiB,
+        checksumMode: 'when-required',
+      },
+    );
+    t.teardown(() => b.close());
+    const dir = await tempDir(t);
+    await writeFile(join(dir, 'seg'), randomBytes(40 * MiB));
+    await b.uploadFile('blk/chunks/000001', join(dir, 'seg'));
+    t.same(partBytes, [16 * MiB, 16 * MiB, 8 * MiB], 'three parts of at most 16 MiB');
+    t.equal((await b.stat('blk/chunks/000001'))?.size, 40 * MiB);
+  },
+);

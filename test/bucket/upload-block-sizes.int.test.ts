@@ -23,36 +23,50 @@ async function localBlock(dir: string): Promise<LocalBlockFiles> {
   await writeFile(join(blockDir, 'chunks', '000001'), Buffer.alloc(1000, 1));
   await writeFile(join(blockDir, 'index'), Buffer.alloc(300, 2));
   await writeFile(join(blockDir, 'meta.json'), META);
-  return { ulid: ULID, dir: blockDir, files: [{ relPath: 'chunks/000001', sizeBytes: 1000 }, { relPath: 'index', sizeBytes: 300 }] };
+  return {
+    ulid: ULID,
+    dir: blockDir,
+    files: [
+      { relPath: 'chunks/000001', sizeBytes: 1000 },
+      { relPath: 'index', sizeBytes: 300 },
+    ],
+  };
 }
 
-t.test('S3: a store that grows the chunk segment leaves no meta.json; an honest store then takes the block', async (t) => {
-  const srv = await startS3rver(t);
-  const proxy = await startGrowingS3Proxy(t, srv.endpoint, /\/chunks\//);
-  const bucket = new S3Bucket({
-    bucket: srv.bucket,
-    endpoint: proxy.endpoint,
-    forcePathStyle: true,
-    region: srv.region,
-    accessKeyId: srv.accessKeyId,
-    secretAccessKey: srv.secretAccessKey,
-    checksumMode: 'when-required',
-  });
-  t.teardown(() => bucket.close());
-  const block = await localBlock(await tempDir(t));
+t.test(
+  'S3: a store that grows the chunk segment leaves no meta.json; an honest store then takes the block',
+  async (t) => {
+    const srv = await startS3rver(t);
+    const proxy = await startGrowingS3Proxy(t, srv.endpoint, /\/chunks\//);
+    const bucket = new S3Bucket({
+      bucket: srv.bucket,
+      endpoint: proxy.endpoint,
+      forcePathStyle: true,
+      region: srv.region,
+      accessKeyId: srv.accessKeyId,
+      secretAccessKey: srv.secretAccessKey,
+      checksumMode: 'when-required',
+    });
+    t.teardown(() => bucket.close());
+    const block = await localBlock(await tempDir(t));
 
-  await t.rejects(uploadBlock(bucket, block), { code: 'PROMSHIP_BUCKET_SIZE_MISMATCH' });
-  t.equal(await bucket.stat(`${ULID}/meta.json`), null, 'not published');
-  t.equal(await bucket.stat(`${ULID}/chunks/000001`), null, 'the grown segment is gone');
+    await t.rejects(uploadBlock(bucket, block), { code: 'PROMSHIP_BUCKET_SIZE_MISMATCH' });
+    t.equal(await bucket.stat(`${ULID}/meta.json`), null, 'not published');
+    t.equal(await bucket.stat(`${ULID}/chunks/000001`), null, 'the grown segment is gone');
 
-  proxy.grow = null;
-  const result = await uploadBlock(bucket, block);
-  t.equal(result.objects, 3);
-  t.same(
-    (await bucket.listObjects(`${ULID}/`)).map((o) => [o.key, o.size]),
-    [[`${ULID}/chunks/000001`, 1000], [`${ULID}/index`, 300], [`${ULID}/meta.json`, META.length]],
-  );
-});
+    proxy.grow = null;
+    const result = await uploadBlock(bucket, block);
+    t.equal(result.objects, 3);
+    t.same(
+      (await bucket.listObjects(`${ULID}/`)).map((o) => [o.key, o.size]),
+      [
+        [`${ULID}/chunks/000001`, 1000],
+        [`${ULID}/index`, 300],
+        [`${ULID}/meta.json`, META.length],
+      ],
+    );
+  },
+);
 
 t.test('any store: an object whose stored size differs from the file is caught before meta.json', async (t) => {
   // A store whose upload call cannot see what it kept (unlike S3Bucket, which checks itself):

@@ -20,7 +20,14 @@ async function localBlock(dir: string): Promise<LocalBlockFiles> {
   await writeFile(join(blockDir, 'chunks', '000001'), Buffer.alloc(1000, 1));
   await writeFile(join(blockDir, 'index'), Buffer.alloc(300, 2));
   await writeFile(join(blockDir, 'meta.json'), JSON.stringify({ ulid: ULID, version: 1 }));
-  return { ulid: ULID, dir: blockDir, files: [{ relPath: 'chunks/000001', sizeBytes: 1000 }, { relPath: 'index', sizeBytes: 300 }] };
+  return {
+    ulid: ULID,
+    dir: blockDir,
+    files: [
+      { relPath: 'chunks/000001', sizeBytes: 1000 },
+      { relPath: 'index', sizeBytes: 300 },
+    ],
+  };
 }
 
 /** A file bucket whose meta.json PUT fails after doing `act` (which may store something or not). */
@@ -54,6 +61,8 @@ t.test('meta.json not stored: the original error, nothing published', async (t) 
 t.test('a different meta.json under the key: the original error', async (t) => {
   const dir = await tempDir(t);
   const files = new FileBucket(join(dir, 'bucket'));
-  const bucket = losingMetaAnswer(files, (key) => files.put(key, JSON.stringify({ ulid: ULID, version: 1, torn: true })));
+  const bucket = losingMetaAnswer(files, (key) =>
+    files.put(key, JSON.stringify({ ulid: ULID, version: 1, torn: true })),
+  );
   await t.rejects(uploadBlock(bucket, await localBlock(dir)), { code: 'PROMSHIP_BUCKET_UNREACHABLE' });
 });

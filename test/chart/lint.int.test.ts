@@ -22,7 +22,11 @@ t.test('helm lint --strict passes for every scenario', async (t) => {
     t.equal(res.code, 0, `${s.name}: ${res.stdout}${res.stderr}`);
     t.match(res.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/, s.name);
     // helm lint reports a template's `fail` (our required-value checks) only as an INFO line.
-    t.notMatch(res.stdout + res.stderr, /Fail:|\[(ERROR|WARNING)\]/, `${s.name}: no template failure hidden in the lint output`);
+    t.notMatch(
+      res.stdout + res.stderr,
+      /Fail:|\[(ERROR|WARNING)\]/,
+      `${s.name}: no template failure hidden in the lint output`,
+    );
   }
 });
 

@@ -22,7 +22,17 @@ async function renderNotes(t: Parameters<typeof tempDir>[0], values: object): Pr
   );
   const valuesFile = join(dir, 'values.json');
   await writeFile(valuesFile, JSON.stringify(values));
-  const res = await helm(['template', RELEASE, chart, '--namespace', NAMESPACE, '--values', valuesFile, '--show-only', 'templates/zz-notes-probe.yaml']);
+  const res = await helm([
+    'template',
+    RELEASE,
+    chart,
+    '--namespace',
+    NAMESPACE,
+    '--values',
+    valuesFile,
+    '--show-only',
+    'templates/zz-notes-probe.yaml',
+  ]);
   if (res.code !== 0) throw new Error(res.stderr);
   return (parseManifests(res.stdout)[0]!.data as { notes: string }).notes;
 }
@@ -43,10 +53,14 @@ t.test('NOTES.txt says how to watch uploads and where the metrics are', async (t
   const daemon = await readFile(join(ROOT, 'src/daemon/daemon.ts'), 'utf8');
   const metrics = await readFile(join(ROOT, 'src/daemon/metrics.ts'), 'utf8');
   for (const msg of notes.matchAll(/"msg":"([^"]+)"/g)) {
-    t.ok(shipper.includes(`'${msg[1]}'`) || daemon.includes(`'${msg[1]}'`), `log message "${msg[1]}" is one promship writes`);
+    t.ok(
+      shipper.includes(`'${msg[1]}'`) || daemon.includes(`'${msg[1]}'`),
+      `log message "${msg[1]}" is one promship writes`,
+    );
   }
   for (const m of notes.matchAll(/\bpromship_[a-z_]+/g)) t.ok(metrics.includes(`'${m[0]}'`), `metric ${m[0]} exists`);
-  for (const field of ['status', 'lagSeconds', 'pending', 'failingWindows']) t.ok(daemon.includes(field), `health field ${field} exists`);
+  for (const field of ['status', 'lagSeconds', 'pending', 'failingWindows'])
+    t.ok(daemon.includes(field), `health field ${field} exists`);
 });
 
 t.test('NOTES.txt follows the values', async (t) => {

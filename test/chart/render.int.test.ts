@@ -57,7 +57,13 @@ for (const scenario of SCENARIOS) {
       t.doesNotThrow(() => validateK8sObject(o), `${o.kind} validates against the Kubernetes schema`);
       t.same(nullPaths(o), [], `${o.kind} has no null fields (a template that rendered nothing)`);
       const labels = o.metadata.labels ?? {};
-      for (const k of ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/version', 'app.kubernetes.io/managed-by', 'helm.sh/chart']) {
+      for (const k of [
+        'app.kubernetes.io/name',
+        'app.kubernetes.io/instance',
+        'app.kubernetes.io/version',
+        'app.kubernetes.io/managed-by',
+        'helm.sh/chart',
+      ]) {
         t.ok(labels[k], `${o.kind} has the standard label ${k}`);
       }
       t.equal(labels['app.kubernetes.io/instance'], RELEASE);
@@ -83,7 +89,10 @@ for (const scenario of SCENARIOS) {
     const service = findObject(objects, 'Service');
     const svcSpec = service.spec as { selector: Record<string, string>; ports: { name: string; targetPort: string }[] };
     t.ok(selects(svcSpec.selector, podLabels), 'the Service selects the pod');
-    t.same(svcSpec.ports.map((p) => [p.name, p.targetPort]), [['metrics', 'metrics']]);
+    t.same(
+      svcSpec.ports.map((p) => [p.name, p.targetPort]),
+      [['metrics', 'metrics']],
+    );
 
     const sa = findObject(objects, 'ServiceAccount');
     t.equal(pod.serviceAccountName, sa.metadata.name, 'the pod runs as the chart ServiceAccount');
@@ -98,7 +107,8 @@ for (const scenario of SCENARIOS) {
       if (e.valueFrom?.secretKeyRef) refs.push({ ...keyRef(e.valueFrom.secretKeyRef), what: e.name });
     }
     for (const v of pod.volumes ?? []) {
-      for (const item of v.secret?.items ?? []) refs.push({ secret: v.secret!.secretName, key: item.key, what: `volume ${v.name}` });
+      for (const item of v.secret?.items ?? [])
+        refs.push({ secret: v.secret!.secretName, key: item.key, what: `volume ${v.name}` });
       if (v.secret) t.ok(v.secret.items?.length, `secret volume ${v.name} mounts only the keys it needs`);
     }
     for (const r of refs) {
@@ -125,15 +135,29 @@ for (const scenario of SCENARIOS) {
     t.ok(dataMount && volumes.get(dataMount.name)?.emptyDir, 'PROMSHIP_DATA_DIR is an emptyDir');
 
     for (const o of objects.filter((o) => o.kind === 'ServiceMonitor')) {
-      const sm = o.spec as { selector: { matchLabels: Record<string, string> }; namespaceSelector: { matchNames: string[] }; endpoints: { port: string; path: string }[] };
+      const sm = o.spec as {
+        selector: { matchLabels: Record<string, string> };
+        namespaceSelector: { matchNames: string[] };
+        endpoints: { port: string; path: string }[];
+      };
       t.ok(selects(sm.selector.matchLabels, service.metadata.labels ?? {}), 'the ServiceMonitor selects the Service');
       t.same(sm.namespaceSelector.matchNames, [NAMESPACE]);
-      t.same(sm.endpoints.map((e) => [e.port, e.path]), [['metrics', '/metrics']]);
+      t.same(
+        sm.endpoints.map((e) => [e.port, e.path]),
+        [['metrics', '/metrics']],
+      );
     }
     for (const o of objects.filter((o) => o.kind === 'NetworkPolicy')) {
-      const np = o.spec as { podSelector: { matchLabels: Record<string, string> }; ingress: { ports: { port: string }[] }[] };
+      const np = o.spec as {
+        podSelector: { matchLabels: Record<string, string> };
+        ingress: { ports: { port: string }[] }[];
+      };
       t.ok(selects(np.podSelector.matchLabels, podLabels), 'the NetworkPolicy selects the pod');
-      t.same(np.ingress.flatMap((r) => r.ports.map((p) => p.port)), ['metrics'], 'only the metrics port is open');
+      t.same(
+        np.ingress.flatMap((r) => r.ports.map((p) => p.port)),
+        ['metrics'],
+        'only the metrics port is open',
+      );
     }
   });
 }
@@ -147,36 +171,63 @@ t.test('each scenario renders what it is for', async (t) => {
   const render = (file: string): Promise<K8sObject[]> => renderChart(t, {}, { files: [`chart/ci/${file}`] });
 
   const defaults = await renderChart(t, REQUIRED_VALUES);
-  t.same(kinds(defaults), ['Deployment', 'Service', 'ServiceAccount'], 'defaults: no Secret, ServiceMonitor or NetworkPolicy');
+  t.same(
+    kinds(defaults),
+    ['Deployment', 'Service', 'ServiceAccount'],
+    'defaults: no Secret, ServiceMonitor or NetworkPolicy',
+  );
   t.equal(envOf(deploymentOf(defaults).container).get('PROMSHIP_BUCKET')?.value, 's3://thanos-bucket/blocks');
 
   const inline = await render('inline-credentials-values.yaml');
   t.same(kinds(inline), ['Deployment', 'Secret', 'Service', 'ServiceAccount']);
   const inlineEnv = envOf(deploymentOf(inline).container);
-  t.same(inlineEnv.get('AWS_SECRET_ACCESS_KEY')?.valueFrom?.secretKeyRef, { name: FULLNAME, key: 'aws-secret-access-key' });
+  t.same(inlineEnv.get('AWS_SECRET_ACCESS_KEY')?.valueFrom?.secretKeyRef, {
+    name: FULLNAME,
+    key: 'aws-secret-access-key',
+  });
   t.equal(inlineEnv.get('PROMSHIP_S3_CHECKSUM_MODE')?.value, 'when-required');
   t.equal(inlineEnv.get('PROMSHIP_S3_FORCE_PATH_STYLE')?.value, 'true');
-  t.ok(deploymentOf(inline).spec.template.metadata.annotations?.['checksum/secret'], 'a changed inline secret restarts the pod');
+  t.ok(
+    deploymentOf(inline).spec.template.metadata.annotations?.['checksum/secret'],
+    'a changed inline secret restarts the pod',
+  );
 
   const kubecost = await render('kubecost-thanos-secret-values.yaml');
-  t.same(kinds(kubecost), ['Deployment', 'Service', 'ServiceAccount'], 'existing kubecost-thanos Secret: the chart renders no Secret');
+  t.same(
+    kinds(kubecost),
+    ['Deployment', 'Service', 'ServiceAccount'],
+    'existing kubecost-thanos Secret: the chart renders no Secret',
+  );
   const kc = deploymentOf(kubecost);
   const objstoreVolume = kc.pod.volumes?.find((v) => v.name === 'objstore');
-  t.same(objstoreVolume?.secret, { secretName: 'kubecost-thanos', defaultMode: 0o440, items: [{ key: 'object-store.yaml', path: 'object-store.yaml' }] });
+  t.same(objstoreVolume?.secret, {
+    secretName: 'kubecost-thanos',
+    defaultMode: 0o440,
+    items: [{ key: 'object-store.yaml', path: 'object-store.yaml' }],
+  });
   t.notOk(envOf(kc.container).has('PROMSHIP_BUCKET'), 'the bucket comes from the objstore YAML only');
   t.equal(envOf(kc.container).get('PROMSHIP_OBJSTORE_CONFIG_FILE')?.value, '/etc/promship/objstore/object-store.yaml');
 
   const irsa = await render('irsa-values.yaml');
-  t.same(findObject(irsa, 'ServiceAccount').metadata.annotations, { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/promship' });
+  t.same(findObject(irsa, 'ServiceAccount').metadata.annotations, {
+    'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/promship',
+  });
   const irsaEnv = envOf(deploymentOf(irsa).container);
-  t.same([...irsaEnv.keys()].filter((k) => k.startsWith('AWS_')), [], 'IRSA: no AWS keys; the EKS webhook injects the role and token');
+  t.same(
+    [...irsaEnv.keys()].filter((k) => k.startsWith('AWS_')),
+    [],
+    'IRSA: no AWS keys; the EKS webhook injects the role and token',
+  );
   t.equal(irsaEnv.get('PROMSHIP_EXTERNAL_LABELS')?.value, 'env=prod,region=eu-west-1');
   t.equal(irsaEnv.get('PROMSHIP_S3_SSE')?.value, 'SSE-KMS');
 
   const sm = await render('servicemonitor-values.yaml');
   t.same(kinds(sm), ['Deployment', 'NetworkPolicy', 'Service', 'ServiceAccount', 'ServiceMonitor']);
   t.equal(findObject(sm, 'ServiceMonitor').metadata.labels?.release, 'kube-prometheus-stack');
-  t.equal(envOf(deploymentOf(sm).container).get('PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE')?.value, '/etc/promship/prometheus/bearer-token/token');
+  t.equal(
+    envOf(deploymentOf(sm).container).get('PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE')?.value,
+    '/etc/promship/prometheus/bearer-token/token',
+  );
 
   const custom = await render('custom-cluster-label-values.yaml');
   const customEnv = envOf(deploymentOf(custom).container);
@@ -187,9 +238,16 @@ t.test('each scenario renders what it is for', async (t) => {
 });
 
 t.test('a changed inline credential changes the pod template, so the agent restarts with it', async (t) => {
-  const values = (secret: string): object => ({ ...REQUIRED_VALUES, bucket: { url: 's3://b', credentials: { accessKeyId: 'AKIA1', secretAccessKey: secret } } });
-  const a = deploymentOf(await renderChart(t, values('first-secret'))).spec.template.metadata.annotations?.['checksum/secret'];
-  const b = deploymentOf(await renderChart(t, values('second-secret'))).spec.template.metadata.annotations?.['checksum/secret'];
+  const values = (secret: string): object => ({
+    ...REQUIRED_VALUES,
+    bucket: { url: 's3://b', credentials: { accessKeyId: 'AKIA1', secretAccessKey: secret } },
+  });
+  const a = deploymentOf(await renderChart(t, values('first-secret'))).spec.template.metadata.annotations?.[
+    'checksum/secret'
+  ];
+  const b = deploymentOf(await renderChart(t, values('second-secret'))).spec.template.metadata.annotations?.[
+    'checksum/secret'
+  ];
   t.ok(a && b && a !== b);
 });
 
@@ -202,7 +260,13 @@ t.test('names, image and extra pod settings come from the values', async (t) => 
     podAnnotations: { 'example.com/scrape': 'false' },
     nodeSelector: { 'kubernetes.io/os': 'linux' },
     tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'monitoring', effect: 'NoSchedule' }],
-    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['infra'] }] }] } } },
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['infra'] }] }],
+        },
+      },
+    },
     extraEnv: [{ name: 'NODE_EXTRA_CA_CERTS', value: '/etc/ca/ca.crt' }],
     extraVolumes: [{ name: 'ca', configMap: { name: 'corp-ca' } }],
     extraVolumeMounts: [{ name: 'ca', mountPath: '/etc/ca', readOnly: true }],
@@ -226,7 +290,9 @@ t.test('names, image and extra pod settings come from the values', async (t) => 
   t.ok(podSpec.affinity);
   t.same(podSpec.imagePullSecrets, [{ name: 'regcred' }]);
 
-  const pinned = deploymentOf(await renderChart(t, { ...REQUIRED_VALUES, image: { digest: `sha256:${'a'.repeat(64)}` } }));
+  const pinned = deploymentOf(
+    await renderChart(t, { ...REQUIRED_VALUES, image: { digest: `sha256:${'a'.repeat(64)}` } }),
+  );
   t.equal(pinned.container.image, `ghcr.io/promship/promship@sha256:${'a'.repeat(64)}`, 'a digest pins the image');
 });
 
@@ -236,17 +302,32 @@ t.test('an inline objstore config reaches the pod as a YAML promship parses, as 
     const data = findObject(objects, 'Secret').data as Record<string, string>;
     return Buffer.from(data['object-store.yaml']!, 'base64').toString('utf8');
   };
-  const fromFile = parseObjstoreConfig(await objstoreOf({}, ['chart/ci/custom-cluster-label-values.yaml']), 'chart Secret');
+  const fromFile = parseObjstoreConfig(
+    await objstoreOf({}, ['chart/ci/custom-cluster-label-values.yaml']),
+    'chart Secret',
+  );
   t.equal(fromFile.bucket.kind, 's3');
   if (fromFile.bucket.kind === 's3') {
     t.equal(fromFile.bucket.options.bucket, 'thanos');
     t.equal(fromFile.bucket.options.prefix, 'clusters');
   }
   // A string keeps every value exactly as written, e.g. a secret that looks like a number.
-  const asString = await objstoreOf({ ...REQUIRED_VALUES, bucket: { objstoreConfig: 'type: S3\nconfig:\n  bucket: thanos\n  secret_key: 0123\n' } });
+  const asString = await objstoreOf({
+    ...REQUIRED_VALUES,
+    bucket: { objstoreConfig: 'type: S3\nconfig:\n  bucket: thanos\n  secret_key: 0123\n' },
+  });
   t.equal(asString, 'type: S3\nconfig:\n  bucket: thanos\n  secret_key: 0123\n');
   const asMap = parseObjstoreConfig(
-    await objstoreOf({ ...REQUIRED_VALUES, bucket: { objstoreConfig: { type: 'S3', config: { bucket: 'thanos', endpoint: 'minio:9000', insecure: true }, prefix: 'p' } } }),
+    await objstoreOf({
+      ...REQUIRED_VALUES,
+      bucket: {
+        objstoreConfig: {
+          type: 'S3',
+          config: { bucket: 'thanos', endpoint: 'minio:9000', insecure: true },
+          prefix: 'p',
+        },
+      },
+    }),
     'chart Secret',
   );
   t.equal(asMap.bucket.kind, 's3');

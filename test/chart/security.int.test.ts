@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
 import { SCENARIOS } from '../helpers/chart-scenarios.ts';
-import { REQUIRED_VALUES, ROOT, deploymentOf, envOf, findObject, helmTemplate, parseManifests, renderChart } from '../helpers/helm.ts';
+import {
+  REQUIRED_VALUES,
+  ROOT,
+  deploymentOf,
+  envOf,
+  findObject,
+  helmTemplate,
+  parseManifests,
+  renderChart,
+} from '../helpers/helm.ts';
 
 /** Variables whose values are credentials: only ever from a secretKeyRef. */
 const SENSITIVE = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'PROMSHIP_PROMETHEUS_HEADERS'];
@@ -33,10 +42,18 @@ for (const scenario of SCENARIOS) {
     t.notOk(sc.capabilities?.add, 'container: none added back');
 
     t.equal(pod.automountServiceAccountToken, false, 'pod: no service-account token');
-    t.equal(findObject(objects, 'ServiceAccount').automountServiceAccountToken, false, 'ServiceAccount: no token by default');
-    const podSpec = (findObject(objects, 'Deployment').spec as { template: { spec: Record<string, unknown> } }).template.spec;
+    t.equal(
+      findObject(objects, 'ServiceAccount').automountServiceAccountToken,
+      false,
+      'ServiceAccount: no token by default',
+    );
+    const podSpec = (findObject(objects, 'Deployment').spec as { template: { spec: Record<string, unknown> } }).template
+      .spec;
     for (const k of ['hostNetwork', 'hostPID', 'hostIPC']) t.notOk(podSpec[k], `pod: no ${k}`);
-    t.notOk(pod.volumes?.some((v) => 'hostPath' in v), 'pod: no hostPath volumes');
+    t.notOk(
+      pod.volumes?.some((v) => 'hostPath' in v),
+      'pod: no hostPath volumes',
+    );
 
     // The only writable places are the emptyDirs: the data dir and /tmp.
     const volumes = new Map((pod.volumes ?? []).map((v) => [v.name, v]));
@@ -45,10 +62,20 @@ for (const scenario of SCENARIOS) {
       if (v?.emptyDir) continue;
       t.equal(m.readOnly, true, `${m.mountPath} is mounted read-only`);
     }
-    const writable = (container.volumeMounts ?? []).filter((m) => volumes.get(m.name)?.emptyDir).map((m) => m.mountPath).sort();
-    t.same(writable, [envOf(container).get('PROMSHIP_DATA_DIR')?.value, '/tmp'].sort(), 'writable: the data dir and /tmp, both emptyDirs');
+    const writable = (container.volumeMounts ?? [])
+      .filter((m) => volumes.get(m.name)?.emptyDir)
+      .map((m) => m.mountPath)
+      .sort();
+    t.same(
+      writable,
+      [envOf(container).get('PROMSHIP_DATA_DIR')?.value, '/tmp'].sort(),
+      'writable: the data dir and /tmp, both emptyDirs',
+    );
 
-    t.ok(container.resources?.requests?.memory && container.resources.limits?.memory, 'memory request and limit are set');
+    t.ok(
+      container.resources?.requests?.memory && container.resources.limits?.memory,
+      'memory request and limit are set',
+    );
 
     for (const name of SENSITIVE) {
       const e = envOf(container).get(name);
@@ -61,22 +88,39 @@ t.test('with the existing kubecost-thanos Secret nothing secret is rendered', as
   const res = await helmTemplate(t, {}, { files: ['chart/ci/kubecost-thanos-secret-values.yaml'] });
   t.equal(res.code, 0, res.stderr);
   const objects = parseManifests(res.stdout);
-  t.same(objects.filter((o) => o.kind === 'Secret'), [], 'no Secret object');
+  t.same(
+    objects.filter((o) => o.kind === 'Secret'),
+    [],
+    'no Secret object',
+  );
   const { pod, container } = deploymentOf(objects);
-  t.same(pod.volumes?.filter((v) => v.secret).map((v) => v.secret!.secretName), ['kubecost-thanos'], 'credentials come only from the existing Secret');
+  t.same(
+    pod.volumes?.filter((v) => v.secret).map((v) => v.secret!.secretName),
+    ['kubecost-thanos'],
+    'credentials come only from the existing Secret',
+  );
   t.notMatch(res.stdout, /access_key|secret_key|AWS_SECRET_ACCESS_KEY/, 'no credential in any rendered object');
   t.notOk(pod.volumes?.some((v) => v.secret?.secretName === 'ship-promship'));
-  t.same([...envOf(container).keys()].filter((k) => SENSITIVE.includes(k)), []);
+  t.same(
+    [...envOf(container).keys()].filter((k) => SENSITIVE.includes(k)),
+    [],
+  );
 });
 
 t.test('AWS keys from an existing Secret are referenced, never rendered', async (t) => {
   const res = await helmTemplate(t, {
     ...REQUIRED_VALUES,
-    bucket: { url: 's3://b', existingSecret: { name: 'aws-keys', objstoreConfigKey: '', accessKeyIdKey: 'id', secretAccessKeyKey: 'secret' } },
+    bucket: {
+      url: 's3://b',
+      existingSecret: { name: 'aws-keys', objstoreConfigKey: '', accessKeyIdKey: 'id', secretAccessKeyKey: 'secret' },
+    },
   });
   t.equal(res.code, 0, res.stderr);
   const objects = parseManifests(res.stdout);
-  t.same(objects.filter((o) => o.kind === 'Secret'), []);
+  t.same(
+    objects.filter((o) => o.kind === 'Secret'),
+    [],
+  );
   const env = envOf(deploymentOf(objects).container);
   t.same(env.get('AWS_ACCESS_KEY_ID')?.valueFrom?.secretKeyRef, { name: 'aws-keys', key: 'id' });
   t.same(env.get('AWS_SECRET_ACCESS_KEY')?.valueFrom?.secretKeyRef, { name: 'aws-keys', key: 'secret' });
@@ -88,13 +132,20 @@ t.test('inline credentials exist only base64-encoded in the chart Secret', async
     bucket: { credentials: { accessKeyId: string; secretAccessKey: string } };
     prometheus: { headers: Record<string, string> };
   };
-  const secrets = [values.bucket.credentials.accessKeyId, values.bucket.credentials.secretAccessKey, ...Object.values(values.prometheus.headers)];
+  const secrets = [
+    values.bucket.credentials.accessKeyId,
+    values.bucket.credentials.secretAccessKey,
+    ...Object.values(values.prometheus.headers),
+  ];
   const res = await helmTemplate(t, {}, { files: [file] });
   t.equal(res.code, 0, res.stderr);
-  for (const s of secrets) t.notOk(res.stdout.includes(s), 'no credential appears in plain text anywhere in the output');
+  for (const s of secrets)
+    t.notOk(res.stdout.includes(s), 'no credential appears in plain text anywhere in the output');
   const secret = findObject(parseManifests(res.stdout), 'Secret');
   t.notOk('stringData' in secret, 'the Secret has no stringData');
-  const decoded = Object.values(secret.data as Record<string, string>).map((v) => Buffer.from(v, 'base64').toString('utf8')).join('\n');
+  const decoded = Object.values(secret.data as Record<string, string>)
+    .map((v) => Buffer.from(v, 'base64').toString('utf8'))
+    .join('\n');
   for (const s of secrets) t.ok(decoded.includes(s), 'each credential is in the Secret');
 
   // The inline objstore YAML of another scenario, too.

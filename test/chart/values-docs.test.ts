@@ -10,7 +10,13 @@ import { isMap, isScalar, parseDocument, type Node } from 'yaml';
 import { CHART_DIR } from '../helpers/helm.ts';
 
 /** Values whose contents are Kubernetes objects, documented by Kubernetes itself. */
-const KUBERNETES_TYPED = new Set(['podSecurityContext', 'securityContext', 'resources', 'livenessProbe', 'readinessProbe']);
+const KUBERNETES_TYPED = new Set([
+  'podSecurityContext',
+  'securityContext',
+  'resources',
+  'livenessProbe',
+  'readinessProbe',
+]);
 
 interface SchemaNode {
   type?: string | string[];
@@ -35,7 +41,10 @@ t.test('every value in values.yaml has a comment', async (t) => {
 });
 
 t.test('values.schema.json and values.yaml have the same keys', async (t) => {
-  const values = parseDocument(await readFile(join(CHART_DIR, 'values.yaml'), 'utf8')).toJS() as Record<string, unknown>;
+  const values = parseDocument(await readFile(join(CHART_DIR, 'values.yaml'), 'utf8')).toJS() as Record<
+    string,
+    unknown
+  >;
   const schema = JSON.parse(await readFile(join(CHART_DIR, 'values.schema.json'), 'utf8')) as SchemaNode;
   t.equal(schema.additionalProperties, false, 'no unknown keys at the top level');
 

@@ -35,11 +35,17 @@ async function startError(env: Record<string, string>): Promise<unknown> {
 
 void t.test('configuration errors exit 2 with one line on stderr', async (t) => {
   const dir = await tempDir(t);
-  const prometheus = await startPrometheus({ dataDir: join(dir, 'prom'), externalLabels: { cluster_id: 'cluster-two' } });
+  const prometheus = await startPrometheus({
+    dataDir: join(dir, 'prom'),
+    externalLabels: { cluster_id: 'cluster-two' },
+  });
   t.teardown(() => prometheus.stop());
   const secret = testSecret('objstore-secret');
   const objstore = join(dir, 'objstore.yaml');
-  await writeFile(objstore, `type: S3\nconfig:\n  bucket: thanos\n  endpoint: 127.0.0.1:1\n  access_key: AKIAEXAMPLE\n  secret_key: ${secret}\n  bukket: typo\n`);
+  await writeFile(
+    objstore,
+    `type: S3\nconfig:\n  bucket: thanos\n  endpoint: 127.0.0.1:1\n  access_key: AKIAEXAMPLE\n  secret_key: ${secret}\n  bukket: typo\n`,
+  );
   const password = join(dir, 'password');
   await writeFile(password, `${secret}\n`);
   const base = {
@@ -48,34 +54,93 @@ void t.test('configuration errors exit 2 with one line on stderr', async (t) => 
     PROMSHIP_DATA_DIR: join(dir, 'data'),
   };
   const cases: { name: string; env: Record<string, string | undefined>; says: RegExp }[] = [
-    { name: 'bad Prometheus URL', env: { PROMSHIP_PROMETHEUS_URL: 'localhost:9090/not a url' }, says: /PROMSHIP_PROMETHEUS_URL/ },
+    {
+      name: 'bad Prometheus URL',
+      env: { PROMSHIP_PROMETHEUS_URL: 'localhost:9090/not a url' },
+      says: /PROMSHIP_PROMETHEUS_URL/,
+    },
     { name: 'bad cron', env: { PROMSHIP_SCHEDULE: '*/5 * *' }, says: /PROMSHIP_SCHEDULE.*cron/ },
-    { name: 'unknown objstore key', env: { PROMSHIP_BUCKET: undefined, PROMSHIP_OBJSTORE_CONFIG_FILE: objstore }, says: /bukket/ },
+    {
+      name: 'unknown objstore key',
+      env: { PROMSHIP_BUCKET: undefined, PROMSHIP_OBJSTORE_CONFIG_FILE: objstore },
+      says: /bukket/,
+    },
     { name: 'missing bucket', env: { PROMSHIP_BUCKET: undefined }, says: /no bucket: set PROMSHIP_BUCKET/ },
     // Accepted before, then every request failed as a connection error (exit 1).
-    { name: 'header name with a space', env: { PROMSHIP_PROMETHEUS_HEADERS: `X Tenant=${secret}` }, says: /PROMSHIP_PROMETHEUS_HEADERS: entry 1 has a name that is not an HTTP header name/ },
-    { name: 'header value with CR LF', env: { PROMSHIP_PROMETHEUS_HEADERS: `X-Tenant=${secret}\r\nX-Evil: 1` }, says: /PROMSHIP_PROMETHEUS_HEADERS: entry 1 has a value with a character/ },
+    {
+      name: 'header name with a space',
+      env: { PROMSHIP_PROMETHEUS_HEADERS: `X Tenant=${secret}` },
+      says: /PROMSHIP_PROMETHEUS_HEADERS: entry 1 has a name that is not an HTTP header name/,
+    },
+    {
+      name: 'header value with CR LF',
+      env: { PROMSHIP_PROMETHEUS_HEADERS: `X-Tenant=${secret}\r\nX-Evil: 1` },
+      says: /PROMSHIP_PROMETHEUS_HEADERS: entry 1 has a value with a character/,
+    },
     // Ignored without a word before: requests went out unauthenticated.
-    { name: 'password file without user name', env: { PROMSHIP_PROMETHEUS_PASSWORD_FILE: password }, says: /PROMSHIP_PROMETHEUS_PASSWORD_FILE: basic auth needs PROMSHIP_PROMETHEUS_USERNAME/ },
+    {
+      name: 'password file without user name',
+      env: { PROMSHIP_PROMETHEUS_PASSWORD_FILE: password },
+      says: /PROMSHIP_PROMETHEUS_PASSWORD_FILE: basic auth needs PROMSHIP_PROMETHEUS_USERNAME/,
+    },
     // These stopped promship before too, but named no setting.
-    { name: 'bearer token and basic auth', env: { PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: password, PROMSHIP_PROMETHEUS_USERNAME: 'promship', PROMSHIP_PROMETHEUS_PASSWORD_FILE: password }, says: /PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: cannot be used with PROMSHIP_PROMETHEUS_USERNAME/ },
-    { name: 'client certificate without key', env: { PROMSHIP_PROMETHEUS_CERT_FILE: password }, says: /PROMSHIP_PROMETHEUS_CERT_FILE: .*PROMSHIP_PROMETHEUS_KEY_FILE is not set/ },
-    { name: 'Prometheus URL with a query', env: { PROMSHIP_PROMETHEUS_URL: `${prometheus.url}/?token=${secret}` }, says: /PROMSHIP_PROMETHEUS_URL: must not have a query/ },
+    {
+      name: 'bearer token and basic auth',
+      env: {
+        PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: password,
+        PROMSHIP_PROMETHEUS_USERNAME: 'promship',
+        PROMSHIP_PROMETHEUS_PASSWORD_FILE: password,
+      },
+      says: /PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: cannot be used with PROMSHIP_PROMETHEUS_USERNAME/,
+    },
+    {
+      name: 'client certificate without key',
+      env: { PROMSHIP_PROMETHEUS_CERT_FILE: password },
+      says: /PROMSHIP_PROMETHEUS_CERT_FILE: .*PROMSHIP_PROMETHEUS_KEY_FILE is not set/,
+    },
+    {
+      name: 'Prometheus URL with a query',
+      env: { PROMSHIP_PROMETHEUS_URL: `${prometheus.url}/?token=${secret}` },
+      says: /PROMSHIP_PROMETHEUS_URL: must not have a query/,
+    },
     // Stopped promship before too, but named no setting; a missing token file failed every request.
-    { name: 'missing CA file', env: { PROMSHIP_PROMETHEUS_CA_FILE: join(dir, 'no-ca.pem') }, says: /PROMSHIP_PROMETHEUS_CA_FILE: cannot read '.*no-ca\.pem' \(ENOENT/ },
-    { name: 'missing bearer token file', env: { PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: join(dir, 'no-token') }, says: /PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: cannot read '.*no-token' \(ENOENT/ },
+    {
+      name: 'missing CA file',
+      env: { PROMSHIP_PROMETHEUS_CA_FILE: join(dir, 'no-ca.pem') },
+      says: /PROMSHIP_PROMETHEUS_CA_FILE: cannot read '.*no-ca\.pem' \(ENOENT/,
+    },
+    {
+      name: 'missing bearer token file',
+      env: { PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: join(dir, 'no-token') },
+      says: /PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: cannot read '.*no-token' \(ENOENT/,
+    },
     // A longer interval fired every millisecond: the agent flooded its log.
-    { name: 'health line interval a timer cannot hold', env: { PROMSHIP_HEALTH_LOG_INTERVAL: '1y' }, says: /PROMSHIP_HEALTH_LOG_INTERVAL: must be at most 24d/ },
-    { name: 'cluster id disagrees with Prometheus', env: { PROMSHIP_CLUSTER_ID: 'cluster-one' }, says: /PROMSHIP_CLUSTER_ID is 'cluster-one' but .*'cluster-two'/ },
+    {
+      name: 'health line interval a timer cannot hold',
+      env: { PROMSHIP_HEALTH_LOG_INTERVAL: '1y' },
+      says: /PROMSHIP_HEALTH_LOG_INTERVAL: must be at most 24d/,
+    },
+    {
+      name: 'cluster id disagrees with Prometheus',
+      env: { PROMSHIP_CLUSTER_ID: 'cluster-one' },
+      says: /PROMSHIP_CLUSTER_ID is 'cluster-one' but .*'cluster-two'/,
+    },
   ];
   t.same(
-    cases.filter((c) => IN_REAL_PROCESSES.has(c.name)).map((c) => c.name).sort(),
+    cases
+      .filter((c) => IN_REAL_PROCESSES.has(c.name))
+      .map((c) => c.name)
+      .sort(),
     [...IN_REAL_PROCESSES].sort(),
     'every case named for real processes exists',
   );
   const envOf = async (c: (typeof cases)[number]): Promise<Record<string, string>> => {
     const env: Record<string, string> = {};
-    const merged: Record<string, string | undefined> = { ...base, PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${await freePort()}`, ...c.env };
+    const merged: Record<string, string | undefined> = {
+      ...base,
+      PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${await freePort()}`,
+      ...c.env,
+    };
     for (const [k, v] of Object.entries(merged)) if (v !== undefined) env[k] = v;
     return env;
   };

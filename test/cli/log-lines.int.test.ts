@@ -26,5 +26,9 @@ t.test('promship once to S3 writes only JSON lines, no SDK notice', async (t) =>
   t.notMatch(run.stderr, /NodeVersionSupportWarning/, 'no SDK notice on stderr');
   const lines = `${run.stdout}${run.stderr}`.split('\n').filter((l) => l.length > 0);
   t.ok(lines.length > 0);
-  t.same(lines.filter((l) => !l.startsWith('{')), [], 'every line is a JSON object');
+  t.same(
+    lines.filter((l) => !l.startsWith('{')),
+    [],
+    'every line is a JSON object',
+  );
 });

@@ -42,5 +42,8 @@ t.test("the CLI helper records every child's output for the check", async (t) =>
   t.equal(r.code, 0);
   const added = (await readdir(OUTPUT_DIR)).filter((f) => !before.has(f));
   const texts = await Promise.all(added.map((f) => readFile(join(OUTPUT_DIR, f), 'utf8')));
-  t.ok(texts.some((text) => text === r.stdout), 'the output of `promship version` was recorded');
+  t.ok(
+    texts.some((text) => text === r.stdout),
+    'the output of `promship version` was recorded',
+  );
 });

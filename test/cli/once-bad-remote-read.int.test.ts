@@ -37,12 +37,21 @@ async function faultyProxy(target: string, nth: number) {
   /** Reads of the spoiled window: the `nth`, and those sent again after it. */
   let windowReads = 0;
   const state: { fault: Fault | undefined; once: boolean } = { fault: undefined, once: false };
-  const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> =>
+  const forward = (
+    req: IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> =>
     new Promise((resolve, reject) => {
       const up = httpRequest(`${target}${req.url}`, { method: req.method, headers: req.headers }, (res) => {
         const parts: Buffer[] = [];
         res.on('data', (d: Buffer) => parts.push(d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers as Record<string, string>, body: Buffer.concat(parts) }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 502,
+            headers: res.headers as Record<string, string>,
+            body: Buffer.concat(parts),
+          }),
+        );
         res.on('error', reject);
       });
       up.on('error', reject);
@@ -52,59 +61,68 @@ async function faultyProxy(target: string, nth: number) {
     const parts: Buffer[] = [];
     req.on('data', (d: Buffer) => parts.push(d));
     // Nothing awaits a request handler: a rejection here ends the test file, as it did before.
-    req.on('end', () => void (async () => {
-      const isRead = req.method === 'POST' && req.url === '/api/v1/read';
-      const request = Buffer.concat(parts);
-      if (isRead && ++reads === nth) spoiledBody = request;
-      const sameWindow = isRead && spoiledBody !== undefined && request.equals(spoiledBody);
-      if (sameWindow) windowReads++;
-      const spoil = isRead && (reads === nth || (sameWindow && !state.once)) ? state.fault : undefined;
-      const up = await forward(req, request);
-      if (!spoil) {
-        res.writeHead(up.status, up.headers);
-        res.end(up.body);
-        return;
-      }
-      const streamed = { 'content-type': up.headers['content-type']! };
-      const body = up.body;
-      switch (spoil) {
-        case 'garbage':
-          res.writeHead(200, streamed);
-          res.end(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) & 0xff)));
-          return;
-        case 'crc': {
-          const copy = Buffer.from(body);
-          copy[20] = copy[20]! ^ 0x55; // inside the first frame's message, after its length and CRC
-          res.writeHead(200, streamed);
-          res.end(copy);
-          return;
-        }
-        case 'oversized-frame':
-          res.writeHead(200, streamed);
-          res.end(Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]), body.subarray(0, 64)]));
-          return;
-        case 'truncated':
-          res.writeHead(200, streamed);
-          res.end(body.subarray(0, Math.floor(body.length / 2)));
-          return;
-        case 'error-text':
-          // What Prometheus does when a query fails after the 200 status went out.
-          res.writeHead(200, streamed);
-          res.end(Buffer.concat([body.subarray(0, frameEnd(body)), Buffer.from('expanding series: context deadline exceeded\n')]));
-          return;
-        case 'http-500':
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end('internal error: storage is on fire\n');
-          return;
-        case 'http-400':
-          res.writeHead(400, { 'content-type': 'text/plain' });
-          res.end('bad request\n');
-          return;
-        case 'reset':
-          req.socket.destroy();
-          return;
-      }
-    })());
+    req.on(
+      'end',
+      () =>
+        void (async () => {
+          const isRead = req.method === 'POST' && req.url === '/api/v1/read';
+          const request = Buffer.concat(parts);
+          if (isRead && ++reads === nth) spoiledBody = request;
+          const sameWindow = isRead && spoiledBody !== undefined && request.equals(spoiledBody);
+          if (sameWindow) windowReads++;
+          const spoil = isRead && (reads === nth || (sameWindow && !state.once)) ? state.fault : undefined;
+          const up = await forward(req, request);
+          if (!spoil) {
+            res.writeHead(up.status, up.headers);
+            res.end(up.body);
+            return;
+          }
+          const streamed = { 'content-type': up.headers['content-type']! };
+          const body = up.body;
+          switch (spoil) {
+            case 'garbage':
+              res.writeHead(200, streamed);
+              res.end(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) & 0xff)));
+              return;
+            case 'crc': {
+              const copy = Buffer.from(body);
+              copy[20] = copy[20]! ^ 0x55; // inside the first frame's message, after its length and CRC
+              res.writeHead(200, streamed);
+              res.end(copy);
+              return;
+            }
+            case 'oversized-frame':
+              res.writeHead(200, streamed);
+              res.end(Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]), body.subarray(0, 64)]));
+              return;
+            case 'truncated':
+              res.writeHead(200, streamed);
+              res.end(body.subarray(0, Math.floor(body.length / 2)));
+              return;
+            case 'error-text':
+              // What Prometheus does when a query fails after the 200 status went out.
+              res.writeHead(200, streamed);
+              res.end(
+                Buffer.concat([
+                  body.subarray(0, frameEnd(body)),
+                  Buffer.from('expanding series: context deadline exceeded\n'),
+                ]),
+              );
+              return;
+            case 'http-500':
+              res.writeHead(500, { 'content-type': 'text/plain' });
+              res.end('internal error: storage is on fire\n');
+              return;
+            case 'http-400':
+              res.writeHead(400, { 'content-type': 'text/plain' });
+              res.end('bad request\n');
+              return;
+            case 'reset':
+              req.socket.destroy();
+              return;
+          }
+        })(),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -164,7 +182,11 @@ t.test('a bad answer for one window fails that window only, and it ships once Pr
       const line = failed[0] ?? {};
       t.match(String(line.code), expectedCode[fault], `typed error code (${String(line.code)})`);
       t.match(String(line.window), new Date(badWindow).toISOString(), 'the log names the window');
-      t.match(String(line.err), new RegExp(`Remote read of window .*${new Date(badWindow).toISOString()}`), 'the error names the window');
+      t.match(
+        String(line.err),
+        new RegExp(`Remote read of window .*${new Date(badWindow).toISOString()}`),
+        'the error names the window',
+      );
       // Only a reset before any answer is sent again; a bad answer fails the window at once.
       t.equal(proxy.windowReads(), fault === 'reset' ? 2 : 1, 'the window was read as often as it should be');
 
@@ -179,7 +201,11 @@ t.test('a bad answer for one window fails that window only, and it ships once Pr
       proxy.resetCount();
       const again = await runCli(['once'], env);
       t.equal(again.code, 0, 'the next run succeeds');
-      t.equal(logLines(again.stdout).filter((l) => l.msg === 'shipped block').length, 1, 'and ships just the failed window');
+      t.equal(
+        logLines(again.stdout).filter((l) => l.msg === 'shipped block').length,
+        1,
+        'and ships just the failed window',
+      );
       const copy = join(dir, `copy-${fault}`);
       await copyBlocks(bucket, copy);
       t.equal(firstDifference(source.dump, await promtoolDump(copy)), undefined, 'all data shipped exactly once');

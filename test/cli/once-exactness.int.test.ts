@@ -68,7 +68,8 @@ for (const [kind, blockDuration] of cases) {
     };
     const run = await runCli(['once'], env);
     t.equal(run.code, 0, `exit 0 (stderr: ${run.stderr.slice(0, 500)})`);
-    for (const secret of target.secrets) t.notOk(run.stdout.includes(secret) || run.stderr.includes(secret), 'no secret in the output');
+    for (const secret of target.secrets)
+      t.notOk(run.stdout.includes(secret) || run.stderr.includes(secret), 'no secret in the output');
 
     // What is in the bucket, fetched independently of promship's bucket code.
     const bucket = join(dir, `downloaded-${name}`);
@@ -80,7 +81,8 @@ for (const [kind, blockDuration] of cases) {
       for (const k of ['window', 'ulid', 'series', 'samples', 'bytes']) t.ok(k in l, `log line has ${k}`);
     }
     const expectedWindows = new Set<number>();
-    for (const line of sourceDump) expectedWindows.add(Math.floor(Number(line.slice(line.lastIndexOf(' ') + 1)) / durationMs) * durationMs);
+    for (const line of sourceDump)
+      expectedWindows.add(Math.floor(Number(line.slice(line.lastIndexOf(' ') + 1)) / durationMs) * durationMs);
     t.equal(ids.length, expectedWindows.size, 'one block per window with data');
 
     const ranges: [number, number][] = [];
@@ -96,13 +98,20 @@ for (const [kind, blockDuration] of cases) {
       t.same(meta.compaction, { level: 1, sources: [id] });
       t.equal(meta.version, 1);
       const windowStart = Math.floor(meta.minTime / durationMs) * durationMs;
-      t.ok(meta.maxTime <= windowStart + durationMs && meta.minTime < meta.maxTime, 'inside one aligned window, maxTime exclusive');
+      t.ok(
+        meta.maxTime <= windowStart + durationMs && meta.minTime < meta.maxTime,
+        'inside one aligned window, maxTime exclusive',
+      );
       t.ok(expectedWindows.has(windowStart), 'a window that has data');
       ranges.push([meta.minTime, meta.maxTime]);
 
       const files = await filesWithSizes(blockDir);
       const segments = [...files.keys()].filter((f) => f.startsWith('chunks/')).sort();
-      t.same(meta.thanos.segment_files, segments.map((s) => s.slice('chunks/'.length)), 'segment_files lists the segments');
+      t.same(
+        meta.thanos.segment_files,
+        segments.map((s) => s.slice('chunks/'.length)),
+        'segment_files lists the segments',
+      );
       for (const f of meta.thanos.files ?? []) {
         if (f.rel_path === 'meta.json') continue;
         t.equal(f.size_bytes, files.get(f.rel_path), `size of ${f.rel_path} matches`);
@@ -119,7 +128,11 @@ for (const [kind, blockDuration] of cases) {
     await copyBlocks(bucket, copy);
     const shippedDump = await promtoolDump(copy);
     t.equal(shippedDump.length, sourceDump.length, 'same number of samples');
-    t.equal(firstDifference(sourceDump, shippedDump), undefined, 'promtool dump of shipped blocks equals the source, line for line');
+    t.equal(
+      firstDifference(sourceDump, shippedDump),
+      undefined,
+      'promtool dump of shipped blocks equals the source, line for line',
+    );
 
     const shipped = await startPrometheus({ dataDir: copy });
     t.teardown(() => shipped.stop());
@@ -132,7 +145,11 @@ for (const [kind, blockDuration] of cases) {
         'demo_wide_series',
         'max_over_time(demo_sparse_value[2h])',
       ]) {
-        t.same(await query(shipped, q, time), await query(prometheus, q, time), `${q} at ${new Date(time).toISOString()}`);
+        t.same(
+          await query(shipped, q, time),
+          await query(prometheus, q, time),
+          `${q} at ${new Date(time).toISOString()}`,
+        );
       }
     }
     await shipped.stop();

@@ -49,13 +49,24 @@ async function checkBucket(t: Test, bucketDir: string, src: Source): Promise<Met
   const metas: MetaJson[] = [];
   for (const id of await readdir(bucketDir)) {
     if (!/^[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) continue;
-    if (await access(join(bucketDir, id, 'meta.json')).then(() => true, () => false)) metas.push(await readMeta(join(bucketDir, id)));
+    if (
+      await access(join(bucketDir, id, 'meta.json')).then(
+        () => true,
+        () => false,
+      )
+    )
+      metas.push(await readMeta(join(bucketDir, id)));
   }
   metas.sort((a, b) => a.minTime - b.minTime);
   const overlaps: string[] = [];
-  for (let i = 1; i < metas.length; i++) if (metas[i]!.minTime < metas[i - 1]!.maxTime) overlaps.push(`${metas[i - 1]!.ulid} / ${metas[i]!.ulid}`);
+  for (let i = 1; i < metas.length; i++)
+    if (metas[i]!.minTime < metas[i - 1]!.maxTime) overlaps.push(`${metas[i - 1]!.ulid} / ${metas[i]!.ulid}`);
   t.same(overlaps, [], 'no two blocks overlap');
-  t.same(metas.map((m) => m.minTime), [...src.windowsWithData(BLOCK)].sort((a, b) => a - b), 'exactly one block per window with data');
+  t.same(
+    metas.map((m) => m.minTime),
+    [...src.windowsWithData(BLOCK)].sort((a, b) => a - b),
+    'exactly one block per window with data',
+  );
   const copy = join(bucketDir, '..', `copy-${Date.now()}`);
   await mkdir(copy, { recursive: true });
   for (const m of metas) await cp(join(bucketDir, m.ulid), join(copy, m.ulid), { recursive: true });
@@ -77,12 +88,20 @@ t.test('two `promship once` at the same time: one ships, the other says who is s
   t.ok(logLines(winner.stdout).filter((l) => l.msg === 'shipped block').length > 0, 'the winner shipped blocks');
   // The configuration is judged before the lock (a config error is exit 2 either way), so the
   // loser may say how it is configured; nothing about windows.
-  t.same(logLines(loser.stdout).map((l) => l.msg).filter((m) => m !== 'promship configured'), [], 'the loser logged nothing but its configuration');
+  t.same(
+    logLines(loser.stdout)
+      .map((l) => l.msg)
+      .filter((m) => m !== 'promship configured'),
+    [],
+    'the loser logged nothing but its configuration',
+  );
   const lines = loser.stderr.trimEnd().split('\n');
   t.equal(lines.length, 1, `one line on stderr: ${loser.stderr}`);
   t.match(
     lines[0],
-    new RegExp(`^promship: another run is shipping from data dir ${dataDir}: \`promship once\`, PID ${winner.pid} since \\S+Z\\. .*wait for that run to end.* \\[PROMSHIP_RUN_LOCKED\\]$`),
+    new RegExp(
+      `^promship: another run is shipping from data dir ${dataDir}: \`promship once\`, PID ${winner.pid} since \\S+Z\\. .*wait for that run to end.* \\[PROMSHIP_RUN_LOCKED\\]$`,
+    ),
     'the line names the winner and says what to do',
   );
   t.ok(loser.endedAt < winner.endedAt, 'the loser gave up while the winner was still shipping');
@@ -95,35 +114,44 @@ t.test('two `promship once` at the same time: one ships, the other says who is s
   t.equal(logLines(next.stdout).filter((l) => l.msg === 'shipped block').length, 0, 'nothing left to ship');
 });
 
-t.test('`promship once` killed with SIGKILL mid-run: the next one takes its lock over and ships the rest', async (t) => {
-  const { env, bucketDir, dataDir } = setup();
-  proxy.delayReadsMs = 300;
-  const killed = spawn(process.execPath, [...CLI_ARGS, 'once'], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = once(killed, 'exit');
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    killed.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('"shipped block"')) resolve();
+t.test(
+  '`promship once` killed with SIGKILL mid-run: the next one takes its lock over and ships the rest',
+  async (t) => {
+    const { env, bucketDir, dataDir } = setup();
+    proxy.delayReadsMs = 300;
+    const killed = spawn(process.execPath, [...CLI_ARGS, 'once'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
-    killed.once('exit', () => reject(new Error(`once ended before shipping a block: ${out}`)));
-  });
-  killed.kill('SIGKILL');
-  await exited;
-  proxy.delayReadsMs = 0;
-  t.match(await lockEntries(dataDir), [new RegExp(`^once\\.${killed.pid}\\.`)], 'the killed run left its lock behind');
+    const exited = once(killed, 'exit');
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      killed.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('"shipped block"')) resolve();
+      });
+      killed.once('exit', () => reject(new Error(`once ended before shipping a block: ${out}`)));
+    });
+    killed.kill('SIGKILL');
+    await exited;
+    proxy.delayReadsMs = 0;
+    t.match(
+      await lockEntries(dataDir),
+      [new RegExp(`^once\\.${killed.pid}\\.`)],
+      'the killed run left its lock behind',
+    );
 
-  const next = await runCli(['once'], env);
-  t.equal(next.code, 0, `the next run ships (stderr: ${next.stderr.slice(0, 300)})`);
-  const took = logLines(next.stdout).find((l) => l.msg === 'took over the run lock of a run that ended without letting go of it');
-  t.equal(took?.pid, killed.pid, 'and says whose lock it took over');
-  t.ok(logLines(next.stdout).filter((l) => l.msg === 'shipped block').length > 0, 'it shipped the rest');
-  await checkBucket(t, bucketDir, source);
-  t.same(await lockEntries(dataDir), [], 'and let go of the lock');
-});
+    const next = await runCli(['once'], env);
+    t.equal(next.code, 0, `the next run ships (stderr: ${next.stderr.slice(0, 300)})`);
+    const took = logLines(next.stdout).find(
+      (l) => l.msg === 'took over the run lock of a run that ended without letting go of it',
+    );
+    t.equal(took?.pid, killed.pid, 'and says whose lock it took over');
+    t.ok(logLines(next.stdout).filter((l) => l.msg === 'shipped block').length > 0, 'it shipped the rest');
+    await checkBucket(t, bucketDir, source);
+    t.same(await lockEntries(dataDir), [], 'and let go of the lock');
+  },
+);
 
 t.test('`promship once` stopped with Ctrl-C ends at once and lets go of the lock', async (t) => {
   const { env, dataDir } = setup();

@@ -60,7 +60,10 @@ t.test('status and verify tell the truth about the bucket', async (t) => {
   proxy.failReads = true;
   const failed = await runCli(['once'], { ...env, PROMSHIP_PROMETHEUS_URL: proxy.url });
   t.equal(failed.code, 1, 'once exits 1 when a window failed');
-  t.ok(logLines(failed.stdout).some((l) => l.msg === 'window failed' && l.window === `${iso(w2)}–${iso(w2 + 2 * H)}`), 'the window failed line');
+  t.ok(
+    logLines(failed.stdout).some((l) => l.msg === 'window failed' && l.window === `${iso(w2)}–${iso(w2 + 2 * H)}`),
+    'the window failed line',
+  );
 
   t.test('status after a forced failure', async (t) => {
     const json = await runCli(['status', '--json'], env);
@@ -68,8 +71,14 @@ t.test('status and verify tell the truth about the bucket', async (t) => {
     const s = JSON.parse(json.stdout) as StatusJson;
     t.equal(s.blocks, 2);
     t.same(s.newestShipped?.window, { start: w1, end: w1 + 2 * H }, 'newest shipped window');
-    t.ok(Math.abs(s.lagSeconds! - (Date.now() - (w1 + 2 * H)) / 1000) < 120, `lag ${s.lagSeconds}s is now minus the newest shipped end`);
-    t.ok(s.pending.some((w) => w.start === w2 && w.end === w2 + 2 * H), 'the failed window is pending');
+    t.ok(
+      Math.abs(s.lagSeconds! - (Date.now() - (w1 + 2 * H)) / 1000) < 120,
+      `lag ${s.lagSeconds}s is now minus the newest shipped end`,
+    );
+    t.ok(
+      s.pending.some((w) => w.start === w2 && w.end === w2 + 2 * H),
+      'the failed window is pending',
+    );
     const f = s.failing.find((e) => e.start === w2);
     t.ok(f, 'the failed window is listed as failing');
     t.equal(f?.attempts, 1);
@@ -80,9 +89,16 @@ t.test('status and verify tell the truth about the bucket', async (t) => {
     t.equal(human.code, 0);
     t.match(human.stdout, new RegExp(`newest\\s+${iso(w1)}–${iso(w1 + 2 * H)}`));
     t.match(human.stdout, /lag\s+\d+h/);
-    t.match(human.stdout, new RegExp(`pending\\s+${s.pending.length} window\\(s\\), oldest ${iso(s.pending[0]!.start)}`));
+    t.match(
+      human.stdout,
+      new RegExp(`pending\\s+${s.pending.length} window\\(s\\), oldest ${iso(s.pending[0]!.start)}`),
+    );
     t.match(human.stdout, new RegExp(`failing\\s+${s.failing.length} window\\(s\\)`));
-    t.match(human.stdout, new RegExp(`${iso(w2)}–${iso(w2 + 2 * H)}\\s+1\\s+\\S+\\s+${f?.lastErrorCode}`), 'the failing table row');
+    t.match(
+      human.stdout,
+      new RegExp(`${iso(w2)}–${iso(w2 + 2 * H)}\\s+1\\s+\\S+\\s+${f?.lastErrorCode}`),
+      'the failing table row',
+    );
   });
 
   t.test('after recovery, status is clear and verify passes', async (t) => {
@@ -92,13 +108,20 @@ t.test('status and verify tell the truth about the bucket', async (t) => {
     const s = JSON.parse((await runCli(['status', '--json'], env)).stdout) as StatusJson;
     t.equal(s.blocks, 3);
     t.same(s.failing, [], 'nothing failing');
-    t.same(s.pending.filter((w) => windows.includes(w.start)), [], 'no window with data pending');
+    t.same(
+      s.pending.filter((w) => windows.includes(w.start)),
+      [],
+      'no window with data pending',
+    );
 
     const json = await runCli(['verify', '--json'], env);
     t.equal(json.code, 0, 'verify exits 0 on a good bucket');
     const v = JSON.parse(json.stdout) as VerifyJson;
     t.ok(v.ok);
-    t.same(v.blocks.map((b) => b.problems), [[], [], []]);
+    t.same(
+      v.blocks.map((b) => b.problems),
+      [[], [], []],
+    );
     t.same(v.overlaps, []);
     t.same(v.gaps, []);
     const human = await runCli(['verify'], env);
@@ -114,13 +137,21 @@ t.test('status and verify tell the truth about the bucket', async (t) => {
     const [b0, b1, b2] = windows.map((w) => byStart.get(w)!) as [string, string, string];
     const extra = newUlid();
 
-    const damage: { name: string; apply: (d: string) => Promise<void>; code: number; check: (v: VerifyJson, human: string) => void }[] = [
+    const damage: {
+      name: string;
+      apply: (d: string) => Promise<void>;
+      code: number;
+      check: (v: VerifyJson, human: string) => void;
+    }[] = [
       {
         name: 'a truncated chunk file',
         apply: async (d) => truncate(join(d, b0, 'chunks', '000001'), 100),
         code: 1,
         check: (v, human) => {
-          t.match(v.blocks.find((b) => b.ulid === b0)?.problems.join(' '), /chunks\/000001 has 100 bytes, meta.json says \d+/);
+          t.match(
+            v.blocks.find((b) => b.ulid === b0)?.problems.join(' '),
+            /chunks\/000001 has 100 bytes, meta.json says \d+/,
+          );
           t.match(human, new RegExp(`${b0}.*BAD: chunks/000001 has 100 bytes`));
         },
       },
@@ -153,11 +184,18 @@ t.test('status and verify tell the truth about the bucket', async (t) => {
         apply: async (d) => {
           await cp(join(d, b1), join(d, extra), { recursive: true });
           const meta = await readMeta(join(d, extra));
-          await writeFile(join(d, extra, 'meta.json'), JSON.stringify({ ...meta, ulid: extra, compaction: { level: 1, sources: [extra] } }));
+          await writeFile(
+            join(d, extra, 'meta.json'),
+            JSON.stringify({ ...meta, ulid: extra, compaction: { level: 1, sources: [extra] } }),
+          );
         },
         code: 1,
         check: (v, human) => {
-          t.same(v.overlaps.map((o) => [o.a, o.b].sort()), [[b1, extra].sort()], 'the overlap names both blocks');
+          t.same(
+            v.overlaps.map((o) => [o.a, o.b].sort()),
+            [[b1, extra].sort()],
+            'the overlap names both blocks',
+          );
           t.match(human, /OVERLAP: .* overlap; the Thanos compactor halts on this/);
           t.match(human, new RegExp(`${extra} \\(level 1, sidecar\\)`), 'naming each block with its level and source');
           t.match(human, new RegExp(extra));
@@ -170,14 +208,34 @@ t.test('status and verify tell the truth about the bucket', async (t) => {
         apply: async (d) => {
           await cp(join(d, b1), join(d, extra), { recursive: true });
           const meta = await readMeta(join(d, extra));
-          await writeFile(join(d, extra, 'meta.json'), JSON.stringify({ ...meta, ulid: extra, compaction: { level: 2, sources: [b1] }, thanos: { ...meta.thanos, source: 'compactor' } }));
-          await writeFile(join(d, b1, 'deletion-mark.json'), JSON.stringify({ id: b1, version: 1, details: 'source of compacted block', deletion_time: Math.floor(Date.now() / 1000) }));
+          await writeFile(
+            join(d, extra, 'meta.json'),
+            JSON.stringify({
+              ...meta,
+              ulid: extra,
+              compaction: { level: 2, sources: [b1] },
+              thanos: { ...meta.thanos, source: 'compactor' },
+            }),
+          );
+          await writeFile(
+            join(d, b1, 'deletion-mark.json'),
+            JSON.stringify({
+              id: b1,
+              version: 1,
+              details: 'source of compacted block',
+              deletion_time: Math.floor(Date.now() / 1000),
+            }),
+          );
         },
         code: 0,
         check: (v, human) => {
           t.same(v.overlaps, [], 'no overlap');
           t.same(v.gaps, [], 'no gap');
-          t.same(v.blocks.map((b) => b.problems), [[], [], [], []], 'no block has a problem');
+          t.same(
+            v.blocks.map((b) => b.problems),
+            [[], [], [], []],
+            'no block has a problem',
+          );
           t.equal(v.blocks.find((b) => b.ulid === b1)?.markedForDeletion, true, 'the source is marked for deletion');
           t.match(human, new RegExp(`${b1} .*marked for deletion .*\\(source of compacted block\\), not checked`));
           t.match(human, new RegExp(`${extra} .* 2 +compactor .* ok`));

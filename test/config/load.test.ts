@@ -22,7 +22,11 @@ t.test('defaults', async (t) => {
 
 t.test('environment and flags, flag wins', async (t) => {
   const c = loadConfig({
-    env: { PROMSHIP_BLOCK_DURATION: '30m', PROMSHIP_BUCKET: 's3://my-bucket/some/prefix/', PROMSHIP_EXTERNAL_LABELS: 'region=eu, env=prod' },
+    env: {
+      PROMSHIP_BLOCK_DURATION: '30m',
+      PROMSHIP_BUCKET: 's3://my-bucket/some/prefix/',
+      PROMSHIP_EXTERNAL_LABELS: 'region=eu, env=prod',
+    },
     argv: ['--block-duration', '15m', '--cluster-id=c2', '--prometheus-insecure-skip-verify'],
   });
   t.equal(c.blockDuration, 15 * 60_000);
@@ -30,7 +34,10 @@ t.test('environment and flags, flag wins', async (t) => {
   t.equal(c.prometheusInsecureSkipVerify, true);
   t.same(c.bucket, { kind: 's3', bucket: 'my-bucket', prefix: 'some/prefix' });
   t.same(c.externalLabels, { region: 'eu', env: 'prod' });
-  t.same(loadConfig(env({ PROMSHIP_BUCKET: 'file:///var/lib/blocks/' })).bucket, { kind: 'file', dir: '/var/lib/blocks' });
+  t.same(loadConfig(env({ PROMSHIP_BUCKET: 'file:///var/lib/blocks/' })).bucket, {
+    kind: 'file',
+    dir: '/var/lib/blocks',
+  });
 });
 
 const bad: [Record<string, string>, RegExp][] = [
@@ -39,7 +46,10 @@ const bad: [Record<string, string>, RegExp][] = [
   [{ PROMSHIP_BLOCK_DURATION: 'soon' }, /PROMSHIP_BLOCK_DURATION: 'soon' is not a duration/],
   [{ PROMSHIP_PROMETHEUS_URL: 'prometheus:9090' }, /PROMSHIP_PROMETHEUS_URL: .* is not an http\(s\) URL/],
   [{ PROMSHIP_PROMETHEUS_URL: 'http://user:hunter2@prom:9090' }, /must not contain credentials/],
-  [{ PROMSHIP_BUCKET: 'gcs://bucket' }, /PROMSHIP_BUCKET: 'gcs:' buckets are not supported; use s3:\/\/, gs:\/\/ or file:\/\//],
+  [
+    { PROMSHIP_BUCKET: 'gcs://bucket' },
+    /PROMSHIP_BUCKET: 'gcs:' buckets are not supported; use s3:\/\/, gs:\/\/ or file:\/\//,
+  ],
   [{ PROMSHIP_BUCKET: 'gs://Bad_Bucket_' }, /PROMSHIP_BUCKET: .*names no valid GCS bucket/],
   [{ PROMSHIP_BUCKET: 'file://relative/dir' }, /PROMSHIP_BUCKET: .* absolute path/],
   [{ PROMSHIP_BUCKET: 's3:///prefix' }, /PROMSHIP_BUCKET: .*names no bucket/],
@@ -72,13 +82,21 @@ t.test('flags are checked too', async (t) => {
 });
 
 t.test('a secret header value is not echoed', async (t) => {
-  const err = t.throws(() => loadConfig(env({ PROMSHIP_PROMETHEUS_HEADERS: 'X-Scope-OrgID=a,Authorization Bearer s3cr3t' }))) as Error;
+  const err = t.throws(() =>
+    loadConfig(env({ PROMSHIP_PROMETHEUS_HEADERS: 'X-Scope-OrgID=a,Authorization Bearer s3cr3t' })),
+  ) as Error;
   t.match(err.message, /PROMSHIP_PROMETHEUS_HEADERS: entry 2 is not a header/);
   t.notMatch(err.message, /s3cr3t/);
 });
 
 t.test('durations that become timers go up to 24d, which a Node.js timer holds', async (t) => {
-  const c = loadConfig(env({ PROMSHIP_HEALTH_LOG_INTERVAL: '24d', PROMSHIP_PROMETHEUS_TIMEOUT: '24d', PROMSHIP_S3_REQUEST_TIMEOUT: '24d' }));
+  const c = loadConfig(
+    env({
+      PROMSHIP_HEALTH_LOG_INTERVAL: '24d',
+      PROMSHIP_PROMETHEUS_TIMEOUT: '24d',
+      PROMSHIP_S3_REQUEST_TIMEOUT: '24d',
+    }),
+  );
   for (const ms of [c.healthLogInterval, c.prometheusTimeout, c.s3RequestTimeout]) {
     t.equal(ms, 24 * 86_400_000);
     t.ok(ms <= MAX_TIMER_MS, 'fits a timer');
@@ -89,7 +107,7 @@ t.test('durations that become timers go up to 24d, which a Node.js timer holds',
 
 t.test('extra headers must be ones the HTTP client can send and promship does not set', async (t) => {
   const headers = (h: string) => loadConfig(env({ PROMSHIP_PROMETHEUS_HEADERS: h })).prometheusHeaders;
-  t.same(headers('X-Scope-OrgID=team-a, Authorization=Bearer abc,X-Odd!#$%&\'*+.^_`|~=caf\u00e9'), {
+  t.same(headers("X-Scope-OrgID=team-a, Authorization=Bearer abc,X-Odd!#$%&'*+.^_`|~=caf\u00e9"), {
     'X-Scope-OrgID': 'team-a',
     Authorization: 'Bearer abc',
     "X-Odd!#$%&'*+.^_`|~": 'caf\u00e9',
@@ -104,7 +122,10 @@ t.test('extra headers must be ones the HTTP client can send and promship does no
     [`X-Tenant=a${secret}\r\nX-Evil: 1`, /entry 1 has a value with a character HTTP headers cannot carry/],
     [`X-Tenant=${secret}\u0000`, /entry 1 has a value with a character/],
     [`X-Tenant=${secret}\u0100`, /entry 1 has a value with a character/],
-    [`Content-Type=text/plain,X-Tenant=${secret}`, /entry 1 sets Content-Type, which promship or its HTTP client sets itself/],
+    [
+      `Content-Type=text/plain,X-Tenant=${secret}`,
+      /entry 1 sets Content-Type, which promship or its HTTP client sets itself/,
+    ],
     [`x-prometheus-remote-read-version=0.2.0`, /entry 1 sets x-prometheus-remote-read-version, which promship/],
     [`X-A=${secret},HOST=prom`, /entry 2 sets HOST, which promship or its HTTP client/],
     [`X-A=${secret},Transfer-Encoding=chunked`, /entry 2 sets Transfer-Encoding/],
@@ -134,10 +155,21 @@ t.test('a basic-auth password file needs a user name', async (t) => {
     'invalid PROMSHIP_PROMETHEUS_PASSWORD_FILE: basic auth needs PROMSHIP_PROMETHEUS_USERNAME too; set it, or unset PROMSHIP_PROMETHEUS_PASSWORD_FILE',
   );
   const byFlag = configError(() => loadConfig({ env: {}, argv: ['--prometheus-password-file=/run/secrets/password'] }));
-  t.match(byFlag.message, /^invalid --prometheus-password-file: basic auth needs PROMSHIP_PROMETHEUS_USERNAME too/, 'names each setting as it was given');
-  const c = loadConfig(env({ PROMSHIP_PROMETHEUS_PASSWORD_FILE: '/run/secrets/password', PROMSHIP_PROMETHEUS_USERNAME: 'promship' }), { checkFiles: false });
+  t.match(
+    byFlag.message,
+    /^invalid --prometheus-password-file: basic auth needs PROMSHIP_PROMETHEUS_USERNAME too/,
+    'names each setting as it was given',
+  );
+  const c = loadConfig(
+    env({ PROMSHIP_PROMETHEUS_PASSWORD_FILE: '/run/secrets/password', PROMSHIP_PROMETHEUS_USERNAME: 'promship' }),
+    { checkFiles: false },
+  );
   t.equal(c.prometheusPasswordFile, '/run/secrets/password');
-  t.equal(loadConfig(env({ PROMSHIP_PROMETHEUS_USERNAME: 'promship' })).prometheusUsername, 'promship', 'a user name alone is basic auth with an empty password');
+  t.equal(
+    loadConfig(env({ PROMSHIP_PROMETHEUS_USERNAME: 'promship' })).prometheusUsername,
+    'promship',
+    'a user name alone is basic auth with an empty password',
+  );
 });
 
 t.test('Prometheus auth and client certificate settings that do not go together name every setting', async (t) => {
@@ -145,7 +177,11 @@ t.test('Prometheus auth and client certificate settings that do not go together 
   const cases: [Record<string, string>, string][] = [
     // These stopped promship before too, but in words that named no setting.
     [
-      { ...token, PROMSHIP_PROMETHEUS_USERNAME: 'promship', PROMSHIP_PROMETHEUS_PASSWORD_FILE: '/run/secrets/password' },
+      {
+        ...token,
+        PROMSHIP_PROMETHEUS_USERNAME: 'promship',
+        PROMSHIP_PROMETHEUS_PASSWORD_FILE: '/run/secrets/password',
+      },
       'invalid PROMSHIP_PROMETHEUS_BEARER_TOKEN_FILE: cannot be used with PROMSHIP_PROMETHEUS_USERNAME: Prometheus gets either a bearer token or basic auth; unset one',
     ],
     [
@@ -172,25 +208,45 @@ t.test('Prometheus auth and client certificate settings that do not go together 
   ];
   for (const [e, message] of cases) t.equal(configError(() => loadConfig(env(e))).message, message, JSON.stringify(e));
   t.match(
-    configError(() => loadConfig({ env: { PROMSHIP_PROMETHEUS_KEY_FILE: '/tls/tls.key' }, argv: ['--prometheus-cert-file', '/tls/tls.crt', '--prometheus-key-file='] })).message,
+    configError(() =>
+      loadConfig({
+        env: { PROMSHIP_PROMETHEUS_KEY_FILE: '/tls/tls.key' },
+        argv: ['--prometheus-cert-file', '/tls/tls.crt', '--prometheus-key-file='],
+      }),
+    ).message,
     /^invalid --prometheus-cert-file: a client certificate needs both --prometheus-cert-file and --prometheus-key-file, and --prometheus-key-file is not set$/,
     'flags are named as flags',
   );
   const c = loadConfig(
-    env({ PROMSHIP_PROMETHEUS_CERT_FILE: '/tls/tls.crt', PROMSHIP_PROMETHEUS_KEY_FILE: '/tls/tls.key', PROMSHIP_PROMETHEUS_HEADERS: 'Authorization=Bearer abc' }),
+    env({
+      PROMSHIP_PROMETHEUS_CERT_FILE: '/tls/tls.crt',
+      PROMSHIP_PROMETHEUS_KEY_FILE: '/tls/tls.key',
+      PROMSHIP_PROMETHEUS_HEADERS: 'Authorization=Bearer abc',
+    }),
     { checkFiles: false },
   );
-  t.same([c.prometheusCertFile, c.prometheusKeyFile, c.prometheusHeaders], ['/tls/tls.crt', '/tls/tls.key', { Authorization: 'Bearer abc' }], 'a pair, and a static Authorization header without auth settings');
+  t.same(
+    [c.prometheusCertFile, c.prometheusKeyFile, c.prometheusHeaders],
+    ['/tls/tls.crt', '/tls/tls.key', { Authorization: 'Bearer abc' }],
+    'a pair, and a static Authorization header without auth settings',
+  );
 });
 
 t.test('the Prometheus URL is a base URL: no query or fragment', async (t) => {
   // Accepted here before; only the client refused it, naming no setting.
   for (const url of ['http://prom:9090/?token=s3cr3t', 'http://prom:9090/prometheus#s3cr3t']) {
     const err = configError(() => loadConfig(env({ PROMSHIP_PROMETHEUS_URL: url })));
-    t.match(err.message, /^invalid PROMSHIP_PROMETHEUS_URL: must not have a query \(\?…\) or fragment \(#…\); give the base URL only/);
+    t.match(
+      err.message,
+      /^invalid PROMSHIP_PROMETHEUS_URL: must not have a query \(\?…\) or fragment \(#…\); give the base URL only/,
+    );
     t.notMatch(err.message, /s3cr3t/, 'the URL is not quoted: a query may carry a token');
   }
-  t.equal(loadConfig(env({ PROMSHIP_PROMETHEUS_URL: 'http://prom:9090/prometheus/?' })).prometheusUrl, 'http://prom:9090/prometheus', 'an empty query is dropped');
+  t.equal(
+    loadConfig(env({ PROMSHIP_PROMETHEUS_URL: 'http://prom:9090/prometheus/?' })).prometheusUrl,
+    'http://prom:9090/prometheus',
+    'an empty query is dropped',
+  );
   t.equal(loadConfig(env({ PROMSHIP_PROMETHEUS_URL: 'https://prom:443/' })).prometheusUrl, 'https://prom');
 });
 
@@ -211,7 +267,10 @@ t.test('file settings must name a readable file at start', async (t) => {
   ];
   t.same(
     settings.map(([v]) => v).sort(),
-    (Object.values(options) as OptionSpec<unknown>[]).filter((o) => o.file === true).map((o) => o.env).sort(),
+    (Object.values(options) as OptionSpec<unknown>[])
+      .filter((o) => o.file === true)
+      .map((o) => o.env)
+      .sort(),
     'every file setting is covered',
   );
   for (const [variable, beside] of settings) {
@@ -222,11 +281,17 @@ t.test('file settings must name a readable file at start', async (t) => {
     t.ok(loadConfig(env({ ...beside, [variable]: file })), `${variable} naming a readable file is accepted`);
     t.ok(loadConfig(env({ ...beside, [variable]: missing }), { checkFiles: false }), 'not checked when told so');
   }
-  t.equal(configError(() => loadConfig(env({ PROMSHIP_PROMETHEUS_CA_FILE: dir }))).message, `invalid PROMSHIP_PROMETHEUS_CA_FILE: '${dir}' is a directory, not a file`);
+  t.equal(
+    configError(() => loadConfig(env({ PROMSHIP_PROMETHEUS_CA_FILE: dir }))).message,
+    `invalid PROMSHIP_PROMETHEUS_CA_FILE: '${dir}' is a directory, not a file`,
+  );
   t.match(
     configError(() => loadConfig({ env: {}, argv: [`--prometheus-bearer-token-file=${file}/token`] })).message,
     /^invalid --prometheus-bearer-token-file: cannot read '.*\/file\/token' \(ENOTDIR: a part of the path is not a directory\)$/,
   );
   // Checked only when the settings between them are right, so the line names the real problem.
-  t.match(configError(() => loadConfig(env({ PROMSHIP_PROMETHEUS_CERT_FILE: missing }))).message, /KEY_FILE is not set/);
+  t.match(
+    configError(() => loadConfig(env({ PROMSHIP_PROMETHEUS_CERT_FILE: missing }))).message,
+    /KEY_FILE is not set/,
+  );
 });

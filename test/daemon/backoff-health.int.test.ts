@@ -32,7 +32,11 @@ t.test('runs that only wait for a failed window to be retried keep the agent deg
 
   // Prometheus answers its config API (so the agent starts) but fails every remote read.
   proxy.failReads = true;
-  const failedRun = await daemon.waitForLog((l) => l.msg === 'run finished' && Number(l.failed) > 0, 120_000, 'a run with failed windows');
+  const failedRun = await daemon.waitForLog(
+    (l) => l.msg === 'run finished' && Number(l.failed) > 0,
+    120_000,
+    'a run with failed windows',
+  );
   const failed = Number(failedRun.failed);
   proxy.failReads = false;
 
@@ -42,12 +46,23 @@ t.test('runs that only wait for a failed window to be retried keep the agent deg
     60_000,
     'a run that only waits for the retries',
   );
-  const health = await daemon.waitForLog((l) => l.msg === 'health' && daemon.logs.indexOf(l) > daemon.logs.indexOf(waiting), 30_000, 'a health line after that run');
+  const health = await daemon.waitForLog(
+    (l) => l.msg === 'health' && daemon.logs.indexOf(l) > daemon.logs.indexOf(waiting),
+    30_000,
+    'a health line after that run',
+  );
   t.equal(health.status, 'degraded', 'the health line stays degraded');
   t.equal((health.failingWindows as unknown[]).length, failed, 'and lists every window still failing');
 
-  const metrics = await metricsWhen(`${base}/metrics`, (m) => (m.get('promship_runs_total{result="partial"}') ?? 0) >= 2);
-  t.equal(metrics.get('promship_runs_total{result="success"}') ?? 0, 0, 'no run counts as a success while windows are failing');
+  const metrics = await metricsWhen(
+    `${base}/metrics`,
+    (m) => (m.get('promship_runs_total{result="partial"}') ?? 0) >= 2,
+  );
+  t.equal(
+    metrics.get('promship_runs_total{result="success"}') ?? 0,
+    0,
+    'no run counts as a success while windows are failing',
+  );
   t.equal(metrics.get('promship_last_success_timestamp_seconds') ?? 0, 0, 'and no run as the last success');
   t.equal(metrics.get('promship_pending_windows'), failed, 'the failing windows are pending');
 

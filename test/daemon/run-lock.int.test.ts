@@ -58,7 +58,11 @@ t.test('a scheduled run while `promship once` is shipping skips its turn, visibl
   const daemon = startDaemon(t, env);
   // The first thing the agent's first run does after learning the identity: skip, or (without
   // the lock) ship beside `once`.
-  const first = await daemon.waitForLog((l) => l.msg === SKIPPED || l.msg === 'shipped block' || l.msg === 'run finished', 60_000, 'the first run');
+  const first = await daemon.waitForLog(
+    (l) => l.msg === SKIPPED || l.msg === 'shipped block' || l.msg === 'run finished',
+    60_000,
+    'the first run',
+  );
   t.equal(first.msg, SKIPPED, 'the agent did not ship beside `once`');
   t.equal(first.code, 'PROMSHIP_RUN_LOCKED');
   t.equal(first.holderPid, manual.pid, 'the line names the PID of `once`');
@@ -67,15 +71,25 @@ t.test('a scheduled run while `promship once` is shipping skips its turn, visibl
   const metricsUrl = `http://127.0.0.1:${port}/metrics`;
   const during = await metricsWhen(metricsUrl, (m) => (m.get('promship_runs_total{result="skipped"}') ?? 0) >= 1);
   t.ok((during.get('promship_runs_total{result="skipped"}') ?? 0) >= 1, 'counted as a skipped run');
-  t.same([...during.keys()].filter((k) => k.startsWith('promship_run_failures_total{')), [], 'not as a failed one');
+  t.same(
+    [...during.keys()].filter((k) => k.startsWith('promship_run_failures_total{')),
+    [],
+    'not as a failed one',
+  );
   const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
   t.equal(ready.status, 200, `and the agent is ready (${await ready.text()})`);
 
   const [code] = (await manualExit) as [number | null];
   // Its log says why, if it failed.
-  t.equal(code, 0, '`once` shipped undisturbed', { log: code === 0 ? undefined : manualOut.split('\n').filter((l) => !l.includes('"level":30')) });
+  t.equal(code, 0, '`once` shipped undisturbed', {
+    log: code === 0 ? undefined : manualOut.split('\n').filter((l) => !l.includes('"level":30')),
+  });
   proxy.delayReadsMs = 0;
-  const quiet = await daemon.waitForLog((l) => l.msg === 'run finished' && l.failed === 0 && l.pending === 0, 120_000, 'a run of the agent after `once`');
+  const quiet = await daemon.waitForLog(
+    (l) => l.msg === 'run finished' && l.failed === 0 && l.pending === 0,
+    120_000,
+    'a run of the agent after `once`',
+  );
   t.equal(quiet.shipped, 0, 'the agent found everything shipped by `once`');
   t.equal(daemon.logs.filter((l) => l.msg === 'shipped block').length, 0, 'the agent shipped no block of its own');
   t.equal(daemon.logs.filter((l) => l.msg === 'run failed; retrying on the next schedule').length, 0, 'no run failed');

@@ -47,16 +47,31 @@ t.test('a run process killed mid-run fails that run only; the next run ships the
   });
   process.kill(runPid!, 'SIGKILL');
 
-  const failed = await daemon.waitForLog((l) => l.msg === 'run failed; retrying on the next schedule', 30_000, "a 'run failed' line");
+  const failed = await daemon.waitForLog(
+    (l) => l.msg === 'run failed; retrying on the next schedule',
+    30_000,
+    "a 'run failed' line",
+  );
   t.equal(failed.code, 'PROMSHIP_RUN_CRASHED', 'the line names the crash code');
   t.match(String(failed.err), /SIGKILL/, 'and how the run process ended');
   t.equal(daemon.child.exitCode, null, 'the agent keeps running');
 
-  const recovered = await daemon.waitForLog((l) => l.msg === 'run finished' && l.failed === 0 && l.pending === 0, 120_000, 'a run with nothing left');
+  const recovered = await daemon.waitForLog(
+    (l) => l.msg === 'run finished' && l.failed === 0 && l.pending === 0,
+    120_000,
+    'a run with nothing left',
+  );
   t.ok(recovered, 'a later run finishes with nothing pending');
   // The run logs 'run finished' before it reports to the agent: wait for the report.
-  const metrics = await metricsWhen(`http://127.0.0.1:${port}/metrics`, (m) => (m.get('promship_runs_total{result="success"}') ?? 0) >= 1);
-  t.equal(metrics.get('promship_run_failures_total{reason="PROMSHIP_RUN_CRASHED"}'), 1, 'the crash is counted by its code');
+  const metrics = await metricsWhen(
+    `http://127.0.0.1:${port}/metrics`,
+    (m) => (m.get('promship_runs_total{result="success"}') ?? 0) >= 1,
+  );
+  t.equal(
+    metrics.get('promship_run_failures_total{reason="PROMSHIP_RUN_CRASHED"}'),
+    1,
+    'the crash is counted by its code',
+  );
   const peak = metrics.get('promship_run_peak_rss_bytes') ?? 0;
   t.ok(peak > 20 * 2 ** 20 && peak < 2 ** 30, `a run's peak RSS is exported (${(peak / 2 ** 20).toFixed(0)} MiB)`);
 
@@ -64,12 +79,17 @@ t.test('a run process killed mid-run fails that run only; the next run ships the
   // (With a run every second, a gap with no child at all may be too short to catch on a busy machine.)
   const seen = new Set<number>();
   let most = 0;
-  await until('three run processes to come and go', async () => {
-    const kids = await childrenOf(agentPid);
-    most = Math.max(most, kids.length);
-    for (const pid of kids) seen.add(pid);
-    return seen.size >= 3 ? true : undefined;
-  }, 120_000, 10);
+  await until(
+    'three run processes to come and go',
+    async () => {
+      const kids = await childrenOf(agentPid);
+      most = Math.max(most, kids.length);
+      for (const pid of kids) seen.add(pid);
+      return seen.size >= 3 ? true : undefined;
+    },
+    120_000,
+    10,
+  );
   t.ok(most <= 1, `at most one run process at a time (saw ${most})`);
   const [firstSeen] = seen;
   t.notOk(await isAlive(firstSeen!), `run process ${firstSeen} is gone once the next runs came`);
@@ -81,7 +101,12 @@ t.test('a run process killed mid-run fails that run only; the next run ships the
   });
   daemon.signal('SIGKILL');
   await daemon.exited;
-  for (const pid of running) await until(`run process ${pid} to end with the agent`, async () => ((await isAlive(pid)) ? undefined : true), 10_000);
+  for (const pid of running)
+    await until(
+      `run process ${pid} to end with the agent`,
+      async () => ((await isAlive(pid)) ? undefined : true),
+      10_000,
+    );
   t.pass(`run process${running.length > 1 ? 'es' : ''} ${running.join(', ')} ended with the agent`);
 
   await checkShipped(t, bucket, source, { blockMs: BLOCK, dir });

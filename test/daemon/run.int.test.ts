@@ -38,7 +38,8 @@ t.test('promship run ships on its schedule, reports health and stops cleanly', a
   t.equal(shippedLines.length, windows.size, 'one log line per block');
   for (const l of shippedLines) {
     t.equal(l.cluster, 'cluster-two');
-    for (const k of ['window', 'ulid', 'series', 'samples', 'bytes', 'durationMs', 'lagSeconds']) t.ok(k in l, `shipped block line has ${k}`);
+    for (const k of ['window', 'ulid', 'series', 'samples', 'bytes', 'durationMs', 'lagSeconds'])
+      t.ok(k in l, `shipped block line has ${k}`);
   }
 
   const health = await daemon.waitForLog((l) => l.msg === 'health' && l.status === 'ok', 20_000, 'a health line');
@@ -51,12 +52,19 @@ t.test('promship run ships on its schedule, reports health and stops cleanly', a
 
   const metrics = await metricsWhen(`${base}/metrics`, (m) => m.get('promship_blocks_shipped_total') === windows.size);
   t.equal(metrics.get('promship_blocks_shipped_total'), windows.size);
-  t.equal(metrics.get('promship_uploaded_samples_total'), source.dump.length, 'samples metric counts every source sample');
+  t.equal(
+    metrics.get('promship_uploaded_samples_total'),
+    source.dump.length,
+    'samples metric counts every source sample',
+  );
   t.ok((metrics.get('promship_uploaded_bytes_total') ?? 0) > 0);
   t.equal(metrics.get('promship_pending_windows'), 0);
   t.ok((metrics.get('promship_last_success_timestamp_seconds') ?? 0) > Date.now() / 1000 - 120);
   const lag = metrics.get('promship_shipping_lag_seconds')!;
-  t.ok(Math.abs(lag - (Date.now() - source.dataEnd) / 1000) < 120, `lag ${lag}s is now minus the end of the newest window`);
+  t.ok(
+    Math.abs(lag - (Date.now() - source.dataEnd) / 1000) < 120,
+    `lag ${lag}s is now minus the end of the newest window`,
+  );
   t.ok(metrics.has('process_resident_memory_bytes'), 'process metrics are exported');
   t.ok(metrics.has('promship_run_duration_seconds_count'));
 

@@ -24,22 +24,54 @@ const SEED = Number(process.env.FAULT_SEED ?? Date.now() % 1_000_000);
 t.test('a cut S3 answer fails the read or the listing, never returns less', async (t) => {
   t.comment(`seed=${SEED}`);
   const server = await startFauxqs(t);
-  const direct = new S3Client({ endpoint: server.endpoint, region: server.region, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const direct = new S3Client({
+    endpoint: server.endpoint,
+    region: server.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   t.teardown(() => direct.destroy());
   const rnd = seededRandom(SEED);
   // Objects of the sizes promship reads: a small meta.json, a ledger, and a larger one.
   const objects = new Map<string, Buffer>();
-  for (const [key, size] of [['p/01ARZ3NDEKTSV4RRFFQ69G5FAV/meta.json', 600], ['p/promship/c/ledger.json', 20_000], ['p/big', 300_000]] as const) {
+  for (const [key, size] of [
+    ['p/01ARZ3NDEKTSV4RRFFQ69G5FAV/meta.json', 600],
+    ['p/promship/c/ledger.json', 20_000],
+    ['p/big', 300_000],
+  ] as const) {
     const body = Buffer.from(Array.from({ length: size }, () => rnd.int(32, 126)));
     objects.set(key, body);
     await direct.send(new PutObjectCommand({ Bucket: server.bucket, Key: key, Body: body }));
   }
   // Enough keys that a listing is several KiB of XML.
-  for (let i = 0; i < 150; i++) await direct.send(new PutObjectCommand({ Bucket: server.bucket, Key: `p/01ARZ3NDEKTSV4RRFFQ69G${String(i).padStart(4, '0')}/index`, Body: 'x' }));
+  for (let i = 0; i < 150; i++)
+    await direct.send(
+      new PutObjectCommand({
+        Bucket: server.bucket,
+        Key: `p/01ARZ3NDEKTSV4RRFFQ69G${String(i).padStart(4, '0')}/index`,
+        Body: 'x',
+      }),
+    );
 
-  const proxy = await startChaosProxy(t, { upstream: server.endpoint, dialect: 's3', rate: 1, seed: SEED, kinds: ['truncate'] });
+  const proxy = await startChaosProxy(t, {
+    upstream: server.endpoint,
+    dialect: 's3',
+    rate: 1,
+    seed: SEED,
+    kinds: ['truncate'],
+  });
   // One attempt per request: the SDK's retries would only hide what this test looks at.
-  const bucket = new S3Bucket({ bucket: server.bucket, prefix: 'p', endpoint: proxy.url, region: server.region, forcePathStyle: true, accessKeyId: 'test', secretAccessKey: 'test', maxAttempts: 1, requestTimeoutMs: 5000 });
+  const bucket = new S3Bucket({
+    bucket: server.bucket,
+    prefix: 'p',
+    endpoint: proxy.url,
+    region: server.region,
+    forcePathStyle: true,
+    accessKeyId: 'test',
+    secretAccessKey: 'test',
+    maxAttempts: 1,
+    requestTimeoutMs: 5000,
+  });
   t.teardown(() => bucket.close());
   const wrong: string[] = [];
   let failures = 0;
@@ -51,7 +83,8 @@ t.test('a cut S3 answer fails the read or the listing, never returns less', asyn
         wrong.push(`${rel}: returned ${got?.length ?? 'null'} of ${body.length} bytes`);
       } catch (err) {
         failures++;
-        if (!String((err as { code?: string }).code).startsWith('PROMSHIP_BUCKET_')) wrong.push(`${rel}: ${String(err)}`);
+        if (!String((err as { code?: string }).code).startsWith('PROMSHIP_BUCKET_'))
+          wrong.push(`${rel}: ${String(err)}`);
       }
     }
     for (const list of [() => bucket.listChildren(''), () => bucket.listObjects('')]) {
@@ -66,20 +99,33 @@ t.test('a cut S3 answer fails the read or the listing, never returns less', asyn
   t.same(wrong, [], `every cut answer failed (${failures} failures): ${proxy.summary()}`);
 
   proxy.rate = 0;
-  t.equal(Buffer.from((await bucket.get('big'))!).equals(objects.get('p/big')!), true, 'without faults the same read returns the object');
+  t.equal(
+    Buffer.from((await bucket.get('big'))!).equals(objects.get('p/big')!),
+    true,
+    'without faults the same read returns the object',
+  );
   t.equal((await bucket.listChildren('')).length, 153, 'and the listing is complete');
 });
 
 t.test('a cut remote-read answer fails the read, never yields fewer series; a slow one is identical', async (t) => {
   const dir = await tempDir(t);
   const source = await startSource(t, join(dir, 's'), { windows: 1, scale: 2 });
-  const window = { start: Math.floor(source.dataStart / (2 * H)) * 2 * H, end: Math.floor(source.dataStart / (2 * H)) * 2 * H + 2 * H };
+  const window = {
+    start: Math.floor(source.dataStart / (2 * H)) * 2 * H,
+    end: Math.floor(source.dataStart / (2 * H)) * 2 * H + 2 * H,
+  };
   const direct = new RemoteReadClient({ url: source.prometheus.url, timeoutMs: 10_000 });
   t.teardown(() => direct.close());
   const truth = await readAll(direct, window);
   t.ok(truth.length > 50, `the window has ${truth.length} series`);
 
-  const proxy = await startChaosProxy(t, { upstream: source.prometheus.url, dialect: 'prometheus', rate: 1, seed: SEED, kinds: ['truncate'] });
+  const proxy = await startChaosProxy(t, {
+    upstream: source.prometheus.url,
+    dialect: 'prometheus',
+    rate: 1,
+    seed: SEED,
+    kinds: ['truncate'],
+  });
   const client = new RemoteReadClient({ url: proxy.url, timeoutMs: 10_000 });
   t.teardown(() => client.close());
   const wrong: string[] = [];
@@ -96,7 +142,13 @@ t.test('a cut remote-read answer fails the read, never yields fewer series; a sl
   }
   t.same(wrong, [], `every cut read failed: ${JSON.stringify(Object.fromEntries(codes))}`);
 
-  const slow = await startChaosProxy(t, { upstream: source.prometheus.url, dialect: 'prometheus', rate: 1, seed: SEED, kinds: ['slowBody'] });
+  const slow = await startChaosProxy(t, {
+    upstream: source.prometheus.url,
+    dialect: 'prometheus',
+    rate: 1,
+    seed: SEED,
+    kinds: ['slowBody'],
+  });
   const slowClient = new RemoteReadClient({ url: slow.url, timeoutMs: 10_000 });
   t.teardown(() => slowClient.close());
   const dripped = await readAll(slowClient, window);

@@ -28,7 +28,11 @@ t.test('Prometheus restarts in the middle of a read: that window fails visibly, 
   const source = await startSource(t, dir, { windows: 2, scale: 2 });
   // The same data, served by a Prometheus that can be restarted on its port.
   await source.prometheus.stop();
-  const prometheus = await startRestartablePrometheus(t, { dataDir: source.prometheus.dataDir, configDir: dir, externalLabels: source.external });
+  const prometheus = await startRestartablePrometheus(t, {
+    dataDir: source.prometheus.dataDir,
+    configDir: dir,
+    externalLabels: source.external,
+  });
   const proxy = await startChaosProxy(t, { upstream: prometheus.url, dialect: 'prometheus', rate: 0, seed: 1 });
   const target = await bucketTarget(t, 'fauxqs', join(dir, 'bucket'));
   const { env, metricsUrl } = await agentEnv(join(dir, 'data'), {
@@ -51,12 +55,22 @@ t.test('Prometheus restarts in the middle of a read: that window fails visibly, 
   });
   const daemon = startDaemon(t, env);
   const outcome = await interrupted;
-  t.comment(`the interrupted answer: ${outcome.bytes} bytes, then Prometheus stopped in ${restart!.ms} ms (signal ${String(restart!.signal)}, exit code ${String(restart!.exitCode)})`);
+  t.comment(
+    `the interrupted answer: ${outcome.bytes} bytes, then Prometheus stopped in ${restart!.ms} ms (signal ${String(restart!.signal)}, exit code ${String(restart!.exitCode)})`,
+  );
   const failed = await daemon.waitForLog((l) => l.msg === 'window failed', 60_000, 'the interrupted window failing');
-  t.match(failed.code, /^PROMSHIP_REMOTE_READ_(TRUNCATED|CONNECT|STREAM_ERROR|FRAME_CRC|DECODE)$/, `the interrupted read failed its window with ${String(failed.code)}`);
+  t.match(
+    failed.code,
+    /^PROMSHIP_REMOTE_READ_(TRUNCATED|CONNECT|STREAM_ERROR|FRAME_CRC|DECODE)$/,
+    `the interrupted read failed its window with ${String(failed.code)}`,
+  );
   t.match(String(failed.err), /Remote read of window/, 'the line says which read failed');
   // Down for a while, as a pod is between its old and new container: what runs meanwhile fails.
-  const whileDown = await daemon.waitForLog((l) => l !== failed && (l.msg === 'window failed' || l.msg === RUN_FAILED), 60_000, 'a failure while Prometheus is down');
+  const whileDown = await daemon.waitForLog(
+    (l) => l !== failed && (l.msg === 'window failed' || l.msg === RUN_FAILED),
+    60_000,
+    'a failure while Prometheus is down',
+  );
   t.match(whileDown.code, /^PROMSHIP_REMOTE_READ_CONNECT$/, `while Prometheus is down: ${String(whileDown.code)}`);
   await prometheus.start();
   const started = Date.now();

@@ -18,7 +18,8 @@ export function checkSeriesList(series: readonly SeriesChunks[], where: string):
       if (!Array.isArray(l) || l.length !== 2 || typeof l[0] !== 'string' || typeof l[1] !== 'string') {
         throw new Error(`${what}: label #${k} is not a [name, value] pair of strings`);
       }
-      if (k > 0 && compareStrings((s.labels[k - 1] as [string, string])[0], l[0]) >= 0) throw new Error(`${what}: label names are not sorted and unique`);
+      if (k > 0 && compareStrings((s.labels[k - 1] as [string, string])[0], l[0]) >= 0)
+        throw new Error(`${what}: label names are not sorted and unique`);
     }
     if (i > 0 && sameLabelSet(series[i - 1]!.labels, s.labels) && s.samples === undefined) {
       const last = series[i - 1]!.chunks.at(-1);
@@ -29,16 +30,23 @@ export function checkSeriesList(series: readonly SeriesChunks[], where: string):
     }
     if (!Array.isArray(s.chunks)) throw new Error(`${what}: chunks are not an array`);
     for (const [k, c] of s.chunks.entries()) {
-      if (typeof c.minTime !== 'number' || Number.isNaN(c.minTime) || typeof c.maxTime !== 'number' || Number.isNaN(c.maxTime)) {
+      if (
+        typeof c.minTime !== 'number' ||
+        Number.isNaN(c.minTime) ||
+        typeof c.maxTime !== 'number' ||
+        Number.isNaN(c.maxTime)
+      ) {
         throw new Error(`${what}: chunk #${k} times are not numbers`);
       }
-      if (!Number.isInteger(c.encoding) || c.encoding < 0) throw new Error(`${what}: chunk #${k} encoding ${c.encoding} is not a non-negative integer`);
+      if (!Number.isInteger(c.encoding) || c.encoding < 0)
+        throw new Error(`${what}: chunk #${k} encoding ${c.encoding} is not a non-negative integer`);
       if (!(c.data instanceof Uint8Array)) throw new Error(`${what}: chunk #${k} data is not bytes`);
     }
     if (s.samples !== undefined) {
       for (let k = 0; k < s.samples.length; k++) {
         const p = s.samples[k]!;
-        if (!Number.isSafeInteger(p.t) || typeof p.v !== 'number') throw new Error(`${what}: sample #${k} is not {safe-integer t, number v}`);
+        if (!Number.isSafeInteger(p.t) || typeof p.v !== 'number')
+          throw new Error(`${what}: sample #${k} is not {safe-integer t, number v}`);
         if (k > 0 && s.samples[k - 1]!.t > p.t) throw new Error(`${what}: samples are not sorted by time`);
       }
     }

@@ -18,9 +18,12 @@ const MARK = 'Zq9SeCrEt';
 function assertConfigError(err: unknown, where: string): ConfigError {
   assertTyped(err, where);
   if (!(err instanceof ConfigError) || err.code !== 'PROMSHIP_CONFIG') {
-    throw new Error(`${where}: rejected with ${(err as Error).name} ${(err as { code?: string }).code}, not ConfigError`);
+    throw new Error(
+      `${where}: rejected with ${(err as Error).name} ${(err as { code?: string }).code}, not ConfigError`,
+    );
   }
-  if (err.message.includes('\n')) throw new Error(`${where}: a ConfigError must be one line: ${JSON.stringify(err.message)}`);
+  if (err.message.includes('\n'))
+    throw new Error(`${where}: a ConfigError must be one line: ${JSON.stringify(err.message)}`);
   return err;
 }
 
@@ -29,34 +32,108 @@ function assertConfigError(err: unknown, where: string): ConfigError {
 const specs = Object.values(options) as { env: string; flag: string; default?: string; secret?: boolean }[];
 
 const interesting = fc.constantFrom(
-  '', ' ', '0', '-1', '1', '65536', '1e400', 'NaN', 'Infinity', '0x10', 'true', 'FALSE', 'yes', 'off', 'maybe',
-  '5m', '0s', '0', '1h30m', '2h', '90', '99999999999999999999d', '1ms', '7d', '1y', '-5m', '5 m', '1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h!',
-  'http://prometheus:9090', 'https://h/p/', 'http://u:p@h', 'ftp://h', 'http://', 'http://[::1', 'http://%zz',
-  's3://bucket/prefix', 's3://', 's3:///x', 's3://b/%E0%A4%A', 's3://%E0%A4%A/x', 'file:///var/lib/x', 'file://host/x', 'file:///%E0%A4%A', 'file:///a%2Fb', 'gs://b',
-  'a=b,c=d', '=x', 'a=', 'a', ',', 'a=b,,c=d', '__name__=x', 'cluster=c1', 'b=\u00e9',
-  '*/5 * * * *', '61 * * * *', '* * * * * * *', '@hourly', ':8080', '127.0.0.1:0', '[::1]:99999', 'debug', 'json', 'pretty',
-  'SSE-S3', 'SSE-KMS', 'none', 'when-required', 'default', '\u0000', '\uD800', '\u{1F600}',
+  '',
+  ' ',
+  '0',
+  '-1',
+  '1',
+  '65536',
+  '1e400',
+  'NaN',
+  'Infinity',
+  '0x10',
+  'true',
+  'FALSE',
+  'yes',
+  'off',
+  'maybe',
+  '5m',
+  '0s',
+  '0',
+  '1h30m',
+  '2h',
+  '90',
+  '99999999999999999999d',
+  '1ms',
+  '7d',
+  '1y',
+  '-5m',
+  '5 m',
+  '1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h1h!',
+  'http://prometheus:9090',
+  'https://h/p/',
+  'http://u:p@h',
+  'ftp://h',
+  'http://',
+  'http://[::1',
+  'http://%zz',
+  's3://bucket/prefix',
+  's3://',
+  's3:///x',
+  's3://b/%E0%A4%A',
+  's3://%E0%A4%A/x',
+  'file:///var/lib/x',
+  'file://host/x',
+  'file:///%E0%A4%A',
+  'file:///a%2Fb',
+  'gs://b',
+  'a=b,c=d',
+  '=x',
+  'a=',
+  'a',
+  ',',
+  'a=b,,c=d',
+  '__name__=x',
+  'cluster=c1',
+  'b=\u00e9',
+  '*/5 * * * *',
+  '61 * * * *',
+  '* * * * * * *',
+  '@hourly',
+  ':8080',
+  '127.0.0.1:0',
+  '[::1]:99999',
+  'debug',
+  'json',
+  'pretty',
+  'SSE-S3',
+  'SSE-KMS',
+  'none',
+  'when-required',
+  'default',
+  '\u0000',
+  '\uD800',
+  '\u{1F600}',
 );
 
 const value = fc.oneof(
   { weight: 4, arbitrary: interesting },
   { weight: 2, arbitrary: fc.string({ maxLength: 30 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }) },
-  { weight: 1, arbitrary: fc.tuple(interesting, fc.string({ maxLength: 5 }), interesting).map(([a, b, c]) => a + b + c) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(interesting, fc.string({ maxLength: 5 }), interesting).map(([a, b, c]) => a + b + c),
+  },
 );
 
 /** A secret option's value: random, but carrying the marker. */
 const secretValue = fc.tuple(value, value).map(([a, b]) => `${a}${MARK}${b}`);
 
-const envArb = fc.array(fc.tuple(fc.nat({ max: specs.length - 1 }), value, secretValue), { maxLength: 8 }).map((entries) => {
-  const env: Record<string, string> = {};
-  for (const [i, v, sv] of entries) env[specs[i]!.env] = specs[i]!.secret === true ? sv : v;
-  return env;
-});
+const envArb = fc
+  .array(fc.tuple(fc.nat({ max: specs.length - 1 }), value, secretValue), { maxLength: 8 })
+  .map((entries) => {
+    const env: Record<string, string> = {};
+    for (const [i, v, sv] of entries) env[specs[i]!.env] = specs[i]!.secret === true ? sv : v;
+    return env;
+  });
 
 const argArb = fc.oneof(
-  fc.tuple(fc.nat({ max: specs.length - 1 }), value, secretValue).map(([i, v, sv]) => [`${specs[i]!.flag}=${specs[i]!.secret === true ? sv : v}`]),
-  fc.tuple(fc.nat({ max: specs.length - 1 }), value).map(([i, v]) => (specs[i]!.secret === true ? [specs[i]!.flag] : [specs[i]!.flag, v])),
+  fc
+    .tuple(fc.nat({ max: specs.length - 1 }), value, secretValue)
+    .map(([i, v, sv]) => [`${specs[i]!.flag}=${specs[i]!.secret === true ? sv : v}`]),
+  fc
+    .tuple(fc.nat({ max: specs.length - 1 }), value)
+    .map(([i, v]) => (specs[i]!.secret === true ? [specs[i]!.flag] : [specs[i]!.flag, v])),
   fc.nat({ max: specs.length - 1 }).map((i) => [specs[i]!.flag]),
   fc.constantFrom(['--'], ['--unknown-flag'], ['-x'], ['positional'], ['--=x'], ['--help=1']),
 );
@@ -115,10 +192,64 @@ config: &c
 ];
 
 const YAML_TOKENS = [
-  ':', ': ', '-', '- ', '&a ', '*a', '&b ', '*b', '<<: ', '!!binary ', '!!str ', '!foo ', '{', '}', '[', ']', ',', "'", '"', '\\', '\n', '\n  ', '  ', '\t',
-  '#', '%YAML 1.2\n---\n', '---\n', '...\n', '|', '>', '?', '? ', '@', '`', 'null', '~', 'true', 'yes', '1e5', '0x1F', '-1', '99999999999999999999',
-  'type', 'config', 'prefix', 'bucket', 'endpoint', 'secret_key', 'access_key', 'http_config', 'sse_config', 'part_size', 'directory', '__proto__',
-  'constructor', '\u0000', '\uFEFF', '\u{1F600}',
+  ':',
+  ': ',
+  '-',
+  '- ',
+  '&a ',
+  '*a',
+  '&b ',
+  '*b',
+  '<<: ',
+  '!!binary ',
+  '!!str ',
+  '!foo ',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  "'",
+  '"',
+  '\\',
+  '\n',
+  '\n  ',
+  '  ',
+  '\t',
+  '#',
+  '%YAML 1.2\n---\n',
+  '---\n',
+  '...\n',
+  '|',
+  '>',
+  '?',
+  '? ',
+  '@',
+  '`',
+  'null',
+  '~',
+  'true',
+  'yes',
+  '1e5',
+  '0x1F',
+  '-1',
+  '99999999999999999999',
+  'type',
+  'config',
+  'prefix',
+  'bucket',
+  'endpoint',
+  'secret_key',
+  'access_key',
+  'http_config',
+  'sse_config',
+  'part_size',
+  'directory',
+  '__proto__',
+  'constructor',
+  '\u0000',
+  '\uFEFF',
+  '\u{1F600}',
 ];
 
 interface TextMutation {
@@ -131,7 +262,20 @@ interface TextMutation {
 
 const textMutation: fc.Arbitrary<TextMutation> = fc.record({
   kind: fc.oneof(
-    { weight: 19, arbitrary: fc.constantFrom<TextMutation['kind']>('insertToken', 'insertToken', 'insertToken', 'deleteChars', 'dupLine', 'dropLine', 'swapLines', 'replaceChar', 'indent') },
+    {
+      weight: 19,
+      arbitrary: fc.constantFrom<TextMutation['kind']>(
+        'insertToken',
+        'insertToken',
+        'insertToken',
+        'deleteChars',
+        'dupLine',
+        'dropLine',
+        'swapLines',
+        'replaceChar',
+        'indent',
+      ),
+    },
     // Rare: each one costs a full expansion up to the limit.
     { weight: 1, arbitrary: fc.constant<TextMutation['kind']>('aliasBomb') },
   ),
@@ -178,7 +322,12 @@ function mutateText(text: string, mutations: readonly TextMutation[]): string {
       case 'aliasBomb': {
         // Nested aliases: n levels of ten references each.
         const defs = [`b0: &b0 [x, x, x, x, x, x, x, x, x, x]`];
-        for (let i = 1; i <= m.n; i++) defs.push(`b${i}: &b${i} [${Array(10).fill(`*b${i - 1}`).join(', ')}]`);
+        for (let i = 1; i <= m.n; i++)
+          defs.push(
+            `b${i}: &b${i} [${Array(10)
+              .fill(`*b${i - 1}`)
+              .join(', ')}]`,
+          );
         lines.splice(li, 0, ...defs.map((d) => `  ${d}`));
         s = lines.join('\n');
         break;
@@ -230,7 +379,8 @@ t.test('configuration parsers under hostile input', async (t) => {
           counts.parsed++;
         } catch (err) {
           const e = assertConfigError(err, 'parseObjstoreConfig');
-          if (e.message.includes(MARK) && !keyHoldsMark(text)) throw new Error(`parseObjstoreConfig echoed a secret value: ${e.message}`, { cause: err });
+          if (e.message.includes(MARK) && !keyHoldsMark(text))
+            throw new Error(`parseObjstoreConfig echoed a secret value: ${e.message}`, { cause: err });
           counts.rejected++;
         }
       }),

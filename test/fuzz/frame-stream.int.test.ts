@@ -29,13 +29,19 @@ async function outcome(parts: readonly Uint8Array[], where: string): Promise<'ok
 }
 
 function comparable(series: readonly SeriesChunks[]): unknown {
-  return series.map((s) => ({ labels: s.labels, chunks: s.chunks.map((c) => ({ ...c, data: Buffer.from(c.data).toString('base64') })) }));
+  return series.map((s) => ({
+    labels: s.labels,
+    chunks: s.chunks.map((c) => ({ ...c, data: Buffer.from(c.data).toString('base64') })),
+  }));
 }
 
 t.test('streamed remote read under hostile bytes', async (t) => {
   const corpus = await captureRealCorpus(t);
   const streams = corpus.streamed;
-  t.ok(corpus.messages.length > streams.length, `${corpus.messages.length} real frames in ${streams.length} real streams`);
+  t.ok(
+    corpus.messages.length > streams.length,
+    `${corpus.messages.length} real frames in ${streams.length} real streams`,
+  );
 
   await t.test('a real stream cut anywhere decodes exactly as the whole stream', async (t) => {
     const whole = await Promise.all(streams.map((s) => decode([s])));
@@ -76,7 +82,9 @@ t.test('streamed remote read under hostile bytes', async (t) => {
     const randomBody = fc.oneof(
       fc.uint8Array({ maxLength: 600 }),
       // A valid-looking header in front of random bytes gets past the first check.
-      fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 5 }), fc.uint8Array({ maxLength: 600 })).map(([h, rest]) => Buffer.concat([h, rest])),
+      fc
+        .tuple(fc.uint8Array({ minLength: 1, maxLength: 5 }), fc.uint8Array({ maxLength: 600 }))
+        .map(([h, rest]) => Buffer.concat([h, rest])),
     );
     await fc.assert(
       fc.asyncProperty(randomBody, cutsArb, async (bytes, cuts) => {

@@ -75,7 +75,8 @@ export function assertTyped(err: unknown, where: string): void {
 
 // ---- byte mutations ----------------------------------------------------------------------
 
-export type MutationKind = 'flip' | 'set' | 'insert' | 'delete' | 'truncate' | 'duplicate' | 'varint' | 'splice' | 'zero';
+export type MutationKind =
+  'flip' | 'set' | 'insert' | 'delete' | 'truncate' | 'duplicate' | 'varint' | 'splice' | 'zero';
 
 export interface Mutation {
   kind: MutationKind;
@@ -86,7 +87,10 @@ export interface Mutation {
   other: number;
 }
 
-const interestingByte = fc.oneof(fc.constantFrom(0x00, 0x01, 0x02, 0x0a, 0x12, 0x7f, 0x80, 0xfe, 0xff), fc.integer({ min: 0, max: 255 }));
+const interestingByte = fc.oneof(
+  fc.constantFrom(0x00, 0x01, 0x02, 0x0a, 0x12, 0x7f, 0x80, 0xfe, 0xff),
+  fc.integer({ min: 0, max: 255 }),
+);
 
 /** Bytes that are valid-looking but extreme uvarints: huge lengths, 10-byte maxima, overlong. */
 const varintBytes = fc.constantFrom(
@@ -100,7 +104,19 @@ const varintBytes = fc.constantFrom(
 );
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.record({
-  kind: fc.constantFrom<MutationKind>('flip', 'flip', 'set', 'set', 'insert', 'delete', 'truncate', 'duplicate', 'varint', 'splice', 'zero'),
+  kind: fc.constantFrom<MutationKind>(
+    'flip',
+    'flip',
+    'set',
+    'set',
+    'insert',
+    'delete',
+    'truncate',
+    'duplicate',
+    'varint',
+    'splice',
+    'zero',
+  ),
   pos: fc.nat({ max: 1 << 20 }),
   len: fc.integer({ min: 1, max: 64 }),
   byte: interestingByte,
@@ -109,7 +125,8 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.record({
 });
 
 /** 1 to `max` mutations, applied in order. */
-export const mutationsArb = (max = 6): fc.Arbitrary<Mutation[]> => fc.array(mutationArb, { minLength: 1, maxLength: max });
+export const mutationsArb = (max = 6): fc.Arbitrary<Mutation[]> =>
+  fc.array(mutationArb, { minLength: 1, maxLength: max });
 
 /** `base` with the mutations applied; `pool` supplies the other side of a splice. */
 export function mutate(base: Uint8Array, mutations: readonly Mutation[], pool: readonly Uint8Array[] = []): Buffer {
@@ -141,11 +158,15 @@ export function mutate(base: Uint8Array, mutations: readonly Mutation[], pool: r
         b = b.subarray(0, at);
         break;
       case 'duplicate':
-        b = Buffer.concat([b.subarray(0, at + m.len), b.subarray(at, Math.min(b.length, at + m.len)), b.subarray(Math.min(b.length, at + m.len))]);
+        b = Buffer.concat([
+          b.subarray(0, at + m.len),
+          b.subarray(at, Math.min(b.length, at + m.len)),
+          b.subarray(Math.min(b.length, at + m.len)),
+        ]);
         break;
       case 'splice': {
         const other = pool.length > 0 ? pool[m.other % pool.length]! : base;
-        const from = other.length === 0 ? 0 : m.len * 37 % other.length;
+        const from = other.length === 0 ? 0 : (m.len * 37) % other.length;
         b = Buffer.concat([b.subarray(0, at), other.subarray(from)]);
         break;
       }
@@ -161,7 +182,9 @@ export const cutsArb = fc.array(fc.nat({ max: 1 << 20 }), { maxLength: 12 });
 
 /** `bytes` as the pieces a socket might deliver, cut at the given points. */
 export function splitAt(bytes: Uint8Array, cuts: readonly number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => (bytes.length === 0 ? 0 : c % bytes.length)))].filter((c) => c > 0).sort((a, b) => a - b);
+  const points = [...new Set(cuts.map((c) => (bytes.length === 0 ? 0 : c % bytes.length)))]
+    .filter((c) => c > 0)
+    .sort((a, b) => a - b);
   const out: Buffer[] = [];
   let prev = 0;
   for (const p of points) {

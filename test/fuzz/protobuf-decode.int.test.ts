@@ -41,10 +41,12 @@ async function sampledOutcome(compressed: Uint8Array, where: string): Promise<'o
   checkSeriesList(out, where);
   for (let i = 1; i < out.length; i++) {
     // Equal neighbours are allowed: twins that external labels made equal stay apart.
-    if (compareLabels(out[i - 1]!.labels, out[i]!.labels) > 0) throw new Error(`${where}: series are not sorted by labels`);
+    if (compareLabels(out[i - 1]!.labels, out[i]!.labels) > 0)
+      throw new Error(`${where}: series are not sorted by labels`);
   }
   for (const s of out) {
-    if (s.chunks.length !== 0 || s.samples === undefined || s.samples.length === 0) throw new Error(`${where}: a SAMPLES series must carry raw samples only`);
+    if (s.chunks.length !== 0 || s.samples === undefined || s.samples.length === 0)
+      throw new Error(`${where}: a SAMPLES series must carry raw samples only`);
   }
   return 'ok';
 }
@@ -67,7 +69,12 @@ function agreeWithProtobufjs(message: Uint8Array, where: string): void {
     queryIndex: int64ToNearestNumber(ref.queryIndex),
     series: ref.chunkedSeries.map((s) => ({
       labels: s.labels.map((l) => [l.name, l.value]),
-      chunks: s.chunks.map((c) => [int64ToNearestNumber(c.minTimeMs), int64ToNearestNumber(c.maxTimeMs), c.type, Buffer.from((c.data as Uint8Array | undefined) ?? []).toString('hex')]),
+      chunks: s.chunks.map((c) => [
+        int64ToNearestNumber(c.minTimeMs),
+        int64ToNearestNumber(c.maxTimeMs),
+        c.type,
+        Buffer.from((c.data as Uint8Array | undefined) ?? []).toString('hex'),
+      ]),
     })),
   };
   const ourView = {
@@ -78,7 +85,9 @@ function agreeWithProtobufjs(message: Uint8Array, where: string): void {
     })),
   };
   if (JSON.stringify(ourView) !== JSON.stringify(refView)) {
-    throw new Error(`${where}: the hand decoder and protobufjs disagree: ${JSON.stringify(ourView).slice(0, 300)} vs ${JSON.stringify(refView).slice(0, 300)}`);
+    throw new Error(
+      `${where}: the hand decoder and protobufjs disagree: ${JSON.stringify(ourView).slice(0, 300)} vs ${JSON.stringify(refView).slice(0, 300)}`,
+    );
   }
 }
 
@@ -118,11 +127,14 @@ t.test('protobuf decoding under hostile bytes', async (t) => {
     const counts = { inputs: 0, ok: 0, rejected: 0 };
     const started = Date.now();
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 4 }), async (messages) => {
-        counts.inputs++;
-        counts[await streamedOutcome(messages, 'random ChunkedReadResponse')]++;
-        for (const m of messages) agreeWithProtobufjs(m, 'random ChunkedReadResponse');
-      }),
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 4 }),
+        async (messages) => {
+          counts.inputs++;
+          counts[await streamedOutcome(messages, 'random ChunkedReadResponse')]++;
+          for (const m of messages) agreeWithProtobufjs(m, 'random ChunkedReadResponse');
+        },
+      ),
       params(fuzzRuns(10_000), 0x5eed0102),
     );
     t.pass(summary('random ChunkedReadResponse', counts, started));
@@ -144,8 +156,10 @@ t.test('protobuf decoding under hostile bytes', async (t) => {
           try {
             for (const result of decodeReadResponse(mutate(corpus.sampledRaw[i]!, mutations, corpus.sampledRaw))) {
               for (const ts of result) {
-                for (const s of ts.samples) if (!Number.isSafeInteger(s.t) || typeof s.v !== 'number') throw new Error('bad sample');
-                for (const l of ts.labels) if (typeof l.name !== 'string' || typeof l.value !== 'string') throw new Error('bad label');
+                for (const s of ts.samples)
+                  if (!Number.isSafeInteger(s.t) || typeof s.v !== 'number') throw new Error('bad sample');
+                for (const l of ts.labels)
+                  if (typeof l.name !== 'string' || typeof l.value !== 'string') throw new Error('bad label');
               }
             }
           } catch (err) {

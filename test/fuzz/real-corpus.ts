@@ -49,24 +49,46 @@ interface Teardown {
 const re = (value: string): LabelMatcher[] => [{ type: 'RE', name: '__name__', value }];
 
 const QUERIES: CapturedQuery[] = [
-  { name: 'a and conflicted, 20 min', window: { start: T0 + HOUR, end: T0 + HOUR + 20 * 60_000 }, matchers: re('a|conflicted') },
-  { name: 'unicode, 30 min across a block edge', window: { start: T0 + 105 * 60_000, end: T0 + 135 * 60_000 }, matchers: re('unicode') },
+  {
+    name: 'a and conflicted, 20 min',
+    window: { start: T0 + HOUR, end: T0 + HOUR + 20 * 60_000 },
+    matchers: re('a|conflicted'),
+  },
+  {
+    name: 'unicode, 30 min across a block edge',
+    window: { start: T0 + 105 * 60_000, end: T0 + 135 * 60_000 },
+    matchers: re('unicode'),
+  },
   { name: 'jittery, 2 h', window: { start: T0, end: T0 + 2 * HOUR }, matchers: re('jittery') },
-  { name: 'everything, 10 min', window: { start: T0 + 3 * HOUR, end: T0 + 3 * HOUR + 10 * 60_000 }, matchers: re('.+') },
+  {
+    name: 'everything, 10 min',
+    window: { start: T0 + 3 * HOUR, end: T0 + 3 * HOUR + 10 * 60_000 },
+    matchers: re('.+'),
+  },
   { name: 'a, 2 h', window: { start: T0 + 2 * HOUR, end: T0 + 4 * HOUR }, matchers: re('a') },
 ];
 
 async function rawRead(url: string, q: CapturedQuery, type: ResponseTypeName): Promise<Buffer> {
   const res = await request(`${url}/api/v1/read`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-read-version': '0.1.0' },
+    headers: {
+      'content-type': 'application/x-protobuf',
+      'content-encoding': 'snappy',
+      'x-prometheus-remote-read-version': '0.1.0',
+    },
     body: compressSync(
-      encodeReadRequest({ startMs: q.window.start, endMs: q.window.end - 1, matchers: q.matchers, acceptedResponseTypes: [type] }),
+      encodeReadRequest({
+        startMs: q.window.start,
+        endMs: q.window.end - 1,
+        matchers: q.matchers,
+        acceptedResponseTypes: [type],
+      }),
     ),
   });
   const parts: Buffer[] = [];
   for await (const p of res.body) parts.push(p as Buffer);
-  if (res.statusCode !== 200) throw new Error(`remote read ${q.name} (${type}) answered ${res.statusCode}: ${Buffer.concat(parts).toString()}`);
+  if (res.statusCode !== 200)
+    throw new Error(`remote read ${q.name} (${type}) answered ${res.statusCode}: ${Buffer.concat(parts).toString()}`);
   return Buffer.concat(parts);
 }
 
@@ -93,7 +115,11 @@ export async function captureRealCorpus(t: Teardown): Promise<RealCorpus> {
     let lastKey = '';
     const own: Buffer[] = [];
     messagesByQuery.push(own);
-    for await (const f of readFrames((async function* () { yield s; })())) {
+    for await (const f of readFrames(
+      (async function* () {
+        yield s;
+      })(),
+    )) {
       messages.push(Buffer.from(f));
       own.push(Buffer.from(f));
       for (const cs of decodeChunkedReadResponse(f).chunkedSeries) {
@@ -111,11 +137,25 @@ export async function captureRealCorpus(t: Teardown): Promise<RealCorpus> {
       }
     }
   }
-  return { url, dataDir: fixture.dataDir, queries: QUERIES, streamed, messages, messagesByQuery, sampled, sampledRaw, seriesChunks, xorChunks };
+  return {
+    url,
+    dataDir: fixture.dataDir,
+    queries: QUERIES,
+    streamed,
+    messages,
+    messagesByQuery,
+    sampled,
+    sampledRaw,
+    seriesChunks,
+    xorChunks,
+  };
 }
 
 /** The promtool-written block directories under the corpus' data dir. */
 export async function blockDirs(dataDir: string): Promise<string[]> {
   const names = await readdir(dataDir);
-  return names.filter((n) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(n)).sort().map((n) => join(dataDir, n));
+  return names
+    .filter((n) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(n))
+    .sort()
+    .map((n) => join(dataDir, n));
 }

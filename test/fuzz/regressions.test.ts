@@ -31,16 +31,29 @@ t.test('a value with a newline keeps the error on one line', async (t) => {
 });
 
 t.test('a flag is never taken as the value of the flag before it', async (t) => {
-  const err = configError(() => loadConfig({ env: {}, argv: ['--prometheus-url', '--prometheus-headers=X-Token=Zq9SeCrEt'] }));
+  const err = configError(() =>
+    loadConfig({ env: {}, argv: ['--prometheus-url', '--prometheus-headers=X-Token=Zq9SeCrEt'] }),
+  );
   t.equal(err.message, 'flag --prometheus-url needs a value');
   t.notMatch(err.message, /Zq9SeCrEt/);
 });
 
 t.test('objstore YAML: alias loops and alias bombs are ConfigErrors', async (t) => {
-  t.match(configError(() => parseObjstoreConfig('type: S3\nprefix: &a [*a]\n', 'o.yaml')).message, /alias inside the node it refers to/);
-  t.match(configError(() => parseObjstoreConfig('type: S3\nconfig: &a\n  bucket: b\n  x: *a\n', 'o.yaml')).message, /alias inside/);
+  t.match(
+    configError(() => parseObjstoreConfig('type: S3\nprefix: &a [*a]\n', 'o.yaml')).message,
+    /alias inside the node it refers to/,
+  );
+  t.match(
+    configError(() => parseObjstoreConfig('type: S3\nconfig: &a\n  bucket: b\n  x: *a\n', 'o.yaml')).message,
+    /alias inside/,
+  );
   const defs = ['b0: &b0 [x, x, x, x, x, x, x, x, x, x]'];
-  for (let i = 1; i <= 9; i++) defs.push(`b${i}: &b${i} [${Array(10).fill(`*b${i - 1}`).join(', ')}]`);
+  for (let i = 1; i <= 9; i++)
+    defs.push(
+      `b${i}: &b${i} [${Array(10)
+        .fill(`*b${i - 1}`)
+        .join(', ')}]`,
+    );
   const bomb = `type: S3\nconfig:\n${defs.map((d) => `  ${d}`).join('\n')}\n`;
   t.match(configError(() => parseObjstoreConfig(bomb, 'o.yaml')).message, /expands to more than/);
 });
@@ -49,8 +62,12 @@ t.test('objstore YAML: quoted keys and types stay on one line; __proto__ is just
   const type = configError(() => parseObjstoreConfig('type: "FILESYSTEM\\ndirectory?"\n', 'o.yaml'));
   t.notMatch(type.message, /\n/);
   t.match(type.message, /unknown object store type "FILESYSTEM\\ndirectory\?"/);
-  const key = configError(() => parseObjstoreConfig('type: S3\nconfig: {bucket: b, endpoint: e, "a\\nb": 1}\n', 'o.yaml'));
+  const key = configError(() =>
+    parseObjstoreConfig('type: S3\nconfig: {bucket: b, endpoint: e, "a\\nb": 1}\n', 'o.yaml'),
+  );
   t.notMatch(key.message, /\n/);
-  const proto = configError(() => parseObjstoreConfig('type: S3\nconfig: {bucket: b, endpoint: e, __proto__: {a: 1}}\n', 'o.yaml'));
+  const proto = configError(() =>
+    parseObjstoreConfig('type: S3\nconfig: {bucket: b, endpoint: e, __proto__: {a: 1}}\n', 'o.yaml'),
+  );
   t.match(proto.message, /unknown key "config\.__proto__"/);
 });

@@ -40,14 +40,19 @@ function assertTypedChain(err: unknown): string {
   }
   // The fake server always sends its whole answer, so a "connection failed" can only be the
   // client wrapping an unexpected exception from the decoders.
-  if (err.code === 'PROMSHIP_REMOTE_READ_CONNECT') throw new Error(`a decoder fault surfaced as a connection error: ${err.message}`);
+  if (err.code === 'PROMSHIP_REMOTE_READ_CONNECT')
+    throw new Error(`a decoder fault surfaced as a connection error: ${err.message}`);
   return err.code;
 }
 
 t.test('shipWindow never lands a block from bad input', async (t) => {
   const corpus = await captureRealCorpus(t);
   // Several answers: many series with one chunk each, and long series with several closed chunks.
-  const targets = corpus.queries.map((q, i) => ({ window: q.window, messages: corpus.messagesByQuery[i]!, stream: corpus.streamed[i]! }));
+  const targets = corpus.queries.map((q, i) => ({
+    window: q.window,
+    messages: corpus.messagesByQuery[i]!,
+    stream: corpus.streamed[i]!,
+  }));
   let serving: Buffer = targets[0]!.stream;
   const server: Server = createServer((req, res) => {
     req.resume();
@@ -67,7 +72,14 @@ t.test('shipWindow never lands a block from bad input', async (t) => {
   const bucket = new FileBucket(bucketDir);
   const ship = (ulid: string, window: Window) =>
     shipWindow(
-      { source: client, bucket, blocksDir: join(dir, 'scratch'), thanosLabels: Object.fromEntries(EXTERNAL), stripLabels: EXTERNAL, ulid },
+      {
+        source: client,
+        bucket,
+        blocksDir: join(dir, 'scratch'),
+        thanosLabels: Object.fromEntries(EXTERNAL),
+        stripLabels: EXTERNAL,
+        ulid,
+      },
       window,
     );
 
@@ -82,58 +94,73 @@ t.test('shipWindow never lands a block from bad input', async (t) => {
   }
 
   const modeArb = fc.constantFrom('bytes', 'frames', 'messages');
-  const frameOps = fc.array(fc.record({ op: fc.constantFrom('drop', 'repeat', 'swap'), at: fc.nat() }), { minLength: 1, maxLength: 3 });
+  const frameOps = fc.array(fc.record({ op: fc.constantFrom('drop', 'repeat', 'swap'), at: fc.nat() }), {
+    minLength: 1,
+    maxLength: 3,
+  });
   const counts = { inputs: 0, landed: 0, rejected: 0, empty: 0 };
   const codes = new Map<string, number>();
   const started = Date.now();
   await fc.assert(
-    fc.asyncProperty(fc.nat(), modeArb, mutationsArb(4), frameOps, fc.nat(), async (answer, mode, mutations, ops, which) => {
-      counts.inputs++;
-      const { window, stream, messages } = targets[answer % targets.length]!;
-      if (mode === 'bytes') {
-        serving = mutate(stream, mutations, corpus.streamed);
-      } else if (mode === 'frames') {
-        const list = [...messages];
-        for (const { op, at } of ops) {
-          const k = at % list.length;
-          if (op === 'drop' && list.length > 1) list.splice(k, 1);
-          else if (op === 'repeat') list.splice(k, 0, list[k]!);
-          else if (op === 'swap') [list[k], list[(k + 1) % list.length]] = [list[(k + 1) % list.length]!, list[k]!];
+    fc.asyncProperty(
+      fc.nat(),
+      modeArb,
+      mutationsArb(4),
+      frameOps,
+      fc.nat(),
+      async (answer, mode, mutations, ops, which) => {
+        counts.inputs++;
+        const { window, stream, messages } = targets[answer % targets.length]!;
+        if (mode === 'bytes') {
+          serving = mutate(stream, mutations, corpus.streamed);
+        } else if (mode === 'frames') {
+          const list = [...messages];
+          for (const { op, at } of ops) {
+            const k = at % list.length;
+            if (op === 'drop' && list.length > 1) list.splice(k, 1);
+            else if (op === 'repeat') list.splice(k, 0, list[k]!);
+            else if (op === 'swap') [list[k], list[(k + 1) % list.length]] = [list[(k + 1) % list.length]!, list[k]!];
+          }
+          serving = Buffer.concat(list.map(frameOf));
+        } else {
+          const k = which % messages.length;
+          serving = Buffer.concat(messages.map((m, i) => frameOf(i === k ? mutate(m, mutations, corpus.messages) : m)));
         }
-        serving = Buffer.concat(list.map(frameOf));
-      } else {
-        const k = which % messages.length;
-        serving = Buffer.concat(messages.map((m, i) => frameOf(i === k ? mutate(m, mutations, corpus.messages) : m)));
-      }
-      const ulid = newUlid();
-      let shipped;
-      try {
-        shipped = await ship(ulid, window);
-      } catch (err) {
-        const code = assertTypedChain(err);
-        codes.set(code, (codes.get(code) ?? 0) + 1);
-        counts.rejected++;
-        const left = await bucket.listObjects(`${ulid}/`);
-        if (left.some((o) => o.key.endsWith('meta.json'))) throw new Error(`window failed (${code}) but ${ulid}/meta.json is in the bucket`, { cause: err });
-        return;
-      }
-      if (shipped === null) {
-        counts.empty++;
-        if ((await bucket.listObjects(`${ulid}/`)).length > 0) throw new Error(`no block was reported, but ${ulid}/ has objects`);
-        return;
-      }
-      counts.landed++;
-      const reader = await openBlock(join(bucketDir, ulid));
-      try {
-        const report = await reader.verify();
-        if (report.numSamples !== shipped.samples) throw new Error(`the block holds ${report.numSamples} samples, shipWindow reported ${shipped.samples}`);
-      } catch (err) {
-        const message = (err as Error).message;
-        throw new Error(`a block from a ${mode}-mutated answer landed and fails verification: ${message}`, { cause: err });
-      } finally {
-        await reader.close();
-      }
-    }),
+        const ulid = newUlid();
+        let shipped;
+        try {
+          shipped = await ship(ulid, window);
+        } catch (err) {
+          const code = assertTypedChain(err);
+          codes.set(code, (codes.get(code) ?? 0) + 1);
+          counts.rejected++;
+          const left = await bucket.listObjects(`${ulid}/`);
+          if (left.some((o) => o.key.endsWith('meta.json')))
+            throw new Error(`window failed (${code}) but ${ulid}/meta.json is in the bucket`, { cause: err });
+          return;
+        }
+        if (shipped === null) {
+          counts.empty++;
+          if ((await bucket.listObjects(`${ulid}/`)).length > 0)
+            throw new Error(`no block was reported, but ${ulid}/ has objects`);
+          return;
+        }
+        counts.landed++;
+        const reader = await openBlock(join(bucketDir, ulid));
+        try {
+          const report = await reader.verify();
+          if (report.numSamples !== shipped.samples)
+            throw new Error(`the block holds ${report.numSamples} samples, shipWindow reported ${shipped.samples}`);
+        } catch (err) {
+          const message = (err as Error).message;
+          throw new Error(`a block from a ${mode}-mutated answer landed and fails verification: ${message}`, {
+            cause: err,
+          });
+        } finally {
+          await reader.close();
+        }
+      },
+    ),
     params(slowRuns(600), 0x5eed0501),
   );
   t.ok(counts.rejected > 0, 'bad answers are refused');

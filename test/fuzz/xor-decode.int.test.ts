@@ -41,7 +41,10 @@ function checkChunk(data: Uint8Array, where: string): boolean {
     samples = decodeXorChunk(data);
   } catch (err) {
     if (!(err instanceof XorChunkCorruptError)) assertTyped(err, `${where}: decodeXorChunk`);
-    if (!(err instanceof XorChunkCorruptError)) throw new Error(`${where}: decodeXorChunk rejected with ${(err as Error).name}, not XorChunkCorruptError`, { cause: err });
+    if (!(err instanceof XorChunkCorruptError))
+      throw new Error(`${where}: decodeXorChunk rejected with ${(err as Error).name}, not XorChunkCorruptError`, {
+        cause: err,
+      });
     // Every other entry point must reject the same bytes.
     let rangeThrew = false;
     try {
@@ -50,12 +53,16 @@ function checkChunk(data: Uint8Array, where: string): boolean {
       assertTyped(e, `${where}: xorChunkTimeRange`);
       rangeThrew = true;
     }
-    if (!rangeThrew) throw new Error(`${where}: xorChunkTimeRange accepted bytes decodeXorChunk rejects`, { cause: err });
+    if (!rangeThrew)
+      throw new Error(`${where}: xorChunkTimeRange accepted bytes decodeXorChunk rejects`, { cause: err });
     // The reference must not decode it to a valid series (strictly increasing, safe times).
     const ref = reference(data);
     if (!(ref instanceof Error) && ref.every((s, i) => Number.isSafeInteger(s.t) && (i === 0 || s.t > ref[i - 1]!.t))) {
       // Only the leading+significant > 64 case is ours alone to reject (Go would mis-shift).
-      if (!/exceed 64/.test((err as Error).message)) throw new Error(`${where}: rejected (${(err as Error).message}) but the reference decodes it cleanly`, { cause: err });
+      if (!/exceed 64/.test((err as Error).message))
+        throw new Error(`${where}: rejected (${(err as Error).message}) but the reference decodes it cleanly`, {
+          cause: err,
+        });
     }
     return false;
   }
@@ -63,13 +70,15 @@ function checkChunk(data: Uint8Array, where: string): boolean {
   if (samples.length !== count) throw new Error(`${where}: ${samples.length} samples but the header says ${count}`);
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i]!;
-    if (!Number.isSafeInteger(s.t) || typeof s.v !== 'number') throw new Error(`${where}: sample ${i} is not {safe t, number v}`);
+    if (!Number.isSafeInteger(s.t) || typeof s.v !== 'number')
+      throw new Error(`${where}: sample ${i} is not {safe t, number v}`);
     if (i > 0 && s.t <= samples[i - 1]!.t) throw new Error(`${where}: timestamps do not strictly increase at ${i}`);
   }
   const ref = reference(data);
   if (ref instanceof Error) throw new Error(`${where}: decoded, but the reference decoder fails: ${ref.message}`);
   for (let i = 0; i < count; i++) {
-    if (ref[i]!.t !== samples[i]!.t || !sameValue(ref[i]!.v, samples[i]!.v)) throw new Error(`${where}: sample ${i} differs from the reference`);
+    if (ref[i]!.t !== samples[i]!.t || !sameValue(ref[i]!.v, samples[i]!.v))
+      throw new Error(`${where}: sample ${i} differs from the reference`);
   }
   // The iterator yields the same, bit for bit.
   const it = new XorChunkIterator(data);
@@ -92,7 +101,8 @@ t.test('XOR decoding under hostile bytes', async (t) => {
   const corpus = await captureRealCorpus(t);
   const chunks = corpus.xorChunks;
   t.ok(chunks.length >= 20, `${chunks.length} real XOR chunks`);
-  for (const [i, c] of chunks.entries()) t.ok(checkChunk(c, `real chunk ${i}`) || false, `real chunk ${i} decodes and agrees with the reference`);
+  for (const [i, c] of chunks.entries())
+    t.ok(checkChunk(c, `real chunk ${i}`) || false, `real chunk ${i} decodes and agrees with the reference`);
 
   await t.test('mutated real chunks', async (t) => {
     const counts = { inputs: 0, decoded: 0, rejected: 0 };
@@ -116,7 +126,9 @@ t.test('XOR decoding under hostile bytes', async (t) => {
     // A small sample count in front, so the bit stream is read rather than rejected at once.
     const chunkBytes = fc.oneof(
       fc.uint8Array({ maxLength: 200 }),
-      fc.tuple(fc.integer({ min: 0, max: 40 }), fc.uint8Array({ maxLength: 200 })).map(([n, rest]) => Uint8Array.from([0, n, ...rest])),
+      fc
+        .tuple(fc.integer({ min: 0, max: 40 }), fc.uint8Array({ maxLength: 200 }))
+        .map(([n, rest]) => Uint8Array.from([0, n, ...rest])),
     );
     fc.assert(
       fc.property(chunkBytes, (data) => {
@@ -136,10 +148,16 @@ t.test('XOR decoding under hostile bytes', async (t) => {
     const damage = fc.record({
       target: fc.nat(),
       what: fc.constantFrom('data', 'data', 'minTime', 'maxTime', 'encoding', 'swap', 'drop', 'none'),
-      delta: fc.oneof(fc.integer({ min: -100_000, max: 100_000 }), fc.constantFrom(Number.MAX_SAFE_INTEGER, -1, 2 ** 63, NaN)),
+      delta: fc.oneof(
+        fc.integer({ min: -100_000, max: 100_000 }),
+        fc.constantFrom(Number.MAX_SAFE_INTEGER, -1, 2 ** 63, NaN),
+      ),
       mutations: mutationsArb(3),
     });
-    const windowArb = fc.record({ from: fc.double({ min: -0.2, max: 1.2, noNaN: true }), span: fc.double({ min: 0.001, max: 1.5, noNaN: true }) });
+    const windowArb = fc.record({
+      from: fc.double({ min: -0.2, max: 1.2, noNaN: true }),
+      span: fc.double({ min: 0.001, max: 1.5, noNaN: true }),
+    });
     fc.assert(
       fc.property(fc.nat(), damage, windowArb, (which, d, w) => {
         counts.inputs++;
@@ -151,7 +169,8 @@ t.test('XOR decoding under hostile bytes', async (t) => {
         else if (d.what === 'minTime') c.minTime += d.delta;
         else if (d.what === 'maxTime') c.maxTime += d.delta;
         else if (d.what === 'encoding') c.encoding = d.delta & 0xff;
-        else if (d.what === 'swap' && input.length > 1) [input[k], input[(k + 1) % input.length]] = [input[(k + 1) % input.length]!, input[k]!];
+        else if (d.what === 'swap' && input.length > 1)
+          [input[k], input[(k + 1) % input.length]] = [input[(k + 1) % input.length]!, input[k]!];
         else if (d.what === 'drop') input.splice(k, 1);
         const lo = original[0]!.minTime;
         const hi = original[original.length - 1]!.maxTime;
@@ -171,19 +190,25 @@ t.test('XOR decoding under hostile bytes', async (t) => {
         let prevMax = -Infinity;
         for (const [i, o] of out.entries()) {
           const what = `fitted chunk ${i} [${o.minTime}, ${o.maxTime}] of window [${window.start}, ${window.end})`;
-          if (!(Number.isSafeInteger(o.minTime) && Number.isSafeInteger(o.maxTime) && o.minTime <= o.maxTime)) throw new Error(`${what}: bad range`);
+          if (!(Number.isSafeInteger(o.minTime) && Number.isSafeInteger(o.maxTime) && o.minTime <= o.maxTime))
+            throw new Error(`${what}: bad range`);
           if (o.minTime < window.start || o.maxTime >= window.end) throw new Error(`${what}: outside the window`);
           if (o.minTime <= prevMax) throw new Error(`${what}: overlaps or precedes the chunk before`);
           prevMax = o.maxTime;
           if (o.encoding !== 1) {
             // Histogram chunks cannot be decoded yet, so their sent range is trusted: only an
             // input chunk labelled as a histogram, handed through unchanged, may come out.
-            if (!input.includes(o) || (o.encoding !== 2 && o.encoding !== 3)) throw new Error(`${what}: encoding ${o.encoding} was not in the input`);
+            if (!input.includes(o) || (o.encoding !== 2 && o.encoding !== 3))
+              throw new Error(`${what}: encoding ${o.encoding} was not in the input`);
             counts.histogramTrusted++;
             continue;
           }
           const ref = reference(o.data);
-          const exact = !(ref instanceof Error) && ref.length > 0 && ref[0]!.t === o.minTime && ref[ref.length - 1]!.t === o.maxTime;
+          const exact =
+            !(ref instanceof Error) &&
+            ref.length > 0 &&
+            ref[0]!.t === o.minTime &&
+            ref[ref.length - 1]!.t === o.maxTime;
           if (!exact) throw new Error(`${what}: its bytes do not hold exactly [minTime, maxTime]`);
         }
       }),

@@ -116,7 +116,7 @@ export async function bucketContract(
 
   await t.test('listObjects lists every object below a prefix with its size', async (t) => {
     const b = await fresh(t, make);
-    const objects: Record<string, number> = { 'x/1': 1, 'x/y/22': 22, 'x/y/z/333': 333, 'xa': 4, 'w/5': 5 };
+    const objects: Record<string, number> = { 'x/1': 1, 'x/y/22': 22, 'x/y/z/333': 333, xa: 4, 'w/5': 5 };
     for (const [k, n] of Object.entries(objects)) await b.put(k, randomBytes(n));
     const all = await b.listObjects('');
     t.same(
@@ -153,7 +153,7 @@ export async function bucketContract(
     const file = join(dir, 'chunk-000001');
     const hash = createHash('sha256');
     const out = createWriteStream(file);
-    for (let left = largeFileBytes; left > 0; ) {
+    for (let left = largeFileBytes; left > 0;) {
       const piece = randomBytes(Math.min(left, 1024 * 1024));
       hash.update(piece);
       out.write(piece);
@@ -172,15 +172,18 @@ export async function bucketContract(
     t.equal(sha256(await readFile(copy)), digest, 'and streams the same bytes to a file');
   });
 
-  await t.test('download of a missing object is false and writes nothing; of an empty one, an empty file', async (t) => {
-    const b = await fresh(t, make);
-    const dir = await tempDir(t);
-    t.equal(await b.download('nope/chunks/000001', join(dir, 'missing')), false);
-    await t.rejects(readFile(join(dir, 'missing')), { code: 'ENOENT' });
-    await b.put('blk/empty', new Uint8Array(0));
-    t.equal(await b.download('blk/empty', join(dir, 'empty')), true);
-    t.equal((await readFile(join(dir, 'empty'))).byteLength, 0);
-  });
+  await t.test(
+    'download of a missing object is false and writes nothing; of an empty one, an empty file',
+    async (t) => {
+      const b = await fresh(t, make);
+      const dir = await tempDir(t);
+      t.equal(await b.download('nope/chunks/000001', join(dir, 'missing')), false);
+      await t.rejects(readFile(join(dir, 'missing')), { code: 'ENOENT' });
+      await b.put('blk/empty', new Uint8Array(0));
+      t.equal(await b.download('blk/empty', join(dir, 'empty')), true);
+      t.equal((await readFile(join(dir, 'empty'))).byteLength, 0);
+    },
+  );
 
   await t.test('uploadFile handles small and empty files', async (t) => {
     const b = await fresh(t, make);

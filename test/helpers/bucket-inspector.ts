@@ -3,7 +3,13 @@
  * code): every object with its size, blocks grouped by ULID with their parsed meta.json, partial
  * uploads, the ledger, and a download of the complete blocks for promtool to judge.
  */
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BucketTarget } from './bucket-targets.ts';
@@ -57,7 +63,8 @@ function azureStore(target: BucketTarget): RawStore {
   return {
     async list() {
       const out: { key: string; size: number }[] = [];
-      for await (const b of client.listBlobsFlat({ prefix })) out.push({ key: b.name.slice(prefix.length), size: b.properties.contentLength ?? 0 });
+      for await (const b of client.listBlobsFlat({ prefix }))
+        out.push({ key: b.name.slice(prefix.length), size: b.properties.contentLength ?? 0 });
       return out;
     },
     async get(rel) {
@@ -135,7 +142,9 @@ export function inspectBucket(t: Teardown, target: BucketTarget): BucketInspecto
       const out: { key: string; size: number }[] = [];
       let token: string | undefined;
       do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        );
         for (const o of page.Contents ?? []) out.push({ key: o.Key!.slice(prefix.length), size: o.Size ?? 0 });
         token = page.NextContinuationToken;
       } while (token);
@@ -228,9 +237,12 @@ export function blockFileProblems(b: InspectedBlock): string[] {
     if (![...b.files.keys()].some((p) => p.startsWith('chunks/'))) problems.push(`${b.ulid}/chunks: missing`);
     return problems;
   }
-  const listed = new Map((b.meta.thanos.files ?? []).filter((f) => f.rel_path !== 'meta.json').map((f) => [f.rel_path, f.size_bytes]));
+  const listed = new Map(
+    (b.meta.thanos.files ?? []).filter((f) => f.rel_path !== 'meta.json').map((f) => [f.rel_path, f.size_bytes]),
+  );
   if (!listed.has('index')) problems.push(`${b.ulid}: meta.json does not list index`);
-  if (![...listed.keys()].some((p) => p.startsWith('chunks/'))) problems.push(`${b.ulid}: meta.json lists no chunk segment`);
+  if (![...listed.keys()].some((p) => p.startsWith('chunks/')))
+    problems.push(`${b.ulid}: meta.json lists no chunk segment`);
   for (const [rel, size] of listed) {
     const actual = b.files.get(rel);
     if (actual === undefined) problems.push(`${b.ulid}/${rel}: missing`);

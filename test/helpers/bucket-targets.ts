@@ -153,13 +153,21 @@ async function gcsTarget(
   return { kind, env, download, secrets, gcs: emu };
 }
 
-async function azureTarget(t: Teardown, kind: 'azurite' | 'azurite-objstore', localDir: string, prefix: string): Promise<BucketTarget> {
+async function azureTarget(
+  t: Teardown,
+  kind: 'azurite' | 'azurite-objstore',
+  localDir: string,
+  prefix: string,
+): Promise<BucketTarget> {
   // On disk, so an outage (stop, start) keeps the blobs, as the real service would.
   const server = await startAzurite(t, { onDisk: true });
   const envVia = async (blobEndpoint: string, extraYamlConfig = ''): Promise<Record<string, string>> => {
     const connectionString = server.connectionString(blobEndpoint);
     if (kind === 'azurite') {
-      return { PROMSHIP_BUCKET: `azblob://${server.container}/${prefix}`, AZURE_STORAGE_CONNECTION_STRING: connectionString };
+      return {
+        PROMSHIP_BUCKET: `azblob://${server.container}/${prefix}`,
+        AZURE_STORAGE_CONNECTION_STRING: connectionString,
+      };
     }
     // What a kubecost-thanos secret for Azure holds, with the emulator's connection string.
     const file = `${localDir}-${blobEndpoint.replace(/[^a-z0-9]+/gi, '_')}-objstore.yaml`;

@@ -212,7 +212,12 @@ export async function startChaosProxy(t: Teardown, opts: ChaosProxyOptions): Pro
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
       const armed = interruption && interruption.match({ method, path }) ? interruption : undefined;
       if (armed) interruption = undefined;
-      const cutAt = kind !== 'truncate' ? Infinity : Number.isFinite(length) ? Math.floor(cutFraction * length) : chunkedCut(cutFraction);
+      const cutAt =
+        kind !== 'truncate'
+          ? Infinity
+          : Number.isFinite(length)
+            ? Math.floor(cutFraction * length)
+            : chunkedCut(cutFraction);
       void forwardBody(upRes, res, req.socket, { cutAt, slow: kind === 'slowBody', armed }).then((outcome) => {
         op.bytes += outcome.bytes;
         armed?.done(outcome);
@@ -241,10 +246,11 @@ export async function startChaosProxy(t: Teardown, opts: ChaosProxyOptions): Pro
             const ok = res.write(chunk.subarray(0, n));
             sent += n;
             chunk = chunk.subarray(n);
-            if (!ok) await new Promise<void>((resolve) => {
-              res.once('drain', resolve);
-              res.once('close', resolve);
-            });
+            if (!ok)
+              await new Promise<void>((resolve) => {
+                res.once('drain', resolve);
+                res.once('close', resolve);
+              });
           }
           if (sent >= how.cutAt) {
             // Let the bytes leave before the cut, so the client sees a partial body, not a reset.
@@ -301,7 +307,9 @@ export async function startChaosProxy(t: Teardown, opts: ChaosProxyOptions): Pro
       });
     },
     summary() {
-      const kindsText = FAULT_KINDS.filter((k) => stats.byKind[k] > 0).map((k) => `${k}=${stats.byKind[k]}`).join(' ');
+      const kindsText = FAULT_KINDS.filter((k) => stats.byKind[k] > 0)
+        .map((k) => `${k}=${stats.byKind[k]}`)
+        .join(' ');
       const ops = Object.entries(stats.byOperation)
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([k, v]) => `${k}:${v.faults}/${v.requests}:${v.bytes}B`)
@@ -329,23 +337,40 @@ function chunkedCut(fraction: number): number {
   return fraction < 0.25 ? Number.MAX_SAFE_INTEGER : Math.floor(((fraction - 0.25) / 0.75) * 256 * 1024);
 }
 
-function sendError(res: ServerResponse, kind: 'error500' | 'slowdown503', method: string, dialect: 's3' | 'gcs' | 'prometheus', path: string): void {
+function sendError(
+  res: ServerResponse,
+  kind: 'error500' | 'slowdown503',
+  method: string,
+  dialect: 's3' | 'gcs' | 'prometheus',
+  path: string,
+): void {
   const status = kind === 'error500' ? 500 : 503;
   let body: string;
   let type: string;
   if (dialect === 's3') {
     const [code, message] =
-      kind === 'error500' ? ['InternalError', 'We encountered an internal error. Please try again.'] : ['SlowDown', 'Please reduce your request rate.'];
+      kind === 'error500'
+        ? ['InternalError', 'We encountered an internal error. Please try again.']
+        : ['SlowDown', 'Please reduce your request rate.'];
     const resource = new URL(path, 'http://x').pathname;
     body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><Resource>${resource}</Resource><RequestId>chaos${Date.now()}</RequestId></Error>`;
     type = 'application/xml';
   } else if (dialect === 'gcs') {
     // The GCS JSON API's error shape.
     const message = kind === 'error500' ? 'Internal Error' : 'We encountered an internal error. Please try again.';
-    body = JSON.stringify({ error: { code: status, message, errors: [{ reason: kind === 'error500' ? 'backendError' : 'rateLimitExceeded', message }] } });
+    body = JSON.stringify({
+      error: {
+        code: status,
+        message,
+        errors: [{ reason: kind === 'error500' ? 'backendError' : 'rateLimitExceeded', message }],
+      },
+    });
     type = 'application/json; charset=UTF-8';
   } else {
-    body = kind === 'error500' ? 'injected fault: internal server error\n' : 'injected fault: service unavailable, try again later\n';
+    body =
+      kind === 'error500'
+        ? 'injected fault: internal server error\n'
+        : 'injected fault: service unavailable, try again later\n';
     type = 'text/plain; charset=utf-8';
   }
   const headers: Record<string, string | number> = { 'content-type': type, 'content-length': Buffer.byteLength(body) };

@@ -15,7 +15,11 @@ export interface RunningDaemon {
   logs: Record<string, unknown>[];
   /** Everything printed so far (stdout and stderr). */
   output(): string;
-  waitForLog(pred: (l: Record<string, unknown>) => boolean, timeoutMs?: number, what?: string): Promise<Record<string, unknown>>;
+  waitForLog(
+    pred: (l: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+    what?: string,
+  ): Promise<Record<string, unknown>>;
   /** Resolves with the exit code (or the signal name). */
   exited: Promise<number | string>;
   signal(sig: NodeJS.Signals): void;
@@ -49,7 +53,11 @@ interface Teardown {
 }
 
 /** `command` defaults to `promship run` (see `CLI_ARGS`); test/install passes the built image's command. */
-export function startDaemon(t: Teardown, env: Record<string, string>, command: readonly string[] = [process.execPath, ...CLI_ARGS, 'run']): RunningDaemon {
+export function startDaemon(
+  t: Teardown,
+  env: Record<string, string>,
+  command: readonly string[] = [process.execPath, ...CLI_ARGS, 'run'],
+): RunningDaemon {
   const [bin, ...args] = command;
   const child = spawn(bin!, args, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
@@ -105,7 +113,8 @@ export function startDaemon(t: Teardown, env: Record<string, string>, command: r
       }
       child.kill('SIGKILL');
       await exited;
-      for (const pid of runs) await until(`run process ${pid} to end`, async () => ((await isAlive(pid)) ? undefined : true), 30_000, 10);
+      for (const pid of runs)
+        await until(`run process ${pid} to end`, async () => ((await isAlive(pid)) ? undefined : true), 30_000, 10);
     },
     waitForLog(pred, timeoutMs = 60_000, what = 'log line') {
       return new Promise((resolve, reject) => {
@@ -145,7 +154,11 @@ export function startDaemon(t: Teardown, env: Record<string, string>, command: r
  * The agent's metrics once `ready` holds. A run logs 'run finished' a moment before its report
  * reaches the agent (over IPC), so a test that saw the line waits for the metrics to follow.
  */
-export async function metricsWhen(url: string, ready: (m: Map<string, number>) => boolean, timeoutMs = 30_000): Promise<Map<string, number>> {
+export async function metricsWhen(
+  url: string,
+  ready: (m: Map<string, number>) => boolean,
+  timeoutMs = 30_000,
+): Promise<Map<string, number>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const m = parseMetrics(await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).text());

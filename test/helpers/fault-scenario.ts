@@ -40,7 +40,10 @@ export const BLOCK_MS = 15 * 60_000;
  * The agent as the fault tests run it: 15m windows, a run every second, retries after 1–2 s, and
  * short timeouts so a stalled connection costs a second, not minutes.
  */
-export async function agentEnv(dataDir: string, extra: Record<string, string>): Promise<{ env: Record<string, string>; metricsUrl: string }> {
+export async function agentEnv(
+  dataDir: string,
+  extra: Record<string, string>,
+): Promise<{ env: Record<string, string>; metricsUrl: string }> {
   const port = await freePort();
   return {
     metricsUrl: `http://127.0.0.1:${port}/metrics`,
@@ -92,7 +95,12 @@ export interface FailureAccount {
  * `promship_window_failures_total{reason}` / `promship_run_failures_total{reason}` count exactly
  * those lines, code by code.
  */
-export async function checkFailureAccount(t: Test, daemon: RunningDaemon, metricsUrl: string, codes: RegExp): Promise<FailureAccount> {
+export async function checkFailureAccount(
+  t: Test,
+  daemon: RunningDaemon,
+  metricsUrl: string,
+  codes: RegExp,
+): Promise<FailureAccount> {
   const metrics = parseMetrics(await (await fetch(metricsUrl)).text());
   const windowLines = daemon.logs.filter((l) => l.msg === 'window failed');
   const runLines = daemon.logs.filter((l) => l.msg === RUN_FAILED);
@@ -109,9 +117,24 @@ export async function checkFailureAccount(t: Test, daemon: RunningDaemon, metric
     }
     return out;
   };
-  const badWindow = windowLines.filter((l) => !(typeof l.code === 'string' && codes.test(l.code) && typeof l.window === 'string' && typeof l.err === 'string' && typeof l.nextRetry === 'string'));
-  t.same(badWindow, [], `every 'window failed' line names the window, a ${codes.source} code, the cause and the next retry`);
-  const badRun = runLines.filter((l) => !(typeof l.code === 'string' && /^PROMSHIP_[A-Z_]+$/.test(l.code) && typeof l.err === 'string'));
+  const badWindow = windowLines.filter(
+    (l) =>
+      !(
+        typeof l.code === 'string' &&
+        codes.test(l.code) &&
+        typeof l.window === 'string' &&
+        typeof l.err === 'string' &&
+        typeof l.nextRetry === 'string'
+      ),
+  );
+  t.same(
+    badWindow,
+    [],
+    `every 'window failed' line names the window, a ${codes.source} code, the cause and the next retry`,
+  );
+  const badRun = runLines.filter(
+    (l) => !(typeof l.code === 'string' && /^PROMSHIP_[A-Z_]+$/.test(l.code) && typeof l.err === 'string'),
+  );
   t.same(badRun, [], "every 'run failed' line names a code and the cause");
   const account = {
     windowFailures: count(windowLines),
@@ -119,8 +142,16 @@ export async function checkFailureAccount(t: Test, daemon: RunningDaemon, metric
     windowFailureLines: windowLines.length,
     runFailureLines: runLines.length,
   };
-  t.same(fromMetrics('promship_window_failures_total'), account.windowFailures, 'promship_window_failures_total{reason} counts the logged window failures by code');
-  t.same(fromMetrics('promship_run_failures_total'), account.runFailures, 'promship_run_failures_total{reason} counts the logged run failures by code');
+  t.same(
+    fromMetrics('promship_window_failures_total'),
+    account.windowFailures,
+    'promship_window_failures_total{reason} counts the logged window failures by code',
+  );
+  t.same(
+    fromMetrics('promship_run_failures_total'),
+    account.runFailures,
+    'promship_run_failures_total{reason} counts the logged run failures by code',
+  );
   return account;
 }
 
@@ -145,7 +176,13 @@ export interface FaultedRun {
  * faults off, lets it settle, checks that logs and metrics account for every failure (codes
  * matching `codes`), and stops it with SIGTERM, which must exit 0.
  */
-export async function runUntilShippedUnderFaults(t: Test, env: Record<string, string>, proxy: ChaosProxy, metricsUrl: string, codes: RegExp): Promise<FaultedRun> {
+export async function runUntilShippedUnderFaults(
+  t: Test,
+  env: Record<string, string>,
+  proxy: ChaosProxy,
+  metricsUrl: string,
+  codes: RegExp,
+): Promise<FaultedRun> {
   const started = Date.now();
   const daemon = startDaemon(t, env);
   await daemon.waitForLog(isQuietRun, 600_000, 'a run with nothing left to ship');

@@ -83,7 +83,18 @@ export async function fullDisk(t: Teardown): Promise<FullDisk> {
     dir,
     mechanism: 'rlimit-fsize',
     // Soft limit low, hard limit unlimited, so the limit can be lifted on the running process.
-    command: ['prlimit', `--fsize=${LEFT_BYTES}:unlimited`, '--', process.execPath, '--import', 'tsx', '--import', IGNORE_SIGXFSZ, CLI, 'run'],
+    command: [
+      'prlimit',
+      `--fsize=${LEFT_BYTES}:unlimited`,
+      '--',
+      process.execPath,
+      '--import',
+      'tsx',
+      '--import',
+      IGNORE_SIGXFSZ,
+      CLI,
+      'run',
+    ],
     // tsx's compile cache would hit the limit too; the agent itself writes files only in its data dir.
     env: { TSX_DISABLE_CACHE: '1' },
     async free(pid) {

@@ -151,30 +151,39 @@ export async function startGcsStub(t: Teardown): Promise<GcsStub> {
       if (m && req.method === 'PUT') {
         const id = url.searchParams.get('upload_id') ?? '';
         const s = sessions.get(id);
-        if (!s) { json(res, 404, { error: { code: 404, message: 'no such upload' } }); return; }
+        if (!s) {
+          json(res, 404, { error: { code: 404, message: 'no such upload' } });
+          return;
+        }
         const range = req.headers['content-range'] ?? '';
         // `bytes */total` or `bytes */*`: a status query.
         const query = /^bytes \*\/(\d+|\*)$/.exec(range);
         if (!query) {
           const r = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(range);
           const start = r ? Number(r[1]) : 0;
-          if (start !== s.data.length) { json(res, 400, { error: { code: 400, message: 'bad offset' } }); return; }
+          if (start !== s.data.length) {
+            json(res, 400, { error: { code: 400, message: 'bad offset' } });
+            return;
+          }
           let piece = raw;
           if (failPuts > 0) {
             failPuts--;
             piece = raw.subarray(0, Math.min(failKeep, raw.length));
             s.data = Buffer.concat([s.data, piece]);
-            json(res, 503, { error: { code: 503, message: 'backend error' } }); return;
+            json(res, 503, { error: { code: 503, message: 'backend error' } });
+            return;
           }
           s.data = Buffer.concat([s.data, piece]);
           const total = r?.[3] ?? /\/(\d+)$/.exec(range)?.[1] ?? String(s.data.length);
           if (total !== '*' && Number(total) === s.data.length) {
             sessions.delete(id);
-            create(s.bucket, s.name, s.data, s.ifGenerationMatch); return;
+            create(s.bucket, s.name, s.data, s.ifGenerationMatch);
+            return;
           }
         } else if (query[1] !== '*' && Number(query[1]) === s.data.length) {
           sessions.delete(id);
-          create(s.bucket, s.name, s.data, s.ifGenerationMatch); return;
+          create(s.bucket, s.name, s.data, s.ifGenerationMatch);
+          return;
         }
         res.writeHead(308, s.data.length > 0 ? { range: `bytes=0-${s.data.length - 1}` } : {});
         res.end();
@@ -186,26 +195,34 @@ export async function startGcsStub(t: Teardown): Promise<GcsStub> {
         const name = decodeURIComponent(m[2]!);
         const o = objects.get(name);
         if (req.method === 'DELETE') {
-          if (!o) { json(res, 404, { error: { code: 404, message: `No such object: ${bucket}/${name}` } }); return; }
+          if (!o) {
+            json(res, 404, { error: { code: 404, message: `No such object: ${bucket}/${name}` } });
+            return;
+          }
           objects.delete(name);
           res.writeHead(204);
           res.end();
           return;
         }
-        if (!o) { json(res, 404, { error: { code: 404, message: `No such object: ${bucket}/${name}` } }); return; }
+        if (!o) {
+          json(res, 404, { error: { code: 404, message: `No such object: ${bucket}/${name}` } });
+          return;
+        }
         if (url.searchParams.get('alt') === 'media') {
           res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': o.data.length });
           res.end(o.data);
           return;
         }
-        json(res, 200, meta(bucket, name, o)); return;
+        json(res, 200, meta(bucket, name, o));
+        return;
       }
       m = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
       if (m && req.method === 'GET') {
         const bucket = decodeURIComponent(m[1]!);
         const prefix = url.searchParams.get('prefix') ?? '';
         const items = [...objects.entries()].filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1));
-        json(res, 200, { kind: 'storage#objects', items: items.map(([k, o]) => meta(bucket, k, o)) }); return;
+        json(res, 200, { kind: 'storage#objects', items: items.map(([k, o]) => meta(bucket, k, o)) });
+        return;
       }
       json(res, 501, { error: { code: 501, message: `stub does not implement ${req.method} ${url.pathname}` } });
     })();

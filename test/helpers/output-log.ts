@@ -22,7 +22,10 @@ export function testSecret(what: string): string {
 /** A fresh file for one child's output; returns an appender. */
 export function outputRecorder(label: string): (text: string) => void {
   mkdirSync(OUTPUT_DIR, { recursive: true });
-  const file = join(OUTPUT_DIR, `${process.pid}-${Date.now()}-${++counter}-${label.replace(/[^a-z0-9-]+/gi, '_').slice(0, 40)}.log`);
+  const file = join(
+    OUTPUT_DIR,
+    `${process.pid}-${Date.now()}-${++counter}-${label.replace(/[^a-z0-9-]+/gi, '_').slice(0, 40)}.log`,
+  );
   return (text: string) => {
     if (text.length > 0) appendFileSync(file, text);
   };

@@ -23,13 +23,20 @@ export interface PassThroughProxy {
   close(): Promise<void>;
 }
 
-export async function startPassThroughProxy(t: Teardown, upstream: string, intercept: Intercept = () => false): Promise<PassThroughProxy> {
+export async function startPassThroughProxy(
+  t: Teardown,
+  upstream: string,
+  intercept: Intercept = () => false,
+): Promise<PassThroughProxy> {
   const target = new URL(upstream);
   const pass = (req: IncomingMessage, res: ServerResponse): void => {
-    const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
-    });
+    const up = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   };

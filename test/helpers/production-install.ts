@@ -24,8 +24,16 @@ function exec(cmd: string, args: string[], cwd: string): Promise<void> {
     execFile(
       cmd,
       args,
-      { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' }, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 },
-      (err, stdout, stderr) => (err ? reject(new Error(`${cmd} ${args.join(' ')} failed in ${cwd}: ${err.message}\n${stdout}\n${stderr}`)) : resolve()),
+      {
+        cwd,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' },
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 300_000,
+      },
+      (err, stdout, stderr) =>
+        err
+          ? reject(new Error(`${cmd} ${args.join(' ')} failed in ${cwd}: ${err.message}\n${stdout}\n${stderr}`))
+          : resolve(),
     );
   });
 }
@@ -68,13 +76,17 @@ export async function buildProductionInstall(dir: string): Promise<ProductionIns
   await copyContext(deps, depsDir);
 
   // build: its `npm ci` is this checkout's node_modules; then its own build command.
-  if (!runs(build).some((r) => /^npm ci\b/.test(r) && !r.includes('--omit=dev'))) throw new Error('the build stage no longer runs a full npm ci');
+  if (!runs(build).some((r) => /^npm ci\b/.test(r) && !r.includes('--omit=dev')))
+    throw new Error('the build stage no longer runs a full npm ci');
   await symlink(join(ROOT, 'node_modules'), join(buildDir, 'node_modules'), 'dir');
   const buildCmd = runs(build).find((r) => r.startsWith('npm run build'));
   if (!buildCmd) throw new Error('the build stage no longer runs npm run build');
   // deps: the production install exactly as the Dockerfile runs it, from the local npm cache
   // when it has the packages (it does after `npm ci` of this checkout).
-  const depsCmd = runs(deps).find((r) => r.startsWith('npm ci'))?.split('&&')[0]?.trim();
+  const depsCmd = runs(deps)
+    .find((r) => r.startsWith('npm ci'))
+    ?.split('&&')[0]
+    ?.trim();
   if (!depsCmd?.includes('--omit=dev')) throw new Error('the deps stage no longer runs npm ci --omit=dev');
   await Promise.all([
     exec('npm', ['run', 'build'], buildDir),
@@ -84,7 +96,8 @@ export async function buildProductionInstall(dir: string): Promise<ProductionIns
   // runtime: its COPY instructions, from the stages above or from the build context.
   const appDir = join(dir, 'app');
   const local = (imagePath: string): string => {
-    if (!imagePath.startsWith(`${runtime.workdir}/`) && imagePath !== runtime.workdir) throw new Error(`${imagePath} is outside the image's WORKDIR`);
+    if (!imagePath.startsWith(`${runtime.workdir}/`) && imagePath !== runtime.workdir)
+      throw new Error(`${imagePath} is outside the image's WORKDIR`);
     return join(appDir, posix.relative(runtime.workdir, imagePath));
   };
   await mkdir(appDir, { recursive: true });
@@ -102,6 +115,8 @@ export async function buildProductionInstall(dir: string): Promise<ProductionIns
     }
   }
 
-  const cmd = command(runtime).map((word, i) => (i === 0 && word === 'node' ? process.execPath : word.startsWith('/') ? local(word) : word));
+  const cmd = command(runtime).map((word, i) =>
+    i === 0 && word === 'node' ? process.execPath : word.startsWith('/') ? local(word) : word,
+  );
   return { appDir, command: cmd, local };
 }

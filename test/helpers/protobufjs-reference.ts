@@ -9,7 +9,9 @@ import { ReadFault } from '../../src/prometheus/errors.ts';
 import type { WireLabel } from '../../src/prometheus/read-request.ts';
 
 const PROTO_FILE = new URL('../../proto/prometheus-remote-read.proto', import.meta.url);
-const ChunkedReadResponseType = protobuf.parse(readFileSync(PROTO_FILE, 'utf8')).root.lookupType('prometheus.ChunkedReadResponse');
+const ChunkedReadResponseType = protobuf
+  .parse(readFileSync(PROTO_FILE, 'utf8'))
+  .root.lookupType('prometheus.ChunkedReadResponse');
 
 /** protobufjs yields int64 as a long.js `Long` (or a number when long.js is absent). */
 export type WireInt64 = number | { low: number; high: number; unsigned: boolean };
@@ -37,9 +39,13 @@ export function decodeChunkedReadResponse(frame: Uint8Array): WireChunkedReadRes
   try {
     return ChunkedReadResponseType.decode(frame) as unknown as WireChunkedReadResponse;
   } catch (err) {
-    throw new ReadFault('PROMSHIP_REMOTE_READ_DECODE', `${frame.length} bytes do not decode as a prometheus.ChunkedReadResponse (${(err as Error).message})`, {
-      cause: err,
-    });
+    throw new ReadFault(
+      'PROMSHIP_REMOTE_READ_DECODE',
+      `${frame.length} bytes do not decode as a prometheus.ChunkedReadResponse (${(err as Error).message})`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 

@@ -77,12 +77,12 @@ export function referenceXorEncode(
     const tt = BigInt(t);
     const vb = bitsOf(v);
     if (i === 0) {
-      for (const byte of (varintBits(tt).match(/.{8}/g) ?? [])) put(byte);
+      for (const byte of varintBits(tt).match(/.{8}/g) ?? []) put(byte);
       put(binary(vb, 64));
     } else {
       const delta = tt - prevT;
       if (i === 1) {
-        for (const byte of (uvarintBits(delta).match(/.{8}/g) ?? [])) put(byte);
+        for (const byte of uvarintBits(delta).match(/.{8}/g) ?? []) put(byte);
       } else {
         const dod = delta - prevDelta;
         const u = dod & MASK64;
@@ -90,16 +90,13 @@ export function referenceXorEncode(
         else if (fits(dod, 14)) {
           put('10');
           put(binary(u, 14));
-        }
-        else if (fits(dod, 17)) {
+        } else if (fits(dod, 17)) {
           put('110');
           put(binary(u, 17));
-        }
-        else if (fits(dod, 20)) {
+        } else if (fits(dod, 20)) {
           put('1110');
           put(binary(u, 20));
-        }
-        else {
+        } else {
           put('1111');
           put(binary(u, 64));
         }

@@ -9,12 +9,7 @@ import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareStrings, type Label, type Labels } from '../../src/labels.ts';
 import type { Sample, Window } from '../../src/series.ts';
-import {
-  createBlocksFromOpenMetrics,
-  promtoolDump,
-  startPrometheus,
-  type PrometheusServer,
-} from './prometheus.ts';
+import { createBlocksFromOpenMetrics, promtoolDump, startPrometheus, type PrometheusServer } from './prometheus.ts';
 import { tempDir } from './tmp.ts';
 
 /** 2 h aligned. */

@@ -39,14 +39,19 @@ interface StoredUpload {
   parts: Map<number, unknown>;
 }
 
-export async function startFauxqsWithUploadListing(t: Teardown, bucket = 'promship-test'): Promise<UploadListingServer> {
+export async function startFauxqsWithUploadListing(
+  t: Teardown,
+  bucket = 'promship-test',
+): Promise<UploadListingServer> {
   // fauxqs does not export its S3 store; it sits beside its entry point.
   const storeUrl = new URL('./s3/s3Store.js', import.meta.resolve('fauxqs'));
   const { S3Store } = (await import(storeUrl.href)) as { S3Store: new () => object };
   const store = new S3Store();
   const app = buildApp({ logger: false, stores: { s3Store: store } } as unknown as Parameters<typeof buildApp>[0]);
   await app.ready();
-  const uploads = (): StoredUpload[] => [...(store as unknown as { multipartUploads: Map<string, StoredUpload> }).multipartUploads.values()];
+  const uploads = (): StoredUpload[] => [
+    ...(store as unknown as { multipartUploads: Map<string, StoredUpload> }).multipartUploads.values(),
+  ];
 
   const result: UploadListingServer = {
     endpoint: '',
@@ -82,9 +87,14 @@ export async function startFauxqsWithUploadListing(t: Teardown, bucket = 'promsh
           `<Bucket>${xml(bucket)}</Bucket><KeyMarker>${xml(keyMarker)}</KeyMarker>` +
           `<UploadIdMarker>${xml(idMarker)}</UploadIdMarker><Prefix>${xml(prefix)}</Prefix>` +
           `<MaxUploads>${max}</MaxUploads><IsTruncated>${truncated}</IsTruncated>` +
-          (truncated && last ? `<NextKeyMarker>${xml(last.key)}</NextKeyMarker><NextUploadIdMarker>${xml(last.uploadId)}</NextUploadIdMarker>` : '') +
+          (truncated && last
+            ? `<NextKeyMarker>${xml(last.key)}</NextKeyMarker><NextUploadIdMarker>${xml(last.uploadId)}</NextUploadIdMarker>`
+            : '') +
           page
-            .map((u) => `<Upload><Key>${xml(u.key)}</Key><UploadId>${xml(u.uploadId)}</UploadId><Initiated>${u.initiated.toISOString()}</Initiated><StorageClass>STANDARD</StorageClass></Upload>`)
+            .map(
+              (u) =>
+                `<Upload><Key>${xml(u.key)}</Key><UploadId>${xml(u.uploadId)}</UploadId><Initiated>${u.initiated.toISOString()}</Initiated><StorageClass>STANDARD</StorageClass></Upload>`,
+            )
             .join('') +
           '</ListMultipartUploadsResult>',
       );
@@ -100,7 +110,12 @@ export async function startFauxqsWithUploadListing(t: Teardown, bucket = 'promsh
     await closed;
     await app.close();
   });
-  const client = new S3Client({ endpoint: result.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const client = new S3Client({
+    endpoint: result.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   try {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
   } finally {

@@ -11,7 +11,6 @@ import { blockFileProblems, type BucketInspector, type BucketSnapshot } from './
 import { promtoolDump } from './prometheus.ts';
 import type { Source } from './source.ts';
 
-
 export interface ShippedCheckOptions {
   /** Block duration of the shipped windows, ms. */
   blockMs: number;
@@ -21,10 +20,23 @@ export interface ShippedCheckOptions {
   foreign?: ReadonlySet<string>;
 }
 
-export async function checkShipped(t: Test, bucket: BucketInspector, source: Source, opts: ShippedCheckOptions): Promise<{ snap: BucketSnapshot; ours: MetaJson[] }> {
+export async function checkShipped(
+  t: Test,
+  bucket: BucketInspector,
+  source: Source,
+  opts: ShippedCheckOptions,
+): Promise<{ snap: BucketSnapshot; ours: MetaJson[] }> {
   const snap = await bucket.snapshot();
-  t.same(snap.blocks.filter((b) => b.metaError !== undefined).map((b) => b.ulid), [], 'every meta.json parses');
-  t.same(snap.complete.flatMap(blockFileProblems), [], 'every block with meta.json has all its files at their listed sizes');
+  t.same(
+    snap.blocks.filter((b) => b.metaError !== undefined).map((b) => b.ulid),
+    [],
+    'every meta.json parses',
+  );
+  t.same(
+    snap.complete.flatMap(blockFileProblems),
+    [],
+    'every block with meta.json has all its files at their listed sizes',
+  );
 
   const ours = snap.complete
     .map((b) => b.meta!)
@@ -32,16 +44,24 @@ export async function checkShipped(t: Test, bucket: BucketInspector, source: Sou
     .sort((a, b) => a.minTime - b.minTime);
   t.equal(ours.length, snap.complete.length, 'every block carries the cluster labels');
   const overlaps: string[] = [];
-  for (let i = 1; i < ours.length; i++) if (ours[i]!.minTime < ours[i - 1]!.maxTime) overlaps.push(`${ours[i - 1]!.ulid} / ${ours[i]!.ulid}`);
+  for (let i = 1; i < ours.length; i++)
+    if (ours[i]!.minTime < ours[i - 1]!.maxTime) overlaps.push(`${ours[i - 1]!.ulid} / ${ours[i]!.ulid}`);
   t.same(overlaps, [], 'no two blocks overlap');
 
   const foreign = opts.foreign ?? new Set<string>();
   const mine = ours.filter((m) => !foreign.has(m.ulid));
-  t.ok(mine.every((m) => m.maxTime - m.minTime === opts.blockMs && m.minTime % opts.blockMs === 0), 'every shipped block is one aligned window');
+  t.ok(
+    mine.every((m) => m.maxTime - m.minTime === opts.blockMs && m.minTime % opts.blockMs === 0),
+    'every shipped block is one aligned window',
+  );
   const expected = [...source.windowsWithData(opts.blockMs)]
     .filter((w) => !ours.some((m) => foreign.has(m.ulid) && m.minTime < w + opts.blockMs && w < m.maxTime))
     .sort((a, b) => a - b);
-  t.same(mine.map((m) => m.minTime), expected, 'exactly one block per window with data');
+  t.same(
+    mine.map((m) => m.minTime),
+    expected,
+    'exactly one block per window with data',
+  );
 
   const copy = join(opts.dir, `copy-${Date.now()}`);
   await bucket.downloadComplete(copy);

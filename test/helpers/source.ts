@@ -36,7 +36,10 @@ export async function startSource(
   const dataEnd = aligned - 2 * H;
   const external = opts.external ?? { cluster_id: 'cluster-two', env: 'test' };
   const data = join(dir, 'source');
-  await createBlocksFromOpenMetrics(generateHistory({ start: dataStart, end: dataEnd, seed: opts.seed ?? 7, scale: opts.scale ?? 1 }), data);
+  await createBlocksFromOpenMetrics(
+    generateHistory({ start: dataStart, end: dataEnd, seed: opts.seed ?? 7, scale: opts.scale ?? 1 }),
+    data,
+  );
   const dump = await promtoolDump(data);
   const prometheus = await startPrometheus({ dataDir: data, externalLabels: external });
   t.teardown(() => prometheus.stop());
@@ -48,7 +51,8 @@ export async function startSource(
     external,
     windowsWithData(durationMs) {
       const out = new Set<number>();
-      for (const line of dump) out.add(Math.floor(Number(line.slice(line.lastIndexOf(' ') + 1)) / durationMs) * durationMs);
+      for (const line of dump)
+        out.add(Math.floor(Number(line.slice(line.lastIndexOf(' ') + 1)) / durationMs) * durationMs);
       return out;
     },
   };

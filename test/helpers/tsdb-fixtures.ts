@@ -65,7 +65,7 @@ export function xorChunks(samples: readonly Sample[], perChunk = 120): Chunk[] {
 }
 
 export function sortedLabels(obj: Record<string, string>): Label[] {
-  return Object.entries(obj).sort(([a], [b]) => (Buffer.compare(Buffer.from(a), Buffer.from(b))));
+  return Object.entries(obj).sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
 /** Deterministic pseudo-random numbers (mulberry32). */

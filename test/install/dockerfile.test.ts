@@ -14,25 +14,52 @@ import { CHART_DIR, ROOT } from '../helpers/helm.ts';
 
 t.test('the Dockerfile builds with dev dependencies and runs with production ones only', async (t) => {
   const { globalArgs, stages } = await readDockerfile();
-  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string; license: string; engines: { node: string } };
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+    license: string;
+    engines: { node: string };
+  };
   const values = parse(await readFile(join(CHART_DIR, 'values.yaml'), 'utf8')) as {
     podSecurityContext: { runAsUser: number; runAsGroup: number };
     metricsPort: number;
   };
 
-  t.same(stages.map((s) => s.name), ['build', 'deps', undefined], 'stages: build, deps, runtime');
+  t.same(
+    stages.map((s) => s.name),
+    ['build', 'deps', undefined],
+    'stages: build, deps, runtime',
+  );
   const base = globalArgs.NODE_IMAGE ?? '';
-  t.match(base, /^node:22[.\d]*-(bookworm|bullseye)-slim$|^gcr\.io\/distroless\/nodejs22/, `a small, supported Node 22 base (${base})`);
+  t.match(
+    base,
+    /^node:22[.\d]*-(bookworm|bullseye)-slim$|^gcr\.io\/distroless\/nodejs22/,
+    `a small, supported Node 22 base (${base})`,
+  );
   // Node 22 (the image's, which the CI's fast tier also runs on) and 20 from 20.18.
   t.equal(pkg.engines.node, '^20.18.0 || ^22.0.0', 'the base matches the Node the package supports');
   for (const s of stages) t.equal(s.from, '${NODE_IMAGE}', 'every stage uses the same base');
 
-  const [build, deps, runtime] = stages as [typeof stages[0], typeof stages[0], typeof stages[0]];
-  t.ok(runs(build).some((r) => /^npm ci\b/.test(r) && !r.includes('--omit')), 'build: npm ci with dev dependencies');
-  t.ok(runs(build).some((r) => r.startsWith('npm run build')), 'build: npm run build');
-  const buildSources = copies(build).flatMap((c) => c.sources).sort();
-  t.same(buildSources, ['package-lock.json', 'package.json', 'proto', 'src', 'tsconfig.build.json', 'tsconfig.json'], 'build: copies only what tsc needs');
-  t.ok(runs(deps).some((r) => /^npm ci --omit=dev\b/.test(r)), 'deps: npm ci --omit=dev');
+  const [build, deps, runtime] = stages as [(typeof stages)[0], (typeof stages)[0], (typeof stages)[0]];
+  t.ok(
+    runs(build).some((r) => /^npm ci\b/.test(r) && !r.includes('--omit')),
+    'build: npm ci with dev dependencies',
+  );
+  t.ok(
+    runs(build).some((r) => r.startsWith('npm run build')),
+    'build: npm run build',
+  );
+  const buildSources = copies(build)
+    .flatMap((c) => c.sources)
+    .sort();
+  t.same(
+    buildSources,
+    ['package-lock.json', 'package.json', 'proto', 'src', 'tsconfig.build.json', 'tsconfig.json'],
+    'build: copies only what tsc needs',
+  );
+  t.ok(
+    runs(deps).some((r) => /^npm ci --omit=dev\b/.test(r)),
+    'deps: npm ci --omit=dev',
+  );
 
   const runtimeCopies = copies(runtime);
   t.same(
@@ -42,7 +69,10 @@ t.test('the Dockerfile builds with dev dependencies and runs with production one
   );
   t.equal(runtime.workdir, '/app');
   t.same(command(runtime), ['node', '/app/dist/cli.js', 'run'], 'the image runs `promship run`');
-  t.ok(runs(runtime).some((r) => r.includes('ln -s /app/dist/cli.js /usr/local/bin/promship')), '`promship` is on PATH for kubectl exec');
+  t.ok(
+    runs(runtime).some((r) => r.includes('ln -s /app/dist/cli.js /usr/local/bin/promship')),
+    '`promship` is on PATH for kubectl exec',
+  );
 
   const user = runtime.instructions.filter((i) => i.op === 'USER').at(-1)?.args ?? '';
   t.match(user, /^\d+:\d+$/, 'a numeric user and group');
@@ -57,8 +87,12 @@ t.test('the Dockerfile builds with dev dependencies and runs with production one
   const expose = runtime.instructions.find((i) => i.op === 'EXPOSE')?.args;
   t.equal(Number(expose), values.metricsPort, "EXPOSE is the chart's metrics port");
 
-  const labels = runtime.instructions.filter((i) => i.op === 'LABEL').map((i) => i.args).join(' ');
-  for (const k of ['title', 'description', 'version', 'revision', 'licenses']) t.match(labels, `org.opencontainers.image.${k}=`, `OCI label ${k}`);
+  const labels = runtime.instructions
+    .filter((i) => i.op === 'LABEL')
+    .map((i) => i.args)
+    .join(' ');
+  for (const k of ['title', 'description', 'version', 'revision', 'licenses'])
+    t.match(labels, `org.opencontainers.image.${k}=`, `OCI label ${k}`);
   t.match(labels, `org.opencontainers.image.licenses="${pkg.license}"`);
   const versionArg = runtime.instructions.find((i) => i.op === 'ARG' && i.args.startsWith('VERSION='))?.args;
   t.equal(versionArg, `VERSION=${pkg.version}`, 'the default version label is the package version');
@@ -69,10 +103,19 @@ t.test('.dockerignore keeps the context small and hides nothing the build copies
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'));
-  for (const p of ['node_modules', 'dist', '.git', 'test', 'chart']) t.ok(ignored.includes(p), `${p} is not sent to the builder`);
+  for (const p of ['node_modules', 'dist', '.git', 'test', 'chart'])
+    t.ok(ignored.includes(p), `${p} is not sent to the builder`);
   const { stages } = await readDockerfile();
-  const fromContext = stages.flatMap((s) => copies(s).filter((c) => !c.from).flatMap((c) => c.sources));
+  const fromContext = stages.flatMap((s) =>
+    copies(s)
+      .filter((c) => !c.from)
+      .flatMap((c) => c.sources),
+  );
   const matches = (pattern: string, path: string): boolean =>
     new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}(/.*)?$`).test(path);
-  for (const src of fromContext) t.notOk(ignored.some((p) => matches(p, src)), `${src} is in the build context`);
+  for (const src of fromContext)
+    t.notOk(
+      ignored.some((p) => matches(p, src)),
+      `${src} is in the build context`,
+    );
 });

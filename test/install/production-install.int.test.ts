@@ -23,13 +23,27 @@ t.test('the production install runs `promship run` from the chart environment an
   // The slow parts side by side: the install (tsc, npm ci) and the source Prometheus.
   const [install, source] = await Promise.all([buildProductionInstall(join(dir, 'image')), startSource(t, dir)]);
 
-  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string>; dependencies: Record<string, string> };
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+    devDependencies: Record<string, string>;
+    dependencies: Record<string, string>;
+  };
   const modules = join(install.appDir, 'node_modules');
   for (const dev of Object.keys(pkg.devDependencies)) {
     if (pkg.dependencies[dev]) continue;
-    t.notOk(await access(join(modules, dev)).then(() => true, () => false), `dev dependency ${dev} is not installed`);
+    t.notOk(
+      await access(join(modules, dev)).then(
+        () => true,
+        () => false,
+      ),
+      `dev dependency ${dev} is not installed`,
+    );
   }
-  t.same((await readdir(install.appDir)).sort(), ['dist', 'node_modules', 'package.json', 'proto'], 'the image holds dist, proto, package.json and node_modules only');
+  t.same(
+    (await readdir(install.appDir)).sort(),
+    ['dist', 'node_modules', 'package.json', 'proto'],
+    'the image holds dist, proto, package.json and node_modules only',
+  );
   t.equal(install.command.at(-1), 'run', "the image's command is `promship run`");
 
   const target = await bucketTarget(t, 's3rver', join(dir, 'bucket'));
@@ -49,7 +63,9 @@ t.test('the production install runs `promship run` from the chart environment an
   const env: Record<string, string> = {};
   for (const [name, e] of envOf(deploymentOf(objects).container)) {
     const ref = e.valueFrom?.secretKeyRef;
-    env[name] = ref ? Buffer.from((secret?.data as Record<string, string>)[ref.key]!, 'base64').toString('utf8') : e.value!;
+    env[name] = ref
+      ? Buffer.from((secret?.data as Record<string, string>)[ref.key]!, 'base64').toString('utf8')
+      : e.value!;
   }
   // Loopback only in tests; in the pod the chart's `:port` listens on the pod's interfaces.
   const port = await freePort();

@@ -29,14 +29,23 @@ function viaDecoder(bytes: Uint8Array, decoder = new ChunkedResponseDecoder()): 
     queryIndex: m.queryIndex,
     series: m.series.map((s) => ({
       labels: s.labels.map((l) => [l[0], l[1]]),
-      chunks: s.chunks.map((c) => ({ minTime: c.minTime, maxTime: c.maxTime, encoding: c.encoding, data: [...c.data] })),
+      chunks: s.chunks.map((c) => ({
+        minTime: c.minTime,
+        maxTime: c.maxTime,
+        encoding: c.encoding,
+        data: [...c.data],
+      })),
     })),
   };
 }
 
 const series: HandSeries[] = [
   {
-    labels: [['__name__', 'up'], ['job', 'a'], ['zone', 'é€😀']],
+    labels: [
+      ['__name__', 'up'],
+      ['job', 'a'],
+      ['zone', 'é€😀'],
+    ],
     chunks: [
       { minTime: 1_700_000_000_000, maxTime: 1_700_000_007_000, type: 1, data: Uint8Array.of(0, 2, 9, 9, 9) },
       { minTime: -5, maxTime: 2n ** 63n - 1n, type: 2, data: Uint8Array.of(0, 1, 7) },
@@ -44,8 +53,20 @@ const series: HandSeries[] = [
       { minTime: 2 ** 49 - 1, maxTime: 2 ** 49, type: 1, data: Uint8Array.of(0, 1, 8) },
     ],
   },
-  { labels: [['__name__', 'up'], ['job', 'b']], chunks: [{ minTime: 0, maxTime: 0, type: 3, data: new Uint8Array(0) }] },
-  { labels: [['b', '1'], ['a', '2']], chunks: [] },
+  {
+    labels: [
+      ['__name__', 'up'],
+      ['job', 'b'],
+    ],
+    chunks: [{ minTime: 0, maxTime: 0, type: 3, data: new Uint8Array(0) }],
+  },
+  {
+    labels: [
+      ['b', '1'],
+      ['a', '2'],
+    ],
+    chunks: [],
+  },
 ];
 
 t.test('decodes what protobufjs decodes, int64 edges and UTF-8 included', async (t) => {
@@ -59,8 +80,25 @@ t.test('decodes what protobufjs decodes, int64 edges and UTF-8 included', async 
 t.test('the same decoder reused over frames gives the same answers (string reuse is invisible)', async (t) => {
   const decoder = new ChunkedResponseDecoder();
   const a = chunkedReadResponse([series[0]!]);
-  const b = chunkedReadResponse([{ ...series[0]!, labels: [['__name__', 'up'], ['job', 'a'], ['zone', 'x']] }]);
-  const c = chunkedReadResponse([{ ...series[0]!, labels: [['__name__', 'uq'], ['job', 'a']] }]);
+  const b = chunkedReadResponse([
+    {
+      ...series[0]!,
+      labels: [
+        ['__name__', 'up'],
+        ['job', 'a'],
+        ['zone', 'x'],
+      ],
+    },
+  ]);
+  const c = chunkedReadResponse([
+    {
+      ...series[0]!,
+      labels: [
+        ['__name__', 'uq'],
+        ['job', 'a'],
+      ],
+    },
+  ]);
   for (const bytes of [a, b, a, c, b]) t.same(viaDecoder(bytes, decoder), viaProtobufjs(bytes));
 });
 
@@ -75,10 +113,27 @@ t.test('chunk bytes are views into the frame, not copies', async (t) => {
 t.test('unknown fields of every wire type are skipped', async (t) => {
   const known = chunkedReadResponse([series[1]!]);
   const unknown = Uint8Array.from([
-    ...uvarint((9 << 3) | 0), ...uvarint(2n ** 63n),
-    ...uvarint((10 << 3) | 1), 1, 2, 3, 4, 5, 6, 7, 8,
-    ...uvarint((11 << 3) | 2), 3, 1, 2, 3,
-    ...uvarint((12 << 3) | 5), 1, 2, 3, 4,
+    ...uvarint((9 << 3) | 0),
+    ...uvarint(2n ** 63n),
+    ...uvarint((10 << 3) | 1),
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    ...uvarint((11 << 3) | 2),
+    3,
+    1,
+    2,
+    3,
+    ...uvarint((12 << 3) | 5),
+    1,
+    2,
+    3,
+    4,
   ]);
   const bytes = Uint8Array.from([...unknown, ...known, ...unknown]);
   t.same(viaDecoder(bytes), viaProtobufjs(bytes));
@@ -93,7 +148,10 @@ t.test('malformed messages are decode faults', async (t) => {
     ['field number 0', Uint8Array.of(0, 1)],
     ['a varint longer than 10 bytes', Uint8Array.of((2 << 3) | 0, ...new Array<number>(10).fill(0x80), 1)],
     ['a length past the end', Uint8Array.of((1 << 3) | 2, 50, 0)],
-    ['invalid UTF-8 in a label', chunkedReadResponse([{ labels: [['a', '\u0000']], chunks: [] }]).map((b) => (b === 0 ? 0xff : b))],
+    [
+      'invalid UTF-8 in a label',
+      chunkedReadResponse([{ labels: [['a', '\u0000']], chunks: [] }]).map((b) => (b === 0 ? 0xff : b)),
+    ],
     ['a query index beyond 2^53', Uint8Array.of((2 << 3) | 0, ...uvarint(2n ** 60n))],
   ];
   for (const [what, bytes] of bad) {

@@ -10,7 +10,8 @@ async function* chunksOf(...parts: Uint8Array[]): AsyncGenerator<Buffer> {
 
 async function collect(body: AsyncIterable<Uint8Array>, maxFrameBytes?: number): Promise<Buffer[]> {
   const out: Buffer[] = [];
-  for await (const f of readFrames(body, maxFrameBytes === undefined ? {} : { maxFrameBytes })) out.push(Buffer.from(f));
+  for await (const f of readFrames(body, maxFrameBytes === undefined ? {} : { maxFrameBytes }))
+    out.push(Buffer.from(f));
   return out;
 }
 
@@ -49,7 +50,12 @@ t.test('frames come out whole however the body is split', async (t) => {
 t.test('a frame inside one buffer is a view, not a copy', async (t) => {
   const body = Buffer.concat([frame(Buffer.from('abc')), frame(Buffer.from('defg'))]);
   const frames: Buffer[] = [];
-  for await (const f of readFrames((async function* () { yield body; })())) frames.push(f);
+  for await (const f of readFrames(
+    (async function* () {
+      yield body;
+    })(),
+  ))
+    frames.push(f);
   t.equal(frames.length, 2);
   t.equal(frames[0]!.buffer, body.buffer, 'shares memory with the network buffer');
   t.equal(frames[0]!.byteOffset, body.byteOffset + 5);

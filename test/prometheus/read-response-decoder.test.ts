@@ -25,7 +25,11 @@ t.test('samples, labels and odd values survive', async (t) => {
       {
         timeseries: [
           {
-            labels: [{ name: '__name__', value: 'x' }, { name: 'emoji', value: '\u{1F600}' }, { name: 'empty', value: '' }],
+            labels: [
+              { name: '__name__', value: 'x' },
+              { name: 'emoji', value: '\u{1F600}' },
+              { name: 'empty', value: '' },
+            ],
             samples: timestamps.map((ts, i) => ({ timestamp: ts, value: values[i] })),
           },
           { labels: [{ name: '__name__', value: 'nan' }], samples: [{ timestamp: 5, value: NaN }] },
@@ -51,7 +55,17 @@ t.test('samples, labels and odd values survive', async (t) => {
 
 t.test('histograms are counted, unknown fields skipped', async (t) => {
   const base = encode({
-    results: [{ timeseries: [{ labels: [{ name: '__name__', value: 'h' }], samples: [{ timestamp: 7, value: 1 }], histograms: [Uint8Array.of(0x08, 0x01)] }] }],
+    results: [
+      {
+        timeseries: [
+          {
+            labels: [{ name: '__name__', value: 'h' }],
+            samples: [{ timestamp: 7, value: 1 }],
+            histograms: [Uint8Array.of(0x08, 0x01)],
+          },
+        ],
+      },
+    ],
   });
   // Append an exemplar-like unknown field (3, length-delimited) inside the TimeSeries and a
   // varint field 9 at top level, then fix the enclosing lengths by re-encoding by hand.
@@ -66,8 +80,10 @@ t.test('histograms are counted, unknown fields skipped', async (t) => {
 });
 
 t.test('truncated or overrunning input is a decode error', async (t) => {
-  const good = encode({ results: [{ timeseries: [{ labels: [{ name: '__name__', value: 'x' }], samples: [{ timestamp: 1, value: 2 }] }] }] });
+  const good = encode({
+    results: [{ timeseries: [{ labels: [{ name: '__name__', value: 'x' }], samples: [{ timestamp: 1, value: 2 }] }] }],
+  });
   for (const bad of [good.subarray(0, good.length - 3), Buffer.from([0x0a, 0x05, 0x0a, 0x09, 0x00])]) {
-    t.throws(() => decodeReadResponse(bad), { name: "ReadFault", code: 'PROMSHIP_REMOTE_READ_DECODE' });
+    t.throws(() => decodeReadResponse(bad), { name: 'ReadFault', code: 'PROMSHIP_REMOTE_READ_DECODE' });
   }
 });

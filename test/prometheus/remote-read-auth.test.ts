@@ -77,7 +77,10 @@ t.test('basic auth from a password or a password file', async (t) => {
   }
   // RFC 7617: base64 of "user:password".
   const expected = `Basic ${Buffer.from(`promship:${PASSWORD}`).toString('base64')}`;
-  t.same(server.requests.map((r) => r.headers.authorization), [expected, expected]);
+  t.same(
+    server.requests.map((r) => r.headers.authorization),
+    [expected, expected],
+  );
 });
 
 t.test('a missing token file fails with its own code and names the file', async (t) => {

@@ -51,5 +51,9 @@ t.test('an HTTP error', async (t) => {
   });
   const client = new RemoteReadClient({ url: server.url, timeoutMs: 5000 });
   t.teardown(() => client.close());
-  await t.rejects(client.externalLabels(), { code: 'PROMSHIP_REMOTE_READ_HTTP', status: 403, message: /403: "forbidden"/ });
+  await t.rejects(client.externalLabels(), {
+    code: 'PROMSHIP_REMOTE_READ_HTTP',
+    status: 403,
+    message: /403: "forbidden"/,
+  });
 });

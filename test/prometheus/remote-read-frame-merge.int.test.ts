@@ -20,7 +20,11 @@ t.test('a series spanning several frames is merged', async (t) => {
   // The raw stream, to show that series really are split.
   const res = await request(`${fixture.prometheus.url}/api/v1/read`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-read-version': '0.1.0' },
+    headers: {
+      'content-type': 'application/x-protobuf',
+      'content-encoding': 'snappy',
+      'x-prometheus-remote-read-version': '0.1.0',
+    },
     body: compressSync(
       encodeReadRequest({
         startMs: window.start,

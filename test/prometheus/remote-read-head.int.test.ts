@@ -18,9 +18,14 @@ import { readAll, samplesOf } from '../helpers/remote-read-checks.ts';
 import { EXTERNAL } from '../helpers/remote-read-fixture.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-const root = protobuf.parse(readFileSync(new URL('../../proto/prometheus-remote-read.proto', import.meta.url), 'utf8')).root;
+const root = protobuf.parse(
+  readFileSync(new URL('../../proto/prometheus-remote-read.proto', import.meta.url), 'utf8'),
+).root;
 // prompb.WriteRequest: `repeated TimeSeries timeseries = 1`; only tests write.
-protobuf.parse('syntax = "proto3"; package prometheus; message WriteRequest { repeated TimeSeries timeseries = 1; }', root);
+protobuf.parse(
+  'syntax = "proto3"; package prometheus; message WriteRequest { repeated TimeSeries timeseries = 1; }',
+  root,
+);
 const WriteRequest = root.lookupType('prometheus.WriteRequest');
 
 const MINUTE = 60_000;
@@ -53,7 +58,11 @@ t.test('head data over remote read', async (t) => {
   }
   const res = await request(`${prometheus.url}/api/v1/write`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
+    headers: {
+      'content-type': 'application/x-protobuf',
+      'content-encoding': 'snappy',
+      'x-prometheus-remote-write-version': '0.1.0',
+    },
     body: compressSync(WriteRequest.encode(WriteRequest.fromObject({ timeseries })).finish()),
   });
   t.equal(res.statusCode, 204, 'remote write accepted');

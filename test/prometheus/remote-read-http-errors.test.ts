@@ -7,7 +7,13 @@ import { RemoteReadError } from '../../src/prometheus/errors.ts';
 import { RemoteReadClient, type RemoteReadClientOptions } from '../../src/prometheus/remote-read.ts';
 import type { Window } from '../../src/series.ts';
 import { freePort } from '../helpers/prometheus.ts';
-import { chunkedReadResponse, frame, startFakeServer, STREAMED_CONTENT_TYPE, type Checks } from '../helpers/remote-read-wire.ts';
+import {
+  chunkedReadResponse,
+  frame,
+  startFakeServer,
+  STREAMED_CONTENT_TYPE,
+  type Checks,
+} from '../helpers/remote-read-wire.ts';
 
 const WINDOW: Window = { start: Date.UTC(2024, 5, 1, 0), end: Date.UTC(2024, 5, 1, 2) };
 const WINDOW_TEXT = '2024-06-01T00:00:00.000Z–2024-06-01T02:00:00.000Z';
@@ -94,7 +100,10 @@ t.test('an invalid window is refused before any request', async (t) => {
   });
   const client = new RemoteReadClient({ url: server.url, timeoutMs: 1000 });
   t.teardown(() => client.close());
-  for (const w of [{ start: 10, end: 10 }, { start: 0.5, end: 10 }]) {
+  for (const w of [
+    { start: 10, end: 10 },
+    { start: 0.5, end: 10 },
+  ]) {
     await t.rejects(
       (async () => {
         for await (const _ of client.read(w)) {

@@ -10,7 +10,9 @@ t.test('lowestTimestamp is the oldest sample Prometheus holds', async (t) => {
   let om = '# TYPE m gauge\n';
   for (let i = 0; i < 500; i++) om += `m{i="${i % 3}"} ${i} ${(start + i * 30_000 + (i % 3) * 7000) / 1000}\n`;
   await createBlocksFromOpenMetrics(`${om}# EOF\n`, join(dir, 'data'));
-  const oldest = Math.min(...(await promtoolDump(join(dir, 'data'))).map((l) => Number(l.slice(l.lastIndexOf(' ') + 1))));
+  const oldest = Math.min(
+    ...(await promtoolDump(join(dir, 'data'))).map((l) => Number(l.slice(l.lastIndexOf(' ') + 1))),
+  );
   const prometheus = await startPrometheus({ dataDir: join(dir, 'data') });
   t.teardown(() => prometheus.stop());
   const client = new RemoteReadClient({ url: prometheus.url, timeoutMs: 10_000 });

@@ -19,8 +19,10 @@ const ascii = (s: string): number[] => [...Buffer.from(s)];
 /** ReadRequest{queries: [Query{start, end, matchers}], accepted_response_types: packed [types]}. */
 function handRequest(startMs: number, endMs: number, matchers: [number, string, string][], types: number[]): Buffer {
   const query = [
-    0x08, ...uvarint(startMs),
-    0x10, ...uvarint(endMs),
+    0x08,
+    ...uvarint(startMs),
+    0x10,
+    ...uvarint(endMs),
     ...matchers.flatMap(([type, name, value]) =>
       field(3, [...(type === 0 ? [] : [0x08, type]), ...field(2, ascii(name)), ...field(3, ascii(value))]),
     ),
@@ -54,7 +56,11 @@ t.test('a regex matcher is encoded as RE (2), not EQ', async (t) => {
 
 t.test('read() sends the window as a closed range, every series, snappy, and the protocol headers', async (t) => {
   const server = await startFakeServer(t, streamed([frame(chunkedReadResponse([]))]));
-  const client = new RemoteReadClient({ url: `${server.url}/prefix/`, timeoutMs: 5000, headers: { 'X-Scope-OrgID': 'tenant' } });
+  const client = new RemoteReadClient({
+    url: `${server.url}/prefix/`,
+    timeoutMs: 5000,
+    headers: { 'X-Scope-OrgID': 'tenant' },
+  });
   t.teardown(() => client.close());
   for await (const _ of client.read({ start: START, end: END })) {
     // drain

@@ -22,7 +22,10 @@ const WINDOW_TEXT = '2024-01-02T04:00:00.000Z–2024-01-02T06:00:00.000Z';
 const goodFrame = frame(
   chunkedReadResponse([
     {
-      labels: [['__name__', 'up'], ['job', 'x']],
+      labels: [
+        ['__name__', 'up'],
+        ['job', 'x'],
+      ],
       chunks: [{ minTime: WINDOW.start, maxTime: WINDOW.start + 1000, type: 1, data: Uint8Array.of(0, 1, 2, 3) }],
     },
   ]),
@@ -63,7 +66,10 @@ t.test('the valid frame alone reads fine (control)', async (t) => {
   const server = await startFakeServer(t, streamed([goodFrame]));
   const series = await readAll(server.url);
   t.equal(series.length, 1);
-  t.same(series[0]!.labels, [['__name__', 'up'], ['job', 'x']]);
+  t.same(series[0]!.labels, [
+    ['__name__', 'up'],
+    ['job', 'x'],
+  ]);
   t.same([...series[0]!.chunks[0]!.data], [0, 1, 2, 3]);
 });
 
@@ -77,7 +83,12 @@ t.test('garbage body', (t) =>
 );
 
 t.test('truncated stream', (t) =>
-  expectFailure(t, streamed([goodFrame, goodFrame.subarray(0, goodFrame.length - 3)]), 'PROMSHIP_REMOTE_READ_TRUNCATED', /ended inside a frame/),
+  expectFailure(
+    t,
+    streamed([goodFrame, goodFrame.subarray(0, goodFrame.length - 3)]),
+    'PROMSHIP_REMOTE_READ_TRUNCATED',
+    /ended inside a frame/,
+  ),
 );
 
 t.test('CRC mismatch', (t) => {
@@ -87,7 +98,9 @@ t.test('CRC mismatch', (t) => {
 });
 
 t.test('oversized frame', (t) =>
-  expectFailure(t, streamed([goodFrame]), 'PROMSHIP_REMOTE_READ_FRAME_TOO_LARGE', /more than the limit of 16/, { maxFrameBytes: 16 }),
+  expectFailure(t, streamed([goodFrame]), 'PROMSHIP_REMOTE_READ_FRAME_TOO_LARGE', /more than the limit of 16/, {
+    maxFrameBytes: 16,
+  }),
 );
 
 t.test('error text after valid frames (Prometheus failing mid-stream)', (t) =>
@@ -100,7 +113,12 @@ t.test('error text after valid frames (Prometheus failing mid-stream)', (t) =>
 );
 
 t.test('a frame whose message is not a ChunkedReadResponse', (t) =>
-  expectFailure(t, streamed([frame(Uint8Array.of(0x0a, 0x10, 0x01))]), 'PROMSHIP_REMOTE_READ_DECODE', /ChunkedReadResponse/),
+  expectFailure(
+    t,
+    streamed([frame(Uint8Array.of(0x0a, 0x10, 0x01))]),
+    'PROMSHIP_REMOTE_READ_DECODE',
+    /ChunkedReadResponse/,
+  ),
 );
 
 t.test('a frame answering another query', (t) =>

@@ -49,8 +49,15 @@ t.test('streamed read against real Prometheus', async (t) => {
   await t.test('the order is that of stored labels, not of labels with external labels added', async (t) => {
     const series = await readAll(client, { start: T0 + 2 * HOUR, end: T0 + 4 * HOUR });
     const keys = series.map((s) => labelsKey(s.labels));
-    const bare: Labels = [['__name__', 'a'], ['cluster_id', 'c1']];
-    const withB: Labels = [['__name__', 'a'], ['b', '1'], ['cluster_id', 'c1']];
+    const bare: Labels = [
+      ['__name__', 'a'],
+      ['cluster_id', 'c1'],
+    ];
+    const withB: Labels = [
+      ['__name__', 'a'],
+      ['b', '1'],
+      ['cluster_id', 'c1'],
+    ];
     t.ok(keys.indexOf(labelsKey(bare)) < keys.indexOf(labelsKey(withB)), 'a{} arrives before a{b="1"}');
     t.ok(compareLabels(withB, bare) < 0, 'although with cluster_id added a{b="1"} sorts first');
   });
@@ -69,8 +76,18 @@ t.test('streamed read against real Prometheus', async (t) => {
     }
     // Go orders U+FFFD before U+1F600.
     t.same(series, [
-      [['__name__', 'unicode'], ['city', 'Zürich'], ['cluster_id', 'c1'], ['v', '\uFFFD']],
-      [['__name__', 'unicode'], ['city', 'Zürich'], ['cluster_id', 'c1'], ['v', '\u{1F600}']],
+      [
+        ['__name__', 'unicode'],
+        ['city', 'Zürich'],
+        ['cluster_id', 'c1'],
+        ['v', '\uFFFD'],
+      ],
+      [
+        ['__name__', 'unicode'],
+        ['city', 'Zürich'],
+        ['cluster_id', 'c1'],
+        ['v', '\u{1F600}'],
+      ],
     ]);
   });
 });

@@ -26,17 +26,33 @@ t.test('blocks a sidecar already uploaded are adopted: their windows are skipped
 
   // The sidecar's blocks: promtool from the same generated history, 2h blocks.
   const sidecarDir = join(dir, 'sidecar');
-  await createBlocksFromOpenMetrics(generateHistory({ start: source.dataStart, end: source.dataEnd, seed: 7 }), sidecarDir);
+  await createBlocksFromOpenMetrics(
+    generateHistory({ start: source.dataStart, end: source.dataEnd, seed: 7 }),
+    sidecarDir,
+  );
   const all = await listBlockDirs(sidecarDir);
-  const metas = await Promise.all(all.map(async (id) => ({ id, meta: JSON.parse(await readFile(join(sidecarDir, id, 'meta.json'), 'utf8')) as Record<string, unknown> & { minTime: number; maxTime: number } })));
+  const metas = await Promise.all(
+    all.map(async (id) => ({
+      id,
+      meta: JSON.parse(await readFile(join(sidecarDir, id, 'meta.json'), 'utf8')) as Record<string, unknown> & {
+        minTime: number;
+        maxTime: number;
+      },
+    })),
+  );
   metas.sort((a, b) => a.meta.minTime - b.meta.minTime);
   t.ok(metas.length >= 4, `promtool made ${metas.length} blocks`);
   // The first (partly filled) and the third: adopted ranges with a gap between them.
   const adopted = [metas[0]!, metas[2]!];
   for (const { id, meta } of adopted) {
-    const thanosMeta = { ...meta, thanos: { labels: source.external, downsample: { resolution: 0 }, source: 'sidecar', version: 1 } };
+    const thanosMeta = {
+      ...meta,
+      thanos: { labels: source.external, downsample: { resolution: 0 }, source: 'sidecar', version: 1 },
+    };
     const files = await listFiles(join(sidecarDir, id));
-    for (const rel of files) if (rel !== 'meta.json' && rel !== 'tombstones') await bucket.put(`${id}/${rel}`, await readFile(join(sidecarDir, id, rel)));
+    for (const rel of files)
+      if (rel !== 'meta.json' && rel !== 'tombstones')
+        await bucket.put(`${id}/${rel}`, await readFile(join(sidecarDir, id, rel)));
     await bucket.put(`${id}/meta.json`, JSON.stringify(thanosMeta, null, 2));
   }
   const adoptedIds = new Set(adopted.map((a) => a.id));
@@ -55,15 +71,23 @@ t.test('blocks a sidecar already uploaded are adopted: their windows are skipped
   t.ok(skipped, "a 'skipping windows already covered' line");
   t.same(new Set(skipped?.blocks as string[]), adoptedIds, 'naming the sidecar blocks');
   // Every 30m window that overlaps an adopted block, counted from the source data alone.
-  const coveredWindows = [...source.windowsWithData(BLOCK)].filter((w) => adopted.some(({ meta }) => meta.minTime < w + BLOCK && w < meta.maxTime));
-  t.equal(skipped?.windows, coveredWindows.length, 'as many windows skipped as 30m windows of data overlap the sidecar blocks');
+  const coveredWindows = [...source.windowsWithData(BLOCK)].filter((w) =>
+    adopted.some(({ meta }) => meta.minTime < w + BLOCK && w < meta.maxTime),
+  );
+  t.equal(
+    skipped?.windows,
+    coveredWindows.length,
+    'as many windows skipped as 30m windows of data overlap the sidecar blocks',
+  );
 
   const { ours } = await checkShipped(t, bucket, source, { blockMs: BLOCK, dir, foreign: adoptedIds });
   const shipped = ours.filter((m) => !adoptedIds.has(m.ulid));
   t.equal(shipped.length, logs.filter((l) => l.msg === 'shipped block').length, 'one shipped line per new block');
   t.ok(shipped.length > 0, 'the windows outside the sidecar blocks were shipped');
   t.ok(
-    shipped.every((m) => m.minTime >= 0 && !adopted.some(({ meta }) => m.minTime < meta.maxTime && meta.minTime < m.maxTime)),
+    shipped.every(
+      (m) => m.minTime >= 0 && !adopted.some(({ meta }) => m.minTime < meta.maxTime && meta.minTime < m.maxTime),
+    ),
     'no shipped block overlaps a sidecar block',
   );
 
@@ -71,7 +95,9 @@ t.test('blocks a sidecar already uploaded are adopted: their windows are skipped
   const again = await runCli(['once'], { ...env, PROMSHIP_DATA_DIR: join(dir, 'data-2') });
   t.equal(again.code, 0);
   t.equal(logLines(again.stdout).filter((l) => l.msg === 'shipped block').length, 0, 'nothing is shipped twice');
-  t.comment(`sidecar blocks adopted: ${adopted.length} (${adopted.map((a) => `${new Date(a.meta.minTime).toISOString()}..${new Date(a.meta.maxTime).toISOString()}`).join(', ')}); shipped: ${shipped.length}`);
+  t.comment(
+    `sidecar blocks adopted: ${adopted.length} (${adopted.map((a) => `${new Date(a.meta.minTime).toISOString()}..${new Date(a.meta.maxTime).toISOString()}`).join(', ')}); shipped: ${shipped.length}`,
+  );
 });
 
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {

@@ -21,7 +21,10 @@ t.test('a claim that cannot be saved fails the window at the claim stage, upload
   let refuseLedger = true;
   const bucket: Bucket = Object.assign(Object.create(files) as Bucket, {
     put(key: string, body: Uint8Array | string) {
-      if (refuseLedger && key.endsWith('ledger.json')) return Promise.reject(new BucketError('PROMSHIP_BUCKET_ACCESS_DENIED', `access denied writing ${key}`, { key }));
+      if (refuseLedger && key.endsWith('ledger.json'))
+        return Promise.reject(
+          new BucketError('PROMSHIP_BUCKET_ACCESS_DENIED', `access denied writing ${key}`, { key }),
+        );
       return files.put(key, body);
     },
   });
@@ -54,5 +57,9 @@ t.test('a claim that cannot be saved fails the window at the claim stage, upload
   const after = await shipper.runOnce({ ignoreBackoff: true });
   t.equal(after.failed.length, 0);
   t.equal(after.shipped.length + after.empty.length, refused.failed.length, 'every refused window is tried again');
-  t.same(new Set(after.shipped.map((b) => b.window.start)), source.windowsWithData(2 * 60 * M), 'and each window with data ships');
+  t.same(
+    new Set(after.shipped.map((b) => b.window.start)),
+    source.windowsWithData(2 * 60 * M),
+    'and each window with data ships',
+  );
 });

@@ -31,7 +31,10 @@ async function blocksIn(bucket: string): Promise<Meta[]> {
 }
 
 /** A source Prometheus with `windows` 2h windows of history, a file bucket, and `once`'s env. */
-async function fileBucketSetup(t: Test, windows: number): Promise<{ source: Source; bucket: string; env: Record<string, string> }> {
+async function fileBucketSetup(
+  t: Test,
+  windows: number,
+): Promise<{ source: Source; bucket: string; env: Record<string, string> }> {
   const dir = await tempDir(t);
   const source = await startSource(t, dir, { windows });
   const bucket = join(dir, 'bucket');
@@ -56,7 +59,8 @@ t.test('windows whose raw blocks the compactor deleted are not shipped again', a
   const [a, b, c] = shipped as [Meta, Meta, Meta];
   const downsampled = '01JD0000000000000000000DS5';
   await mkdir(join(bucket, downsampled, 'chunks'), { recursive: true });
-  for (const rel of ['index', 'chunks/000001']) await writeFile(join(bucket, downsampled, rel), await readFile(join(bucket, a.ulid, rel)));
+  for (const rel of ['index', 'chunks/000001'])
+    await writeFile(join(bucket, downsampled, rel), await readFile(join(bucket, a.ulid, rel)));
   const meta: Meta = {
     ...a,
     ulid: downsampled,
@@ -70,7 +74,11 @@ t.test('windows whose raw blocks the compactor deleted are not shipped again', a
 
   const second = await runCli(['once'], env);
   t.equal(second.code, 0, 'the second run exits 0');
-  t.same(logLines(second.stdout).filter((l) => l.msg === 'shipped block'), [], 'and ships nothing');
+  t.same(
+    logLines(second.stdout).filter((l) => l.msg === 'shipped block'),
+    [],
+    'and ships nothing',
+  );
   t.same(
     (await blocksIn(bucket)).map((m) => m.ulid),
     [downsampled, ...shipped.slice(3).map((m) => m.ulid)],
@@ -81,7 +89,9 @@ t.test('windows whose raw blocks the compactor deleted are not shipped again', a
   t.equal(status.code, 0);
   t.same((JSON.parse(status.stdout) as { pending: unknown[] }).pending, [], 'status counts no window as pending');
 
-  const ledger = JSON.parse(await readFile(join(bucket, 'promship', 'cluster-two', 'ledger.json'), 'utf8')) as { shipped: [number, number][] };
+  const ledger = JSON.parse(await readFile(join(bucket, 'promship', 'cluster-two', 'ledger.json'), 'utf8')) as {
+    shipped: [number, number][];
+  };
   t.same(ledger.shipped, [[a.minTime, shipped.at(-1)!.maxTime]], 'the ledger remembers one shipped range');
 });
 
@@ -89,7 +99,11 @@ t.test('after a change to a longer block duration, only what the short blocks le
   const { source, bucket, env } = await fileBucketSetup(t, 2);
   // 30m blocks, with a ship delay that leaves the last 90 minutes of data for later.
   const delayMinutes = Math.ceil((Date.now() - (source.dataEnd - H)) / 60_000) + 1;
-  const first = await runCli(['once'], { ...env, PROMSHIP_BLOCK_DURATION: '30m', PROMSHIP_SHIP_DELAY: `${delayMinutes}m` });
+  const first = await runCli(['once'], {
+    ...env,
+    PROMSHIP_BLOCK_DURATION: '30m',
+    PROMSHIP_SHIP_DELAY: `${delayMinutes}m`,
+  });
   t.equal(first.code, 0, `the 30m run exits 0 (stderr: ${first.stderr.slice(0, 300)})`);
   const short = await blocksIn(bucket);
   t.equal(short.at(-1)!.maxTime, source.dataEnd - 90 * 60_000, 'the 30m blocks end 90 minutes before the data');
@@ -104,6 +118,11 @@ t.test('after a change to a longer block duration, only what the short blocks le
   );
 
   const all = await blocksIn(bucket);
-  for (let i = 1; i < all.length; i++) t.ok(all[i]!.minTime >= all[i - 1]!.maxTime, `no overlap between ${all[i - 1]!.ulid} and ${all[i]!.ulid}`);
-  t.same(await promtoolDump(bucket), source.dump, 'promtool dump of the bucket equals the source: nothing lost, nothing twice');
+  for (let i = 1; i < all.length; i++)
+    t.ok(all[i]!.minTime >= all[i - 1]!.maxTime, `no overlap between ${all[i - 1]!.ulid} and ${all[i]!.ulid}`);
+  t.same(
+    await promtoolDump(bucket),
+    source.dump,
+    'promtool dump of the bucket equals the source: nothing lost, nothing twice',
+  );
 });

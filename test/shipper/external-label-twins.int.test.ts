@@ -83,11 +83,19 @@ t.test('series that differ only by a stored external label are shipped apart, no
   const logs = logLines(run.stdout);
   t.equal(logs.filter((l) => l.msg === 'shipped block').length, 1, 'the window is shipped');
   const warning = logs.find((l) => l.level === 40 && l.msg === 'twin series kept apart by an external label');
-  t.equal(warning?.series, 5, 'a warning counts the series that kept an external label (1 of job a, 3 of job b, 1 of the pair)');
+  t.equal(
+    warning?.series,
+    5,
+    'a warning counts the series that kept an external label (1 of job a, 3 of job b, 1 of the pair)',
+  );
 
   const shipped = bySeries(await promtoolDump(bucket));
   t.same([...shipped.keys()].sort(), [...source.keys()].sort(), 'the shipped label sets are the source label sets');
-  t.same(shipped.get('{__name__="plain", job="a"}'), source.get('{__name__="plain", job="a"}'), 'an ordinary series is shipped as is');
+  t.same(
+    shipped.get('{__name__="plain", job="a"}'),
+    source.get('{__name__="plain", job="a"}'),
+    'an ordinary series is shipped as is',
+  );
   t.same(
     shipped.get('{__name__="twin", cluster_id="elsewhere", job="c"}'),
     source.get('{__name__="twin", cluster_id="elsewhere", job="c"}'),
@@ -96,8 +104,17 @@ t.test('series that differ only by a stored external label are shipped apart, no
   // Which twin carries the label explicitly may differ from the source; through Thanos, which
   // adds the external labels back, they are one series either way. Every twin's samples arrive
   // whole and apart from the others'.
-  for (const job of ['a', 'b']) t.same(samplesOf(shipped, 'twin', job), samplesOf(source, 'twin', job), `twins of job ${job}: each one's samples, none merged or lost`);
-  t.same(samplesOf(shipped, 'pair', 'a'), samplesOf(source, 'pair', 'a'), 'twins in consecutive frames: each one\'s samples, not joined into one series');
+  for (const job of ['a', 'b'])
+    t.same(
+      samplesOf(shipped, 'twin', job),
+      samplesOf(source, 'twin', job),
+      `twins of job ${job}: each one's samples, none merged or lost`,
+    );
+  t.same(
+    samplesOf(shipped, 'pair', 'a'),
+    samplesOf(source, 'pair', 'a'),
+    "twins in consecutive frames: each one's samples, not joined into one series",
+  );
 });
 
 t.test('twins in a SAMPLES response are shipped apart too', async (t) => {
@@ -116,7 +133,10 @@ t.test('twins in a SAMPLES response are shipped apart too', async (t) => {
       bucket: new FileBucket(bucketDir),
       blocksDir: join(dir, 'blocks'),
       thanosLabels: external,
-      stripLabels: [['cluster_id', 'cluster-two'], ['env', 'test']],
+      stripLabels: [
+        ['cluster_id', 'cluster-two'],
+        ['env', 'test'],
+      ],
       ulid: '01JD0000000000000000000000',
     },
     { start, end: start + 2 * H },
@@ -124,12 +144,23 @@ t.test('twins in a SAMPLES response are shipped apart too', async (t) => {
   t.equal(block?.seriesKeepingExternalLabels, 5, 'the same five series kept an external label');
   const shipped = bySeries(await promtoolDump(bucketDir));
   t.same([...shipped.keys()].sort(), [...source.keys()].sort(), 'the shipped label sets are the source label sets');
-  for (const [name, job] of [['twin', 'a'], ['twin', 'b'], ['pair', 'a']] as const) {
-    t.same(samplesOf(shipped, name, job), samplesOf(source, name, job), `${name} of job ${job}: each one's samples, none merged or lost`);
+  for (const [name, job] of [
+    ['twin', 'a'],
+    ['twin', 'b'],
+    ['pair', 'a'],
+  ] as const) {
+    t.same(
+      samplesOf(shipped, name, job),
+      samplesOf(source, name, job),
+      `${name} of job ${job}: each one's samples, none merged or lost`,
+    );
   }
 });
 
 /** The samples of each series named `name` with `job`, one string per series, sorted. */
 function samplesOf(m: Map<string, string[]>, name: string, job: string): string[] {
-  return [...m.entries()].filter(([k]) => k.includes(`job="${job}"`) && k.startsWith(`{__name__="${name}"`)).map(([, v]) => v.join('|')).sort();
+  return [...m.entries()]
+    .filter(([k]) => k.includes(`job="${job}"`) && k.startsWith(`{__name__="${name}"`))
+    .map(([, v]) => v.join('|'))
+    .sort();
 }

@@ -31,11 +31,24 @@ t.test('an interrupted upload is resumed under its claimed ULID only while that 
     await writeFile(join(bucketDir, id, 'chunks', '000001'), stale);
     await writeFile(join(bucketDir, id, 'chunks', '000002'), stale);
   }
-  const claimed = (start: number, ulid: string) => ({ start, end: start + 2 * H, state: 'claimed', ulid, claimedAt: Date.now() - 60_000, attempts: 0 });
+  const claimed = (start: number, ulid: string) => ({
+    start,
+    end: start + 2 * H,
+    state: 'claimed',
+    ulid,
+    claimedAt: Date.now() - 60_000,
+    attempts: 0,
+  });
   await mkdir(join(bucketDir, 'promship', 'cluster-two'), { recursive: true });
   await writeFile(
     join(bucketDir, 'promship', 'cluster-two', 'ledger.json'),
-    JSON.stringify({ version: 1, cluster: 'cluster-two', labels: source.external, updatedAt: Date.now() - 60_000, windows: [claimed(w0, young), claimed(w1, old)] }),
+    JSON.stringify({
+      version: 1,
+      cluster: 'cluster-two',
+      labels: source.external,
+      updatedAt: Date.now() - 60_000,
+      windows: [claimed(w0, young), claimed(w1, old)],
+    }),
   );
 
   const run = await runCli(['once'], {
@@ -61,7 +74,9 @@ t.test('an interrupted upload is resumed under its claimed ULID only while that 
   const youngFiles = await filesWithSizes(join(bucketDir, young));
   t.same(
     [...youngFiles.keys()].sort(),
-    [...(youngMeta.thanos.files ?? []).map((f) => f.rel_path), 'meta.json'].filter((v, i, a) => a.indexOf(v) === i).sort(),
+    [...(youngMeta.thanos.files ?? []).map((f) => f.rel_path), 'meta.json']
+      .filter((v, i, a) => a.indexOf(v) === i)
+      .sort(),
     'no stale object survived beside the new ones',
   );
   t.not(await readFile(join(bucketDir, young, 'chunks', '000001'), 'utf8'), stale);

@@ -8,17 +8,32 @@ t.test('the stored ledger keeps claims, failures and empty windows; shipped ones
   const bucket = new FileBucket(join(await tempDir(t), 'bucket'));
   const { ledger } = await Ledger.load(bucket, 'c1', { cluster_id: 'c1' });
   const H = 3_600_000;
-  for (let i = 0; i < 100; i++) ledger.set({ start: i * H, end: (i + 1) * H, state: 'shipped', ulid: '01JAAAAAAAAAAAAAAAAAAAAAAA', shippedAt: 1 });
+  for (let i = 0; i < 100; i++)
+    ledger.set({ start: i * H, end: (i + 1) * H, state: 'shipped', ulid: '01JAAAAAAAAAAAAAAAAAAAAAAA', shippedAt: 1 });
   ledger.set({ start: 100 * H, end: 101 * H, state: 'claimed', ulid: '01JBBBBBBBBBBBBBBBBBBBBBBB', claimedAt: 2 });
   ledger.set({ start: 101 * H, end: 102 * H, state: 'failed', attempts: 2, nextRetryAt: 3 });
   ledger.set({ start: 102 * H, end: 103 * H, state: 'empty', shippedAt: 4 });
   await ledger.save(5);
 
-  const stored = JSON.parse(Buffer.from((await bucket.get(ledgerKey('c1')))!).toString('utf8')) as { windows: { state: string }[] };
-  t.same(stored.windows.map((w) => w.state), ['claimed', 'failed', 'empty'], 'no entry per shipped window');
-  t.same((stored as unknown as { shipped: unknown }).shipped, [[0, 100 * H]], 'a hundred shipped windows are one range');
+  const stored = JSON.parse(Buffer.from((await bucket.get(ledgerKey('c1')))!).toString('utf8')) as {
+    windows: { state: string }[];
+  };
+  t.same(
+    stored.windows.map((w) => w.state),
+    ['claimed', 'failed', 'empty'],
+    'no entry per shipped window',
+  );
+  t.same(
+    (stored as unknown as { shipped: unknown }).shipped,
+    [[0, 100 * H]],
+    'a hundred shipped windows are one range',
+  );
   const { ledger: reloaded } = await Ledger.load(bucket, 'c1', { cluster_id: 'c1' });
-  t.equal(reloaded.get({ start: 100 * H, end: 101 * H })?.ulid, '01JBBBBBBBBBBBBBBBBBBBBBBB', 'a claim survives a restart');
+  t.equal(
+    reloaded.get({ start: 100 * H, end: 101 * H })?.ulid,
+    '01JBBBBBBBBBBBBBBBBBBBBBBB',
+    'a claim survives a restart',
+  );
   t.equal(reloaded.get({ start: 0, end: H }), undefined);
   t.equal(reloaded.updatedAt, 5);
 });
@@ -32,17 +47,38 @@ t.test('shipped ranges merge, survive a reload, and are pruned at the horizon', 
   ledger.markShipped({ start: 10 * H, end: 12 * H });
   ledger.markShipped({ start: 2 * H, end: 4 * H }); // joins the first two
   ledger.markShipped({ start: 11 * H, end: 11 * H + 1 }); // inside the last
-  t.same(ledger.shippedRanges(), [{ start: 0, end: 6 * H }, { start: 10 * H, end: 12 * H }]);
+  t.same(ledger.shippedRanges(), [
+    { start: 0, end: 6 * H },
+    { start: 10 * H, end: 12 * H },
+  ]);
   ledger.plannedFrom = 2 * H;
   await ledger.save(1);
   const { ledger: reloaded } = await Ledger.load(bucket, 'c1', { cluster_id: 'c1' });
   t.same(reloaded.shippedRanges(), ledger.shippedRanges(), 'reloaded as saved');
   t.equal(reloaded.plannedFrom, 2 * H, 'with the last planning horizon');
   reloaded.prune(5 * H);
-  t.same(reloaded.shippedRanges(), [{ start: 5 * H, end: 6 * H }, { start: 10 * H, end: 12 * H }], 'cut at the horizon');
+  t.same(
+    reloaded.shippedRanges(),
+    [
+      { start: 5 * H, end: 6 * H },
+      { start: 10 * H, end: 12 * H },
+    ],
+    'cut at the horizon',
+  );
 
   // A damaged range is dropped, not trusted.
-  await bucket.put(ledgerKey('c1'), JSON.stringify({ version: 1, windows: [], shipped: [[5, 1], ['a', 2], [1, 2]] }));
+  await bucket.put(
+    ledgerKey('c1'),
+    JSON.stringify({
+      version: 1,
+      windows: [],
+      shipped: [
+        [5, 1],
+        ['a', 2],
+        [1, 2],
+      ],
+    }),
+  );
   t.same((await Ledger.load(bucket, 'c1', { cluster_id: 'c1' })).ledger.shippedRanges(), [{ start: 1, end: 2 }]);
 });
 
@@ -56,7 +92,10 @@ t.test('a ledger kept for other external labels is not the memory of this label 
   const { ledger: mine, problem } = await Ledger.load(bucket, 'c1', { cluster_id: 'c1' });
   t.same(mine.shippedRanges(), [], 'no shipped range');
   t.same(mine.all(), [], 'no entry');
-  t.match(problem, /was kept for the external labels \{"cluster_id":"c1","env":"wrong"\}, not \{"cluster_id":"c1"\}; starting a new one/);
+  t.match(
+    problem,
+    /was kept for the external labels \{"cluster_id":"c1","env":"wrong"\}, not \{"cluster_id":"c1"\}; starting a new one/,
+  );
   const { ledger: same } = await Ledger.load(bucket, 'c1', { env: 'wrong', cluster_id: 'c1' });
   t.same(same.shippedRanges(), [{ start: 0, end: 6 * H }], 'the same labels in another order read it');
 });

@@ -24,9 +24,13 @@ interface Contender {
 }
 
 function contend(dataDir: string, command: 'once' | 'run', startAt?: number): Contender {
-  const child = spawn(process.execPath, ['--import', 'tsx', HOLD, dataDir, command, ...(startAt ? [String(startAt)] : [])], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', HOLD, dataDir, command, ...(startAt ? [String(startAt)] : [])],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   const said = new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
@@ -70,7 +74,10 @@ t.test('one holder at a time; a second run in the same process is refused until 
   t.ok(err instanceof RunLockedError, 'refused');
   t.equal((err as RunLockedError).code, 'PROMSHIP_RUN_LOCKED');
   t.equal((err as RunLockedError).holder.pid, process.pid);
-  t.match((err as RunLockedError).message, /another run is shipping from data dir .*`promship once`, PID \d+ since \d{4}-/);
+  t.match(
+    (err as RunLockedError).message,
+    /another run is shipping from data dir .*`promship once`, PID \d+ since \d{4}-/,
+  );
   await lock.release();
   await lock.release();
   t.same(await readdir(dataDir), [], 'released: nothing is left in the data dir');
@@ -118,25 +125,34 @@ t.test('a holder that exits without releasing lets go of the lock', async (t) =>
   t.same(await readdir(dataDir), [], 'released on exit');
 });
 
-t.test('a PID in use by another process than the holder (a container restart, a reboot) does not hold the lock', async (t) => {
-  const dataDir = join(await tempDir(t), 'data');
-  const boot = await bootId();
-  // This process is alive, but it is not the one that took these locks: it started at another
-  // moment, or on another boot of the kernel.
-  for (const name of [`run.${process.pid}.1.${boot}.0123456789abcdef`, `once.${process.pid}.-.00000000-0000-0000-0000-000000000000.0123456789abcdef`]) {
-    await mkdir(join(dataDir, RUN_LOCK_DIR), { recursive: true });
-    await writeFile(join(dataDir, RUN_LOCK_DIR, name), '');
-    const { logger, lines } = capture();
-    const lock = await acquireRunLock({ dataDir, command: 'once', logger });
-    t.ok(lines.some((l) => String(l.msg).startsWith('took over the run lock')), `${name} taken over`);
-    await lock.release();
-  }
-  // The same PID with its real start time and boot is the live holder.
-  const live = await acquireRunLock({ dataDir, command: 'once' });
-  const err = await acquireRunLock({ dataDir, command: 'once' }).catch((e: unknown) => e);
-  t.ok(err instanceof RunLockedError, 'the real holder still holds it');
-  await live.release();
-});
+t.test(
+  'a PID in use by another process than the holder (a container restart, a reboot) does not hold the lock',
+  async (t) => {
+    const dataDir = join(await tempDir(t), 'data');
+    const boot = await bootId();
+    // This process is alive, but it is not the one that took these locks: it started at another
+    // moment, or on another boot of the kernel.
+    for (const name of [
+      `run.${process.pid}.1.${boot}.0123456789abcdef`,
+      `once.${process.pid}.-.00000000-0000-0000-0000-000000000000.0123456789abcdef`,
+    ]) {
+      await mkdir(join(dataDir, RUN_LOCK_DIR), { recursive: true });
+      await writeFile(join(dataDir, RUN_LOCK_DIR, name), '');
+      const { logger, lines } = capture();
+      const lock = await acquireRunLock({ dataDir, command: 'once', logger });
+      t.ok(
+        lines.some((l) => String(l.msg).startsWith('took over the run lock')),
+        `${name} taken over`,
+      );
+      await lock.release();
+    }
+    // The same PID with its real start time and boot is the live holder.
+    const live = await acquireRunLock({ dataDir, command: 'once' });
+    const err = await acquireRunLock({ dataDir, command: 'once' }).catch((e: unknown) => e);
+    t.ok(err instanceof RunLockedError, 'the real holder still holds it');
+    await live.release();
+  },
+);
 
 t.test('runs that start at the same instant over a dead holder: exactly one takes the lock', async (t) => {
   const dataDir = join(await tempDir(t), 'data');
@@ -151,7 +167,10 @@ t.test('runs that start at the same instant over a dead holder: exactly one take
     const winners = contenders.filter((_, i) => said[i]!.startsWith('held'));
     t.equal(winners.length, 1, `round ${round}: one holder (${said.join(', ')})`);
     const winner = winners[0]!.child.pid;
-    t.ok(said.every((s) => s === `held ${winner}` || s === `locked ${winner}`), `round ${round}: every other run names it`);
+    t.ok(
+      said.every((s) => s === `held ${winner}` || s === `locked ${winner}`),
+      `round ${round}: every other run names it`,
+    );
     for (const c of contenders) c.child.stdin!.end();
     await Promise.all(contenders.map((c) => c.exited));
     t.same(await readdir(dataDir), [], `round ${round}: nothing left once it let go`);
@@ -171,7 +190,10 @@ t.test('prepared directories of runs killed before they took the lock are cleare
 t.test('a data dir that cannot hold the lock fails with its own code', async (t) => {
   const dir = await tempDir(t);
   await writeFile(join(dir, 'data'), 'not a directory');
-  const err = (await acquireRunLock({ dataDir: join(dir, 'data'), command: 'once' }).catch((e: unknown) => e)) as { code?: string; message?: string };
+  const err = (await acquireRunLock({ dataDir: join(dir, 'data'), command: 'once' }).catch((e: unknown) => e)) as {
+    code?: string;
+    message?: string;
+  };
   t.equal(err.code, 'PROMSHIP_RUN_LOCK_FAILED');
   t.match(err.message, /PROMSHIP_DATA_DIR must be a writable directory/);
 });

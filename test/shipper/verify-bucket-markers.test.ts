@@ -22,7 +22,13 @@ const NOW_S = Math.floor(Date.now() / 1000);
 
 /** A real block of `[start, end)` written straight into the file bucket's directory. */
 async function writeBlock(bucketDir: string, start: number, end: number): Promise<string> {
-  const w = await BlockWriter.open({ parentDir: bucketDir, minTime: start, maxTime: end, thanosLabels: LABELS, durable: false });
+  const w = await BlockWriter.open({
+    parentDir: bucketDir,
+    minTime: start,
+    maxTime: end,
+    thanosLabels: LABELS,
+    durable: false,
+  });
   for (let s = 0; s < 3; s++) {
     const samples = [];
     for (let ts = start; ts < end; ts += 60_000) samples.push({ t: ts, v: s * 1000 + (ts - start) / 60_000 });
@@ -36,10 +42,13 @@ async function writeBlock(bucketDir: string, start: number, end: number): Promis
  * the 6h with the three as its sources (a real block, meta.json rewritten as the compactor's), and
  * a deletion mark on each source.
  */
-async function compactedBucket(t: { teardown(fn: () => unknown): void }): Promise<{ dir: string; bucket: FileBucket; sources: string[]; compacted: string }> {
+async function compactedBucket(t: {
+  teardown(fn: () => unknown): void;
+}): Promise<{ dir: string; bucket: FileBucket; sources: string[]; compacted: string }> {
   const dir = join(await tempDir(t), 'bucket');
   const sources: string[] = [];
-  for (let i = 0; i < 3; i++) sources.push(await writeBlock(dir, BLOCK_START + i * TWO_HOURS, BLOCK_START + (i + 1) * TWO_HOURS));
+  for (let i = 0; i < 3; i++)
+    sources.push(await writeBlock(dir, BLOCK_START + i * TWO_HOURS, BLOCK_START + (i + 1) * TWO_HOURS));
   const compacted = await writeBlock(dir, BLOCK_START, BLOCK_START + 3 * TWO_HOURS);
   const bucket = new FileBucket(dir);
   const meta = JSON.parse(Buffer.from((await bucket.get(`${compacted}/meta.json`))!).toString('utf8')) as BlockMeta;
@@ -89,15 +98,25 @@ t.test('sources marked for deletion beside their compacted block: no overlap, no
   for (const id of sources) {
     t.equal(block(r, id).markedForDeletion, true, `${id} is marked for deletion`);
     t.same(block(r, id).markers, [{ file: 'deletion-mark.json', time: NOW_S, details: 'source of compacted block' }]);
-    t.notOk(gets.some((k) => k.startsWith(`${id}/chunks/`)), `${id}'s chunks are not downloaded`);
+    t.notOk(
+      gets.some((k) => k.startsWith(`${id}/chunks/`)),
+      `${id}'s chunks are not downloaded`,
+    );
   }
   t.equal(block(r, compacted).markedForDeletion, false);
   t.match(block(r, compacted), { compactionLevel: 2, source: 'compactor', markers: [] });
-  t.ok(gets.some((k) => k.startsWith(`${compacted}/chunks/`)), 'the compacted block is checked');
+  t.ok(
+    gets.some((k) => k.startsWith(`${compacted}/chunks/`)),
+    'the compacted block is checked',
+  );
 
   const human = renderVerify(r);
   t.match(human, /blocks of \{"cluster_id":"c1"\}: 4 \(3 marked for deletion/);
-  for (const id of sources) t.match(human, new RegExp(`${id} .* 1 +sidecar .*marked for deletion \\d{4}-\\d\\d-\\d\\dT.* \\(source of compacted block\\)`));
+  for (const id of sources)
+    t.match(
+      human,
+      new RegExp(`${id} .* 1 +sidecar .*marked for deletion \\d{4}-\\d\\d-\\d\\dT.* \\(source of compacted block\\)`),
+    );
   t.match(human, new RegExp(`${compacted} .* 2 +compactor .* ok$`, 'm'));
   t.notMatch(human, /OVERLAP|BAD|^gap:/m);
   t.match(human, /verify: OK/);
@@ -116,31 +135,55 @@ t.test('a window only blocks marked for deletion cover is a gap', async (t) => {
   t.same([block(r, compacted).problems, block(r, later).problems], [[], []]);
 });
 
-t.test('no-compact and no-downsample marks: valid files of a block that stays, checked and overlap-checked', async (t) => {
-  const { dir, bucket, sources, compacted } = await compactedBucket(t);
-  await bucket.put(`${compacted}/no-compact-mark.json`, JSON.stringify({ id: compacted, version: 1, details: 'too big', no_compact_time: NOW_S, reason: 'index-size-exceeding' }));
-  await bucket.put(`${compacted}/no-downsample-mark.json`, JSON.stringify({ id: compacted, version: 1, no_downsample_time: NOW_S, reason: 'manual' }));
-  let r = await verify(bucket, dir);
-  t.same(block(r, compacted).problems, [], 'the marker files are not corruption');
-  t.same(block(r, compacted).markers, [
-    { file: 'no-compact-mark.json', time: NOW_S, reason: 'index-size-exceeding', details: 'too big' },
-    { file: 'no-downsample-mark.json', time: NOW_S, reason: 'manual' },
-  ]);
-  t.equal(block(r, compacted).markedForDeletion, false);
-  t.ok(r.ok);
-  t.match(renderVerify(r), new RegExp(`${compacted} .* ok; no-compact-mark \\S+ \\(index-size-exceeding\\); no-downsample-mark \\S+ \\(manual\\)`));
+t.test(
+  'no-compact and no-downsample marks: valid files of a block that stays, checked and overlap-checked',
+  async (t) => {
+    const { dir, bucket, sources, compacted } = await compactedBucket(t);
+    await bucket.put(
+      `${compacted}/no-compact-mark.json`,
+      JSON.stringify({
+        id: compacted,
+        version: 1,
+        details: 'too big',
+        no_compact_time: NOW_S,
+        reason: 'index-size-exceeding',
+      }),
+    );
+    await bucket.put(
+      `${compacted}/no-downsample-mark.json`,
+      JSON.stringify({ id: compacted, version: 1, no_downsample_time: NOW_S, reason: 'manual' }),
+    );
+    let r = await verify(bucket, dir);
+    t.same(block(r, compacted).problems, [], 'the marker files are not corruption');
+    t.same(block(r, compacted).markers, [
+      { file: 'no-compact-mark.json', time: NOW_S, reason: 'index-size-exceeding', details: 'too big' },
+      { file: 'no-downsample-mark.json', time: NOW_S, reason: 'manual' },
+    ]);
+    t.equal(block(r, compacted).markedForDeletion, false);
+    t.ok(r.ok);
+    t.match(
+      renderVerify(r),
+      new RegExp(
+        `${compacted} .* ok; no-compact-mark \\S+ \\(index-size-exceeding\\); no-downsample-mark \\S+ \\(manual\\)`,
+      ),
+    );
 
-  // Still a live block: without its sources' deletion marks, they overlap it.
-  await bucket.delete(`${sources[0]}/deletion-mark.json`);
-  r = await verify(bucket, dir);
-  t.same(r.overlaps.map((o) => [o.a, o.b].sort()), [[sources[0]!, compacted].sort()], 'the unmarked source overlaps the compacted block');
-  t.notOk(r.ok);
+    // Still a live block: without its sources' deletion marks, they overlap it.
+    await bucket.delete(`${sources[0]}/deletion-mark.json`);
+    r = await verify(bucket, dir);
+    t.same(
+      r.overlaps.map((o) => [o.a, o.b].sort()),
+      [[sources[0]!, compacted].sort()],
+      'the unmarked source overlaps the compacted block',
+    );
+    t.notOk(r.ok);
 
-  // Any other file in a block directory is still reported.
-  await bucket.put(`${compacted}/notes.json`, '{}');
-  r = await verify(bucket, dir);
-  t.match(block(r, compacted).problems.join(' '), /notes\.json: unexpected file in the block directory/);
-});
+    // Any other file in a block directory is still reported.
+    await bucket.put(`${compacted}/notes.json`, '{}');
+    r = await verify(bucket, dir);
+    t.match(block(r, compacted).problems.join(' '), /notes\.json: unexpected file in the block directory/);
+  },
+);
 
 t.test('a marker Thanos cannot read is a problem, and the block counts as unmarked', async (t) => {
   const { dir, bucket, sources, compacted } = await compactedBucket(t);
@@ -148,16 +191,29 @@ t.test('a marker Thanos cannot read is a problem, and the block counts as unmark
   await bucket.put(`${torn}/deletion-mark.json`, deletionMark(torn).slice(0, 20));
   await bucket.put(`${versioned}/deletion-mark.json`, deletionMark(versioned, { version: 2 }));
   await bucket.put(`${badId}/deletion-mark.json`, deletionMark('block-1'));
-  await bucket.put(`${compacted}/no-compact-mark.json`, JSON.stringify({ id: compacted, version: 1, no_compact_time: 'yesterday', reason: 'manual' }));
+  await bucket.put(
+    `${compacted}/no-compact-mark.json`,
+    JSON.stringify({ id: compacted, version: 1, no_compact_time: 'yesterday', reason: 'manual' }),
+  );
   const r = await verify(bucket, dir);
-  t.match(block(r, torn).problems.join(' '), /deletion-mark\.json is not valid JSON .*Thanos cannot use this marker.*thanos tools bucket mark --id=\w+ --marker=deletion-mark\.json --remove/);
+  t.match(
+    block(r, torn).problems.join(' '),
+    /deletion-mark\.json is not valid JSON .*Thanos cannot use this marker.*thanos tools bucket mark --id=\w+ --marker=deletion-mark\.json --remove/,
+  );
   t.match(block(r, versioned).problems.join(' '), /deletion-mark\.json has version 2; Thanos only reads version 1/);
   t.match(block(r, badId).problems.join(' '), /deletion-mark\.json has an id that is not a ULID: "block-1"/);
-  t.match(block(r, compacted).problems.join(' '), /no-compact-mark\.json has a no_compact_time that is not an integer: "yesterday"/);
+  t.match(
+    block(r, compacted).problems.join(' '),
+    /no-compact-mark\.json has a no_compact_time that is not an integer: "yesterday"/,
+  );
   for (const b of r.blocks) {
     t.equal(b.markedForDeletion, false, `${b.ulid} is not marked`);
     t.notMatch(b.problems.join(' '), /unexpected file/, `${b.ulid}: no marker is called an unexpected file`);
   }
-  t.same(r.overlaps.map((o) => [o.a, o.b].sort()), sources.map((s) => [s, compacted].sort()), 'each source overlaps the compacted block');
+  t.same(
+    r.overlaps.map((o) => [o.a, o.b].sort()),
+    sources.map((s) => [s, compacted].sort()),
+    'each source overlaps the compacted block',
+  );
   t.notOk(r.ok);
 });

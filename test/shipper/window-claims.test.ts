@@ -28,20 +28,46 @@ void t.test('claim, resume, leave alone, take over', async (t) => {
   const first = await a.acquire(W, () => 'ULID-A');
   t.match(first, { owned: true, gen: 0, resumed: false, body: { instance: 'instance-aaaa', ulid: 'ULID-A' } });
   t.same(await readdir(dir), ['000000.json']);
-  t.match(JSON.parse(await readFile(join(dir, '000000.json'), 'utf8')), { instance: 'instance-aaaa', ulid: 'ULID-A', start: W.start, end: W.end });
+  t.match(JSON.parse(await readFile(join(dir, '000000.json'), 'utf8')), {
+    instance: 'instance-aaaa',
+    ulid: 'ULID-A',
+    start: W.start,
+    end: W.end,
+  });
 
   const again = await claims('instance-aaaa').acquire(W, () => 'ULID-NEW');
-  t.match(again, { owned: true, gen: 0, resumed: true, body: { ulid: 'ULID-A' } }, 'the same instance resumes its claim and ULID');
+  t.match(
+    again,
+    { owned: true, gen: 0, resumed: true, body: { ulid: 'ULID-A' } },
+    'the same instance resumes its claim and ULID',
+  );
 
   const startedBefore = claims('instance-bbbb', now - 1000);
-  t.match(await startedBefore.acquire(W, () => 'ULID-B'), { owned: false, holder: { instance: 'instance-aaaa' }, live: true }, 'a claim written after we started: a live writer');
+  t.match(
+    await startedBefore.acquire(W, () => 'ULID-B'),
+    { owned: false, holder: { instance: 'instance-aaaa' }, live: true },
+    'a claim written after we started: a live writer',
+  );
   now += 10_000;
   const startedAfter = claims('instance-bbbb');
-  t.match(await startedAfter.acquire(W, () => 'ULID-B'), { owned: false, live: false }, 'a claim from before we started: maybe a dead agent, not proof');
+  t.match(
+    await startedAfter.acquire(W, () => 'ULID-B'),
+    { owned: false, live: false },
+    'a claim from before we started: maybe a dead agent, not proof',
+  );
 
   now += 60_000;
   const taken = await startedAfter.acquire(W, () => 'ULID-B');
-  t.match(taken, { owned: true, gen: 1, body: { instance: 'instance-bbbb', ulid: 'ULID-B' }, tookOverFrom: { instance: 'instance-aaaa' } }, 'a stale claim is taken over');
+  t.match(
+    taken,
+    {
+      owned: true,
+      gen: 1,
+      body: { instance: 'instance-bbbb', ulid: 'ULID-B' },
+      tookOverFrom: { instance: 'instance-aaaa' },
+    },
+    'a stale claim is taken over',
+  );
   t.same((await readdir(dir)).sort(), ['000000.json', '000001.json'], 'by a new generation, the old one untouched');
 
   if (first.owned) {
@@ -49,10 +75,18 @@ void t.test('claim, resume, leave alone, take over', async (t) => {
   }
   if (taken.owned) await t.resolves(startedAfter.confirm(W, taken), "the new owner's passes");
 
-  t.match(await a.acquire(W, () => 'ULID-A2'), { owned: false, holder: { instance: 'instance-bbbb' } }, 'and the old owner leaves the window alone');
+  t.match(
+    await a.acquire(W, () => 'ULID-A2'),
+    { owned: false, holder: { instance: 'instance-bbbb' } },
+    'and the old owner leaves the window alone',
+  );
 
   t.equal(await a.prune(W.end), 0, 'claims of windows inside the horizon stay');
   t.equal(await a.prune(W.end + 1), 2, 'older ones are deleted');
   const left = await readdir(join(root, 'promship', 'c1', 'claims'), { recursive: true, withFileTypes: true });
-  t.same(left.filter((e) => e.isFile()).map((e) => e.name), [], 'no claim object left (the file bucket keeps empty directories, as Thanos\' FILESYSTEM store does)');
+  t.same(
+    left.filter((e) => e.isFile()).map((e) => e.name),
+    [],
+    "no claim object left (the file bucket keeps empty directories, as Thanos' FILESYSTEM store does)",
+  );
 });

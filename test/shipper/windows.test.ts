@@ -7,14 +7,26 @@ const M = 60_000;
 const T0 = Date.UTC(2026, 0, 1);
 
 t.test('aligned, complete windows only, oldest first', async (t) => {
-  const plan = planWindows({ now: T0 + 6 * H + 3 * M, durationMs: 2 * H, shipDelayMs: 5 * M, maxBackfillMs: 7 * H, covered: [] });
+  const plan = planWindows({
+    now: T0 + 6 * H + 3 * M,
+    durationMs: 2 * H,
+    shipDelayMs: 5 * M,
+    maxBackfillMs: 7 * H,
+    covered: [],
+  });
   // now-delay = T0+5h58m → last complete window ends at T0+4h; backfill reaches T0-1h → aligned T0-2h.
   t.same(plan.toShip, [
     { start: T0 - 2 * H, end: T0 },
     { start: T0, end: T0 + 2 * H },
     { start: T0 + 2 * H, end: T0 + 4 * H },
   ]);
-  const later = planWindows({ now: T0 + 6 * H + 5 * M, durationMs: 2 * H, shipDelayMs: 5 * M, maxBackfillMs: 7 * H, covered: [] });
+  const later = planWindows({
+    now: T0 + 6 * H + 5 * M,
+    durationMs: 2 * H,
+    shipDelayMs: 5 * M,
+    maxBackfillMs: 7 * H,
+    covered: [],
+  });
   t.same(later.toShip.at(-1), { start: T0 + 4 * H, end: T0 + 6 * H }, 'complete exactly at end + delay');
 });
 
@@ -28,7 +40,14 @@ t.test('sub-2h durations stay aligned and contiguous', async (t) => {
 });
 
 t.test('oldest data caps the backfill', async (t) => {
-  const plan = planWindows({ now: T0 + 10 * H, durationMs: 2 * H, shipDelayMs: 0, maxBackfillMs: 30 * 24 * H, oldestDataMs: T0 + 3 * H, covered: [] });
+  const plan = planWindows({
+    now: T0 + 10 * H,
+    durationMs: 2 * H,
+    shipDelayMs: 0,
+    maxBackfillMs: 30 * 24 * H,
+    oldestDataMs: T0 + 3 * H,
+    covered: [],
+  });
   t.same(plan.toShip[0], { start: T0 + 2 * H, end: T0 + 4 * H });
 });
 
@@ -44,16 +63,43 @@ t.test('windows a block covers are skipped; of a partly covered one only the res
     ],
   });
   const min = (w: { start: number; end: number }): [number, number] => [(w.start - T0) / M, (w.end - T0) / M];
-  t.same(plan.covered.map((c) => [...min(c.window), c.ulid]), [[0, 30, 'A'], [30, 60, 'A'], [60, 90, 'A'], [90, 120, 'A'], [250, 260, 'B']]);
+  t.same(
+    plan.covered.map((c) => [...min(c.window), c.ulid]),
+    [
+      [0, 30, 'A'],
+      [30, 60, 'A'],
+      [60, 90, 'A'],
+      [90, 120, 'A'],
+      [250, 260, 'B'],
+    ],
+  );
   t.same(
     plan.toShip.map(min),
-    [[120, 150], [150, 180], [180, 210], [210, 240], [240, 250], [260, 270], [270, 300], [300, 330], [330, 360], [360, 390], [390, 420], [420, 450], [450, 480]],
+    [
+      [120, 150],
+      [150, 180],
+      [180, 210],
+      [210, 240],
+      [240, 250],
+      [260, 270],
+      [270, 300],
+      [300, 330],
+      [330, 360],
+      [360, 390],
+      [390, 420],
+      [420, 450],
+      [450, 480],
+    ],
     'the window around B is shipped in the two parts B leaves free, every other free window whole',
   );
   // Whatever is shipped overlaps no block and no other part.
   const all = [...plan.toShip, ...plan.covered.map((c) => c.window)].sort((a, b) => a.start - b.start);
   for (let i = 1; i < all.length; i++) t.ok(all[i - 1]!.end <= all[i]!.start, `no overlap at ${String(min(all[i]!))}`);
-  t.equal(all.reduce((n, w) => n + w.end - w.start, 0), 8 * H, 'and together they cover the horizon');
+  t.equal(
+    all.reduce((n, w) => n + w.end - w.start, 0),
+    8 * H,
+    'and together they cover the horizon',
+  );
 });
 
 t.test('a longer block duration after shorter blocks ships only what they leave out', async (t) => {
@@ -63,7 +109,11 @@ t.test('a longer block duration after shorter blocks ships only what they leave 
     durationMs: 2 * H,
     shipDelayMs: 0,
     maxBackfillMs: 4 * H,
-    covered: Array.from({ length: 9 }, (_, i) => ({ start: T0 + 8 * H + i * 15 * M, end: T0 + 8 * H + (i + 1) * 15 * M, ulid: `Q${i}` })),
+    covered: Array.from({ length: 9 }, (_, i) => ({
+      start: T0 + 8 * H + i * 15 * M,
+      end: T0 + 8 * H + (i + 1) * 15 * M,
+      ulid: `Q${i}`,
+    })),
   });
   t.same(plan.toShip, [{ start: T0 + 10 * H + 15 * M, end: T0 + 12 * H }]);
 });
@@ -79,8 +129,17 @@ t.test('the ledger memory covers windows whose blocks are gone; a downsampled bl
     // Shipped 0-6h once; 4-6h's block is gone at every resolution.
     remembered: [{ start: T0, end: T0 + 6 * H }],
   });
-  t.same(plan.covered.map((c) => [c.window.start - T0, c.level]), [[0, 3], [2 * H, 3]]);
+  t.same(
+    plan.covered.map((c) => [c.window.start - T0, c.level]),
+    [
+      [0, 3],
+      [2 * H, 3],
+    ],
+  );
   const remembered = { start: T0 + 4 * H, end: T0 + 6 * H };
-  t.notOk([...plan.toShip, ...plan.covered.map((c) => c.window)].some((w) => overlaps(w, remembered)), '4-6h: only the memory covers it, and it is not shipped');
+  t.notOk(
+    [...plan.toShip, ...plan.covered.map((c) => c.window)].some((w) => overlaps(w, remembered)),
+    '4-6h: only the memory covers it, and it is not shipped',
+  );
   t.same(plan.toShip, [{ start: T0 + 6 * H, end: T0 + 8 * H }], 'only the window never shipped');
 });

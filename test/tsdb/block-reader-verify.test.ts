@@ -13,7 +13,12 @@ import { tempDir } from '../helpers/tmp.ts';
 import { BLOCK_START, TWO_HOURS, readRawToc, rng, sortedLabels, xorChunks } from '../helpers/tsdb-fixtures.ts';
 
 async function goodBlock(dir: string): Promise<string> {
-  const w = await BlockWriter.open({ parentDir: dir, minTime: BLOCK_START, maxTime: BLOCK_START + TWO_HOURS, thanosLabels: { c: '1' } });
+  const w = await BlockWriter.open({
+    parentDir: dir,
+    minTime: BLOCK_START,
+    maxTime: BLOCK_START + TWO_HOURS,
+    thanosLabels: { c: '1' },
+  });
   for (let s = 0; s < 20; s++) {
     const samples = Array.from({ length: 200 }, (_, i) => ({ t: BLOCK_START + i * 30_000, v: i * s }));
     await w.addSeries(sortedLabels({ __name__: 'm', s: String(s), job: s % 2 ? 'a' : 'b' }), xorChunks(samples));
@@ -78,7 +83,10 @@ t.test('a flipped byte in a chunk is detected', async (t) => {
 t.test('truncated files are detected', async (t) => {
   const root = await tempDir(t);
   const good = await goodBlock(root);
-  for (const [file, cut] of [['index', 100], ['chunks/000001', 10]] as const) {
+  for (const [file, cut] of [
+    ['index', 100],
+    ['chunks/000001', 10],
+  ] as const) {
     const dir = join(root, `cut-${file.replace('/', '-')}`);
     await cp(good, dir, { recursive: true });
     const path = join(dir, file);
@@ -100,9 +108,9 @@ t.test('meta.json that disagrees with the files is detected', async (t) => {
     'index size': (m) => (m.thanos.files[1]!.size_bytes += 1),
     'segment size': (m) => (m.thanos.files[0]!.size_bytes -= 1),
     'missing file': (m) => m.thanos.files.splice(1, 1),
-    'samples': (m) => (m.stats.numSamples += 1),
-    'series': (m) => (m.stats.numSeries -= 1),
-    'range': (m) => (m.maxTime = BLOCK_START + 5_970_000),
+    samples: (m) => (m.stats.numSamples += 1),
+    series: (m) => (m.stats.numSeries -= 1),
+    range: (m) => (m.maxTime = BLOCK_START + 5_970_000),
   };
   for (const [name, edit] of Object.entries(edits)) {
     const dir = join(root, `meta-${name.replace(/ /g, '-')}`);

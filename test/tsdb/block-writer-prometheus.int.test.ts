@@ -10,12 +10,19 @@ import { openBlock } from '../../src/tsdb/block-reader.ts';
 import { BlockWriter } from '../../src/tsdb/block-writer.ts';
 import { promtoolAnalyze, promtoolDump, startPrometheus } from '../helpers/prometheus.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { BLOCK_START, TWO_HOURS, promtoolBlocks, sortedLabels, xorChunks, type KnownSeries } from '../helpers/tsdb-fixtures.ts';
+import {
+  BLOCK_START,
+  TWO_HOURS,
+  promtoolBlocks,
+  sortedLabels,
+  xorChunks,
+  type KnownSeries,
+} from '../helpers/tsdb-fixtures.ts';
 
 const weirdValue = 'tab\there "quoted" back\\slash ünï 日本 🚀 end';
 const special: KnownSeries[] = [
   {
-    labels: sortedLabels({ __name__: 'weird', v: weirdValue, 'z_label': 'ok' }),
+    labels: sortedLabels({ __name__: 'weird', v: weirdValue, z_label: 'ok' }),
     samples: Array.from({ length: 300 }, (_, i) => ({ t: BLOCK_START + 1000 + i * 20_000, v: i * 0.25 - 10 })),
   },
   {
@@ -23,7 +30,12 @@ const special: KnownSeries[] = [
     samples: [{ t: BLOCK_START + TWO_HOURS - 1, v: 42.5 }],
   },
   {
-    labels: sortedLabels(Object.fromEntries([['__name__', 'wide'], ...Array.from({ length: 59 }, (_, i): [string, string] => [`l${String(i).padStart(2, '0')}`, `value-${i}`])])),
+    labels: sortedLabels(
+      Object.fromEntries([
+        ['__name__', 'wide'],
+        ...Array.from({ length: 59 }, (_, i): [string, string] => [`l${String(i).padStart(2, '0')}`, `value-${i}`]),
+      ]),
+    ),
     samples: Array.from({ length: 50 }, (_, i) => ({ t: BLOCK_START + i * 60_000, v: 1e300 / (i + 1) })),
   },
 ];
@@ -54,7 +66,10 @@ t.test('Prometheus reads a block written from our XOR chunks', async (t) => {
   t.ok(block);
   const segments = block!.files.filter((f) => f.relPath.startsWith('chunks/'));
   t.ok(segments.length >= 3, `several segments (${segments.length})`);
-  t.ok(segments.every((f) => f.sizeBytes <= 16 * 1024), 'no segment exceeds segmentMaxBytes');
+  t.ok(
+    segments.every((f) => f.sizeBytes <= 16 * 1024),
+    'no segment exceeds segmentMaxBytes',
+  );
 
   const reader = await openBlock(block!.dir);
   t.teardown(() => reader.close());
@@ -66,8 +81,12 @@ t.test('Prometheus reads a block written from our XOR chunks', async (t) => {
   const prom = await startPrometheus({ dataDir: data });
   t.teardown(() => prom.stop());
   const at = (BLOCK_START + TWO_HOURS) / 1000;
-  const query = async (q: string): Promise<{ metric: Record<string, string>; values?: [number, string][]; value?: [number, string] }[]> => {
-    const res = await fetch(`${prom.url}/api/v1/query?${new URLSearchParams({ query: q, time: String(at) }).toString()}`);
+  const query = async (
+    q: string,
+  ): Promise<{ metric: Record<string, string>; values?: [number, string][]; value?: [number, string] }[]> => {
+    const res = await fetch(
+      `${prom.url}/api/v1/query?${new URLSearchParams({ query: q, time: String(at) }).toString()}`,
+    );
     const body = (await res.json()) as { status: string; data: { result: never[] } };
     t.equal(body.status, 'success', q);
     return body.data.result;

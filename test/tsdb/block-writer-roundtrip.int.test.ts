@@ -17,9 +17,15 @@ function knownSeries(): KnownSeries[] {
   for (let s = 0; s < 25; s++) {
     const samples = [];
     // 15 s steps over the whole 2h block: several 120-sample chunks per series.
-    for (let i = 0; i < 480; i++) samples.push({ t: BLOCK_START + i * 15_000, v: Math.round(Math.sin(i / 7) * 1000 * s) / 8 });
+    for (let i = 0; i < 480; i++)
+      samples.push({ t: BLOCK_START + i * 15_000, v: Math.round(Math.sin(i / 7) * 1000 * s) / 8 });
     out.push({
-      labels: sortedLabels({ __name__: s % 2 ? 'up' : 'node_load', instance: `host-${s}:9100`, job: 'node', zone: s % 3 ? 'é"\\x' : '𝔘nicode' }),
+      labels: sortedLabels({
+        __name__: s % 2 ? 'up' : 'node_load',
+        instance: `host-${s}:9100`,
+        job: 'node',
+        zone: s % 3 ? 'é"\\x' : '𝔘nicode',
+      }),
       samples,
     });
   }

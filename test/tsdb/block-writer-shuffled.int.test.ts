@@ -9,7 +9,16 @@ import { openBlock } from '../../src/tsdb/block-reader.ts';
 import { BlockWriter } from '../../src/tsdb/block-writer.ts';
 import { promtoolDump } from '../helpers/prometheus.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { BLOCK_START, TWO_HOURS, promtoolBlocks, rng, shuffle, sortedLabels, xorChunks, type KnownSeries } from '../helpers/tsdb-fixtures.ts';
+import {
+  BLOCK_START,
+  TWO_HOURS,
+  promtoolBlocks,
+  rng,
+  shuffle,
+  sortedLabels,
+  xorChunks,
+  type KnownSeries,
+} from '../helpers/tsdb-fixtures.ts';
 
 t.test('shuffled series produce a sorted, valid index', async (t) => {
   const root = await tempDir(t);
@@ -30,7 +39,12 @@ t.test('shuffled series produce a sorted, valid index', async (t) => {
   await promtoolBlocks(series, ref);
 
   const out = join(root, 'out');
-  const w = await BlockWriter.open({ parentDir: out, minTime: BLOCK_START, maxTime: BLOCK_START + TWO_HOURS, thanosLabels: { c: '1' } });
+  const w = await BlockWriter.open({
+    parentDir: out,
+    minTime: BLOCK_START,
+    maxTime: BLOCK_START + TWO_HOURS,
+    thanosLabels: { c: '1' },
+  });
   for (const s of shuffle(series, rng(7))) await w.addSeries(s.labels, xorChunks(s.samples));
   const block = await w.finish();
 
@@ -48,7 +62,9 @@ t.test('shuffled series produce a sorted, valid index', async (t) => {
     .map((s) => s.labels)
     .sort((a, b) => {
       for (let i = 0; i < Math.min(a.length, b.length); i++) {
-        const d = Buffer.compare(Buffer.from(a[i]![0]), Buffer.from(b[i]![0])) || Buffer.compare(Buffer.from(a[i]![1]), Buffer.from(b[i]![1]));
+        const d =
+          Buffer.compare(Buffer.from(a[i]![0]), Buffer.from(b[i]![0])) ||
+          Buffer.compare(Buffer.from(a[i]![1]), Buffer.from(b[i]![1]));
         if (d) return d;
       }
       return a.length - b.length;

@@ -21,28 +21,85 @@ t.test('bad labels', async (t) => {
   const { w } = await writer(t);
   const c = [chunk(BLOCK_START)];
   await t.rejects(w.addSeries([], c), { code: 'PROMSHIP_TSDB_INVALID_LABELS' });
-  await t.rejects(w.addSeries([['b', '1'], ['a', '1']], c), { code: 'PROMSHIP_TSDB_INVALID_LABELS' }, 'unsorted');
-  await t.rejects(w.addSeries([['a', '1'], ['a', '2']], c), { code: 'PROMSHIP_TSDB_INVALID_LABELS' }, 'duplicate name');
+  await t.rejects(
+    w.addSeries(
+      [
+        ['b', '1'],
+        ['a', '1'],
+      ],
+      c,
+    ),
+    { code: 'PROMSHIP_TSDB_INVALID_LABELS' },
+    'unsorted',
+  );
+  await t.rejects(
+    w.addSeries(
+      [
+        ['a', '1'],
+        ['a', '2'],
+      ],
+      c,
+    ),
+    { code: 'PROMSHIP_TSDB_INVALID_LABELS' },
+    'duplicate name',
+  );
   await t.rejects(w.addSeries([['a', '']], c), { code: 'PROMSHIP_TSDB_INVALID_LABELS' }, 'empty value');
   await t.rejects(w.addSeries([['', 'x']], c), { code: 'PROMSHIP_TSDB_INVALID_LABELS' }, 'empty name');
   await t.rejects(w.addSeries([['a', '\ud800']], c), { code: 'PROMSHIP_TSDB_INVALID_LABELS' }, 'lone surrogate');
   // Go byte order: U+FF5E sorts before U+1F600 although its UTF-16 unit is larger.
-  await w.addSeries([['～', '1'], ['😀', '1']], c);
-  await t.rejects(w.addSeries([['😀', '1'], ['～', '1']], c), { code: 'PROMSHIP_TSDB_INVALID_LABELS' });
+  await w.addSeries(
+    [
+      ['～', '1'],
+      ['😀', '1'],
+    ],
+    c,
+  );
+  await t.rejects(
+    w.addSeries(
+      [
+        ['😀', '1'],
+        ['～', '1'],
+      ],
+      c,
+    ),
+    { code: 'PROMSHIP_TSDB_INVALID_LABELS' },
+  );
   await w.abort();
 });
 
 t.test('bad chunks', async (t) => {
   const { w } = await writer(t);
   const l = [['a', '1']] as const;
-  await t.rejects(w.addSeries(l, [chunk(BLOCK_START - 1)]), { code: 'PROMSHIP_TSDB_INVALID_CHUNK' }, 'before the block');
+  await t.rejects(
+    w.addSeries(l, [chunk(BLOCK_START - 1)]),
+    { code: 'PROMSHIP_TSDB_INVALID_CHUNK' },
+    'before the block',
+  );
   await t.rejects(w.addSeries(l, [chunk(end - 2, 3, 1)]), { code: 'PROMSHIP_TSDB_INVALID_CHUNK' }, 'reaches maxTime');
-  await t.rejects(w.addSeries(l, [chunk(BLOCK_START), chunk(BLOCK_START + 2000)]), { code: 'PROMSHIP_TSDB_CHUNK_ORDER' }, 'overlap');
-  await t.rejects(w.addSeries(l, [chunk(BLOCK_START + 10_000), chunk(BLOCK_START)]), { code: 'PROMSHIP_TSDB_CHUNK_ORDER' }, 'unsorted');
+  await t.rejects(
+    w.addSeries(l, [chunk(BLOCK_START), chunk(BLOCK_START + 2000)]),
+    { code: 'PROMSHIP_TSDB_CHUNK_ORDER' },
+    'overlap',
+  );
+  await t.rejects(
+    w.addSeries(l, [chunk(BLOCK_START + 10_000), chunk(BLOCK_START)]),
+    { code: 'PROMSHIP_TSDB_CHUNK_ORDER' },
+    'unsorted',
+  );
   await t.rejects(w.addSeries(l, [{ ...chunk(BLOCK_START), encoding: 4 }]), { code: 'PROMSHIP_TSDB_CHUNK_ENCODING' });
-  await t.rejects(w.addSeries(l, [{ ...chunk(BLOCK_START), data: new Uint8Array(0) }]), { code: 'PROMSHIP_TSDB_INVALID_CHUNK' });
-  await t.rejects(w.addSeries(l, [{ ...chunk(BLOCK_START), data: new Uint8Array([0, 0, 1]) }]), { code: 'PROMSHIP_TSDB_INVALID_CHUNK' }, 'zero samples');
-  await t.rejects(w.addSeries(l, [{ ...chunk(BLOCK_START), maxTime: BLOCK_START - 5 }]), { code: 'PROMSHIP_TSDB_INVALID_CHUNK' }, 'inverted');
+  await t.rejects(w.addSeries(l, [{ ...chunk(BLOCK_START), data: new Uint8Array(0) }]), {
+    code: 'PROMSHIP_TSDB_INVALID_CHUNK',
+  });
+  await t.rejects(
+    w.addSeries(l, [{ ...chunk(BLOCK_START), data: new Uint8Array([0, 0, 1]) }]),
+    { code: 'PROMSHIP_TSDB_INVALID_CHUNK' },
+    'zero samples',
+  );
+  await t.rejects(
+    w.addSeries(l, [{ ...chunk(BLOCK_START), maxTime: BLOCK_START - 5 }]),
+    { code: 'PROMSHIP_TSDB_INVALID_CHUNK' },
+    'inverted',
+  );
   // Rejected input leaves the writer usable.
   await w.addSeries(l, [chunk(end - 3, 3, 1)]);
   const block = await w.finish();
@@ -52,9 +109,21 @@ t.test('bad chunks', async (t) => {
 
 t.test('duplicate label sets fail at finish and leave nothing behind', async (t) => {
   const { w, dir } = await writer(t);
-  await w.addSeries([['a', '1'], ['b', '2']], [chunk(BLOCK_START)]);
+  await w.addSeries(
+    [
+      ['a', '1'],
+      ['b', '2'],
+    ],
+    [chunk(BLOCK_START)],
+  );
   await w.addSeries([['a', '0']], [chunk(BLOCK_START)]);
-  await w.addSeries([['a', '1'], ['b', '2']], [chunk(BLOCK_START + 5000)]);
+  await w.addSeries(
+    [
+      ['a', '1'],
+      ['b', '2'],
+    ],
+    [chunk(BLOCK_START + 5000)],
+  );
   await t.rejects(w.finish(), { code: 'PROMSHIP_TSDB_DUPLICATE_SERIES' });
   t.same(await readdir(dir), []);
   await t.rejects(w.addSeries([['a', '9']], [chunk(BLOCK_START)]), { code: 'PROMSHIP_TSDB_WRITER_STATE' });
@@ -78,11 +147,27 @@ t.test('abort removes everything written so far', async (t) => {
 
 t.test('options are checked', async (t) => {
   const dir = await tempDir(t);
-  await t.rejects(BlockWriter.open({ parentDir: dir, minTime: 10, maxTime: 10, thanosLabels: {} }), { code: 'PROMSHIP_TSDB_WRITER_STATE' });
-  await t.rejects(BlockWriter.open({ parentDir: dir, minTime: 0, maxTime: 10, thanosLabels: {}, ulid: 'nope' }), { code: 'PROMSHIP_TSDB_WRITER_STATE' });
-  await t.rejects(BlockWriter.open({ parentDir: dir, minTime: 0, maxTime: 10, thanosLabels: {}, segmentMaxBytes: 4 }), { code: 'PROMSHIP_TSDB_WRITER_STATE' });
-  const w = await BlockWriter.open({ parentDir: dir, minTime: 0, maxTime: 10, thanosLabels: {}, ulid: '01HZZZZZZZZZZZZZZZZZZZZZZZ' });
-  await t.rejects(BlockWriter.open({ parentDir: dir, minTime: 0, maxTime: 10, thanosLabels: {}, ulid: '01HZZZZZZZZZZZZZZZZZZZZZZZ' }), { code: 'PROMSHIP_TSDB_WRITE' }, 'same ulid in use');
+  await t.rejects(BlockWriter.open({ parentDir: dir, minTime: 10, maxTime: 10, thanosLabels: {} }), {
+    code: 'PROMSHIP_TSDB_WRITER_STATE',
+  });
+  await t.rejects(BlockWriter.open({ parentDir: dir, minTime: 0, maxTime: 10, thanosLabels: {}, ulid: 'nope' }), {
+    code: 'PROMSHIP_TSDB_WRITER_STATE',
+  });
+  await t.rejects(BlockWriter.open({ parentDir: dir, minTime: 0, maxTime: 10, thanosLabels: {}, segmentMaxBytes: 4 }), {
+    code: 'PROMSHIP_TSDB_WRITER_STATE',
+  });
+  const w = await BlockWriter.open({
+    parentDir: dir,
+    minTime: 0,
+    maxTime: 10,
+    thanosLabels: {},
+    ulid: '01HZZZZZZZZZZZZZZZZZZZZZZZ',
+  });
+  await t.rejects(
+    BlockWriter.open({ parentDir: dir, minTime: 0, maxTime: 10, thanosLabels: {}, ulid: '01HZZZZZZZZZZZZZZZZZZZZZZZ' }),
+    { code: 'PROMSHIP_TSDB_WRITE' },
+    'same ulid in use',
+  );
   await w.abort();
 });
 
@@ -90,7 +175,14 @@ t.test('tryAddSeries rejects the same input with the same errors, synchronously'
   const { w } = await writer(t);
   const l = [['a', '1']] as const;
   const bad: [string, readonly (readonly [string, string])[], Chunk[]][] = [
-    ['PROMSHIP_TSDB_INVALID_LABELS', [['b', '1'], ['a', '1']], [chunk(BLOCK_START)]],
+    [
+      'PROMSHIP_TSDB_INVALID_LABELS',
+      [
+        ['b', '1'],
+        ['a', '1'],
+      ],
+      [chunk(BLOCK_START)],
+    ],
     ['PROMSHIP_TSDB_INVALID_LABELS', [['a', '\ud800']], [chunk(BLOCK_START)]],
     ['PROMSHIP_TSDB_INVALID_CHUNK', l, [chunk(BLOCK_START - 1)]],
     ['PROMSHIP_TSDB_CHUNK_ORDER', l, [chunk(BLOCK_START), chunk(BLOCK_START + 2000)]],
@@ -111,7 +203,13 @@ t.test('tryAddSeries rejects the same input with the same errors, synchronously'
 t.test('tryAddSeries does nothing and says so while addSeries is running or the segment is full', async (t) => {
   const dir = await tempDir(t);
   // Room for the header and about two small chunks per segment: most series need a cut.
-  const w = await BlockWriter.open({ parentDir: dir, minTime: BLOCK_START, maxTime: end, thanosLabels: {}, segmentMaxBytes: 64 });
+  const w = await BlockWriter.open({
+    parentDir: dir,
+    minTime: BLOCK_START,
+    maxTime: end,
+    thanosLabels: {},
+    segmentMaxBytes: 64,
+  });
   const running = w.addSeries([['a', '0']], [chunk(BLOCK_START)]);
   t.equal(w.tryAddSeries([['a', '1']], [chunk(BLOCK_START)]), false, 'an addSeries call is still queued');
   await running;
@@ -132,10 +230,17 @@ t.test('tryAddSeries does nothing and says so while addSeries is running or the 
 
 t.test('a label array reused and changed in place is checked and indexed afresh', async (t) => {
   const { w } = await writer(t);
-  const labels: [string, string][] = [['a', '1'], ['b', '1']];
+  const labels: [string, string][] = [
+    ['a', '1'],
+    ['b', '1'],
+  ];
   await w.addSeries(labels, [chunk(BLOCK_START)]);
   labels[1] = ['b', '\ud800'];
-  t.throws(() => w.tryAddSeries(labels, [chunk(BLOCK_START)]), { code: 'PROMSHIP_TSDB_INVALID_LABELS' }, 'the changed value is checked');
+  t.throws(
+    () => w.tryAddSeries(labels, [chunk(BLOCK_START)]),
+    { code: 'PROMSHIP_TSDB_INVALID_LABELS' },
+    'the changed value is checked',
+  );
   await t.rejects(w.addSeries(labels, [chunk(BLOCK_START)]), { code: 'PROMSHIP_TSDB_INVALID_LABELS' });
   labels[1] = ['b', '2'];
   await w.addSeries(labels, [chunk(BLOCK_START)]);
@@ -150,7 +255,10 @@ t.test('a label array reused and changed in place is checked and indexed afresh'
 
 t.test('a label array reused and changed in place to sort earlier still ends up in order', async (t) => {
   const { w } = await writer(t);
-  const labels: [string, string][] = [['a', '1'], ['b', '5']];
+  const labels: [string, string][] = [
+    ['a', '1'],
+    ['b', '5'],
+  ];
   for (const v of ['5', '3', '9', '1']) {
     labels[1] = ['b', v];
     await w.addSeries(labels, [chunk(BLOCK_START)]);

@@ -13,14 +13,20 @@ t.test('segments, framing and references', async (t) => {
   const dir = join(await tempDir(t), 'chunks');
   await mkdir(dir);
   const w = ChunkSegmentWriter.open(dir, 100);
-  const payloads = Array.from({ length: 12 }, (_, i) => new Uint8Array(Array.from({ length: 10 + i * 3 }, (_, k) => (k * 31 + i) & 0xff)));
+  const payloads = Array.from(
+    { length: 12 },
+    (_, i) => new Uint8Array(Array.from({ length: 10 + i * 3 }, (_, k) => (k * 31 + i) & 0xff)),
+  );
   const refs: number[] = [];
   for (const [i, p] of payloads.entries()) refs.push(await w.write(1 + (i % 3), p));
   const segments = await w.close();
   t.ok(segments.length > 3);
 
   const files = await Promise.all(segments.map((s) => readFile(join(dir, s.name))));
-  t.same(segments.map((s) => s.name), files.map((_, i) => String(i + 1).padStart(6, '0')));
+  t.same(
+    segments.map((s) => s.name),
+    files.map((_, i) => String(i + 1).padStart(6, '0')),
+  );
   for (const [i, f] of files.entries()) {
     t.equal(f.length, segments[i]!.sizeBytes);
     t.same([...f.subarray(0, 8)], [0x85, 0xbd, 0x40, 0xdd, 1, 0, 0, 0], 'header');
@@ -39,5 +45,8 @@ t.test('segments, framing and references', async (t) => {
     const crc = f.readUInt32BE(off + 2 + len);
     t.equal(crc, crc32c(f.subarray(off + 1, off + 2 + len)) >>> 0, 'CRC over encoding + data');
   }
-  t.ok(refs.some((r) => r >= 2 ** 32), 'refs beyond the first segment exceed 2^32');
+  t.ok(
+    refs.some((r) => r >= 2 ** 32),
+    'refs beyond the first segment exceed 2^32',
+  );
 });

@@ -79,9 +79,15 @@ t.test('chunks across an edge are cut and re-encoded like Prometheus would', asy
   const gotBoth = fitChunksToWindow({ chunks: [xor(both)] }, W);
   checkFitted(tt, gotBoth, both.filter(inWindow), 'one chunk over both edges');
 
-  const atEnd = [{ t: 19_999, v: 1 }, { t: 20_000, v: 2 }];
+  const atEnd = [
+    { t: 19_999, v: 1 },
+    { t: 20_000, v: 2 },
+  ];
   checkFitted(tt, fitChunksToWindow({ chunks: [xor(atEnd)] }, W), [{ t: 19_999, v: 1 }], 'end is exclusive');
-  const atStart = [{ t: 9_999, v: 1 }, { t: 10_000, v: 2 }];
+  const atStart = [
+    { t: 9_999, v: 1 },
+    { t: 10_000, v: 2 },
+  ];
   checkFitted(tt, fitChunksToWindow({ chunks: [xor(atStart)] }, W), [{ t: 10_000, v: 2 }], 'start is inclusive');
 });
 
@@ -126,18 +132,36 @@ t.test('raw samples are filtered and packed into chunks of at most 120', async (
     tt.equal(hex(got[i]!.data), hex(referenceXorEncode(expected.slice(i * 120, i * 120 + 120))), `chunk ${i} bytes`);
   }
   tt.same(fitChunksToWindow({ chunks: [], samples: series(1_000, 5_000, 1000) }, W), [], 'none inside');
-  const edges = [{ t: 9_999, v: 1 }, { t: 10_000, v: 2 }, { t: 19_999, v: 3 }, { t: 20_000, v: 4 }];
+  const edges = [
+    { t: 9_999, v: 1 },
+    { t: 10_000, v: 2 },
+    { t: 19_999, v: 3 },
+    { t: 20_000, v: 4 },
+  ];
   checkFitted(tt, fitChunksToWindow({ chunks: [], samples: edges }, W), edges.slice(1, 3), 'start in, end out');
   const exactly = series(10_000, 10_000 + 119 * 10, 10);
-  tt.same(fitChunksToWindow({ chunks: [], samples: exactly }, W).map((c) => c.maxTime - c.minTime), [1190]);
+  tt.same(
+    fitChunksToWindow({ chunks: [], samples: exactly }, W).map((c) => c.maxTime - c.minTime),
+    [1190],
+  );
 });
 
 t.test('raw samples out of order are refused', async (tt) => {
-  const samples = [{ t: 12_000, v: 1 }, { t: 11_000, v: 2 }];
+  const samples = [
+    { t: 12_000, v: 1 },
+    { t: 11_000, v: 2 },
+  ];
   tt.throws(() => fitChunksToWindow({ chunks: [], samples }, W), { code: 'PROMSHIP_TSDB_SAMPLE_ORDER' });
-  const dup = [{ t: 12_000, v: 1 }, { t: 12_000, v: 1 }];
+  const dup = [
+    { t: 12_000, v: 1 },
+    { t: 12_000, v: 1 },
+  ];
   tt.throws(() => fitChunksToWindow({ chunks: [], samples: dup }, W), { code: 'PROMSHIP_TSDB_SAMPLE_ORDER' });
-  const outsideDisorder = [{ t: 3_000, v: 1 }, { t: 2_000, v: 2 }, { t: 12_000, v: 3 }];
+  const outsideDisorder = [
+    { t: 3_000, v: 1 },
+    { t: 2_000, v: 2 },
+    { t: 12_000, v: 3 },
+  ];
   tt.throws(() => fitChunksToWindow({ chunks: [], samples: outsideDisorder }, W), {
     code: 'PROMSHIP_TSDB_SAMPLE_ORDER',
   });
@@ -178,8 +202,11 @@ t.test('overlapping or backwards chunks are refused, never merged', async (tt) =
   tt.throws(() => fitChunksToWindow({ chunks: [c, a] }, W), { code: 'PROMSHIP_TSDB_CHUNK_ORDER' }, 'backwards');
   const outside1 = xor(series(1_000, 5_000, 1000));
   const outside2 = xor(series(4_000, 6_000, 1000));
-  tt.throws(() => fitChunksToWindow({ chunks: [outside1, outside2, c] }, W), { code: 'PROMSHIP_TSDB_CHUNK_ORDER' },
-    'even outside the window');
+  tt.throws(
+    () => fitChunksToWindow({ chunks: [outside1, outside2, c] }, W),
+    { code: 'PROMSHIP_TSDB_CHUNK_ORDER' },
+    'even outside the window',
+  );
   const hist: Chunk = { minTime: 16_500, maxTime: 16_800, encoding: 2, data: new Uint8Array(4) };
   tt.throws(() => fitChunksToWindow({ chunks: [c, hist] }, W), { code: 'PROMSHIP_TSDB_CHUNK_ORDER' }, 'histogram');
 });

@@ -14,11 +14,20 @@ import { DuplicateSeriesError } from '../../src/tsdb/errors.ts';
 import { IndexReader } from '../../src/tsdb/index-reader.ts';
 import { IndexWriter, type IndexWriterOptions } from '../../src/tsdb/index-writer.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { BLOCK_START, TWO_HOURS, promtoolBlocks, rng, shuffle, sortedLabels, xorChunks, type KnownSeries } from '../helpers/tsdb-fixtures.ts';
+import {
+  BLOCK_START,
+  TWO_HOURS,
+  promtoolBlocks,
+  rng,
+  shuffle,
+  sortedLabels,
+  xorChunks,
+  type KnownSeries,
+} from '../helpers/tsdb-fixtures.ts';
 
 const TINY: IndexWriterOptions = { maxSymbolsInMemory: 5, sortRunBytes: 600, postingsPerPass: 40 };
 
-t.test('tiny spill budgets give promtool\'s index bytes, sorted or shuffled input', async (t) => {
+t.test("tiny spill budgets give promtool's index bytes, sorted or shuffled input", async (t) => {
   const root = await tempDir(t);
   // Values whose JS UTF-16 order differs from Go's byte order (U+FF5E vs U+1F600), shared and
   // unique values, a label only some series carry, and one long value.
@@ -40,7 +49,8 @@ t.test('tiny spill budgets give promtool\'s index bytes, sorted or shuffled inpu
   const parsed = new IndexReader(original, 'index');
   const entries = [...parsed.series()].map((e) => {
     const labels: Label[] = [];
-    for (let i = 0; i < e.labelRefs.length; i += 2) labels.push([parsed.symbols[e.labelRefs[i]!]!, parsed.symbols[e.labelRefs[i + 1]!]!]);
+    for (let i = 0; i < e.labelRefs.length; i += 2)
+      labels.push([parsed.symbols[e.labelRefs[i]!]!, parsed.symbols[e.labelRefs[i + 1]!]!]);
     return { labels, chunks: e.chunks };
   });
   t.equal(entries.length, 240);
@@ -95,9 +105,20 @@ t.test('a duplicate label set is found across spilled runs and leaves no scratch
 
 t.test('a block built with spilled index state holds only its own files', async (t) => {
   const root = await tempDir(t);
-  const w = await BlockWriter.open({ parentDir: root, minTime: BLOCK_START, maxTime: BLOCK_START + TWO_HOURS, thanosLabels: { cluster_id: 'c' } });
+  const w = await BlockWriter.open({
+    parentDir: root,
+    minTime: BLOCK_START,
+    maxTime: BLOCK_START + TWO_HOURS,
+    thanosLabels: { cluster_id: 'c' },
+  });
   for (let i = 0; i < 50; i++) {
-    await w.addSeries([['__name__', 'm'], ['pod', `p-${i}`]], xorChunks([{ t: BLOCK_START + i, v: i }]));
+    await w.addSeries(
+      [
+        ['__name__', 'm'],
+        ['pod', `p-${i}`],
+      ],
+      xorChunks([{ t: BLOCK_START + i, v: i }]),
+    );
   }
   const block = await w.finish();
   t.same((await readdir(root)).sort(), [block!.ulid], 'only the block directory, no tmp dir');

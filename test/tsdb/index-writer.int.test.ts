@@ -16,7 +16,12 @@ t.test('index bytes equal those promtool wrote', async (t) => {
   const series: KnownSeries[] = [];
   for (let s = 0; s < 60; s++) {
     series.push({
-      labels: sortedLabels({ __name__: `metric_${s % 4}`, pod: `pod-${s % 13}`, ...(s % 5 ? { ns: s % 2 ? 'kube-system' : 'ünï' } : {}), idx: String(s) }),
+      labels: sortedLabels({
+        __name__: `metric_${s % 4}`,
+        pod: `pod-${s % 13}`,
+        ...(s % 5 ? { ns: s % 2 ? 'kube-system' : 'ünï' } : {}),
+        idx: String(s),
+      }),
       samples: Array.from({ length: 150 + s }, (_, i) => ({ t: BLOCK_START + i * 15_000, v: i })),
     });
   }
@@ -25,7 +30,8 @@ t.test('index bytes equal those promtool wrote', async (t) => {
   const parsed = new IndexReader(original, 'index');
   const entries = [...parsed.series()].map((e) => {
     const labels: Label[] = [];
-    for (let i = 0; i < e.labelRefs.length; i += 2) labels.push([parsed.symbols[e.labelRefs[i]!]!, parsed.symbols[e.labelRefs[i + 1]!]!]);
+    for (let i = 0; i < e.labelRefs.length; i += 2)
+      labels.push([parsed.symbols[e.labelRefs[i]!]!, parsed.symbols[e.labelRefs[i + 1]!]!]);
     return { labels, chunks: e.chunks };
   });
   t.equal(entries.length, 60);

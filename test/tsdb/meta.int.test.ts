@@ -21,7 +21,10 @@ t.test('written meta.json has the keys, order and types Thanos uses', async (t) 
     segmentMaxBytes: 200,
   });
   for (let s = 0; s < 3; s++) {
-    await w.addSeries(sortedLabels({ __name__: 'm', s: String(s) }), xorChunks(Array.from({ length: 30 }, (_, i) => ({ t: BLOCK_START + i * 1000, v: i }))));
+    await w.addSeries(
+      sortedLabels({ __name__: 'm', s: String(s) }),
+      xorChunks(Array.from({ length: 30 }, (_, i) => ({ t: BLOCK_START + i * 1000, v: i }))),
+    );
   }
   const block = (await w.finish())!;
   const text = await readFile(join(block.dir, 'meta.json'), 'utf8');
@@ -46,30 +49,59 @@ t.test('written meta.json has the keys, order and types Thanos uses', async (t) 
   t.notOk('index_stats' in m.thanos);
   const segs: string[] = m.thanos.segment_files!;
   t.ok(segs.length >= 2, 'tiny segments made several files');
-  t.same(segs, segs.map((_, i) => String(i + 1).padStart(6, '0')), 'segment_files are bare names like GetSegmentFiles');
+  t.same(
+    segs,
+    segs.map((_, i) => String(i + 1).padStart(6, '0')),
+    'segment_files are bare names like GetSegmentFiles',
+  );
   // GatherFileStats: chunks/* and index with size_bytes, meta.json by path only, sorted by path.
   const files: { rel_path: string; size_bytes?: number }[] = m.thanos.files!;
-  t.same(files.map((f) => f.rel_path), [...segs.map((s) => `chunks/${s}`), 'index', 'meta.json']);
+  t.same(
+    files.map((f) => f.rel_path),
+    [...segs.map((s) => `chunks/${s}`), 'index', 'meta.json'],
+  );
   for (const f of files.slice(0, -1)) {
     t.type(f.size_bytes, 'number');
     t.equal(f.size_bytes, (await readFile(join(block.dir, f.rel_path))).length, f.rel_path);
   }
   t.same(Object.keys(files.at(-1)!), ['rel_path']);
-  t.same(block.files.map((f) => f.relPath), files.map((f) => f.rel_path));
+  t.same(
+    block.files.map((f) => f.relPath),
+    files.map((f) => f.rel_path),
+  );
   t.equal(block.files.at(-1)!.sizeBytes, Buffer.byteLength(text));
   t.same(parseBlockMeta(text), block.meta, 'parses back to what finish returned');
 });
 
 t.test('parseBlockMeta accepts what Thanos accepts', async (t) => {
   const dir = await tempDir(t);
-  const [id] = await promtoolBlocks([{ labels: sortedLabels({ __name__: 'x' }), samples: [{ t: BLOCK_START, v: 1 }] }], dir);
+  const [id] = await promtoolBlocks(
+    [{ labels: sortedLabels({ __name__: 'x' }), samples: [{ t: BLOCK_START, v: 1 }] }],
+    dir,
+  );
   const promMeta = parseBlockMeta(await readFile(join(dir, id!, 'meta.json')));
   t.equal(promMeta.ulid, id);
-  t.same(promMeta.thanos, { labels: {}, downsample: { resolution: 0 }, source: '' }, 'a Prometheus meta has no thanos section');
+  t.same(
+    promMeta.thanos,
+    { labels: {}, downsample: { resolution: 0 }, source: '' },
+    'a Prometheus meta has no thanos section',
+  );
   const withUnknown = parseBlockMeta(
     JSON.stringify({
-      ulid: id, minTime: 1, maxTime: 2, stats: {}, compaction: { level: 3, sources: [id], parents: [] }, version: 1,
-      thanos: { labels: { a: 'b' }, downsample: { resolution: 300000 }, source: 'compactor', index_stats: {}, upload_time: '2025-01-01T00:00:00Z', extensions: { x: 1 } },
+      ulid: id,
+      minTime: 1,
+      maxTime: 2,
+      stats: {},
+      compaction: { level: 3, sources: [id], parents: [] },
+      version: 1,
+      thanos: {
+        labels: { a: 'b' },
+        downsample: { resolution: 300000 },
+        source: 'compactor',
+        index_stats: {},
+        upload_time: '2025-01-01T00:00:00Z',
+        extensions: { x: 1 },
+      },
     }),
   );
   t.equal(withUnknown.thanos.downsample.resolution, 300000);
@@ -78,7 +110,14 @@ t.test('parseBlockMeta accepts what Thanos accepts', async (t) => {
 });
 
 t.test('parseBlockMeta rejects what Thanos rejects', async (t) => {
-  const good = { ulid: '01HZZZZZZZZZZZZZZZZZZZZZZZ', minTime: 1, maxTime: 2, compaction: { level: 1 }, version: 1, thanos: { labels: {} } };
+  const good = {
+    ulid: '01HZZZZZZZZZZZZZZZZZZZZZZZ',
+    minTime: 1,
+    maxTime: 2,
+    compaction: { level: 1 },
+    version: 1,
+    thanos: { labels: {} },
+  };
   const bad: Record<string, unknown> = {
     'not json': '{',
     'meta version 2': { ...good, version: 2 },
@@ -91,6 +130,10 @@ t.test('parseBlockMeta rejects what Thanos rejects', async (t) => {
     'label not a string': { ...good, thanos: { labels: { a: 1 } } },
   };
   for (const [name, v] of Object.entries(bad)) {
-    t.throws(() => parseBlockMeta(typeof v === 'string' ? v : JSON.stringify(v)), { code: 'PROMSHIP_TSDB_INVALID_META' }, name);
+    t.throws(
+      () => parseBlockMeta(typeof v === 'string' ? v : JSON.stringify(v)),
+      { code: 'PROMSHIP_TSDB_INVALID_META' },
+      name,
+    );
   }
 });

@@ -49,28 +49,54 @@ function buildInput(): InputSeries[] {
     series.push({ family: name, type: 'gauge', name, labels, samples });
   };
 
-  gauge('g_const', 'case="const"', Array.from({ length: 720 }, (_, i) => ({ t: T0 + i * 15_000, v: 42 })));
+  gauge(
+    'g_const',
+    'case="const"',
+    Array.from({ length: 720 }, (_, i) => ({ t: T0 + i * 15_000, v: 42 })),
+  );
 
   let walk = 0;
-  gauge('g_walk', 'case="1s"', Array.from({ length: 9000 }, (_, i) => {
-    walk += rnd.int(-5, 5) / 4;
-    return { t: T0 + i * 1000, v: walk };
-  }));
+  gauge(
+    'g_walk',
+    'case="1s"',
+    Array.from({ length: 9000 }, (_, i) => {
+      walk += rnd.int(-5, 5) / 4;
+      return { t: T0 + i * 1000, v: walk };
+    }),
+  );
 
-  const edge = [NaN, Infinity, -Infinity, 0, -0, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE,
-    -Number.MIN_VALUE, float64FromBits(0x000fffff, 0xffffffff), float64FromBits(0x00100000, 0), 1, 0.1, -2.5e-300];
-  gauge('g_random', 'case="bits"', Array.from({ length: 1500 }, (_, i) => {
-    let v: number;
-    const mode = rnd.int(0, 4);
-    if (mode === 0) v = rnd.pick(edge);
-    else if (mode === 1) {
-      do v = float64FromBits(rnd.uint32(), rnd.uint32());
-      while (!Number.isFinite(v));
-    } else if (mode === 2) v = rnd.next() * 1000;
-    else if (mode === 3) v = rnd.int(-100, 100);
-    else v = i;
-    return { t: T0 + i * 10_000 + rnd.int(0, 3), v };
-  }));
+  const edge = [
+    NaN,
+    Infinity,
+    -Infinity,
+    0,
+    -0,
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+    Number.MIN_VALUE,
+    -Number.MIN_VALUE,
+    float64FromBits(0x000fffff, 0xffffffff),
+    float64FromBits(0x00100000, 0),
+    1,
+    0.1,
+    -2.5e-300,
+  ];
+  gauge(
+    'g_random',
+    'case="bits"',
+    Array.from({ length: 1500 }, (_, i) => {
+      let v: number;
+      const mode = rnd.int(0, 4);
+      if (mode === 0) v = rnd.pick(edge);
+      else if (mode === 1) {
+        do v = float64FromBits(rnd.uint32(), rnd.uint32());
+        while (!Number.isFinite(v));
+      } else if (mode === 2) v = rnd.next() * 1000;
+      else if (mode === 3) v = rnd.int(-100, 100);
+      else v = i;
+      return { t: T0 + i * 10_000 + rnd.int(0, 3), v };
+    }),
+  );
 
   // Deltas B, B+x, B, ... give dods x, -x; repeating with a phase shift keeps some of each pair
   // inside one chunk whatever the block boundaries are.
@@ -202,5 +228,8 @@ t.test('chunks written by promtool re-encode byte-identically and decode to the 
   for (const x of DOD_TARGETS) {
     tt.ok(dods.has(x) && dods.has(-x), `dods ±${x} occur inside promtool's chunks`);
   }
-  tt.ok([...dods].some((d) => d > 5_000_000), 'a huge positive jump occurs inside a chunk');
+  tt.ok(
+    [...dods].some((d) => d > 5_000_000),
+    'a huge positive jump occurs inside a chunk',
+  );
 });

@@ -1,10 +1,5 @@
 import t from 'tap';
-import {
-  XorChunkEncoder,
-  decodeXorChunk,
-  encodeXorChunk,
-  XOR_CHUNK_MAX_SAMPLES,
-} from '../../src/tsdb/xor-chunk.ts';
+import { XorChunkEncoder, decodeXorChunk, encodeXorChunk, XOR_CHUNK_MAX_SAMPLES } from '../../src/tsdb/xor-chunk.ts';
 import { TsdbError } from '../../src/tsdb/errors.ts';
 import type { Sample } from '../../src/series.ts';
 import { float64FromBits, float64Hex } from '../helpers/float-bits.ts';
@@ -71,7 +66,12 @@ t.test('vectors written by promtool 2.42 (hexdump of its chunks/000001)', async 
   // a{k="1"} 1000000 @1700107200.000, a{k="2"} 5 @…201 and 6 @…202, b 7 @1700107300.000
   tt.equal(hex(encodeXorChunk([{ t: 1_700_107_200_000, v: 1e6 }])), '00018098c9e4fa62412e84800000000000');
   tt.equal(
-    hex(encodeXorChunk([{ t: 1_700_107_201_000, v: 5 }, { t: 1_700_107_202_000, v: 6 }])),
+    hex(
+      encodeXorChunk([
+        { t: 1_700_107_201_000, v: 5 },
+        { t: 1_700_107_202_000, v: 6 },
+      ]),
+    ),
     '0002d0a7c9e4fa624014000000000000e807d816',
   );
   tt.equal(hex(encodeXorChunk([{ t: 1_700_107_300_000, v: 7 }])), '0001c0b2d5e4fa62401c00000000000000');
@@ -95,7 +95,11 @@ t.test('edge values round-trip bit-exactly, alone and next to each other', async
   }
   const rnd = seededRandom(7);
   const shuffled = EDGE_VALUES.map(([, v]) => v).sort(() => rnd.next() - 0.5);
-  checkRoundTrip(tt, shuffled.map((v, i) => ({ t: i * 1000, v })), 'all edge values in one chunk');
+  checkRoundTrip(
+    tt,
+    shuffled.map((v, i) => ({ t: i * 1000, v })),
+    'all edge values in one chunk',
+  );
 });
 
 t.test('the stale marker keeps its bits through the incremental encoder', async (tt) => {
@@ -111,9 +115,31 @@ t.test('first timestamps of every sign and size', async (tt) => {
   for (const ts of [0, 1, -1, 63, 64, -64, -65, 1_700_000_000_000, -1_700_000_000_000, 2 ** 53 - 1, -(2 ** 53 - 1)]) {
     checkRoundTrip(tt, [{ t: ts, v: 1 }], `t=${ts}`);
   }
-  checkRoundTrip(tt, [{ t: -(2 ** 53 - 1), v: 1 }, { t: -1, v: 2 }], 'two negative timestamps');
-  checkRoundTrip(tt, [{ t: 0, v: 1 }, { t: 2 ** 53 - 1, v: 2 }], 'delta 2^53-1');
-  checkRoundTrip(tt, [{ t: 0, v: 1 }, { t: 1, v: 2 }, { t: 2 ** 53 - 1, v: 2 }], 'dod 2^53-3');
+  checkRoundTrip(
+    tt,
+    [
+      { t: -(2 ** 53 - 1), v: 1 },
+      { t: -1, v: 2 },
+    ],
+    'two negative timestamps',
+  );
+  checkRoundTrip(
+    tt,
+    [
+      { t: 0, v: 1 },
+      { t: 2 ** 53 - 1, v: 2 },
+    ],
+    'delta 2^53-1',
+  );
+  checkRoundTrip(
+    tt,
+    [
+      { t: 0, v: 1 },
+      { t: 1, v: 2 },
+      { t: 2 ** 53 - 1, v: 2 },
+    ],
+    'dod 2^53-3',
+  );
 });
 
 /** Bits the dod of `x` takes per xor.go's bitRange table, derived independently of src. */
@@ -126,13 +152,47 @@ function dodBits(x: number): number {
 }
 
 t.test('delta-of-delta lands in the right bucket on both sides of every boundary', async (tt) => {
-  const boundaries = [0, 1, -1, 8191, 8192, 8193, -8190, -8191, -8192, -8193, 65535, 65536, 65537, -65534,
-    -65535, -65536, -65537, 524287, 524288, 524289, -524286, -524287, -524288, -524289, 2 ** 31, -(2 ** 31),
-    2 ** 32 + 5, -(2 ** 32 + 5), 2 ** 40, -(2 ** 40), 2 ** 52];
+  const boundaries = [
+    0,
+    1,
+    -1,
+    8191,
+    8192,
+    8193,
+    -8190,
+    -8191,
+    -8192,
+    -8193,
+    65535,
+    65536,
+    65537,
+    -65534,
+    -65535,
+    -65536,
+    -65537,
+    524287,
+    524288,
+    524289,
+    -524286,
+    -524287,
+    -524288,
+    -524289,
+    2 ** 31,
+    -(2 ** 31),
+    2 ** 32 + 5,
+    -(2 ** 32 + 5),
+    2 ** 40,
+    -(2 ** 40),
+    2 ** 52,
+  ];
   const B = 2 ** 41;
   const t0 = 1_700_000_000_000;
   for (const x of boundaries) {
-    const samples = [{ t: t0, v: 3 }, { t: t0 + B, v: 3 }, { t: t0 + 2 * B + x, v: 3 }];
+    const samples = [
+      { t: t0, v: 3 },
+      { t: t0 + B, v: 3 },
+      { t: t0 + 2 * B + x, v: 3 },
+    ];
     const bytes = encodeXorChunk(samples, 'prometheus3');
     // header + varint(t0) (6 bytes) + 8 value bytes + uvarint(2^41) (6 bytes), then the bit stream:
     // value-unchanged bit, dod, value-unchanged bit.
@@ -170,17 +230,46 @@ t.test('the maximum of 65535 samples fits; one more does not', async (tt) => {
 });
 
 t.test('bad timestamps are refused with typed errors', async (tt) => {
-  tt.throws(() => encodeXorChunk([{ t: 10, v: 1 }, { t: 10, v: 2 }]), { code: 'PROMSHIP_TSDB_SAMPLE_ORDER' });
-  tt.throws(() => encodeXorChunk([{ t: 10, v: 1 }, { t: 9, v: 2 }]), { code: 'PROMSHIP_TSDB_SAMPLE_ORDER' });
-  tt.throws(() => encodeXorChunk([{ t: 10, v: 1 }, { t: 20, v: 2 }, { t: 15, v: 2 }]), {
-    code: 'PROMSHIP_TSDB_SAMPLE_ORDER',
-  });
+  tt.throws(
+    () =>
+      encodeXorChunk([
+        { t: 10, v: 1 },
+        { t: 10, v: 2 },
+      ]),
+    { code: 'PROMSHIP_TSDB_SAMPLE_ORDER' },
+  );
+  tt.throws(
+    () =>
+      encodeXorChunk([
+        { t: 10, v: 1 },
+        { t: 9, v: 2 },
+      ]),
+    { code: 'PROMSHIP_TSDB_SAMPLE_ORDER' },
+  );
+  tt.throws(
+    () =>
+      encodeXorChunk([
+        { t: 10, v: 1 },
+        { t: 20, v: 2 },
+        { t: 15, v: 2 },
+      ]),
+    {
+      code: 'PROMSHIP_TSDB_SAMPLE_ORDER',
+    },
+  );
   tt.throws(() => encodeXorChunk([{ t: 1.5, v: 1 }]), { code: 'PROMSHIP_TSDB_TIMESTAMP_RANGE' });
   tt.throws(() => encodeXorChunk([{ t: NaN, v: 1 }]), { code: 'PROMSHIP_TSDB_TIMESTAMP_RANGE' });
   tt.throws(() => encodeXorChunk([{ t: 2 ** 53, v: 1 }]), { code: 'PROMSHIP_TSDB_TIMESTAMP_RANGE' });
-  tt.throws(() => encodeXorChunk([{ t: -(2 ** 52), v: 1 }, { t: 2 ** 52, v: 1 }]), {
-    code: 'PROMSHIP_TSDB_TIMESTAMP_RANGE',
-  });
+  tt.throws(
+    () =>
+      encodeXorChunk([
+        { t: -(2 ** 52), v: 1 },
+        { t: 2 ** 52, v: 1 },
+      ]),
+    {
+      code: 'PROMSHIP_TSDB_TIMESTAMP_RANGE',
+    },
+  );
 });
 
 t.test('the incremental encoder matches the one-shot encoder at every step', async (tt) => {
