@@ -98,7 +98,7 @@ export async function createApp(config: Config, logger: Logger, opts: CreateAppO
   if (identity.clusterId === KUBECOST_DEFAULT_CLUSTER_ID && announce) {
     logger.warn(
       { cluster: identity.clusterId, code: 'PROMSHIP_CLUSTER_ID_DEFAULT' },
-      "one writer: cluster id 'cluster-one' is the Kubecost Helm chart's default (prometheus.server.global.external_labels.cluster_id); if another cluster kept it too, both ship as one and one of them is refused with PROMSHIP_CLUSTER_ID_IN_USE: give each cluster its own id",
+      'one writer: cluster id `cluster-one` is the default of the Kubecost Helm chart (prometheus.server.global.external_labels.cluster_id); if another cluster kept it too, both ship as one and one of them is refused with PROMSHIP_CLUSTER_ID_IN_USE: give each cluster its own id',
     );
   }
   const claims = new WindowClaims({

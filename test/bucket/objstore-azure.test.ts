@@ -10,7 +10,7 @@ import { configError } from '../helpers/config-error.ts';
 
 const KEY = 'c2VjcmV0LWtleS1wcm9tc2hpcC10ZXN0LXNlY3JldA==';
 
-void t.test('a Thanos AZURE secret parses unchanged', (t) => {
+void t.test('a Thanos AZURE secret parses unchanged', async (t) => {
   const parsed = parseObjstoreConfig(
     [
       'type: azure',
@@ -42,7 +42,7 @@ void t.test('a Thanos AZURE secret parses unchanged', (t) => {
   t.same(parsed.warnings, [], 'defaults and empty values warn about nothing');
 });
 
-void t.test('pipeline_config wins over max_retries; identities map to their options', (t) => {
+void t.test('pipeline_config wins over max_retries; identities map to their options', async (t) => {
   const a = parseObjstoreConfig(
     'type: AZURE\nconfig:\n  storage_account: a1\n  container: c1c\n  max_retries: 3\n  pipeline_config:\n    max_tries: 7\n    try_timeout: 30s\n',
     'x',
@@ -66,7 +66,7 @@ void t.test('pipeline_config wins over max_retries; identities map to their opti
   t.match(cs.bucket, { kind: 'azure', options: { connectionString: `AccountName=a1;AccountKey=${KEY}` } });
 });
 
-void t.test('known keys promship does not use are warned about by name', (t) => {
+void t.test('known keys promship does not use are warned about by name', async (t) => {
   const parsed = parseObjstoreConfig(
     [
       'type: AZURE',
@@ -97,7 +97,7 @@ void t.test('known keys promship does not use are warned about by name', (t) => 
   }
 });
 
-void t.test('wrong types, conflicts and missing keys name the key and never the value', (t) => {
+void t.test('wrong types, conflicts and missing keys name the key and never the value', async (t) => {
   const cases: [string, RegExp][] = [
     [`  storage_account: a1\n  storage_account_key: "${KEY}"\n`, /config\.container is missing/],
     [`  container: c1c\n  storage_account_key: "${KEY}"\n`, /config\.storage_account is missing/],

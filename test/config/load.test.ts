@@ -48,7 +48,7 @@ const bad: [Record<string, string>, RegExp][] = [
   [{ PROMSHIP_PROMETHEUS_URL: 'http://user:hunter2@prom:9090' }, /must not contain credentials/],
   [
     { PROMSHIP_BUCKET: 'gcs://bucket' },
-    /PROMSHIP_BUCKET: 'gcs:' buckets are not supported; use s3:\/\/, gs:\/\/ or file:\/\//,
+    /PROMSHIP_BUCKET: 'gcs:' buckets are not supported; use s3:\/\/, gs:\/\/, azblob:\/\/ or file:\/\//,
   ],
   [{ PROMSHIP_BUCKET: 'gs://Bad_Bucket_' }, /PROMSHIP_BUCKET: .*names no valid GCS bucket/],
   [{ PROMSHIP_BUCKET: 'file://relative/dir' }, /PROMSHIP_BUCKET: .* absolute path/],

@@ -11,12 +11,6 @@ import t from 'tap';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const README_MAX_BYTES = 10 * 1024;
-/**
- * Pages written by a generator on another branch, linked from the README before they land:
- * docs/errors.md comes from the error registry. Remove an entry once its page is committed.
- */
-const GENERATED_ELSEWHERE = new Set(['docs/errors.md']);
-
 async function sources(dir: string, ext: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
@@ -64,7 +58,7 @@ void t.test('README links every page in docs/, and BENCHMARKS.md and RELIABILITY
   const targets = new Set(links(await read('README.md')).map((l) => l.split('#')[0]!));
   const pages = await docPages();
   t.ok(pages.length >= 8, 'the runbook pages are there');
-  for (const page of [...pages, 'BENCHMARKS.md', 'RELIABILITY.md', ...GENERATED_ELSEWHERE]) {
+  for (const page of [...pages, 'BENCHMARKS.md', 'RELIABILITY.md']) {
     t.ok(targets.has(page), `README links ${page}`);
   }
 });
@@ -75,7 +69,6 @@ void t.test('every local link in README and docs/ resolves, anchors included', a
       if (/^[a-z]+:/i.test(link)) continue;
       const [file, anchor] = link.split('#') as [string, string | undefined];
       const target = file === '' ? page : relative(ROOT, join(ROOT, dirname(page), file));
-      if (GENERATED_ELSEWHERE.has(target)) continue;
       const exists = await stat(join(ROOT, target)).then(
         () => true,
         () => false,
