@@ -286,6 +286,7 @@ key: /etc/promship/prometheus/client/tls.key
 - name: PROMSHIP_S3_MAX_ATTEMPTS
   value: {{ int .maxAttempts | quote }}
 {{- end }}
+{{- end }}
 {{- if .Values.bucket.azure.account }}
 - name: PROMSHIP_AZURE_ACCOUNT
   value: {{ .Values.bucket.azure.account | quote }}

@@ -22,6 +22,7 @@ const FLEET_OPTIONS = [
   's3ChecksumMode',
   's3RequestTimeout',
   's3MaxAttempts',
+  'azureAccount',
   'fleetLookback',
   'fleetMaxLag',
   'fleetRefresh',

@@ -38,11 +38,14 @@ export async function writeRunHeartbeat(
     let pendingWindows = 0;
     if ('summary' in outcome) {
       const s = outcome.summary;
+      // A run that found another live writer stopped shipping: a refusal, never a success.
+      const inUse = s.otherWriters.length > 0;
       failingCodes = [
+        ...(inUse ? ['PROMSHIP_CLUSTER_ID_IN_USE'] : []),
         ...s.failed.map((f) => f.error.code),
         ...s.retrying.map((e) => e.lastErrorCode ?? 'PROMSHIP_WINDOW_FAILED'),
       ];
-      result = failingCodes.length > 0 ? 'partial' : 'success';
+      result = inUse ? 'error' : failingCodes.length > 0 ? 'partial' : 'success';
       newestShippedEnd = s.newestShippedEnd;
       pendingWindows = s.pending;
     } else {

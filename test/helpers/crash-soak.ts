@@ -36,12 +36,13 @@ interface UploadWatch {
 const ULID_PATH = /\/([0-9A-HJKMNP-TV-Z]{26})\/(.+?)(?:\?|$)/;
 
 /**
- * s3rver: its files are watched directly. GCS emulator: by listing (in memory, it lists fast). Azurite: a pass-through proxy in front of it sees each
+ * s3rver: its files are watched directly. Azurite: a pass-through proxy in front of it sees each
  * write as it starts (a listing through the store takes longer than the rest of a small block's
- * upload, so the kill would mostly land after meta.json).
+ * upload, so the kill would mostly land after meta.json). Any other store (the GCS emulator, in
+ * memory, lists fast): by listing.
  */
 async function uploadWatch(t: Test, target: BucketTarget, bucket: BucketInspector): Promise<UploadWatch> {
-  if (target.gcs !== undefined) {
+  if (target.azurite === undefined && target.server?.dataDir === undefined) {
     return { env: {}, waitForUnpublishedObject: (known, daemon) => waitForUnpublishedListed(bucket, known, daemon) };
   }
   if (target.server?.dataDir !== undefined) {

@@ -138,3 +138,31 @@ void t.test('a heartbeat the store refuses is a warning, not a failure', async (
   t.equal(warn?.level, 40, 'logged at warn');
   t.match(warn?.err, /store down/);
 });
+
+void t.test('a run that found another live writer is a refusal in the heartbeat, never a success', async (t) => {
+  const dir = await tempDir(t);
+  const bucket = new FileBucket(join(dir, 'bucket'));
+  const { logger } = collectingLogger();
+  let now = 20 * H;
+  const ctx: RunHeartbeatContext = {
+    bucket,
+    logger,
+    dataDir: join(dir, 'a'),
+    cluster: 'c1',
+    agentVersion: 'x',
+    blockDurationMs: 2 * H,
+    shipDelayMs: 300_000,
+    scheduleIntervalMs: 300_000,
+    runStartedAt: now - 1000,
+    now: () => now,
+  };
+  const ok = await writeRunHeartbeat(ctx, { summary: summary() });
+  const successAt = ok?.lastSuccessAt;
+  now += 300_000;
+  const refused = await writeRunHeartbeat(ctx, {
+    summary: summary({ otherWriters: [{ instance: 'other-instance', evidence: 'its claim' }] }),
+  });
+  t.equal(refused?.result, 'error');
+  t.same(refused?.failingCodes, ['PROMSHIP_CLUSTER_ID_IN_USE']);
+  t.equal(refused?.lastSuccessAt, successAt, 'the last success does not move');
+});
