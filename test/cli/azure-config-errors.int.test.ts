@@ -36,7 +36,7 @@ void t.test('bad Azure bucket settings exit 2 with one line that names them and 
     {
       name: 'unknown URL scheme',
       env: { PROMSHIP_BUCKET: 'azure://blocks/thanos' },
-      says: /PROMSHIP_BUCKET: .*'azure:' buckets are not supported; use s3:\/\/, azblob:\/\/ or file:\/\//,
+      says: /PROMSHIP_BUCKET: .*'azure:' buckets are not supported; use s3:\/\/, gs:\/\/, azblob:\/\/ or file:\/\//,
     },
     {
       name: 'no account',

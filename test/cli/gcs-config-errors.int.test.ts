@@ -53,7 +53,7 @@ t.test('GCS configuration errors exit 2 with one line naming the setting, no sec
     {
       name: 'unknown URL scheme',
       env: { PROMSHIP_BUCKET: 'gcs://thanos/x' },
-      says: /PROMSHIP_BUCKET: 'gcs:' buckets are not supported; use s3:\/\/, gs:\/\/ or file:\/\//,
+      says: /PROMSHIP_BUCKET: 'gcs:' buckets are not supported; use s3:\/\/, gs:\/\/, azblob:\/\/ or file:\/\//,
     },
     {
       name: 'invalid bucket name',
