@@ -32,6 +32,7 @@ const DEFAULT_BLOCK_SIZE = 8 * MiB;
 const BLOCKS_IN_FLIGHT = 2;
 const DEFAULT_TRY_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_TRIES = 5;
+const MAX_RETRY_DELAY_MS = 10_000;
 
 interface CallOptions {
   signal?: AbortSignal;
@@ -63,6 +64,12 @@ export class AzureBucket implements Bucket {
   private readonly secrets: string[];
   /** Set once the container is known to exist, so a bare 404 on HEAD means "no such blob". */
   private containerSeen = false;
+  /**
+   * How long one SDK call may take, all its tries included. The SDK's try timeout does not end a
+   * try whose server never answers (measured with @azure/storage-blob 12.32: a silent server held
+   * every call open), so each call also carries this deadline as its abort signal.
+   */
+  private readonly callDeadlineMs: number;
 
   constructor(opts: AzureBucketOptions, credential?: TokenCredential) {
     if (!/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/.test(opts.container) && opts.container !== '$root') {
@@ -75,12 +82,15 @@ export class AzureBucket implements Bucket {
     this.secrets = [opts.accountKey, opts.connectionString, opts.clientSecret].filter(
       (s): s is string => typeof s === 'string' && s.length > 0,
     );
+    const maxTries = opts.maxTries ?? DEFAULT_MAX_TRIES;
+    const tryTimeoutMs = opts.tryTimeoutMs ?? DEFAULT_TRY_TIMEOUT_MS;
+    this.callDeadlineMs = maxTries * tryTimeoutMs + (maxTries - 1) * MAX_RETRY_DELAY_MS;
     const pipelineOptions: StoragePipelineOptions = {
       retryOptions: {
-        maxTries: opts.maxTries ?? DEFAULT_MAX_TRIES,
-        tryTimeoutInMs: opts.tryTimeoutMs ?? DEFAULT_TRY_TIMEOUT_MS,
+        maxTries,
+        tryTimeoutInMs: tryTimeoutMs,
         retryDelayInMs: 500,
-        maxRetryDelayInMs: 10_000,
+        maxRetryDelayInMs: MAX_RETRY_DELAY_MS,
       },
       userAgentOptions: { userAgentPrefix: 'promship' },
     };
@@ -140,7 +150,7 @@ export class AzureBucket implements Bucket {
       // verifyStored compares with ours (one sent along would merely be stored).
       await this.client.getBlockBlobClient(full).upload(bytes, bytes.byteLength, {
         ...(ifAbsent ? { conditions: { ifNoneMatch: '*' } } : {}),
-        abortSignal: signal,
+        abortSignal: this.deadline(signal),
       });
     } catch (err) {
       if (ifAbsent && !signal?.aborted && isAlreadyThere(err)) return false;
@@ -215,7 +225,10 @@ export class AzureBucket implements Bucket {
         const id = Buffer.from(`${tag}-${String(index).padStart(6, '0')}`).toString('base64');
         ids.push(id);
         const staged: Promise<void> = blob
-          .stageBlock(id, buf, buf.byteLength, { transactionalContentMD5: md5Of(buf), abortSignal: signal })
+          .stageBlock(id, buf, buf.byteLength, {
+            transactionalContentMD5: md5Of(buf),
+            abortSignal: this.deadline(signal),
+          })
           .then(
             () => {
               inFlight.delete(staged);
@@ -238,7 +251,7 @@ export class AzureBucket implements Bucket {
     if (failure !== undefined) throw toAzureBucketError(failure, this.errorContext('PutBlock', full), signal);
     const md5 = whole.digest();
     await this.call('PutBlockList', full, signal, () =>
-      blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentMD5: md5 }, abortSignal: signal }),
+      blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentMD5: md5 }, abortSignal: this.deadline(signal) }),
     );
     return md5;
   }
@@ -305,7 +318,7 @@ export class AzureBucket implements Bucket {
     try {
       const res = await this.client
         .getBlobClient(full)
-        .download(0, undefined, { abortSignal: signal, maxRetryRequests: 5 });
+        .download(0, undefined, { abortSignal: this.deadline(signal), maxRetryRequests: 5 });
       this.containerSeen = true;
       return res;
     } catch (err) {
@@ -328,7 +341,7 @@ export class AzureBucket implements Bucket {
     const out: string[] = [];
     await this.call('ListBlobs', dir, opts.signal, async () => {
       for await (const page of this.client
-        .listBlobsByHierarchy('/', { prefix: dir, abortSignal: opts.signal })
+        .listBlobsByHierarchy('/', { prefix: dir, abortSignal: this.deadline(opts.signal) })
         .byPage()) {
         for (const p of page.segment.blobPrefixes ?? []) out.push(this.relativeKey(p.name));
         for (const b of page.segment.blobItems) {
@@ -344,7 +357,9 @@ export class AzureBucket implements Bucket {
     const dir = this.listPrefix(prefix);
     const out: ObjectInfo[] = [];
     await this.call('ListBlobs', dir, opts.signal, async () => {
-      for await (const page of this.client.listBlobsFlat({ prefix: dir, abortSignal: opts.signal }).byPage()) {
+      for await (const page of this.client
+        .listBlobsFlat({ prefix: dir, abortSignal: this.deadline(opts.signal) })
+        .byPage()) {
         for (const b of page.segment.blobItems) {
           if (b.name === dir) continue;
           const info: ObjectInfo = { key: this.relativeKey(b.name), size: b.properties.contentLength ?? 0 };
@@ -361,7 +376,9 @@ export class AzureBucket implements Bucket {
   async delete(key: string, opts: CallOptions = {}): Promise<void> {
     const full = this.objectKey(key);
     await this.call('DeleteBlob', full, opts.signal, () =>
-      this.client.getBlobClient(full).deleteIfExists({ deleteSnapshots: 'include', abortSignal: opts.signal }),
+      this.client
+        .getBlobClient(full)
+        .deleteIfExists({ deleteSnapshots: 'include', abortSignal: this.deadline(opts.signal) }),
     );
   }
 
@@ -376,11 +393,12 @@ export class AzureBucket implements Bucket {
     const committed = new Set<string>();
     const all: string[] = [];
     await this.call('ListBlobs', dir, opts.signal, async () => {
-      for await (const b of this.client.listBlobsFlat({ prefix: dir, abortSignal: opts.signal })) committed.add(b.name);
+      for await (const b of this.client.listBlobsFlat({ prefix: dir, abortSignal: this.deadline(opts.signal) }))
+        committed.add(b.name);
       for await (const b of this.client.listBlobsFlat({
         prefix: dir,
         includeUncommitedBlobs: true,
-        abortSignal: opts.signal,
+        abortSignal: this.deadline(opts.signal),
       })) {
         all.push(b.name);
       }
@@ -391,8 +409,12 @@ export class AzureBucket implements Bucket {
       const blob = this.client.getBlockBlobClient(name);
       let etag: string | undefined;
       try {
-        etag = (await blob.upload(Buffer.alloc(0), 0, { conditions: { ifNoneMatch: '*' }, abortSignal: opts.signal }))
-          .etag;
+        etag = (
+          await blob.upload(Buffer.alloc(0), 0, {
+            conditions: { ifNoneMatch: '*' },
+            abortSignal: this.deadline(opts.signal),
+          })
+        ).etag;
       } catch (err) {
         if (opts.signal?.aborted || !isAlreadyThere(err))
           throw toAzureBucketError(err, this.errorContext('PutBlob', name), opts.signal);
@@ -400,13 +422,16 @@ export class AzureBucket implements Bucket {
         // deletes them with the blob; the service answers 404 to that delete and expires them.
         if ((await this.statFull(name, opts.signal)) !== null) continue;
         const gone = await this.call('DeleteBlob', name, opts.signal, () =>
-          blob.deleteIfExists({ abortSignal: opts.signal }),
+          blob.deleteIfExists({ abortSignal: this.deadline(opts.signal) }),
         );
         if (gone.succeeded) removed++;
         continue;
       }
       await this.call('DeleteBlob', name, opts.signal, () =>
-        blob.deleteIfExists({ conditions: etag !== undefined ? { ifMatch: etag } : {}, abortSignal: opts.signal }),
+        blob.deleteIfExists({
+          conditions: etag !== undefined ? { ifMatch: etag } : {},
+          abortSignal: this.deadline(opts.signal),
+        }),
       );
       removed++;
     }
@@ -420,7 +445,7 @@ export class AzureBucket implements Bucket {
   private async statFull(full: string, signal: AbortSignal | undefined): Promise<ObjectInfo | null> {
     return this.call('GetBlobProperties', full, signal, async () => {
       try {
-        const res = await this.client.getBlobClient(full).getProperties({ abortSignal: signal });
+        const res = await this.client.getBlobClient(full).getProperties({ abortSignal: this.deadline(signal) });
         this.containerSeen = true;
         const info: ObjectInfo = { key: this.relativeKey(full), size: res.contentLength ?? 0 };
         const etag = cleanEtag(res.etag);
@@ -438,7 +463,7 @@ export class AzureBucket implements Bucket {
   private async containerExists(signal: AbortSignal | undefined): Promise<boolean> {
     if (this.containerSeen) return true;
     try {
-      await this.client.getProperties({ abortSignal: signal });
+      await this.client.getProperties({ abortSignal: this.deadline(signal) });
     } catch (err) {
       if (azureStatusOf(err) === 404) return false;
       // Blob-level permissions without container-level ones (403) say nothing about existence.
@@ -457,7 +482,7 @@ export class AzureBucket implements Bucket {
   ): Promise<void> {
     const props = await this.call('GetBlobProperties', full, signal, async () => {
       try {
-        return await this.client.getBlobClient(full).getProperties({ abortSignal: signal });
+        return await this.client.getBlobClient(full).getProperties({ abortSignal: this.deadline(signal) });
       } catch (err) {
         if (azureStatusOf(err) === 404) return null;
         throw err;
@@ -505,6 +530,12 @@ export class AzureBucket implements Bucket {
     } catch (err) {
       throw toAzureBucketError(err, this.errorContext(operation, key), signal);
     }
+  }
+
+  /** The caller's signal, or the call deadline, whichever fires first. */
+  private deadline(signal: AbortSignal | undefined): AbortSignal {
+    const timeout = AbortSignal.timeout(this.callDeadlineMs);
+    return signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
   }
 
   private errorContext(operation: string, key: string): AzureErrorContext {

@@ -127,6 +127,15 @@ function classify(
   const code = azureCodeOf(err);
   const name = typeof err === 'object' && err !== null ? field((err as RestErrorShape).name) : undefined;
   if (isAbort(err, signal)) {
+    // The caller's signal is the only cancellation promship asks for: any other abort is the
+    // bucket's own call deadline, which the SDK's try timeout does not enforce on a silent server.
+    if (signal?.aborted !== true) {
+      return {
+        code: 'PROMSHIP_BUCKET_TIMEOUT',
+        what: 'no answer within the call deadline (pipeline_config.try_timeout × max_tries)',
+        todo: 'check the network path to the store and its load; promship retries later',
+      };
+    }
     return { code: 'PROMSHIP_BUCKET_ABORTED', what: 'aborted', todo: 'it was cancelled by promship' };
   }
   if (name !== undefined && CREDENTIAL_ERROR_NAMES.has(name)) {

@@ -1,0 +1,49 @@
+/**
+ * A store that accepts the connection and never answers must fail the call, not hold the run
+ * forever: the Azure SDK's try timeout does not end such a try, so AzureBucket gives every call
+ * a deadline of its own (try timeout × tries). Judged against a silent node:http server.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import t from 'tap';
+import { openAzureBucket } from '../../src/bucket/azure-bucket.ts';
+
+// Azurite's well-known development key: not a secret.
+const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+void t.test('a silent store fails each call with PROMSHIP_BUCKET_TIMEOUT within its deadline', async (t) => {
+  const server = createServer((req) => {
+    req.resume(); // reads the request, never answers
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const { port } = server.address() as AddressInfo;
+  const bucket = await openAzureBucket({
+    container: 'silent',
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`,
+    maxTries: 2,
+    tryTimeoutMs: 300,
+  });
+  const calls: [string, () => Promise<unknown>][] = [
+    ['get', () => bucket.get('a/meta.json')],
+    ['stat', () => bucket.stat('a/meta.json')],
+    ['put', () => bucket.put('a/ledger.json', '{}')],
+    ['putIfAbsent', () => bucket.putIfAbsent('a/claim.json', '{}')],
+    ['listChildren', () => bucket.listChildren('')],
+    ['delete', () => bucket.delete('a/x')],
+  ];
+  for (const [name, call] of calls) {
+    const started = Date.now();
+    // 2 × 300 ms tries and one retry delay (at most 10 s): far below this test's own limit.
+    const err = await call().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    t.match(err, { code: 'PROMSHIP_BUCKET_TIMEOUT' }, `${name}: fails as a timeout`);
+    t.ok(Date.now() - started < 30_000, `${name}: within the deadline, not held open`);
+  }
+  await bucket.close();
+});
