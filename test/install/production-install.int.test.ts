@@ -29,8 +29,13 @@ t.test('the production install runs `promship run` from the chart environment an
     dependencies: Record<string, string>;
   };
   const modules = join(install.appDir, 'node_modules');
+  // npm marks a package `dev` in the lockfile when only dev dependencies need it; one a production
+  // dependency also needs (@types/node, through @google-cloud/storage's retry-request) belongs.
+  const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean } | undefined>;
+  };
   for (const dev of Object.keys(pkg.devDependencies)) {
-    if (pkg.dependencies[dev]) continue;
+    if (pkg.dependencies[dev] || lock.packages[`node_modules/${dev}`]?.dev !== true) continue;
     t.notOk(
       await access(join(modules, dev)).then(
         () => true,
