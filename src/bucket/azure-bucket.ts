@@ -25,6 +25,7 @@ import { compareStrings } from '../labels.ts';
 import type { Bucket, ObjectInfo } from './bucket.ts';
 import { azureCodeOf, azureStatusOf, toAzureBucketError, type AzureErrorContext } from './azure-errors.ts';
 import type { AzureBucketOptions } from './azure-options.ts';
+import { listPrefixUnder, objectKeyUnder, relativeKeyUnder } from './object-keys.ts';
 
 const MiB = 1024 * 1024;
 const DEFAULT_BLOCK_SIZE = 8 * MiB;
@@ -543,24 +544,15 @@ export class AzureBucket implements Bucket {
   }
 
   private objectKey(key: string): string {
-    if (key.length === 0 || key.startsWith('/') || key.endsWith('/')) {
-      throw new BucketError(
-        'PROMSHIP_BUCKET_BAD_KEY',
-        `invalid object key "${key}" for ${this.description}: keys must be non-empty and must ` +
-          'not start or end with "/" (this is a promship bug; please report it)',
-        { key },
-      );
-    }
-    return this.root ? `${this.root}/${key}` : key;
+    return objectKeyUnder(this.root, key, this.description);
   }
 
   private listPrefix(prefix: string): string {
-    const dir = prefix.length === 0 || prefix.endsWith('/') ? prefix : `${prefix}/`;
-    return this.root ? `${this.root}/${dir}` : dir;
+    return listPrefixUnder(this.root, prefix);
   }
 
   private relativeKey(full: string): string {
-    return this.root ? full.slice(this.root.length + 1) : full;
+    return relativeKeyUnder(this.root, full);
   }
 }
 

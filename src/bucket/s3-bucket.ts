@@ -28,6 +28,7 @@ import type { Bucket, ObjectInfo } from './bucket.ts';
 import { errorCodeOf, httpStatusOf, isMissingObject, toBucketError, type S3ErrorContext } from './s3-errors.ts';
 import { MAX_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES } from './s3-part-size.ts';
 import { splitUserMetadata } from './s3-user-metadata.ts';
+import { listPrefixUnder, objectKeyUnder, relativeKeyUnder } from './object-keys.ts';
 
 export type S3ServerSideEncryption =
   { type: 'SSE-S3' } | { type: 'SSE-KMS'; kmsKeyId: string; encryptionContext?: Record<string, string> };
@@ -513,25 +514,15 @@ export class S3Bucket implements Bucket {
   }
 
   private objectKey(key: string): string {
-    if (key.length === 0 || key.startsWith('/') || key.endsWith('/')) {
-      throw new BucketError(
-        'PROMSHIP_BUCKET_BAD_KEY',
-        `invalid object key "${key}" for ${this.description}: keys must be non-empty and must ` +
-          'not start or end with "/" (this is a promship bug; please report it)',
-        { key },
-      );
-    }
-    return this.root ? `${this.root}/${key}` : key;
+    return objectKeyUnder(this.root, key, this.description);
   }
 
   private listPrefix(prefix: string): string {
-    const dir = prefix.length === 0 || prefix.endsWith('/') ? prefix : `${prefix}/`;
-    if (!this.root) return dir;
-    return `${this.root}/${dir}`;
+    return listPrefixUnder(this.root, prefix);
   }
 
   private relativeKey(full: string): string {
-    return this.root ? full.slice(this.root.length + 1) : full;
+    return relativeKeyUnder(this.root, full);
   }
 }
 
