@@ -33,7 +33,20 @@ const DEFAULT_BLOCK_SIZE = 8 * MiB;
 const BLOCKS_IN_FLIGHT = 2;
 const DEFAULT_TRY_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_TRIES = 5;
+const RETRY_DELAY_MS = 500;
 const MAX_RETRY_DELAY_MS = 10_000;
+
+/**
+ * The longest an SDK call can take, all its tries included: each try's timeout plus the SDK's
+ * exponential waits between tries (storage-common's StorageRetryPolicy: before try n + 1 it
+ * waits min((2^(n-1) - 1) × retryDelay, maxRetryDelay)), plus a second of slack for the request
+ * setup around them.
+ */
+function azureCallDeadlineMs(maxTries: number, tryTimeoutMs: number): number {
+  let waits = 0;
+  for (let n = 1; n < maxTries; n++) waits += Math.min((2 ** (n - 1) - 1) * RETRY_DELAY_MS, MAX_RETRY_DELAY_MS);
+  return maxTries * tryTimeoutMs + waits + 1_000;
+}
 
 interface CallOptions {
   signal?: AbortSignal;
@@ -85,12 +98,12 @@ export class AzureBucket implements Bucket {
     );
     const maxTries = opts.maxTries ?? DEFAULT_MAX_TRIES;
     const tryTimeoutMs = opts.tryTimeoutMs ?? DEFAULT_TRY_TIMEOUT_MS;
-    this.callDeadlineMs = maxTries * tryTimeoutMs + (maxTries - 1) * MAX_RETRY_DELAY_MS;
+    this.callDeadlineMs = azureCallDeadlineMs(maxTries, tryTimeoutMs);
     const pipelineOptions: StoragePipelineOptions = {
       retryOptions: {
         maxTries,
         tryTimeoutInMs: tryTimeoutMs,
-        retryDelayInMs: 500,
+        retryDelayInMs: RETRY_DELAY_MS,
         maxRetryDelayInMs: MAX_RETRY_DELAY_MS,
       },
       userAgentOptions: { userAgentPrefix: 'promship' },
