@@ -5,7 +5,7 @@
  * those rules switch on) and through the kubecost preset. Compare with the ship time of the same
  * window from bench/relabel.ts.
  *
- *   node --import tsx bench/relabel-engine.ts     # BENCH_NODES=30 BENCH_PODS=30 by default
+ *   node --import tsx bench/relabel-engine.ts     # BENCH_NODES=18 BENCH_PODS=30 by default
  */
 import { compareStrings, type Labels } from '../src/labels.ts';
 import { buildRelabelPlan } from '../src/relabel/plan.ts';
@@ -14,7 +14,7 @@ import { CollisionFinder } from '../src/shipper/collisions.ts';
 import { mixFamilies } from '../test/helpers/cluster-mix.ts';
 import { KEEP_ALL_RULES } from './relabel-rules.ts';
 
-const nodes = Number(process.env.BENCH_NODES ?? 30);
+const nodes = Number(process.env.BENCH_NODES ?? 18);
 const pods = Number(process.env.BENCH_PODS ?? 30);
 const sets: Labels[] = [];
 for (const f of mixFamilies({ nodes, podsPerNode: pods })) {

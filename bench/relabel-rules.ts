@@ -3,7 +3,7 @@ export const KEEP_ALL_RULES = `- source_labels: [__name__]
   regex: (?i)debug_.*|.*_never_exported
   action: drop
 - source_labels: [namespace, pod]
-  regex: kube-system;coredns-.*
+  regex: kube-system;no-such-pod-.*
   action: drop
 - source_labels: [job]
   regex: no-such-job
