@@ -54,6 +54,8 @@ function applyRule(rule: RelabelRule, lb: LabelBuilder): boolean {
         lb.set(rule.targetLabel, rule.replacement);
         return true;
       }
+      // Most values do not match: the memoised test spares them RE2's capturing matcher.
+      if (!rule.regex.matches(value)) return true;
       const m = rule.regex.match(value);
       if (!m) return true;
       const target = expandTemplate(rule.targetLabel, m);

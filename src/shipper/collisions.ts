@@ -16,8 +16,10 @@ import { decodeXorChunk } from '../tsdb/xor-chunk.ts';
 function labelsHash(labels: Labels): number {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193 ^ 0x5bd1e995;
-  for (const [name, value] of labels) {
-    for (const s of [name, value]) {
+  for (let l = 0; l < labels.length; l++) {
+    const label = labels[l]!;
+    for (let k = 0; k < 2; k++) {
+      const s = label[k]!;
       for (let i = 0; i < s.length; i++) {
         const c = s.charCodeAt(i);
         h1 = Math.imul(h1 ^ c, 0x01000193);
@@ -30,15 +32,30 @@ function labelsHash(labels: Labels): number {
   return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) >>> 11);
 }
 
-/** First pass: which output label sets (by hash) were seen more than once. */
+/**
+ * First pass: which output label sets (by hash) were seen more than once. The hashes go into a
+ * flat array sorted once at the end: a Set of 250k non-small numbers boxed each one and cost more
+ * than the rules it served.
+ */
 export class CollisionFinder {
-  readonly #seen = new Set<number>();
-  readonly suspects = new Set<number>();
+  #hashes = new Float64Array(1024);
+  #count = 0;
 
   add(labels: Labels): void {
-    const h = labelsHash(labels);
-    if (this.#seen.has(h)) this.suspects.add(h);
-    else this.#seen.add(h);
+    if (this.#count === this.#hashes.length) {
+      const grown = new Float64Array(this.#hashes.length * 2);
+      grown.set(this.#hashes);
+      this.#hashes = grown;
+    }
+    this.#hashes[this.#count++] = labelsHash(labels);
+  }
+
+  /** The hashes seen more than once. */
+  suspects(): Set<number> {
+    const sorted = this.#hashes.subarray(0, this.#count).sort();
+    const out = new Set<number>();
+    for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) out.add(sorted[i]!);
+    return out;
   }
 }
 

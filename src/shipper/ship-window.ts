@@ -187,8 +187,10 @@ async function buildAndUpload(
       stage = 'read';
     }
     stage = 'build';
-    if (collisions instanceof CollisionFinder && collisions.suspects.size > 0)
-      throw new CollisionsFound(collisions.suspects);
+    if (collisions instanceof CollisionFinder) {
+      const suspects = collisions.suspects();
+      if (suspects.size > 0) throw new CollisionsFound(suspects);
+    }
     if (collisions instanceof CollisionMerger && stats) {
       for (const { labels, chunks } of collisions.merged(window, stats)) {
         if (chunks.length > 0) await writer.addSeries(labels, chunks);
