@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The long fault suite behind RELIABILITY.md: the scenarios of test/faults/ at full size, against
-# both S3 emulators, and the SIGKILL crash loop of test/daemon/crash.int.test.ts with 100 kills. One
-# test file at a time, so each scenario's time to completion is its own. Every scenario appends
-# its figures as one JSON line to $FAULT_RESULTS_FILE. (`npm test` runs the short versions.)
+# both S3 emulators, the GCS emulator and Azurite, and the SIGKILL crash loop of
+# test/daemon/crash.int.test.ts with 100 kills. One test file at a time, so each scenario's time
+# to completion is its own. Every scenario appends its figures as one JSON line to
+# $FAULT_RESULTS_FILE. (`npm test` runs the short versions.)
 #
 #   npm run test:faults                      # defaults below, a fresh seed
 #   FAULT_SEED=123456 npm run test:faults    # replay the fault decisions of an earlier run
+#   FAULT_TRACE_DIR=/tmp/t npm run test:faults  # and one JSON line per proxied request (where time went)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -35,17 +35,18 @@ const DEFAULT_TRY_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_TRIES = 5;
 const RETRY_DELAY_MS = 500;
 const MAX_RETRY_DELAY_MS = 10_000;
+/** Beyond the tries and the delays between them, for the process being busy. */
+const DEADLINE_GRACE_MS = 2_000;
 
 /**
- * The longest an SDK call can take, all its tries included: each try's timeout plus the SDK's
- * exponential waits between tries (storage-common's StorageRetryPolicy: before try n + 1 it
- * waits min((2^(n-1) - 1) × retryDelay, maxRetryDelay)), plus a second of slack for the request
- * setup around them.
+ * The SDK's waits between `maxTries` tries (exponential policy: (2^(n-1) - 1) × the retry delay
+ * after try n, capped): 0, 0.5 s, 1.5 s, 3.5 s, … Deadlines sized with the cap for every wait
+ * instead kept a silent try, which only the deadline ends, open 10 s longer per retry.
  */
-function azureCallDeadlineMs(maxTries: number, tryTimeoutMs: number): number {
-  let waits = 0;
-  for (let n = 1; n < maxTries; n++) waits += Math.min((2 ** (n - 1) - 1) * RETRY_DELAY_MS, MAX_RETRY_DELAY_MS);
-  return maxTries * tryTimeoutMs + waits + 1_000;
+function retryDelaysMs(maxTries: number): number {
+  let total = 0;
+  for (let n = 1; n < maxTries; n++) total += Math.min((2 ** (n - 1) - 1) * RETRY_DELAY_MS, MAX_RETRY_DELAY_MS);
+  return total;
 }
 
 interface CallOptions {
@@ -79,9 +80,10 @@ export class AzureBucket implements Bucket {
   /** Set once the container is known to exist, so a bare 404 on HEAD means "no such blob". */
   private containerSeen = false;
   /**
-   * How long one SDK call may take, all its tries included. The SDK's try timeout does not end a
-   * try whose server never answers (measured with @azure/storage-blob 12.32: a silent server held
-   * every call open), so each call also carries this deadline as its abort signal.
+   * How long one SDK call may take, all its tries and the waits between them included. The SDK's
+   * try timeout does not end a try whose server never answers (measured with @azure/storage-blob
+   * 12.32: a silent server held every call open; the SDK only passes it to the service as the
+   * `timeout=` URL parameter), so each call also carries this deadline as its abort signal.
    */
   private readonly callDeadlineMs: number;
 
@@ -98,7 +100,7 @@ export class AzureBucket implements Bucket {
     );
     const maxTries = opts.maxTries ?? DEFAULT_MAX_TRIES;
     const tryTimeoutMs = opts.tryTimeoutMs ?? DEFAULT_TRY_TIMEOUT_MS;
-    this.callDeadlineMs = azureCallDeadlineMs(maxTries, tryTimeoutMs);
+    this.callDeadlineMs = maxTries * tryTimeoutMs + retryDelaysMs(maxTries) + DEADLINE_GRACE_MS;
     const pipelineOptions: StoragePipelineOptions = {
       retryOptions: {
         maxTries,

@@ -132,7 +132,7 @@ function classify(
     if (signal?.aborted !== true) {
       return {
         code: 'PROMSHIP_BUCKET_TIMEOUT',
-        what: 'no answer within the call deadline (pipeline_config.try_timeout × max_tries)',
+        what: 'no answer within the call deadline (pipeline_config.try_timeout × max_tries, the waits between tries and a grace)',
         todo: 'check the network path to the store and its load; promship retries later',
       };
     }

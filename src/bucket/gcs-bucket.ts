@@ -5,6 +5,15 @@
  * STORAGE_EMULATOR_HOST works as for any SDK user. Loaded only by dynamic import (the SDK adds
  * ~30 MB RSS).
  *
+ * Retries are promship's, not the SDK's: the SDK loses the promise of some calls whose answer is
+ * cut (measured with @google-cloud/storage 7.22: `download()` of a 404 whose body is cut never
+ * settles, with no socket or timer left), and it counts retries after no answer and after an
+ * error status separately, so one call could make up to 2 × max_retries + 1 requests. So each
+ * SDK call is one request, raced against a deadline of the request timeout plus a grace (for a
+ * streamed body: that long without a byte moving) and against the caller's signal, and retried
+ * here with backoff. Only chunked resumable uploads keep the SDK's retries, which resume a chunk
+ * from the offset the store confirms.
+ *
  * Uploads: small files go in one request, large ones as a resumable upload. Either way GCS makes
  * an object visible only once all its bytes are in, so a killed upload leaves nothing a reader
  * sees; an unfinished resumable session holds no object and expires after a week (GCS cannot
@@ -63,6 +72,10 @@ const GCS_CHUNK_QUANTUM = 256 * 1024;
 
 const DEFAULT_MAX_ATTEMPTS = 5;
 const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+/** How long past its request timeout a try may stay unsettled before promship stops waiting for it. */
+const TRY_GRACE_MS = 2_000;
+/** Longest wait between two tries (promship's, and the SDK's for chunked uploads). */
+const MAX_RETRY_DELAY_MS = 10_000;
 // Below this a file is read into memory and sent in one request (which the SDK can retry);
 // above it, a resumable upload streams it without holding it.
 const DEFAULT_RESUMABLE_THRESHOLD = 8 * 1024 * 1024;
@@ -70,6 +83,13 @@ const LIST_PAGE = 1000;
 
 interface CallOptions {
   signal?: AbortSignal;
+}
+
+/** What one try of an SDK call gets: its signal (caller or deadline), and `touch` for progress. */
+interface Try {
+  signal: AbortSignal;
+  /** A streamed body moved: the try's deadline starts again. */
+  touch: () => void;
 }
 
 /** Runs CRC32C over a stream as it passes, so a file is read once for upload and check. */
@@ -91,7 +111,10 @@ function crc32cBase64(crc: number): string {
 
 export class GcsBucket implements Bucket {
   readonly description: string;
+  /** SDK retries off: one request per call, retried by `call()`. */
   private readonly storage: Storage;
+  /** SDK retries on, for chunked resumable uploads only (it resumes a cut chunk itself). */
+  private readonly chunkedStorage: Storage | undefined;
   private readonly bucketName: string;
   private readonly root: string;
   private readonly secrets: string[];
@@ -111,30 +134,34 @@ export class GcsBucket implements Bucket {
     this.secrets = Object.entries(opts.serviceAccount ?? {})
       .filter(([k, v]) => typeof v === 'string' && /key|secret|token/i.test(k))
       .map(([, v]) => v as string);
-    const attempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    this.attempts = Math.max(1, attempts);
+    this.attempts = Math.max(1, opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
     if (opts.chunkSizeBytes !== undefined && opts.chunkSizeBytes > 0) {
       this.chunkSize = Math.ceil(opts.chunkSizeBytes / GCS_CHUNK_QUANTUM) * GCS_CHUNK_QUANTUM;
     }
-    const config: StorageOptions = {
-      timeout: this.timeoutMs,
-      retryOptions: {
-        autoRetry: attempts > 1,
-        maxRetries: Math.max(0, attempts - 1),
-        // Every write promship makes is of final, deterministic bytes under a fresh key, so
-        // repeating it is safe; the SDK's default would not retry uploads without preconditions.
-        idempotencyStrategy: IdempotencyStrategy.RetryAlways,
-      },
-    };
-    if (opts.apiEndpoint !== undefined) config.apiEndpoint = opts.apiEndpoint;
-    if (opts.serviceAccount !== undefined) {
-      config.credentials = {
-        client_email: opts.serviceAccount.client_email,
-        private_key: opts.serviceAccount.private_key,
+    const config = (retries: number): StorageOptions => {
+      const c: StorageOptions = {
+        timeout: this.timeoutMs,
+        retryOptions: {
+          autoRetry: retries > 0,
+          maxRetries: retries,
+          maxRetryDelay: MAX_RETRY_DELAY_MS / 1000,
+          // Every write promship makes is of final, deterministic bytes under a fresh key, so
+          // repeating it is safe; the SDK's default would not retry uploads without preconditions.
+          idempotencyStrategy: IdempotencyStrategy.RetryAlways,
+        },
       };
-      if (typeof opts.serviceAccount.project_id === 'string') config.projectId = opts.serviceAccount.project_id;
-    }
-    this.storage = new Storage(config);
+      if (opts.apiEndpoint !== undefined) c.apiEndpoint = opts.apiEndpoint;
+      if (opts.serviceAccount !== undefined) {
+        c.credentials = {
+          client_email: opts.serviceAccount.client_email,
+          private_key: opts.serviceAccount.private_key,
+        };
+        if (typeof opts.serviceAccount.project_id === 'string') c.projectId = opts.serviceAccount.project_id;
+      }
+      return c;
+    };
+    this.storage = new Storage(config(0));
+    this.chunkedStorage = this.chunkSize !== undefined ? new Storage(config(this.attempts - 1)) : undefined;
     const endpoint = opts.apiEndpoint ?? env.STORAGE_EMULATOR_HOST;
     const where = `gs://${this.bucketName}${this.root ? `/${this.root}` : ''}`;
     this.description = endpoint ? `${where} (endpoint ${safeEndpoint(endpoint)})` : where;
@@ -144,7 +171,7 @@ export class GcsBucket implements Bucket {
     const full = this.objectKey(key);
     const bytes =
       typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    await this.call('objects.insert', full, opts.signal, () => this.saveBuffer(full, bytes, undefined, opts.signal));
+    await this.call('objects.insert', full, opts.signal, () => this.saveBuffer(full, bytes, undefined));
     await this.verify(full, bytes.byteLength, crc32c(bytes) >>> 0, opts.signal);
   }
 
@@ -152,12 +179,16 @@ export class GcsBucket implements Bucket {
     const full = this.objectKey(key);
     const bytes =
       typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    try {
-      await this.saveBuffer(full, bytes, 0, opts.signal);
-    } catch (err) {
-      if (!opts.signal?.aborted && isPreconditionFailed(err)) return false;
-      throw toGcsBucketError(err, this.errorContext('objects.insert', full), opts.signal);
-    }
+    const written = await this.call('objects.insert', full, opts.signal, async () => {
+      try {
+        await this.saveBuffer(full, bytes, 0);
+        return true;
+      } catch (err) {
+        if (isPreconditionFailed(err)) return false;
+        throw err;
+      }
+    });
+    if (!written) return false;
     await this.verify(full, bytes.byteLength, crc32c(bytes) >>> 0, opts.signal);
     return true;
   }
@@ -186,73 +217,78 @@ export class GcsBucket implements Bucket {
           { cause: err, key: full },
         );
       }
-      await this.call('objects.insert', full, opts.signal, () => this.saveBuffer(full, bytes, undefined, opts.signal));
+      await this.call('objects.insert', full, opts.signal, () => this.saveBuffer(full, bytes, undefined));
       await this.verify(full, bytes.byteLength, crc32c(bytes) >>> 0, opts.signal);
       return;
     }
-    // Without chunks the SDK cannot resume a cut stream (it refuses, to avoid data loss), so the
-    // file is sent again in a fresh session; the abandoned session holds no object and expires.
-    const tries = this.chunkSize === undefined ? this.attempts : 1;
-    for (let attempt = 1; ; attempt++) {
-      const tap = new Crc32cTap();
-      try {
-        await this.call('objects.insert (resumable)', full, opts.signal, () =>
-          pipeline(
-            createReadStream(filePath),
-            tap,
-            this.file(full).createWriteStream({
+    // Without chunks the SDK cannot resume a cut stream (it refuses, to avoid data loss), so
+    // `call()` sends the file again in a fresh session; the abandoned session holds no object and
+    // expires. With chunks the SDK resumes from the confirmed offset, so it keeps its retries, and
+    // the deadline allows for them between two chunks.
+    const chunked = this.chunkedStorage;
+    let tap = new Crc32cTap();
+    await this.call(
+      'objects.insert (resumable)',
+      full,
+      opts.signal,
+      ({ signal, touch }) => {
+        tap = new Crc32cTap();
+        tap.on('data', touch);
+        return pipeline(
+          createReadStream(filePath),
+          tap,
+          (chunked ?? this.storage)
+            .bucket(this.bucketName)
+            .file(full)
+            .createWriteStream({
               resumable: true,
               validation: false,
               timeout: this.timeoutMs,
               contentType: 'application/octet-stream',
               ...(this.chunkSize !== undefined ? { chunkSize: this.chunkSize } : {}),
             }),
-            ...(opts.signal ? [{ signal: opts.signal }] : []),
-          ),
+          { signal },
         );
-      } catch (err) {
-        if (attempt >= tries || opts.signal?.aborted || !retryable(err)) throw err;
-        await sleep(Math.min(30_000, 500 * 2 ** attempt), opts.signal);
-        continue;
-      }
-      this.bucketSeen = true;
-      if (tap.bytes !== size) {
-        throw new BucketError(
-          'PROMSHIP_BUCKET_LOCAL_FILE',
-          `local file ${filePath} changed size while it was uploaded as "${full}" (${size} then ${tap.bytes} bytes)`,
-          { key: full },
-        );
-      }
-      await this.verify(full, tap.bytes, tap.crc, opts.signal);
-      return;
+      },
+      chunked === undefined
+        ? {}
+        : { tries: 1, deadlineMs: this.attempts * (this.timeoutMs + MAX_RETRY_DELAY_MS) + TRY_GRACE_MS },
+    );
+    this.bucketSeen = true;
+    if (tap.bytes !== size) {
+      throw new BucketError(
+        'PROMSHIP_BUCKET_LOCAL_FILE',
+        `local file ${filePath} changed size while it was uploaded as "${full}" (${size} then ${tap.bytes} bytes)`,
+        { key: full },
+      );
     }
+    await this.verify(full, tap.bytes, tap.crc, opts.signal);
   }
 
   async get(key: string, opts: CallOptions = {}): Promise<Uint8Array | null> {
     const full = this.objectKey(key);
-    return this.call('objects.get', full, opts.signal, async () => {
+    const data = await this.call('objects.get', full, opts.signal, async () => {
       try {
-        // The SDK's download takes no AbortSignal; callers check theirs between requests.
-        const [data] = await this.file(full).download({ validation: false });
+        const [bytes] = await this.file(full).download({ validation: false });
         this.bucketSeen = true;
-        return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       } catch (err) {
-        if (isGcsNotFound(err) && !(await this.bucketMissing(opts.signal))) return null;
+        if (isGcsNotFound(err)) return null;
         throw err;
       }
     });
+    if (data === null) await this.bucketMissing(opts.signal);
+    return data;
   }
 
   async download(key: string, filePath: string, opts: CallOptions = {}): Promise<boolean> {
     const full = this.objectKey(key);
     // Asked first so a missing object leaves no empty file behind.
     if ((await this.statFull(full, opts.signal)) === null) return false;
-    await this.call('objects.get', full, opts.signal, () =>
-      pipeline(
-        this.file(full).createReadStream({ validation: false }),
-        createWriteStream(filePath),
-        ...(opts.signal ? [{ signal: opts.signal }] : []),
-      ),
+    await this.call('objects.get', full, opts.signal, ({ signal, touch }) =>
+      pipeline(this.file(full).createReadStream({ validation: false }).on('data', touch), createWriteStream(filePath), {
+        signal,
+      }),
     );
     return true;
   }
@@ -314,13 +350,7 @@ export class GcsBucket implements Bucket {
     return this.storage.bucket(this.bucketName).file(full);
   }
 
-  private async saveBuffer(
-    full: string,
-    bytes: Buffer,
-    ifGenerationMatch: number | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
-    signal?.throwIfAborted();
+  private async saveBuffer(full: string, bytes: Buffer, ifGenerationMatch: number | undefined): Promise<void> {
     await this.file(full).save(bytes, {
       resumable: false,
       validation: false,
@@ -335,43 +365,48 @@ export class GcsBucket implements Bucket {
     full: string,
     signal: AbortSignal | undefined,
   ): Promise<(ObjectInfo & { crc32c?: string }) | null> {
-    return this.call('objects.get (metadata)', full, signal, async () => {
+    const info = await this.call('objects.get (metadata)', full, signal, async () => {
       try {
         const [md] = await this.file(full).getMetadata();
         this.bucketSeen = true;
-        const info: ObjectInfo & { crc32c?: string } = { key: this.relativeKey(full), size: Number(md.size ?? 0) };
+        const found: ObjectInfo & { crc32c?: string } = { key: this.relativeKey(full), size: Number(md.size ?? 0) };
         const etag =
           typeof md.md5Hash === 'string' ? md.md5Hash : typeof md.crc32c === 'string' ? md.crc32c : undefined;
-        if (etag !== undefined) info.etag = etag;
-        if (typeof md.crc32c === 'string') info.crc32c = md.crc32c;
-        return info;
+        if (etag !== undefined) found.etag = etag;
+        if (typeof md.crc32c === 'string') found.crc32c = md.crc32c;
+        return found;
       } catch (err) {
-        if (isGcsNotFound(err) && !(await this.bucketMissing(signal))) return null;
+        if (isGcsNotFound(err)) return null;
         throw err;
       }
     });
+    if (info === null) await this.bucketMissing(signal);
+    return info;
   }
 
   /**
    * A 404 on an object does not tell a missing object from a missing bucket in every case;
-   * listing once does, so a wrong bucket name cannot pass as "not uploaded yet".
+   * listing once does, so a wrong bucket name cannot pass as "not uploaded yet": throws
+   * PROMSHIP_BUCKET_NOT_FOUND for a missing bucket.
    */
-  private async bucketMissing(signal: AbortSignal | undefined): Promise<boolean> {
-    if (this.bucketSeen) return false;
-    signal?.throwIfAborted();
-    try {
-      await this.storage.bucket(this.bucketName).getFiles({ maxResults: 1, autoPaginate: false, prefix: this.root });
-    } catch (err) {
-      if (isGcsNotFound(err)) {
-        throw new BucketError(
-          'PROMSHIP_BUCKET_NOT_FOUND',
-          `GCS bucket ${this.description} does not exist (HTTP 404); check the bucket name, or create the bucket`,
-        );
+  private async bucketMissing(signal: AbortSignal | undefined): Promise<void> {
+    if (this.bucketSeen) return;
+    const missing = await this.call('objects.list', this.root, signal, async () => {
+      try {
+        await this.storage.bucket(this.bucketName).getFiles({ maxResults: 1, autoPaginate: false, prefix: this.root });
+        return false;
+      } catch (err) {
+        if (isGcsNotFound(err)) return true;
+        throw err;
       }
-      throw err;
+    });
+    if (missing) {
+      throw new BucketError(
+        'PROMSHIP_BUCKET_NOT_FOUND',
+        `GCS bucket ${this.description} does not exist (HTTP 404); check the bucket name, or create the bucket`,
+      );
     }
     this.bucketSeen = true;
-    return false;
   }
 
   /**
@@ -383,9 +418,9 @@ export class GcsBucket implements Bucket {
     const want = crc32cBase64(crc);
     if (info !== null && info.size === size && (info.crc32c === undefined || info.crc32c === want)) return;
     if (info !== null)
-      await this.file(full)
-        .delete()
-        .catch(() => undefined);
+      await this.call('objects.delete', full, signal, () => this.file(full).delete(), { tries: 1 }).catch(
+        () => undefined,
+      );
     const sizeWrong = info === null || info.size !== size;
     throw new BucketError(
       sizeWrong ? 'PROMSHIP_BUCKET_SIZE_MISMATCH' : 'PROMSHIP_BUCKET_CHECKSUM_MISMATCH',
@@ -409,7 +444,6 @@ export class GcsBucket implements Bucket {
     let pageToken: string | undefined;
     const seenTokens = new Set<string>();
     do {
-      signal?.throwIfAborted();
       const [files, next, raw] = await this.call('objects.list', prefix, signal, () =>
         this.storage.bucket(this.bucketName).getFiles({
           prefix,
@@ -444,17 +478,72 @@ export class GcsBucket implements Bucket {
     } while (pageToken !== undefined);
   }
 
+  /**
+   * One SDK call, tried up to `tries` times (default: max attempts) with backoff while it fails
+   * in a way worth trying again. Each try ends by the first of: the SDK settling; the caller's
+   * signal; the deadline (default: the request timeout plus a grace, started again by `touch`),
+   * which fails the try with PROMSHIP_BUCKET_TIMEOUT even where the SDK would never settle.
+   */
   private async call<T>(
     operation: string,
     key: string,
     signal: AbortSignal | undefined,
-    fn: () => Promise<T>,
+    fn: (attempt: Try) => Promise<T>,
+    opts: { tries?: number; deadlineMs?: number } = {},
   ): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toGcsBucketError(err, this.errorContext(operation, key), signal);
+    const tries = opts.tries ?? this.attempts;
+    const deadlineMs = opts.deadlineMs ?? this.timeoutMs + TRY_GRACE_MS;
+    for (let attempt = 1; ; attempt++) {
+      let failure: BucketError;
+      try {
+        return await this.oneTry(operation, key, signal, fn, deadlineMs);
+      } catch (err) {
+        failure = toGcsBucketError(err, this.errorContext(operation, key), signal);
+      }
+      if (attempt >= tries || signal?.aborted || !retryable(failure)) throw failure;
+      // 0.5 s, 1 s, 2 s, … up to 10 s.
+      await sleep(Math.min(MAX_RETRY_DELAY_MS, 250 * 2 ** attempt), signal);
     }
+  }
+
+  private oneTry<T>(
+    operation: string,
+    key: string,
+    signal: AbortSignal | undefined,
+    fn: (attempt: Try) => Promise<T>,
+    deadlineMs: number,
+  ): Promise<T> {
+    const deadline = new AbortController();
+    const expire = (): void =>
+      deadline.abort(
+        new BucketError(
+          'PROMSHIP_BUCKET_TIMEOUT',
+          `GCS ${operation} of "${key}" in ${this.description} failed: no answer within ${deadlineMs} ms ` +
+            '(http_config.response_header_timeout plus a grace), and the SDK had not ended the request; ' +
+            'check the network path to the store and its load; promship retries later',
+          { key },
+        ),
+      );
+    let timer = setTimeout(expire, deadlineMs);
+    const touch = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(expire, deadlineMs);
+    };
+    const trySignal = signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]);
+    let onAbort: (() => void) | undefined;
+    return new Promise<T>((resolve, reject) => {
+      onAbort = (): void => reject(trySignal.reason as Error);
+      if (trySignal.aborted) {
+        onAbort();
+        return;
+      }
+      trySignal.addEventListener('abort', onAbort, { once: true });
+      // An SDK promise settling after the abort changes nothing: a promise settles once.
+      fn({ signal: trySignal, touch }).then(resolve, reject);
+    }).finally(() => {
+      clearTimeout(timer);
+      if (onAbort !== undefined) trySignal.removeEventListener('abort', onAbort);
+    });
   }
 
   private errorContext(operation: string, key: string): GcsErrorContext {

@@ -39,13 +39,13 @@ void t.test('a silent store fails each call with PROMSHIP_BUCKET_TIMEOUT within 
   await Promise.all(
     calls.map(async ([name, call]) => {
       const started = Date.now();
+      // 2 × 300 ms tries, no wait between them and a 2 s grace: far below this limit.
       const err = await call().then(
         () => undefined,
         (e: unknown) => e,
       );
       t.match(err, { code: 'PROMSHIP_BUCKET_TIMEOUT' }, `${name}: fails as a timeout`);
-      // 2 × 300 ms tries, no wait before the second try, 1 s of slack: far below this bound.
-      t.ok(Date.now() - started < 10_000, `${name}: within the deadline, not held open`);
+      t.ok(Date.now() - started < 30_000, `${name}: within the deadline, not held open`);
     }),
   );
   await bucket.close();

@@ -12,16 +12,14 @@
 import { join } from 'node:path';
 import t from 'tap';
 import { bucketTarget } from '../helpers/bucket-targets.ts';
-import { blockFileProblems, inspectBucket } from '../helpers/bucket-inspector.ts';
 import { startChaosProxy } from '../helpers/chaos-proxy.ts';
 import {
   agentEnv,
-  BLOCK_MS,
   faultSettings,
+  judgeStoreAfterFaults,
   reportResult,
   runUntilShippedUnderFaults,
 } from '../helpers/fault-scenario.ts';
-import { checkShipped } from '../helpers/shipped-checks.ts';
 import { startSource } from '../helpers/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -35,7 +33,6 @@ void t.test(
     );
     const dir = await tempDir(t);
     const source = await startSource(t, dir, { windows: settings.windows });
-    const expected = source.windowsWithData(BLOCK_MS);
     const target = await bucketTarget(t, 'azurite-objstore', join(dir, 'bucket'));
     const azurite = target.azurite!;
     // Azure's error answers are XML like S3's: `<Error><Code>…</Code>`.
@@ -45,11 +42,15 @@ void t.test(
       rate: settings.rate,
       seed: settings.seed,
     });
-    // Two tries per request and a short try timeout: enough faults get past the SDK's retries to
-    // fail whole windows and runs, which is what this test wants to watch being recovered from.
+    // Three tries per request and a short try timeout: enough faults get past the SDK's retries
+    // to fail whole windows and runs, which is what this test wants to watch being recovered
+    // from. (With two, about 1 request in 11 failed, and a window of ~60 requests rarely got
+    // through in one go: the replay of seed 748859 took over 590 s.) A stalled request holds its
+    // call until promship's deadline (3 tries × 2 s + 0.5 s + 2 s): the SDK's try timeout does
+    // not end it.
     const storeEnv = await target.envVia!(
       `${proxy.url}/${azurite.account}`,
-      '  max_retries: 2\n  pipeline_config:\n    try_timeout: 3s\n',
+      '  max_retries: 3\n  pipeline_config:\n    try_timeout: 2s\n',
     );
     const { env, metricsUrl } = await agentEnv(join(dir, 'data'), {
       PROMSHIP_MAX_BACKFILL: `${settings.windows * 2 + 6}h`,
@@ -57,64 +58,14 @@ void t.test(
       PROMSHIP_PROMETHEUS_URL: source.prometheus.url,
     });
 
-    const { daemon, stats, completionMs, account } = await runUntilShippedUnderFaults(
-      t,
-      env,
-      proxy,
-      metricsUrl,
-      /^PROMSHIP_BUCKET_[A-Z_]+$/,
-    );
+    const faulted = await runUntilShippedUnderFaults(t, env, proxy, metricsUrl, /^PROMSHIP_BUCKET_[A-Z_]+$/);
 
     t.ok(proxy.stats.faulted > 0, `faults were injected: ${proxy.summary()}`);
     t.ok(
-      account.windowFailureLines + account.runFailureLines > 0,
+      faulted.account.windowFailureLines + faulted.account.runFailureLines > 0,
       'some faults got past the SDK retries and were logged',
     );
-    const bucket = inspectBucket(t, target);
-    const { snap, ours } = await checkShipped(t, bucket, source, { blockMs: BLOCK_MS, dir });
-    const ledger = await bucket.get('promship/cluster-two/ledger.json');
-    const ledgerOk = ((): boolean => {
-      try {
-        return ledger !== null && Array.isArray((JSON.parse(ledger.toString('utf8')) as { windows?: unknown }).windows);
-      } catch {
-        return false;
-      }
-    })();
-    t.ok(ledgerOk, 'the ledger is intact JSON');
-    const shipped = daemon.logs.filter((l) => l.msg === 'shipped block');
-    const blockIds = new Set(ours.map((m) => m.ulid));
-    t.equal(new Set(shipped.map((l) => l.window)).size, shipped.length, "no window has two 'shipped block' lines");
-    t.same(
-      shipped.filter((l) => !blockIds.has(String(l.ulid))).map((l) => l.ulid),
-      [],
-      "every 'shipped block' line names a block in the bucket",
-    );
-    for (const secret of target.secrets)
-      t.notOk(
-        daemon.logs.some((l) => JSON.stringify(l).includes(secret)),
-        'no secret in any log line',
-      );
-    const corruptObjects =
-      snap.complete.flatMap(blockFileProblems).length +
-      snap.blocks.filter((b) => b.metaError).length +
-      (ledgerOk ? 0 : 1);
-    t.equal(corruptObjects, 0, '0 corrupt objects');
-
-    await reportResult(t, 'azure-faults/azurite', {
-      seed: settings.seed,
-      rate: settings.rate,
-      windowsWithData: expected.size,
-      blocks: ours.length,
-      windowsShipped: ours.filter((m) => expected.has(m.minTime)).length,
-      corruptObjects,
-      overlaps: ours.filter((m, i) => i > 0 && m.minTime < ours[i - 1]!.maxTime).length,
-      partialUploadsLeft: snap.partial.length,
-      requests: stats.requests,
-      faulted: stats.faulted,
-      faultsByKind: stats.byKind,
-      windowFailures: account.windowFailures,
-      runFailures: account.runFailures,
-      completionSeconds: Math.round(completionMs / 100) / 10,
-    });
+    const figures = await judgeStoreAfterFaults(t, faulted, target, source, dir);
+    await reportResult(t, 'azure-faults/azurite', { seed: settings.seed, rate: settings.rate, ...figures });
   },
 );

@@ -19,6 +19,7 @@
  * kind and by operation, for the reports. `interruptNext` pauses one matching answer mid-body and
  * runs an action (e.g. restarting Prometheus) before letting the rest through or dropping it.
  */
+import { appendFileSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { seededRandom } from './seeded-random.ts';
@@ -42,6 +43,11 @@ export interface ChaosProxyOptions {
   stallMaxMs?: number;
   /** How long one answer may be dripped before the rest flows freely (default 1500 ms). */
   slowBudgetMs?: number;
+  /**
+   * Appends one JSON line per request (arrival, end, operation, path, fault, status) to this
+   * file: where a scenario's time went. `FAULT_TRACE_DIR` sets it for every proxy of a test run.
+   */
+  traceFile?: string;
 }
 
 export interface OperationStats {
@@ -109,6 +115,11 @@ export async function startChaosProxy(t: Teardown, opts: ChaosProxyOptions): Pro
   const kinds = opts.kinds ?? FAULT_KINDS;
   const stallMaxMs = opts.stallMaxMs ?? 30_000;
   const slowBudgetMs = opts.slowBudgetMs ?? 1500;
+  const traceFile =
+    opts.traceFile ??
+    (process.env.FAULT_TRACE_DIR
+      ? `${process.env.FAULT_TRACE_DIR}/chaos-${process.pid}-${Date.now()}.jsonl`
+      : undefined);
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const stats: ChaosStats = {
@@ -138,6 +149,14 @@ export async function startChaosProxy(t: Teardown, opts: ChaosProxyOptions): Pro
     const path = req.url ?? '/';
     const operation = operationOf(method, path);
     stats.requests++;
+    if (traceFile !== undefined) {
+      const n = stats.requests;
+      const at = Date.now();
+      res.once('close', () => {
+        const line = { n, at: new Date(at).toISOString(), ms: Date.now() - at, operation, path, fault: kind ?? null };
+        appendFileSync(traceFile, `${JSON.stringify({ ...line, status: res.headersSent ? res.statusCode : null })}\n`);
+      });
+    }
     const op = (stats.byOperation[operation] ??= { requests: 0, faults: 0, bytes: 0 });
     op.requests++;
     // Every random draw happens here, at arrival, so one seed gives one sequence of decisions.
