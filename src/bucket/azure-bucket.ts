@@ -13,6 +13,7 @@ import { createWriteStream } from 'node:fs';
 import { open, stat as statFile, unlink } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ContainerClient,
   StorageSharedKeyCredential,
@@ -35,18 +36,18 @@ const DEFAULT_TRY_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_TRIES = 5;
 const RETRY_DELAY_MS = 500;
 const MAX_RETRY_DELAY_MS = 10_000;
-/** Beyond the tries and the delays between them, for the process being busy. */
+/** Beyond a try's timeout, for the process being busy. */
 const DEADLINE_GRACE_MS = 2_000;
+/** What a failed try may be retried for: no answer, a lost or cut answer, a busy store. */
+const RETRIED = new Set<string>([
+  'PROMSHIP_BUCKET_TIMEOUT',
+  'PROMSHIP_BUCKET_UNREACHABLE',
+  'PROMSHIP_BUCKET_SERVER_ERROR',
+]);
 
-/**
- * The SDK's waits between `maxTries` tries (exponential policy: (2^(n-1) - 1) × the retry delay
- * after try n, capped): 0, 0.5 s, 1.5 s, 3.5 s, … Deadlines sized with the cap for every wait
- * instead kept a silent try, which only the deadline ends, open 10 s longer per retry.
- */
-function retryDelaysMs(maxTries: number): number {
-  let total = 0;
-  for (let n = 1; n < maxTries; n++) total += Math.min((2 ** (n - 1) - 1) * RETRY_DELAY_MS, MAX_RETRY_DELAY_MS);
-  return total;
+/** The wait before try n + 1: 0.5 s, doubling, at most 10 s. */
+function retryDelayMs(n: number): number {
+  return Math.min(RETRY_DELAY_MS * 2 ** (n - 1), MAX_RETRY_DELAY_MS);
 }
 
 interface CallOptions {
@@ -80,12 +81,13 @@ export class AzureBucket implements Bucket {
   /** Set once the container is known to exist, so a bare 404 on HEAD means "no such blob". */
   private containerSeen = false;
   /**
-   * How long one SDK call may take, all its tries and the waits between them included. The SDK's
-   * try timeout does not end a try whose server never answers (measured with @azure/storage-blob
-   * 12.32: a silent server held every call open; the SDK only passes it to the service as the
-   * `timeout=` URL parameter), so each call also carries this deadline as its abort signal.
+   * How long one try may take. The SDK's try timeout only reaches the server (a `timeout=` URL
+   * parameter) and never ends a try whose server does not answer, and its retry policy does not
+   * retry an aborted try; so promship makes every SDK call a single try, ends it at this
+   * deadline, and retries it itself (`call`): a stalled request costs one try, not the call.
    */
-  private readonly callDeadlineMs: number;
+  private readonly tryDeadlineMs: number;
+  private readonly maxTries: number;
 
   constructor(opts: AzureBucketOptions, credential?: TokenCredential) {
     if (!/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/.test(opts.container) && opts.container !== '$root') {
@@ -100,14 +102,11 @@ export class AzureBucket implements Bucket {
     );
     const maxTries = opts.maxTries ?? DEFAULT_MAX_TRIES;
     const tryTimeoutMs = opts.tryTimeoutMs ?? DEFAULT_TRY_TIMEOUT_MS;
-    this.callDeadlineMs = maxTries * tryTimeoutMs + retryDelaysMs(maxTries) + DEADLINE_GRACE_MS;
+    this.maxTries = maxTries;
+    this.tryDeadlineMs = tryTimeoutMs + DEADLINE_GRACE_MS;
     const pipelineOptions: StoragePipelineOptions = {
-      retryOptions: {
-        maxTries,
-        tryTimeoutInMs: tryTimeoutMs,
-        retryDelayInMs: RETRY_DELAY_MS,
-        maxRetryDelayInMs: MAX_RETRY_DELAY_MS,
-      },
+      // One try per SDK call: `call` retries (see tryDeadlineMs).
+      retryOptions: { maxTries: 1, tryTimeoutInMs: tryTimeoutMs },
       userAgentOptions: { userAgentPrefix: 'promship' },
     };
     let serviceUrl: string;
@@ -161,17 +160,22 @@ export class AzureBucket implements Bucket {
     const bytes =
       typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     const md5 = md5Of(bytes);
-    try {
-      // No Content-MD5 sent: Azure then computes and stores the MD5 of what it received, which
-      // verifyStored compares with ours (one sent along would merely be stored).
-      await this.client.getBlockBlobClient(full).upload(bytes, bytes.byteLength, {
-        ...(ifAbsent ? { conditions: { ifNoneMatch: '*' } } : {}),
-        abortSignal: this.deadline(signal),
-      });
-    } catch (err) {
-      if (ifAbsent && !signal?.aborted && isAlreadyThere(err)) return false;
-      throw toAzureBucketError(err, this.errorContext('PutBlob', full), signal);
-    }
+    const stored = await this.call('PutBlob', full, signal, async (trySignal) => {
+      try {
+        // No Content-MD5 sent: Azure then computes and stores the MD5 of what it received, which
+        // verifyStored compares with ours (one sent along would merely be stored).
+        await this.client.getBlockBlobClient(full).upload(bytes, bytes.byteLength, {
+          ...(ifAbsent ? { conditions: { ifNoneMatch: '*' } } : {}),
+          abortSignal: trySignal,
+        });
+        return true;
+      } catch (err) {
+        // Also after a retry whose first try was stored but unanswered: the claim's reader decides.
+        if (ifAbsent && !signal?.aborted && isAlreadyThere(err)) return false;
+        throw err;
+      }
+    });
+    if (!stored) return false;
     this.containerSeen = true;
     await this.verifyStored(full, bytes.byteLength, md5, signal);
     return true;
@@ -240,20 +244,17 @@ export class AzureBucket implements Bucket {
         // Every id of one blob must have the same length: fixed-width tag and index.
         const id = Buffer.from(`${tag}-${String(index).padStart(6, '0')}`).toString('base64');
         ids.push(id);
-        const staged: Promise<void> = blob
-          .stageBlock(id, buf, buf.byteLength, {
-            transactionalContentMD5: md5Of(buf),
-            abortSignal: this.deadline(signal),
-          })
-          .then(
-            () => {
-              inFlight.delete(staged);
-            },
-            (err: unknown) => {
-              inFlight.delete(staged);
-              failure ??= err;
-            },
-          );
+        const staged: Promise<void> = this.call('PutBlock', full, signal, (trySignal) =>
+          blob.stageBlock(id, buf, buf.byteLength, { transactionalContentMD5: md5Of(buf), abortSignal: trySignal }),
+        ).then(
+          () => {
+            inFlight.delete(staged);
+          },
+          (err: unknown) => {
+            inFlight.delete(staged);
+            failure ??= err;
+          },
+        );
         inFlight.add(staged);
         if (inFlight.size >= BLOCKS_IN_FLIGHT) await Promise.race(inFlight);
       }
@@ -266,16 +267,16 @@ export class AzureBucket implements Bucket {
     }
     if (failure !== undefined) throw toAzureBucketError(failure, this.errorContext('PutBlock', full), signal);
     const md5 = whole.digest();
-    await this.call('PutBlockList', full, signal, () =>
-      blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentMD5: md5 }, abortSignal: this.deadline(signal) }),
+    await this.call('PutBlockList', full, signal, (trySignal) =>
+      blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentMD5: md5 }, abortSignal: trySignal }),
     );
     return md5;
   }
 
   async get(key: string, opts: CallOptions = {}): Promise<Uint8Array | null> {
     const full = this.objectKey(key);
-    return this.call('GetBlob', full, opts.signal, async () => {
-      const res = await this.download0(full, opts.signal);
+    return this.call('GetBlob', full, opts.signal, async (trySignal) => {
+      const res = await this.download0(full, opts.signal, trySignal);
       if (res === null) return null;
       const parts: Buffer[] = [];
       for await (const piece of res.readableStreamBody ?? []) parts.push(piece as Buffer);
@@ -287,8 +288,8 @@ export class AzureBucket implements Bucket {
 
   async download(key: string, filePath: string, opts: CallOptions = {}): Promise<boolean> {
     const full = this.objectKey(key);
-    return this.call('GetBlob', full, opts.signal, async () => {
-      const res = await this.download0(full, opts.signal);
+    return this.call('GetBlob', full, opts.signal, async (trySignal) => {
+      const res = await this.download0(full, opts.signal, trySignal);
       if (res === null) return false;
       const hash = createHash('md5');
       let bytes = 0;
@@ -303,7 +304,7 @@ export class AzureBucket implements Bucket {
       if (body === undefined) {
         await pipeline([], count, createWriteStream(filePath));
       } else {
-        await pipeline(body, count, createWriteStream(filePath), { signal: opts.signal });
+        await pipeline(body, count, createWriteStream(filePath), { signal: trySignal });
       }
       try {
         this.checkRead(full, res, bytes, hash.digest());
@@ -330,17 +331,21 @@ export class AzureBucket implements Bucket {
     );
   }
 
-  private async download0(full: string, signal: AbortSignal | undefined): Promise<BlobDownloadResponseParsed | null> {
+  private async download0(
+    full: string,
+    signal: AbortSignal | undefined,
+    trySignal: AbortSignal,
+  ): Promise<BlobDownloadResponseParsed | null> {
     try {
       const res = await this.client
         .getBlobClient(full)
-        .download(0, undefined, { abortSignal: this.deadline(signal), maxRetryRequests: 5 });
+        .download(0, undefined, { abortSignal: trySignal, maxRetryRequests: 5 });
       this.containerSeen = true;
       return res;
     } catch (err) {
       if (
         azureCodeOf(err) === 'BlobNotFound' ||
-        (azureStatusOf(err) === 404 && azureCodeOf(err) === undefined && (await this.containerExists(signal)))
+        (azureStatusOf(err) === 404 && azureCodeOf(err) === undefined && (await this.containerExists(trySignal)))
       ) {
         return null;
       }
@@ -355,9 +360,10 @@ export class AzureBucket implements Bucket {
   async listChildren(prefix: string, opts: CallOptions = {}): Promise<string[]> {
     const dir = this.listPrefix(prefix);
     const out: string[] = [];
-    await this.call('ListBlobs', dir, opts.signal, async () => {
+    await this.call('ListBlobs', dir, opts.signal, async (trySignal) => {
+      out.length = 0; // a retry lists again from the start
       for await (const page of this.client
-        .listBlobsByHierarchy('/', { prefix: dir, abortSignal: this.deadline(opts.signal) })
+        .listBlobsByHierarchy('/', { prefix: dir, abortSignal: trySignal })
         .byPage()) {
         for (const p of page.segment.blobPrefixes ?? []) out.push(this.relativeKey(p.name));
         for (const b of page.segment.blobItems) {
@@ -372,10 +378,9 @@ export class AzureBucket implements Bucket {
   async listObjects(prefix: string, opts: CallOptions = {}): Promise<ObjectInfo[]> {
     const dir = this.listPrefix(prefix);
     const out: ObjectInfo[] = [];
-    await this.call('ListBlobs', dir, opts.signal, async () => {
-      for await (const page of this.client
-        .listBlobsFlat({ prefix: dir, abortSignal: this.deadline(opts.signal) })
-        .byPage()) {
+    await this.call('ListBlobs', dir, opts.signal, async (trySignal) => {
+      out.length = 0; // a retry lists again from the start
+      for await (const page of this.client.listBlobsFlat({ prefix: dir, abortSignal: trySignal }).byPage()) {
         for (const b of page.segment.blobItems) {
           if (b.name === dir) continue;
           const info: ObjectInfo = { key: this.relativeKey(b.name), size: b.properties.contentLength ?? 0 };
@@ -391,10 +396,8 @@ export class AzureBucket implements Bucket {
 
   async delete(key: string, opts: CallOptions = {}): Promise<void> {
     const full = this.objectKey(key);
-    await this.call('DeleteBlob', full, opts.signal, () =>
-      this.client
-        .getBlobClient(full)
-        .deleteIfExists({ deleteSnapshots: 'include', abortSignal: this.deadline(opts.signal) }),
+    await this.call('DeleteBlob', full, opts.signal, (trySignal) =>
+      this.client.getBlobClient(full).deleteIfExists({ deleteSnapshots: 'include', abortSignal: trySignal }),
     );
   }
 
@@ -408,13 +411,14 @@ export class AzureBucket implements Bucket {
     const dir = this.listPrefix(prefix);
     const committed = new Set<string>();
     const all: string[] = [];
-    await this.call('ListBlobs', dir, opts.signal, async () => {
-      for await (const b of this.client.listBlobsFlat({ prefix: dir, abortSignal: this.deadline(opts.signal) }))
-        committed.add(b.name);
+    await this.call('ListBlobs', dir, opts.signal, async (trySignal) => {
+      committed.clear();
+      all.length = 0;
+      for await (const b of this.client.listBlobsFlat({ prefix: dir, abortSignal: trySignal })) committed.add(b.name);
       for await (const b of this.client.listBlobsFlat({
         prefix: dir,
         includeUncommitedBlobs: true,
-        abortSignal: this.deadline(opts.signal),
+        abortSignal: trySignal,
       })) {
         all.push(b.name);
       }
@@ -423,30 +427,33 @@ export class AzureBucket implements Bucket {
     for (const name of all) {
       if (committed.has(name) || !name.startsWith(dir)) continue;
       const blob = this.client.getBlockBlobClient(name);
-      let etag: string | undefined;
-      try {
-        etag = (
-          await blob.upload(Buffer.alloc(0), 0, {
+      const put = await this.call('PutBlob', name, opts.signal, async (trySignal) => {
+        try {
+          const res = await blob.upload(Buffer.alloc(0), 0, {
             conditions: { ifNoneMatch: '*' },
-            abortSignal: this.deadline(opts.signal),
-          })
-        ).etag;
-      } catch (err) {
-        if (opts.signal?.aborted || !isAlreadyThere(err))
-          throw toAzureBucketError(err, this.errorContext('PutBlob', name), opts.signal);
+            abortSignal: trySignal,
+          });
+          return { etag: res.etag };
+        } catch (err) {
+          if (opts.signal?.aborted || !isAlreadyThere(err)) throw err;
+          return null;
+        }
+      });
+      if (put === null) {
         // Committed meanwhile: nothing to clean. Azurite counts staged blocks as a blob here, and
         // deletes them with the blob; the service answers 404 to that delete and expires them.
         if ((await this.statFull(name, opts.signal)) !== null) continue;
-        const gone = await this.call('DeleteBlob', name, opts.signal, () =>
-          blob.deleteIfExists({ abortSignal: this.deadline(opts.signal) }),
+        const gone = await this.call('DeleteBlob', name, opts.signal, (trySignal) =>
+          blob.deleteIfExists({ abortSignal: trySignal }),
         );
         if (gone.succeeded) removed++;
         continue;
       }
-      await this.call('DeleteBlob', name, opts.signal, () =>
+      const { etag } = put;
+      await this.call('DeleteBlob', name, opts.signal, (trySignal) =>
         blob.deleteIfExists({
           conditions: etag !== undefined ? { ifMatch: etag } : {},
-          abortSignal: this.deadline(opts.signal),
+          abortSignal: trySignal,
         }),
       );
       removed++;
@@ -459,9 +466,9 @@ export class AzureBucket implements Bucket {
   }
 
   private async statFull(full: string, signal: AbortSignal | undefined): Promise<ObjectInfo | null> {
-    return this.call('GetBlobProperties', full, signal, async () => {
+    return this.call('GetBlobProperties', full, signal, async (trySignal) => {
       try {
-        const res = await this.client.getBlobClient(full).getProperties({ abortSignal: this.deadline(signal) });
+        const res = await this.client.getBlobClient(full).getProperties({ abortSignal: trySignal });
         this.containerSeen = true;
         const info: ObjectInfo = { key: this.relativeKey(full), size: res.contentLength ?? 0 };
         const etag = cleanEtag(res.etag);
@@ -471,15 +478,16 @@ export class AzureBucket implements Bucket {
         if (azureStatusOf(err) !== 404 || azureCodeOf(err) === 'ContainerNotFound') throw err;
       }
       // A HEAD answer has no body, so "no such container" may be a bare 404 too.
-      if (!(await this.containerExists(signal))) throw containerMissing();
+      if (!(await this.containerExists(trySignal))) throw containerMissing();
       return null;
     });
   }
 
-  private async containerExists(signal: AbortSignal | undefined): Promise<boolean> {
+  /** `trySignal`: the try of the call that asks (see `call`). */
+  private async containerExists(trySignal: AbortSignal): Promise<boolean> {
     if (this.containerSeen) return true;
     try {
-      await this.client.getProperties({ abortSignal: this.deadline(signal) });
+      await this.client.getProperties({ abortSignal: trySignal });
     } catch (err) {
       if (azureStatusOf(err) === 404) return false;
       // Blob-level permissions without container-level ones (403) say nothing about existence.
@@ -496,9 +504,9 @@ export class AzureBucket implements Bucket {
     md5: Buffer,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    const props = await this.call('GetBlobProperties', full, signal, async () => {
+    const props = await this.call('GetBlobProperties', full, signal, async (trySignal) => {
       try {
-        return await this.client.getBlobClient(full).getProperties({ abortSignal: this.deadline(signal) });
+        return await this.client.getBlobClient(full).getProperties({ abortSignal: trySignal });
       } catch (err) {
         if (azureStatusOf(err) === 404) return null;
         throw err;
@@ -535,23 +543,33 @@ export class AzureBucket implements Bucket {
     );
   }
 
+  /**
+   * One SDK call, tried up to max_tries times: each try ends at its deadline (or the caller's
+   * signal) and is retried after 0.5 s, doubling, when it failed for want of an answer or a
+   * busy store. `fn` gets each try's signal; it may run again, so it starts from scratch.
+   */
   private async call<T>(
     operation: string,
     key: string,
     signal: AbortSignal | undefined,
-    fn: () => Promise<T>,
+    fn: (trySignal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toAzureBucketError(err, this.errorContext(operation, key), signal);
+    for (let attempt = 1; ; attempt++) {
+      const timeout = AbortSignal.timeout(this.tryDeadlineMs);
+      const trySignal = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+      try {
+        return await fn(trySignal);
+      } catch (err) {
+        const failed = toAzureBucketError(err, this.errorContext(operation, key), signal);
+        if (signal?.aborted === true || attempt >= this.maxTries || !RETRIED.has(failed.code)) throw failed;
+        try {
+          await sleep(retryDelayMs(attempt), undefined, signal ? { signal } : {});
+        } catch (stopped) {
+          // Only the caller's signal ends the wait.
+          throw toAzureBucketError(stopped, this.errorContext(operation, key), signal);
+        }
+      }
     }
-  }
-
-  /** The caller's signal, or the call deadline, whichever fires first. */
-  private deadline(signal: AbortSignal | undefined): AbortSignal {
-    const timeout = AbortSignal.timeout(this.callDeadlineMs);
-    return signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
   }
 
   private errorContext(operation: string, key: string): AzureErrorContext {

@@ -128,11 +128,11 @@ function classify(
   const name = typeof err === 'object' && err !== null ? field((err as RestErrorShape).name) : undefined;
   if (isAbort(err, signal)) {
     // The caller's signal is the only cancellation promship asks for: any other abort is the
-    // bucket's own call deadline, which the SDK's try timeout does not enforce on a silent server.
+    // deadline of a try (AzureBucket.call), which the SDK's try timeout does not enforce on a silent server.
     if (signal?.aborted !== true) {
       return {
         code: 'PROMSHIP_BUCKET_TIMEOUT',
-        what: 'no answer within the call deadline (pipeline_config.try_timeout × max_tries, the waits between tries and a grace)',
+        what: `no answer within each try's deadline (pipeline_config.try_timeout and a grace), max_tries times`,
         todo: 'check the network path to the store and its load; promship retries later',
       };
     }

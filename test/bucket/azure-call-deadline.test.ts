@@ -50,3 +50,33 @@ void t.test('a silent store fails each call with PROMSHIP_BUCKET_TIMEOUT within 
   );
   await bucket.close();
 });
+
+void t.test('a try that gets no answer is tried again: a stalled request costs one try, not the call', async (t) => {
+  let requests = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    requests++;
+    if (requests === 1) return; // the first request never gets an answer
+    req.on('end', () => {
+      // GetBlobProperties (HEAD): the blob's size is the Content-Length.
+      res.writeHead(200, { 'Content-Length': '42', ETag: '"0x8D0"', 'x-ms-blob-type': 'BlockBlob' });
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const { port } = server.address() as AddressInfo;
+  const bucket = await openAzureBucket({
+    container: 'stalls',
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`,
+    maxTries: 3,
+    tryTimeoutMs: 300,
+  });
+  const info = await bucket.stat('a/meta.json');
+  t.equal(info?.size, 42, 'the second try answered the call');
+  t.equal(requests, 2, 'one stalled try, then one that was answered');
+  await bucket.close();
+});
