@@ -40,3 +40,33 @@ export function processCpuMs(pid: number): number {
   // After the command name: state is field 3, utime 14 and stime 15 (1-based, proc(5)).
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
 }
+
+/** RssAnon of process `pid` in MiB (its own heap, not the page cache it maps), from /proc. */
+function processRssAnonMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^RssAnon:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+/**
+ * Watches `pid` while `fn` runs: its CPU time (ms, /proc ticks) and its RssAnon before and at
+ * the highest point seen, sampled every 10 ms (the callback runs between the pieces of whatever
+ * `fn` awaits, so the samples keep coming while it drains a stream).
+ */
+export async function watchProcess<T>(
+  pid: number,
+  fn: () => Promise<T>,
+): Promise<{ result: T; cpuMs: number; rssAnonBeforeMiB: number; rssAnonPeakMiB: number }> {
+  const cpu0 = processCpuMs(pid);
+  const before = processRssAnonMiB(pid);
+  let peak = before;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, processRssAnonMiB(pid));
+  }, 10);
+  try {
+    const result = await fn();
+    peak = Math.max(peak, processRssAnonMiB(pid));
+    return { result, cpuMs: processCpuMs(pid) - cpu0, rssAnonBeforeMiB: before, rssAnonPeakMiB: peak };
+  } finally {
+    clearInterval(timer);
+  }
+}

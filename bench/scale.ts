@@ -6,25 +6,43 @@
  * (promtool's series count, and `promtool tsdb dump` of the block equal to the dump of the
  * source), and measures the idle RSS of `promship run` once it has nothing left to do.
  *
+ * In the same run and against the same Prometheus it measures the floor: undici draining the
+ * very stream `once` reads (a warm-up drain, then the best of two), with the drain's CPU time
+ * and Prometheus' CPU time and anonymous memory (RssAnon) during it; and for `once` its wall and
+ * CPU time (GNU time: process start to exit), peak RSS, Prometheus' CPU and RssAnon during it,
+ * and the shipped chunk bytes against Prometheus' own.
+ *
  * Samples per series shrink as N grows so every size holds a similar number of samples
  * (10k × 2h at 10s, 100k at 1 min, 1M at 10 min): the table shows the cost of series, not of
- * samples.
+ * samples. `--step S` sets the scrape interval for every size instead; the window of issue #15,
+ * 250,000 series × 240 samples (60 M samples):
  *
- *   npm run bench:scale [-- --sizes 10000,100000 --work DIR --no-dump]
+ *   npm run bench:scale -- --sizes 250000 --step 30 --work /work/cache-scale --runs 2
  *
- * With `--work DIR` the generated Prometheus data is kept and reused by later runs (generating
- * 1M series with promtool takes minutes); without it everything lives in a temp dir.
+ *   npm run bench:scale [-- --sizes 10000,100000 --step 30 --runs 2 --work DIR --no-dump --no-idle]
+ *
+ * `--baseline OTHER/dist/cli.js` also runs another build's `once` (e.g. a checkout of the commit
+ * before a change, built), alternating with this build's, against the same floor and load.
+ *
+ * `--runs N` runs `once` N times (the table shows the median, and the best beside it). With
+ * `--work DIR` the generated Prometheus data is kept and reused by later runs (generating 1M
+ * series, or 60 M samples, with promtool takes minutes); without it everything lives in a temp
+ * dir. `--no-dump` skips the dump comparison, `--no-idle` the idle-RSS measurement.
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
+import { compressSync } from 'snappy';
+import { request } from 'undici';
 import { freePort, startPrometheus } from '../src/demo/local-prometheus.ts';
-import { timed } from './lib.ts';
+import { encodeReadRequest } from '../src/prometheus/read-request.ts';
+import { timed, watchProcess } from './lib.ts';
 
 const run = promisify(execFile);
 const H = 3_600_000;
@@ -38,9 +56,15 @@ function argValue(name: string): string | undefined {
 const SIZES = (argValue('sizes') ?? '10000,100000,1000000').split(',').map(Number);
 const WORK = argValue('work');
 const DUMP = !process.argv.includes('--no-dump');
+const STEP = argValue('step');
+const RUNS = Number(argValue('runs') ?? '1');
+const IDLE = !process.argv.includes('--no-idle');
+/** `--baseline PATH/dist/cli.js`: another build's CLI, run alternately with this one's `once`. */
+const BASELINE = argValue('baseline');
 
 /** Scrape interval per size: about 7–12 M samples per window at every size. */
 function stepSecondsFor(series: number): number {
+  if (STEP !== undefined) return Number(STEP);
   if (series <= 10_000) return 10;
   if (series <= 100_000) return 60;
   return 600;
@@ -54,12 +78,96 @@ interface Source {
   promtool: { seconds: number; maxRssMiB: number };
 }
 
+/** One run of `once` or of the floor's drain, with what Prometheus did meanwhile. */
+interface Run {
+  seconds: number;
+  /** The client's CPU time (user + system). */
+  cpuSeconds: number;
+  promCpuSeconds: number;
+  promRssAnonBeforeMiB: number;
+  promRssAnonPeakMiB: number;
+}
+
+interface OnceRun extends Run {
+  maxRssMiB: number;
+  shipMs: number;
+  bytes: number;
+  chunkBytes: number;
+}
+
 interface Measured {
   source: Source;
-  once: { seconds: number; maxRssMiB: number; shipMs: number; bytes: number };
-  idleNothingToDo: { rssMiB: number; hwmMiB: number };
-  idleAfterShipping: { rssMiB: number; hwmMiB: number };
+  /** Best of two drains after a warm-up; `streamBytes` is the body's size. */
+  floor: Run & { streamBytes: number };
+  onces: OnceRun[];
+  /** `once` of the `--baseline` build, in the same run. */
+  baselineOnces: OnceRun[];
+  sourceChunkBytes: number;
+  idleNothingToDo?: { rssMiB: number; hwmMiB: number };
+  idleAfterShipping?: { rssMiB: number; hwmMiB: number };
   checks: string;
+}
+
+/** Total size of the files under `dir` whose path contains `/chunks/`. */
+async function chunkBytesUnder(dir: string): Promise<number> {
+  let total = 0;
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    const path = join(e.parentPath, e.name);
+    if (e.isFile() && path.includes('/chunks/')) total += (await stat(path)).size;
+  }
+  return total;
+}
+
+/**
+ * The floor: undici draining the same remote-read stream `once` reads (same matcher, same
+ * window), doing nothing with the bytes. One warm-up drain, then the best of two.
+ */
+async function measureFloor(
+  url: string,
+  promPid: number,
+  window: { start: number; end: number },
+): Promise<Measured['floor']> {
+  const body = compressSync(
+    encodeReadRequest({
+      startMs: window.start,
+      endMs: window.end - 1,
+      matchers: [{ type: 'RE', name: '__name__', value: '.+' }],
+      acceptedResponseTypes: ['STREAMED_XOR_CHUNKS'],
+    }),
+  );
+  const drain = async (): Promise<Measured['floor']> => {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const w = await watchProcess(promPid, async () => {
+      const res = await request(`${url}/api/v1/read`, {
+        method: 'POST',
+        body,
+        headers: {
+          'content-type': 'application/x-protobuf',
+          'content-encoding': 'snappy',
+          'x-prometheus-remote-read-version': '0.1.0',
+        },
+      });
+      if (res.statusCode !== 200) throw new Error(`remote read answered ${res.statusCode}`);
+      let bytes = 0;
+      for await (const piece of res.body) bytes += (piece as Buffer).length;
+      return bytes;
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      promCpuSeconds: w.cpuMs / 1000,
+      promRssAnonBeforeMiB: w.rssAnonBeforeMiB,
+      promRssAnonPeakMiB: w.rssAnonPeakMiB,
+      streamBytes: w.result,
+    };
+  };
+  await drain();
+  const a = await drain();
+  const b = await drain();
+  return a.seconds <= b.seconds ? a : b;
 }
 
 /**
@@ -215,7 +323,7 @@ async function idleRss(
 }
 
 async function measure(work: string, series: number): Promise<Measured> {
-  const dir = join(work, `source-${series}`);
+  const dir = join(work, `source-${series}-${stepSecondsFor(series)}s`);
   const source = await prepareSource(dir, series);
   const prom = await startPrometheus({
     dataDir: join(dir, 'prometheus'),
@@ -233,20 +341,66 @@ async function measure(work: string, series: number): Promise<Measured> {
       PROMSHIP_MAX_BACKFILL: '15d',
       PROMSHIP_LOG_LEVEL: 'info',
     });
-    const bucket = join(runDir, 'bucket');
-    console.error(`scale: promship once, ${series} series`);
-    const r = await timed('node', [CLI, 'once'], env(bucket));
-    const shipped = shippedLines(r.stdout);
-    if (shipped.length !== 1)
-      throw new Error(`expected one shipped block, got ${shipped.length}: ${r.stdout.slice(-2000)}`);
-    const s = shipped[0]!;
-    if (s.series !== series || s.samples !== source.samples) {
-      throw new Error(`shipped ${s.series} series / ${s.samples} samples, generated ${series} / ${source.samples}`);
+    const promPid = prom.process.pid!;
+    console.error(`scale: floor, draining the stream of ${series} series`);
+    const floor = await measureFloor(prom.url, promPid, source.window);
+    const sourceChunkBytes = await chunkBytesUnder(join(dir, 'prometheus'));
+    const onceRun = async (cli: string, bucketDir: string, label: string): Promise<[OnceRun, ShippedLine]> => {
+      await rm(join(runDir, 'data'), { recursive: true, force: true });
+      const w = await watchProcess(promPid, () => timed('node', [cli, 'once'], env(bucketDir)));
+      const r = w.result;
+      const shipped = shippedLines(r.stdout);
+      if (shipped.length !== 1)
+        throw new Error(`expected one shipped block, got ${shipped.length}: ${r.stdout.slice(-2000)}`);
+      const line = shipped[0]!;
+      if (line.series !== series || line.samples !== source.samples) {
+        throw new Error(
+          `shipped ${line.series} series / ${line.samples} samples, generated ${series} / ${source.samples}`,
+        );
+      }
+      console.error(
+        `scale: ${label}once ${r.seconds.toFixed(2)} s (${(r.seconds / floor.seconds).toFixed(2)}× the floor of ${floor.seconds.toFixed(2)} s), CPU ${r.cpuSeconds.toFixed(2)} s, peak RSS ${r.maxRssMiB.toFixed(0)} MiB`,
+      );
+      const run: OnceRun = {
+        seconds: r.seconds,
+        cpuSeconds: r.cpuSeconds,
+        maxRssMiB: r.maxRssMiB,
+        promCpuSeconds: w.cpuMs / 1000,
+        promRssAnonBeforeMiB: w.rssAnonBeforeMiB,
+        promRssAnonPeakMiB: w.rssAnonPeakMiB,
+        shipMs: line.durationMs,
+        bytes: line.bytes,
+        chunkBytes: await chunkBytesUnder(bucketDir),
+      };
+      return [run, line];
+    };
+    const onces: OnceRun[] = [];
+    const baselineOnces: OnceRun[] = [];
+    let bucket = '';
+    let s: ShippedLine | undefined;
+    for (let i = 0; i < RUNS; i++) {
+      // The baseline build first, then this one, alternating: both meet the same load.
+      if (BASELINE !== undefined) {
+        const other = join(runDir, `baseline-bucket-${i}`);
+        console.error(`scale: baseline promship once, ${series} series (run ${i + 1} of ${RUNS})`);
+        baselineOnces.push((await onceRun(BASELINE, other, 'baseline '))[0]);
+        await rm(other, { recursive: true, force: true });
+      }
+      if (bucket !== '') await rm(bucket, { recursive: true, force: true });
+      bucket = join(runDir, `bucket-${i}`);
+      console.error(`scale: promship once, ${series} series (run ${i + 1} of ${RUNS})`);
+      const [r, line] = await onceRun(CLI, bucket, '');
+      onces.push(r);
+      s = line;
     }
+    if (s === undefined) throw new Error('--runs must be at least 1');
 
-    console.error('scale: idle RSS of promship run');
-    const idleNothingToDo = await idleRss(env(bucket), 0);
-    const idleAfterShipping = await idleRss(env(join(runDir, 'bucket-2')), 1);
+    let idleNothingToDo, idleAfterShipping;
+    if (IDLE) {
+      console.error('scale: idle RSS of promship run');
+      idleNothingToDo = await idleRss(env(bucket), 0);
+      idleAfterShipping = await idleRss(env(join(runDir, 'bucket-idle')), 1);
+    }
 
     // Independent checks of the block: promtool's own reading of it, and its samples.
     const analyze = (await run('promtool', ['tsdb', 'analyze', bucket, s.ulid], { maxBuffer: 1 << 28 })).stdout;
@@ -270,9 +424,11 @@ async function measure(work: string, series: number): Promise<Measured> {
     }
     return {
       source,
-      once: { seconds: r.seconds, maxRssMiB: r.maxRssMiB, shipMs: s.durationMs, bytes: s.bytes },
-      idleNothingToDo,
-      idleAfterShipping,
+      floor,
+      onces,
+      baselineOnces,
+      sourceChunkBytes,
+      ...(idleNothingToDo && idleAfterShipping ? { idleNothingToDo, idleAfterShipping } : {}),
       checks,
     };
   } finally {
@@ -285,10 +441,33 @@ function fmt(n: number, d = 0): string {
   return n.toLocaleString('en', { minimumFractionDigits: d, maximumFractionDigits: d });
 }
 
+/** The median run of `once` by wall time (the one the table shows) and the fastest. */
+function onceOf(m: Measured, runs = m.onces): { med: OnceRun; best: OnceRun } {
+  const byTime = [...runs].sort((a, b) => a.seconds - b.seconds);
+  return { med: byTime[Math.floor((byTime.length - 1) / 2)]!, best: byTime[0]! };
+}
+
 function formatRow(m: Measured): string {
   const f = fmt;
-  const { source: src, once: o } = m;
-  return `| ${f(src.series)} × ${f(src.samples / src.series)} (${f(src.samples / 1e6, 1)} M) | ${f(o.shipMs / 1000, 2)} s | ${f(o.seconds, 2)} s | ${f(src.series / (o.shipMs / 1000))} | **${f(o.maxRssMiB)} MiB** | ${f(m.idleNothingToDo.rssMiB)} / ${f(m.idleAfterShipping.rssMiB)} MiB | ${f(src.promtool.seconds, 1)} s, ${f(src.promtool.maxRssMiB)} MiB | ${f(o.bytes / 2 ** 20, 1)} MiB | ${m.checks} |`;
+  const { source: src } = m;
+  const o = onceOf(m).med;
+  const idle =
+    m.idleNothingToDo && m.idleAfterShipping
+      ? `${f(m.idleNothingToDo.rssMiB)} / ${f(m.idleAfterShipping.rssMiB)} MiB`
+      : 'not measured';
+  return `| ${f(src.series)} × ${f(src.samples / src.series)} (${f(src.samples / 1e6, 1)} M) | ${f(o.shipMs / 1000, 2)} s | ${f(o.seconds, 2)} s | ${f(src.series / (o.shipMs / 1000))} | **${f(Math.max(...m.onces.map((r) => r.maxRssMiB)))} MiB** | ${idle} | ${f(src.promtool.seconds, 1)} s, ${f(src.promtool.maxRssMiB)} MiB | ${f(o.bytes / 2 ** 20, 1)} MiB | ${m.checks} |`;
+}
+
+/** `once` against the floor measured in the same run. */
+function formatFloorRow(m: Measured, runs = m.onces, label = ''): string {
+  const f = fmt;
+  const { source: src, floor } = m;
+  const { med, best } = onceOf(m, runs);
+  const ns = (r: Run): string => f((r.cpuSeconds * 1e9) / src.samples);
+  const walls = runs.map((r) => f(r.seconds, 2)).join(' / ');
+  const prom = (r: Run): string =>
+    `${f(r.promCpuSeconds, 2)} s, ${f(r.promRssAnonBeforeMiB)} → ${f(r.promRssAnonPeakMiB)} MiB`;
+  return `| ${label}${f(src.series)} × ${f(src.samples / src.series)} at ${src.stepS}s (${f(src.samples / 1e6, 1)} M) | ${f(floor.seconds, 2)} s (CPU ${f(floor.cpuSeconds, 2)} s) | ${prom(floor)} | ${walls} s | **${f(med.seconds / floor.seconds, 2)}×** (best ${f(best.seconds / floor.seconds, 2)}×) | ${f(med.cpuSeconds, 2)} s, **${ns(med)} ns** (best ${ns(best)} ns) | ${prom(med)} | **${f(Math.max(...runs.map((r) => r.maxRssMiB)))} MiB** | ${f(med.chunkBytes / m.sourceChunkBytes, 2)}× (${f(med.chunkBytes / 2 ** 20, 1)} MiB) | ${f(src.promtool.seconds, 1)} s, ${f(src.promtool.maxRssMiB)} MiB |`;
 }
 
 async function main(): Promise<void> {
@@ -303,6 +482,8 @@ async function main(): Promise<void> {
       const m = await measure(work, n);
       results.push(m);
       console.error(`scale: ${formatRow(m)}`);
+      if (m.baselineOnces.length > 0) console.error(`scale: ${formatFloorRow(m, m.baselineOnces, 'baseline build: ')}`);
+      console.error(`scale: ${formatFloorRow(m)}`);
     }
 
     const date = new Date().toISOString().slice(0, 10);
@@ -318,6 +499,19 @@ async function main(): Promise<void> {
       ...rows,
       '',
       'Targets: peak RSS ≤ 200 MiB at 10k series, ≤ 1 GiB at 1M; idle ≤ 60 MiB. "ship window" is the shipped-block log line (read, build, upload); "`once` wall" adds process start and planning.',
+      '',
+      `Against the floor, in the same run (\`once\`: ${RUNS} run${RUNS === 1 ? '' : 's'}, median shown; Prometheus' CPU in 10 ms ticks and its RssAnon sampled every 10 ms, from /proc):`,
+      '',
+      "| series × samples each | floor: drain the stream (undici, best of 2 after a warm-up) | Prometheus during the floor: CPU, RssAnon | `once` wall (each run) | `once` ÷ floor | `once` CPU, per sample | Prometheus during `once`: CPU, RssAnon | `once` peak RSS | shipped chunk bytes ÷ Prometheus' | promtool create-blocks |",
+      '|---|---|---|---|---|---|---|---|---|---|',
+      ...results.flatMap((m) => [
+        ...(m.baselineOnces.length > 0 ? [formatFloorRow(m, m.baselineOnces, 'baseline build: ')] : []),
+        formatFloorRow(m),
+      ]),
+      '',
+      `Load average when the run ended: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(', ')}.`,
       '',
     ].join('\n');
     process.stdout.write(`${table}\n`);
