@@ -42,12 +42,9 @@ void t.test(
       rate: settings.rate,
       seed: settings.seed,
     });
-    // Three tries per request and a short try timeout: enough faults get past the SDK's retries
-    // to fail whole windows and runs, which is what this test wants to watch being recovered
-    // from. (With two, about 1 request in 11 failed, and a window of ~60 requests rarely got
-    // through in one go: the replay of seed 748859 took over 590 s.) A stalled request holds its
-    // call until promship's deadline (3 tries × 2 s + 0.5 s + 2 s): the SDK's try timeout does
-    // not end it.
+    // Three tries per request and a short try timeout: enough faults get past the retries to
+    // fail whole windows and runs, which is what this test wants to watch being recovered from.
+    // A stalled request costs one try (2 s plus promship's 2 s grace), then it is tried again.
     const storeEnv = await target.envVia!(
       `${proxy.url}/${azurite.account}`,
       '  max_retries: 3\n  pipeline_config:\n    try_timeout: 2s\n',
