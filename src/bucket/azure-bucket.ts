@@ -24,7 +24,8 @@ import type { TokenCredential } from '@azure/core-auth';
 import { BucketError, ConfigError } from '../errors.ts';
 import { compareStrings } from '../labels.ts';
 import type { Bucket, ObjectInfo } from './bucket.ts';
-import { azureCodeOf, azureStatusOf, toAzureBucketError, type AzureErrorContext } from './azure-errors.ts';
+import { azureCodeOf, azureStatusOf, toAzureBucketError } from './azure-errors.ts';
+import type { StoreErrorContext } from './store-errors.ts';
 import type { AzureBucketOptions } from './azure-options.ts';
 import { listPrefixUnder, objectKeyUnder, relativeKeyUnder } from './object-keys.ts';
 
@@ -572,7 +573,7 @@ export class AzureBucket implements Bucket {
     }
   }
 
-  private errorContext(operation: string, key: string): AzureErrorContext {
+  private errorContext(operation: string, key: string): StoreErrorContext {
     return { operation, key, where: this.description, secrets: this.secrets };
   }
 

@@ -5,22 +5,22 @@
  * `Authorization: SharedKey account:signature` header, a SAS query), so it is never kept as
  * `cause`; its message is scrubbed of secrets and folded into ours.
  */
-import { BucketError, type BucketErrorCode } from '../errors.ts';
-
-export interface AzureErrorContext {
-  /** The Blob service operation, e.g. `PutBlob`. */
-  operation: string;
-  /** The full blob name (or prefix), when there is one. */
-  key?: string;
-  /** The bucket's safe description. */
-  where: string;
-  /** Values that must never appear in a message (account key, connection string, SAS). */
-  secrets: readonly string[];
-}
+import type { BucketError } from '../errors.ts';
+import {
+  NODE_TIMEOUT_CODES,
+  NODE_UNREACHABLE_CODES,
+  TLS_CERT_CODES,
+  isAbort,
+  redactListed,
+  stringField,
+  toStoreBucketError,
+  type StoreErrorContext,
+  type StoreErrorDialect,
+  type StoreFailure,
+} from './store-errors.ts';
 
 interface RestErrorShape {
   name?: unknown;
-  message?: unknown;
   code?: unknown;
   statusCode?: unknown;
   details?: { errorCode?: unknown };
@@ -50,25 +50,9 @@ const CREDENTIAL_ERROR_NAMES = new Set([
   'AuthenticationError',
 ]);
 
-const UNREACHABLE_NET_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ECONNABORTED',
-  'EPROTO',
-  'REQUEST_SEND_ERROR',
-  'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
+const UNREACHABLE_NET_CODES = new Set([...NODE_UNREACHABLE_CODES, 'REQUEST_SEND_ERROR', ...TLS_CERT_CODES]);
 
-const TIMEOUT_NET_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'OperationTimedOut']);
+const TIMEOUT_NET_CODES = new Set([...NODE_TIMEOUT_CODES, 'OperationTimedOut']);
 
 const THROTTLING_CODES = new Set(['ServerBusy', 'OperationTimedOut', 'TooManyRequests']);
 
@@ -80,20 +64,12 @@ const SECRET_SHAPES: readonly RegExp[] = [
   /(SharedKey(?:Lite)? [^:\s]+:)\S+/g,
   /(Bearer )\S+/g,
 ];
-const MAX_DETAIL = 300;
 
 /** Replaces every secret (and anything shaped like an Azure key or SAS signature) with `[REDACTED]`. */
 function redactAzureSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) {
-    if (s.length >= 4) out = out.split(s).join('[REDACTED]');
-  }
+  let out = redactListed(text, secrets);
   for (const re of SECRET_SHAPES) out = out.replace(re, '$1[REDACTED]');
   return out;
-}
-
-function field(v: unknown): string | undefined {
-  return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
 /** The HTTP status, when the error came from a response. */
@@ -107,25 +83,16 @@ export function azureStatusOf(err: unknown): number | undefined {
 export function azureCodeOf(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const e = err as RestErrorShape;
-  const own = field(e.details?.errorCode) ?? field(e.code);
+  const own = stringField(e.details?.errorCode) ?? stringField(e.code);
   if (own) return own;
   if (e.cause !== undefined && e.cause !== err) return azureCodeOf(e.cause);
   return undefined;
 }
 
-function isAbort(err: unknown, signal: AbortSignal | undefined): boolean {
-  if (signal?.aborted) return true;
-  const name = typeof err === 'object' && err !== null ? (err as RestErrorShape).name : undefined;
-  return name === 'AbortError';
-}
-
-function classify(
-  err: unknown,
-  signal: AbortSignal | undefined,
-): { code: BucketErrorCode; what: string; todo: string } {
+function classify(err: unknown, signal: AbortSignal | undefined): StoreFailure {
   const status = azureStatusOf(err);
   const code = azureCodeOf(err);
-  const name = typeof err === 'object' && err !== null ? field((err as RestErrorShape).name) : undefined;
+  const name = typeof err === 'object' && err !== null ? stringField((err as RestErrorShape).name) : undefined;
   if (isAbort(err, signal)) {
     // The caller's signal is the only cancellation promship asks for: any other abort is the
     // deadline of a try (AzureBucket.call), which the SDK's try timeout does not enforce on a silent server.
@@ -212,32 +179,17 @@ function classify(
   };
 }
 
-/** Wraps an SDK (or network) error; already-wrapped `BucketError`s pass through unchanged. */
-export function toAzureBucketError(err: unknown, ctx: AzureErrorContext, signal?: AbortSignal): BucketError {
-  if (err instanceof BucketError) return err;
-  const { code, what, todo } = classify(err, signal);
-  const status = azureStatusOf(err);
-  const azureCode = azureCodeOf(err);
-  const rawMessage =
-    typeof err === 'object' && err !== null && typeof (err as RestErrorShape).message === 'string'
-      ? ((err as RestErrorShape).message as string)
-      : String(err);
+const AZURE_ERRORS: StoreErrorDialect = {
+  store: 'Azure',
+  classify,
+  statusOf: azureStatusOf,
+  codeOf: azureCodeOf,
+  redact: redactAzureSecrets,
   // The service's XML error body ends in RequestId/Time lines that help nobody here.
-  let detail = redactAzureSecrets(rawMessage, ctx.secrets)
-    .replace(/RequestId:\S+/g, '')
-    .replace(/Time:\S+/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-  if (detail.length > MAX_DETAIL) detail = `${detail.slice(0, MAX_DETAIL)}…`;
-  const facts = [
-    status !== undefined ? `HTTP ${status}` : undefined,
-    azureCode,
-    detail.length > 0 && detail !== azureCode ? detail : undefined,
-  ].filter((x): x is string => x !== undefined);
-  const target = ctx.key !== undefined ? ` of "${redactAzureSecrets(ctx.key, ctx.secrets)}"` : '';
-  const message =
-    `Azure ${ctx.operation}${target} in ${ctx.where} failed: ${what}` +
-    (facts.length > 0 ? ` (${facts.join(', ')})` : '') +
-    `; ${todo}`;
-  return new BucketError(code, message, ctx.key !== undefined ? { key: ctx.key } : {});
+  tidy: (detail) => detail.replace(/RequestId:\S+/g, '').replace(/Time:\S+/g, ''),
+};
+
+/** Wraps an SDK (or network) error; already-wrapped `BucketError`s pass through unchanged. */
+export function toAzureBucketError(err: unknown, ctx: StoreErrorContext, signal?: AbortSignal): BucketError {
+  return toStoreBucketError(err, ctx, AZURE_ERRORS, signal);
 }

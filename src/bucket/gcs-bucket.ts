@@ -29,7 +29,8 @@ import { IdempotencyStrategy, Storage, type File, type StorageOptions } from '@g
 import { BucketError, ConfigError } from '../errors.ts';
 import { compareStrings } from '../labels.ts';
 import type { Bucket, ObjectInfo } from './bucket.ts';
-import { isGcsNotFound, isPreconditionFailed, toGcsBucketError, type GcsErrorContext } from './gcs-errors.ts';
+import { isGcsNotFound, isPreconditionFailed, toGcsBucketError } from './gcs-errors.ts';
+import type { StoreErrorContext } from './store-errors.ts';
 import { listPrefixUnder, objectKeyUnder, relativeKeyUnder } from './object-keys.ts';
 
 /**
@@ -546,7 +547,7 @@ export class GcsBucket implements Bucket {
     });
   }
 
-  private errorContext(operation: string, key: string): GcsErrorContext {
+  private errorContext(operation: string, key: string): StoreErrorContext {
     return { operation, key, where: this.description, secrets: this.secrets };
   }
 

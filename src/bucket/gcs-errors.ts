@@ -4,56 +4,38 @@
  * and says what to do. SDK errors carry request options (headers with bearer tokens), so they are
  * never kept as `cause`; their message is scrubbed and folded into ours.
  */
-import { BucketError, type BucketErrorCode } from '../errors.ts';
-
-export interface GcsErrorContext {
-  /** The JSON API operation, e.g. `objects.insert`. */
-  operation: string;
-  key?: string;
-  /** The bucket's safe description. */
-  where: string;
-  /** Values that must never appear in a message (a service account's private key, ...). */
-  secrets: readonly string[];
-}
+import type { BucketError } from '../errors.ts';
+import {
+  NODE_TIMEOUT_CODES,
+  NODE_UNREACHABLE_CODES,
+  isAbort,
+  messageOf,
+  redactListed,
+  toStoreBucketError,
+  type StoreErrorContext,
+  type StoreErrorDialect,
+  type StoreFailure,
+} from './store-errors.ts';
 
 interface GcsErrorShape {
-  name?: unknown;
-  message?: unknown;
   code?: unknown;
   status?: unknown;
   response?: { status?: unknown };
   cause?: unknown;
 }
 
-const UNREACHABLE_NET_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ECONNABORTED',
-  'EPROTO',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'UND_ERR_SOCKET',
-]);
-const TIMEOUT_NET_CODES = new Set([
-  'ETIMEDOUT',
-  'ESOCKETTIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-]);
+const UNREACHABLE_NET_CODES = new Set([...NODE_UNREACHABLE_CODES, 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET']);
+const TIMEOUT_NET_CODES = new Set([...NODE_TIMEOUT_CODES, 'UND_ERR_HEADERS_TIMEOUT']);
 // PEM blocks and OAuth bearer tokens, in case an error echoes a key file or a request header.
 const PEM = /-----BEGIN [A-Z ]+-----[\s\S]*?(-----END [A-Z ]+-----|$)/g;
 const BEARER = /Bearer\s+[A-Za-z0-9._~+/=-]+/gi;
 const ACCESS_TOKEN = /\bya29\.[A-Za-z0-9._-]+/g;
-const MAX_DETAIL = 300;
 
 function redactGcsSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[REDACTED]');
-  return out.replace(PEM, '[REDACTED]').replace(BEARER, 'Bearer [REDACTED]').replace(ACCESS_TOKEN, '[REDACTED]');
+  return redactListed(text, secrets)
+    .replace(PEM, '[REDACTED]')
+    .replace(BEARER, 'Bearer [REDACTED]')
+    .replace(ACCESS_TOKEN, '[REDACTED]');
 }
 
 /** The HTTP status of the answer, when the error came from one. */
@@ -73,13 +55,6 @@ function netCodeOf(err: unknown, depth = 0): string | undefined {
   return netCodeOf(e.cause, depth + 1);
 }
 
-function messageOf(err: unknown): string {
-  if (typeof err === 'object' && err !== null && typeof (err as GcsErrorShape).message === 'string') {
-    return (err as GcsErrorShape).message as string;
-  }
-  return String(err);
-}
-
 export function isGcsNotFound(err: unknown): boolean {
   return gcsStatusOf(err) === 404;
 }
@@ -89,15 +64,11 @@ export function isPreconditionFailed(err: unknown): boolean {
   return gcsStatusOf(err) === 412;
 }
 
-function classify(
-  err: unknown,
-  signal: AbortSignal | undefined,
-): { code: BucketErrorCode; what: string; todo: string } {
+function classify(err: unknown, signal: AbortSignal | undefined): StoreFailure {
   const status = gcsStatusOf(err);
   const net = netCodeOf(err);
   const msg = messageOf(err);
-  const name = typeof err === 'object' && err !== null ? (err as GcsErrorShape).name : undefined;
-  if (signal?.aborted || name === 'AbortError') {
+  if (isAbort(err, signal)) {
     return { code: 'PROMSHIP_BUCKET_ABORTED', what: 'aborted', todo: 'it was cancelled by promship' };
   }
   if (
@@ -171,20 +142,16 @@ function classify(
   };
 }
 
+const GCS_ERRORS: StoreErrorDialect = {
+  store: 'GCS',
+  classify,
+  statusOf: gcsStatusOf,
+  codeOf: netCodeOf,
+  redact: redactGcsSecrets,
+  repeatsCode: true,
+};
+
 /** Wraps an SDK (or network) error; already-wrapped `BucketError`s pass through unchanged. */
-export function toGcsBucketError(err: unknown, ctx: GcsErrorContext, signal?: AbortSignal): BucketError {
-  if (err instanceof BucketError) return err;
-  const { code, what, todo } = classify(err, signal);
-  const status = gcsStatusOf(err);
-  const net = netCodeOf(err);
-  let detail = redactGcsSecrets(messageOf(err), ctx.secrets).replace(/\s+/g, ' ').trim();
-  if (detail.length > MAX_DETAIL) detail = `${detail.slice(0, MAX_DETAIL)}…`;
-  const facts = [
-    status !== undefined ? `HTTP ${status}` : undefined,
-    net,
-    detail.length > 0 ? detail : undefined,
-  ].filter((x): x is string => x !== undefined);
-  const target = ctx.key !== undefined ? ` of "${redactGcsSecrets(ctx.key, ctx.secrets)}"` : '';
-  const message = `GCS ${ctx.operation}${target} in ${ctx.where} failed: ${what}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}; ${todo}`;
-  return new BucketError(code, message, ctx.key !== undefined ? { key: ctx.key } : {});
+export function toGcsBucketError(err: unknown, ctx: StoreErrorContext, signal?: AbortSignal): BucketError {
+  return toStoreBucketError(err, ctx, GCS_ERRORS, signal);
 }

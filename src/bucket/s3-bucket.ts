@@ -25,7 +25,8 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { BucketError, ConfigError } from '../errors.ts';
 import { compareStrings } from '../labels.ts';
 import type { Bucket, ObjectInfo } from './bucket.ts';
-import { errorCodeOf, httpStatusOf, isMissingObject, toBucketError, type S3ErrorContext } from './s3-errors.ts';
+import { errorCodeOf, httpStatusOf, isMissingObject, toBucketError } from './s3-errors.ts';
+import type { StoreErrorContext } from './store-errors.ts';
 import { MAX_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES } from './s3-part-size.ts';
 import { splitUserMetadata } from './s3-user-metadata.ts';
 import { listPrefixUnder, objectKeyUnder, relativeKeyUnder } from './object-keys.ts';
@@ -509,7 +510,7 @@ export class S3Bucket implements Bucket {
     }
   }
 
-  private errorContext(operation: string, key: string): S3ErrorContext {
+  private errorContext(operation: string, key: string): StoreErrorContext {
     return { operation, key, where: this.description, secrets: this.secrets };
   }
 

@@ -4,18 +4,19 @@
  * carry request details (the access key id, string-to-sign, sometimes headers), so they are never
  * kept as `cause`; their message is scrubbed of secrets and folded into ours.
  */
-import { BucketError, type BucketErrorCode } from '../errors.ts';
-
-export interface S3ErrorContext {
-  /** The S3 operation, e.g. `PutObject`. */
-  operation: string;
-  /** The full object key (or prefix) in the bucket, when there is one. */
-  key?: string;
-  /** The bucket's safe description. */
-  where: string;
-  /** Values that must never appear in a message (keys, tokens). */
-  secrets: readonly string[];
-}
+import type { BucketError } from '../errors.ts';
+import {
+  NODE_TIMEOUT_CODES,
+  NODE_UNREACHABLE_CODES,
+  TLS_CERT_CODES,
+  isAbort,
+  redactListed,
+  stringField,
+  toStoreBucketError,
+  type StoreErrorContext,
+  type StoreErrorDialect,
+  type StoreFailure,
+} from './store-errors.ts';
 
 const ACCESS_DENIED_CODES = new Set([
   'AccessDenied',
@@ -31,22 +32,7 @@ const ACCESS_DENIED_CODES = new Set([
   'UnrecognizedClientException',
 ]);
 
-const UNREACHABLE_NET_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ECONNABORTED',
-  'EPROTO',
-  'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
+const UNREACHABLE_NET_CODES = new Set([...NODE_UNREACHABLE_CODES, ...TLS_CERT_CODES]);
 
 const THROTTLING_CODES = new Set([
   'SlowDown',
@@ -57,35 +43,24 @@ const THROTTLING_CODES = new Set([
   'RequestLimitExceeded',
 ]);
 
-const TIMEOUT_NET_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+const TIMEOUT_NET_CODES = new Set(NODE_TIMEOUT_CODES);
 
 // Long-term (AKIA) and temporary (ASIA) AWS access key ids, in case the SDK found keys we were
 // not given (environment, profile files) and an error echoes them.
 const AWS_KEY_ID = /\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,20}\b/g;
-const MAX_DETAIL = 300;
 
 /** Replaces every secret (and anything shaped like an AWS key id) with `[REDACTED]`. */
 function redactSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) {
-    // Very short values would shred ordinary words; real keys are long.
-    if (s.length >= 4) out = out.split(s).join('[REDACTED]');
-  }
-  return out.replace(AWS_KEY_ID, '[REDACTED]');
+  return redactListed(text, secrets).replace(AWS_KEY_ID, '[REDACTED]');
 }
 
 interface SdkErrorShape {
   name?: unknown;
-  message?: unknown;
   code?: unknown;
   Code?: unknown;
   $metadata?: { httpStatusCode?: unknown };
   $response?: { statusCode?: unknown };
   cause?: unknown;
-}
-
-function field(v: unknown): string | undefined {
-  return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
 /** The HTTP status, when the error came from a response. */
@@ -100,9 +75,9 @@ export function httpStatusOf(err: unknown): number | undefined {
 export function errorCodeOf(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const e = err as SdkErrorShape;
-  const own = field(e.Code) ?? field(e.code);
+  const own = stringField(e.Code) ?? stringField(e.code);
   if (own) return own;
-  const name = field(e.name);
+  const name = stringField(e.name);
   if (name && name !== 'Error' && name !== 'UnknownError') return name;
   // Connection failures sometimes arrive wrapped (e.g. AggregateError for dual-stack connects).
   if (e.cause !== undefined && e.cause !== err) return errorCodeOf(e.cause);
@@ -117,16 +92,7 @@ export function isMissingObject(err: unknown): boolean {
   return httpStatusOf(err) === 404 && code !== 'NoSuchBucket';
 }
 
-function isAbort(err: unknown, signal: AbortSignal | undefined): boolean {
-  if (signal?.aborted) return true;
-  const name = typeof err === 'object' && err !== null ? (err as SdkErrorShape).name : undefined;
-  return name === 'AbortError';
-}
-
-function classify(
-  err: unknown,
-  signal: AbortSignal | undefined,
-): { code: BucketErrorCode; what: string; todo: string } {
+function classify(err: unknown, signal: AbortSignal | undefined): StoreFailure {
   const status = httpStatusOf(err);
   const code = errorCodeOf(err);
   if (isAbort(err, signal)) {
@@ -219,32 +185,17 @@ function classify(
   };
 }
 
+const S3_ERRORS: StoreErrorDialect = {
+  store: 'S3',
+  classify,
+  statusOf: httpStatusOf,
+  codeOf: errorCodeOf,
+  redact: redactSecrets,
+  // The SDK's advice about hidden fields is for its own debugging, not for operators.
+  tidy: (detail) => detail.replace(/Deserialization error:.*$/s, ''),
+};
+
 /** Wraps an SDK (or network) error; already-wrapped `BucketError`s pass through unchanged. */
-export function toBucketError(err: unknown, ctx: S3ErrorContext, signal?: AbortSignal): BucketError {
-  if (err instanceof BucketError) return err;
-  const { code, what, todo } = classify(err, signal);
-  const status = httpStatusOf(err);
-  const awsCode = errorCodeOf(err);
-  const rawMessage =
-    typeof err === 'object' && err !== null && typeof (err as SdkErrorShape).message === 'string'
-      ? ((err as SdkErrorShape).message as string)
-      : String(err);
-  let detail = redactSecrets(rawMessage, ctx.secrets)
-    // The SDK's advice about hidden fields is for its own debugging, not for operators.
-    .replace(/Deserialization error:.*$/s, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-  if (detail.length > MAX_DETAIL) detail = `${detail.slice(0, MAX_DETAIL)}…`;
-  const facts = [
-    status !== undefined ? `HTTP ${status}` : undefined,
-    awsCode,
-    detail.length > 0 && detail !== awsCode ? detail : undefined,
-  ].filter((x): x is string => x !== undefined);
-  const target = ctx.key !== undefined ? ` of "${redactSecrets(ctx.key, ctx.secrets)}"` : '';
-  const message =
-    `S3 ${ctx.operation}${target} in ${ctx.where} failed: ${what}` +
-    (facts.length > 0 ? ` (${facts.join(', ')})` : '') +
-    `; ${todo}`;
-  // No `cause`: the SDK error would carry request details into logs; the message has the facts.
-  return new BucketError(code, message, ctx.key !== undefined ? { key: ctx.key } : {});
+export function toBucketError(err: unknown, ctx: StoreErrorContext, signal?: AbortSignal): BucketError {
+  return toStoreBucketError(err, ctx, S3_ERRORS, signal);
 }
