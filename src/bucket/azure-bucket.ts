@@ -10,7 +10,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { open, stat as statFile, unlink } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,9 +25,9 @@ import { BucketError, ConfigError } from '../errors.ts';
 import { compareStrings } from '../labels.ts';
 import type { Bucket, ObjectInfo } from './bucket.ts';
 import { azureCodeOf, azureStatusOf, toAzureBucketError } from './azure-errors.ts';
-import type { StoreErrorContext } from './store-errors.ts';
 import type { AzureBucketOptions } from './azure-options.ts';
-import { listPrefixUnder, objectKeyUnder, relativeKeyUnder } from './object-keys.ts';
+import { keyRoot, ObjectKeys } from './object-keys.ts';
+import { localFileError, localFileSize, type StoreErrorContext } from './store-errors.ts';
 
 const MiB = 1024 * 1024;
 const DEFAULT_BLOCK_SIZE = 8 * MiB;
@@ -76,7 +76,7 @@ async function credentialFor(opts: AzureBucketOptions): Promise<TokenCredential 
 export class AzureBucket implements Bucket {
   readonly description: string;
   private readonly client: ContainerClient;
-  private readonly root: string;
+  private readonly keys: ObjectKeys;
   private readonly blockSize: number;
   private readonly secrets: string[];
   /** Set once the container is known to exist, so a bare 404 on HEAD means "no such blob". */
@@ -96,7 +96,7 @@ export class AzureBucket implements Bucket {
         'The Azure container name must be 3-63 lowercase letters, digits and single hyphens: fix the container name',
       );
     }
-    this.root = (opts.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    const root = keyRoot(opts.prefix);
     this.blockSize = opts.blockSizeBytes ?? DEFAULT_BLOCK_SIZE;
     this.secrets = [opts.accountKey, opts.connectionString, opts.clientSecret].filter(
       (s): s is string => typeof s === 'string' && s.length > 0,
@@ -139,8 +139,9 @@ export class AzureBucket implements Bucket {
         this.client = new ContainerClient(containerUrl, credential, pipelineOptions);
       }
     }
-    const where = `azblob://${opts.container}${this.root ? `/${this.root}` : ''}`;
+    const where = `azblob://${opts.container}${root ? `/${root}` : ''}`;
     this.description = `${where} (endpoint ${serviceUrl})`;
+    this.keys = new ObjectKeys(root, this.description);
   }
 
   async put(key: string, body: Uint8Array | string, opts: CallOptions = {}): Promise<void> {
@@ -157,7 +158,7 @@ export class AzureBucket implements Bucket {
     ifAbsent: boolean,
     signal: AbortSignal | undefined,
   ): Promise<boolean> {
-    const full = this.objectKey(key);
+    const full = this.keys.full(key);
     const bytes =
       typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     const md5 = md5Of(bytes);
@@ -183,24 +184,19 @@ export class AzureBucket implements Bucket {
   }
 
   async uploadFile(key: string, filePath: string, opts: CallOptions = {}): Promise<void> {
-    const full = this.objectKey(key);
-    let size: number;
-    try {
-      size = (await statFile(filePath)).size;
-    } catch (err) {
-      throw this.localFileError(full, filePath, err);
-    }
+    const full = this.keys.full(key);
+    const size = await localFileSize(filePath, full, this.description);
     if (opts.signal?.aborted)
       throw toAzureBucketError(opts.signal.reason, this.errorContext('PutBlob', full), opts.signal);
     if (size <= this.blockSize) {
       const bytes = Buffer.allocUnsafe(size);
       const fh = await open(filePath, 'r').catch((err: unknown) => {
-        throw this.localFileError(full, filePath, err);
+        throw localFileError(filePath, full, this.description, err);
       });
       try {
         await readFully(fh, bytes, 0);
       } catch (err) {
-        throw this.localFileError(full, filePath, err);
+        throw localFileError(filePath, full, this.description, err);
       } finally {
         await fh.close();
       }
@@ -230,7 +226,7 @@ export class AzureBucket implements Bucket {
     const inFlight = new Set<Promise<void>>();
     let failure: unknown;
     const fh = await open(filePath, 'r').catch((err: unknown) => {
-      throw this.localFileError(full, filePath, err);
+      throw localFileError(filePath, full, this.description, err);
     });
     try {
       for (let offset = 0, index = 0; offset < size && failure === undefined; offset += this.blockSize, index++) {
@@ -239,7 +235,7 @@ export class AzureBucket implements Bucket {
         try {
           await readFully(fh, buf, offset);
         } catch (err) {
-          throw this.localFileError(full, filePath, err);
+          throw localFileError(filePath, full, this.description, err);
         }
         whole.update(buf);
         // Every id of one blob must have the same length: fixed-width tag and index.
@@ -275,7 +271,7 @@ export class AzureBucket implements Bucket {
   }
 
   async get(key: string, opts: CallOptions = {}): Promise<Uint8Array | null> {
-    const full = this.objectKey(key);
+    const full = this.keys.full(key);
     return this.call('GetBlob', full, opts.signal, async (trySignal) => {
       const res = await this.download0(full, opts.signal, trySignal);
       if (res === null) return null;
@@ -288,7 +284,7 @@ export class AzureBucket implements Bucket {
   }
 
   async download(key: string, filePath: string, opts: CallOptions = {}): Promise<boolean> {
-    const full = this.objectKey(key);
+    const full = this.keys.full(key);
     return this.call('GetBlob', full, opts.signal, async (trySignal) => {
       const res = await this.download0(full, opts.signal, trySignal);
       if (res === null) return false;
@@ -355,20 +351,20 @@ export class AzureBucket implements Bucket {
   }
 
   async stat(key: string, opts: CallOptions = {}): Promise<ObjectInfo | null> {
-    return this.statFull(this.objectKey(key), opts.signal);
+    return this.statFull(this.keys.full(key), opts.signal);
   }
 
   async listChildren(prefix: string, opts: CallOptions = {}): Promise<string[]> {
-    const dir = this.listPrefix(prefix);
+    const dir = this.keys.listPrefix(prefix);
     const out: string[] = [];
     await this.call('ListBlobs', dir, opts.signal, async (trySignal) => {
       out.length = 0; // a retry lists again from the start
       for await (const page of this.client
         .listBlobsByHierarchy('/', { prefix: dir, abortSignal: trySignal })
         .byPage()) {
-        for (const p of page.segment.blobPrefixes ?? []) out.push(this.relativeKey(p.name));
+        for (const p of page.segment.blobPrefixes ?? []) out.push(this.keys.relative(p.name));
         for (const b of page.segment.blobItems) {
-          if (b.name !== dir) out.push(this.relativeKey(b.name));
+          if (b.name !== dir) out.push(this.keys.relative(b.name));
         }
       }
     });
@@ -377,14 +373,14 @@ export class AzureBucket implements Bucket {
   }
 
   async listObjects(prefix: string, opts: CallOptions = {}): Promise<ObjectInfo[]> {
-    const dir = this.listPrefix(prefix);
+    const dir = this.keys.listPrefix(prefix);
     const out: ObjectInfo[] = [];
     await this.call('ListBlobs', dir, opts.signal, async (trySignal) => {
       out.length = 0; // a retry lists again from the start
       for await (const page of this.client.listBlobsFlat({ prefix: dir, abortSignal: trySignal }).byPage()) {
         for (const b of page.segment.blobItems) {
           if (b.name === dir) continue;
-          const info: ObjectInfo = { key: this.relativeKey(b.name), size: b.properties.contentLength ?? 0 };
+          const info: ObjectInfo = { key: this.keys.relative(b.name), size: b.properties.contentLength ?? 0 };
           const etag = cleanEtag(b.properties.etag);
           if (etag !== undefined) info.etag = etag;
           out.push(info);
@@ -396,7 +392,7 @@ export class AzureBucket implements Bucket {
   }
 
   async delete(key: string, opts: CallOptions = {}): Promise<void> {
-    const full = this.objectKey(key);
+    const full = this.keys.full(key);
     await this.call('DeleteBlob', full, opts.signal, (trySignal) =>
       this.client.getBlobClient(full).deleteIfExists({ deleteSnapshots: 'include', abortSignal: trySignal }),
     );
@@ -409,7 +405,7 @@ export class AzureBucket implements Bucket {
    * deleted. `If-None-Match: *` keeps a blob committed meanwhile untouched.
    */
   async abortIncompleteUploads(prefix: string, opts: CallOptions = {}): Promise<number> {
-    const dir = this.listPrefix(prefix);
+    const dir = this.keys.listPrefix(prefix);
     const committed = new Set<string>();
     const all: string[] = [];
     await this.call('ListBlobs', dir, opts.signal, async (trySignal) => {
@@ -471,7 +467,7 @@ export class AzureBucket implements Bucket {
       try {
         const res = await this.client.getBlobClient(full).getProperties({ abortSignal: trySignal });
         this.containerSeen = true;
-        const info: ObjectInfo = { key: this.relativeKey(full), size: res.contentLength ?? 0 };
+        const info: ObjectInfo = { key: this.keys.relative(full), size: res.contentLength ?? 0 };
         const etag = cleanEtag(res.etag);
         if (etag !== undefined) info.etag = etag;
         return info;
@@ -535,15 +531,6 @@ export class AzureBucket implements Bucket {
     );
   }
 
-  private localFileError(full: string, filePath: string, err: unknown): BucketError {
-    return new BucketError(
-      'PROMSHIP_BUCKET_LOCAL_FILE',
-      `cannot read local file ${filePath} to upload as "${full}" to ${this.description}: ` +
-        `${(err as Error).message}; check that the file exists and is readable`,
-      { cause: err, key: full },
-    );
-  }
-
   /**
    * One SDK call, tried up to max_tries times: each try ends at its deadline (or the caller's
    * signal) and is retried after 0.5 s, doubling, when it failed for want of an answer or a
@@ -575,18 +562,6 @@ export class AzureBucket implements Bucket {
 
   private errorContext(operation: string, key: string): StoreErrorContext {
     return { operation, key, where: this.description, secrets: this.secrets };
-  }
-
-  private objectKey(key: string): string {
-    return objectKeyUnder(this.root, key, this.description);
-  }
-
-  private listPrefix(prefix: string): string {
-    return listPrefixUnder(this.root, prefix);
-  }
-
-  private relativeKey(full: string): string {
-    return relativeKeyUnder(this.root, full);
   }
 }
 

@@ -21,7 +21,7 @@
  * CRC32C the store reports, and an object that differs is deleted before anyone trusts it.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, stat as statFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32c } from '@node-rs/crc32';
@@ -30,8 +30,8 @@ import { BucketError, ConfigError } from '../errors.ts';
 import { compareStrings } from '../labels.ts';
 import type { Bucket, ObjectInfo } from './bucket.ts';
 import { isGcsNotFound, isPreconditionFailed, toGcsBucketError } from './gcs-errors.ts';
-import type { StoreErrorContext } from './store-errors.ts';
-import { listPrefixUnder, objectKeyUnder, relativeKeyUnder } from './object-keys.ts';
+import { keyRoot, ObjectKeys } from './object-keys.ts';
+import { localFileSize, type StoreErrorContext } from './store-errors.ts';
 
 /**
  * A Google credentials JSON as the objstore `service_account` holds it: usually a service-account
@@ -117,7 +117,7 @@ export class GcsBucket implements Bucket {
   /** SDK retries on, for chunked resumable uploads only (it resumes a cut chunk itself). */
   private readonly chunkedStorage: Storage | undefined;
   private readonly bucketName: string;
-  private readonly root: string;
+  private readonly keys: ObjectKeys;
   private readonly secrets: string[];
   private readonly timeoutMs: number;
   private readonly resumableThreshold: number;
@@ -128,7 +128,7 @@ export class GcsBucket implements Bucket {
   constructor(opts: GcsBucketOptions, env: NodeJS.ProcessEnv = process.env) {
     if (opts.bucket.length === 0) throw new ConfigError('GCS bucket name is empty: set the bucket name');
     this.bucketName = opts.bucket;
-    this.root = (opts.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    const root = keyRoot(opts.prefix);
     this.timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.resumableThreshold = opts.resumableThresholdBytes ?? DEFAULT_RESUMABLE_THRESHOLD;
     // The private key and anything else secret-looking in the credentials JSON.
@@ -164,12 +164,13 @@ export class GcsBucket implements Bucket {
     this.storage = new Storage(config(0));
     this.chunkedStorage = this.chunkSize !== undefined ? new Storage(config(this.attempts - 1)) : undefined;
     const endpoint = opts.apiEndpoint ?? env.STORAGE_EMULATOR_HOST;
-    const where = `gs://${this.bucketName}${this.root ? `/${this.root}` : ''}`;
+    const where = `gs://${this.bucketName}${root ? `/${root}` : ''}`;
     this.description = endpoint ? `${where} (endpoint ${safeEndpoint(endpoint)})` : where;
+    this.keys = new ObjectKeys(root, this.description);
   }
 
   async put(key: string, body: Uint8Array | string, opts: CallOptions = {}): Promise<void> {
-    const full = this.objectKey(key);
+    const full = this.keys.full(key);
     const bytes =
       typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     await this.call('objects.insert', full, opts.signal, () => this.saveBuffer(full, bytes, undefined));
@@ -177,7 +178,7 @@ export class GcsBucket implements Bucket {
   }
 
   async putIfAbsent(key: string, body: Uint8Array | string, opts: CallOptions = {}): Promise<boolean> {
-    const full = this.objectKey(key);
+    const full = this.keys.full(key);
     const bytes =
       typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     const written = await this.call('objects.insert', full, opts.signal, async () => {
@@ -195,18 +196,8 @@ export class GcsBucket implements Bucket {
   }
 
   async uploadFile(key: string, filePath: string, opts: CallOptions = {}): Promise<void> {
-    const full = this.objectKey(key);
-    let size: number;
-    try {
-      size = (await statFile(filePath)).size;
-    } catch (err) {
-      throw new BucketError(
-        'PROMSHIP_BUCKET_LOCAL_FILE',
-        `cannot read local file ${filePath} to upload as "${full}" to ${this.description}: ` +
-          `${(err as Error).message}; check that the file exists and is readable`,
-        { cause: err, key: full },
-      );
-    }
+    const full = this.keys.full(key);
+    const size = await localFileSize(filePath, full, this.description);
     if (size < this.resumableThreshold) {
       let bytes: Buffer;
       try {
@@ -267,7 +258,7 @@ export class GcsBucket implements Bucket {
   }
 
   async get(key: string, opts: CallOptions = {}): Promise<Uint8Array | null> {
-    const full = this.objectKey(key);
+    const full = this.keys.full(key);
     const data = await this.call('objects.get', full, opts.signal, async () => {
       try {
         const [bytes] = await this.file(full).download({ validation: false });
@@ -283,7 +274,7 @@ export class GcsBucket implements Bucket {
   }
 
   async download(key: string, filePath: string, opts: CallOptions = {}): Promise<boolean> {
-    const full = this.objectKey(key);
+    const full = this.keys.full(key);
     // Asked first so a missing object leaves no empty file behind.
     if ((await this.statFull(full, opts.signal)) === null) return false;
     await this.call('objects.get', full, opts.signal, ({ signal, touch }) =>
@@ -295,27 +286,27 @@ export class GcsBucket implements Bucket {
   }
 
   async stat(key: string, opts: CallOptions = {}): Promise<ObjectInfo | null> {
-    return this.statFull(this.objectKey(key), opts.signal);
+    return this.statFull(this.keys.full(key), opts.signal);
   }
 
   async listChildren(prefix: string, opts: CallOptions = {}): Promise<string[]> {
-    const dir = this.listPrefix(prefix);
+    const dir = this.keys.listPrefix(prefix);
     // The emulator repeats every prefix on every page; real GCS does not: a set serves both.
     const out = new Set<string>();
     await this.paginate(dir, '/', opts.signal, (names, prefixes) => {
-      for (const p of prefixes) out.add(this.relativeKey(p));
-      for (const n of names) if (n.name !== dir) out.add(this.relativeKey(n.name));
+      for (const p of prefixes) out.add(this.keys.relative(p));
+      for (const n of names) if (n.name !== dir) out.add(this.keys.relative(n.name));
     });
     return [...out].sort(compareStrings);
   }
 
   async listObjects(prefix: string, opts: CallOptions = {}): Promise<ObjectInfo[]> {
-    const dir = this.listPrefix(prefix);
+    const dir = this.keys.listPrefix(prefix);
     const out = new Map<string, ObjectInfo>();
     await this.paginate(dir, undefined, opts.signal, (objects) => {
       for (const o of objects) {
         if (o.name === dir) continue;
-        const info: ObjectInfo = { key: this.relativeKey(o.name), size: o.size };
+        const info: ObjectInfo = { key: this.keys.relative(o.name), size: o.size };
         if (o.etag !== undefined) info.etag = o.etag;
         out.set(info.key, info);
       }
@@ -324,7 +315,7 @@ export class GcsBucket implements Bucket {
   }
 
   async delete(key: string, opts: CallOptions = {}): Promise<void> {
-    const full = this.objectKey(key);
+    const full = this.keys.full(key);
     await this.call('objects.delete', full, opts.signal, async () => {
       try {
         await this.file(full).delete();
@@ -370,7 +361,7 @@ export class GcsBucket implements Bucket {
       try {
         const [md] = await this.file(full).getMetadata();
         this.bucketSeen = true;
-        const found: ObjectInfo & { crc32c?: string } = { key: this.relativeKey(full), size: Number(md.size ?? 0) };
+        const found: ObjectInfo & { crc32c?: string } = { key: this.keys.relative(full), size: Number(md.size ?? 0) };
         const etag =
           typeof md.md5Hash === 'string' ? md.md5Hash : typeof md.crc32c === 'string' ? md.crc32c : undefined;
         if (etag !== undefined) found.etag = etag;
@@ -392,9 +383,11 @@ export class GcsBucket implements Bucket {
    */
   private async bucketMissing(signal: AbortSignal | undefined): Promise<void> {
     if (this.bucketSeen) return;
-    const missing = await this.call('objects.list', this.root, signal, async () => {
+    const missing = await this.call('objects.list', this.keys.root, signal, async () => {
       try {
-        await this.storage.bucket(this.bucketName).getFiles({ maxResults: 1, autoPaginate: false, prefix: this.root });
+        await this.storage
+          .bucket(this.bucketName)
+          .getFiles({ maxResults: 1, autoPaginate: false, prefix: this.keys.root });
         return false;
       } catch (err) {
         if (isGcsNotFound(err)) return true;
@@ -549,18 +542,6 @@ export class GcsBucket implements Bucket {
 
   private errorContext(operation: string, key: string): StoreErrorContext {
     return { operation, key, where: this.description, secrets: this.secrets };
-  }
-
-  private objectKey(key: string): string {
-    return objectKeyUnder(this.root, key, this.description);
-  }
-
-  private listPrefix(prefix: string): string {
-    return listPrefixUnder(this.root, prefix);
-  }
-
-  private relativeKey(full: string): string {
-    return relativeKeyUnder(this.root, full);
   }
 }
 

@@ -6,7 +6,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { stat as statFile } from 'node:fs/promises';
 import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
@@ -26,10 +25,10 @@ import { BucketError, ConfigError } from '../errors.ts';
 import { compareStrings } from '../labels.ts';
 import type { Bucket, ObjectInfo } from './bucket.ts';
 import { errorCodeOf, httpStatusOf, isMissingObject, toBucketError } from './s3-errors.ts';
-import type { StoreErrorContext } from './store-errors.ts';
 import { MAX_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES } from './s3-part-size.ts';
 import { splitUserMetadata } from './s3-user-metadata.ts';
-import { listPrefixUnder, objectKeyUnder, relativeKeyUnder } from './object-keys.ts';
+import { keyRoot, ObjectKeys } from './object-keys.ts';
+import { localFileSize, type StoreErrorContext } from './store-errors.ts';
 
 export type S3ServerSideEncryption =
   { type: 'SSE-S3' } | { type: 'SSE-KMS'; kmsKeyId: string; encryptionContext?: Record<string, string> };
@@ -91,7 +90,7 @@ export class S3Bucket implements Bucket {
   readonly description: string;
   private readonly client: S3Client;
   private readonly bucket: string;
-  private readonly root: string;
+  private readonly keys: ObjectKeys;
   private readonly partSize: number;
   private readonly secrets: string[];
   private readonly writeParams: Partial<PutObjectCommandInput>;
@@ -117,7 +116,7 @@ export class S3Bucket implements Bucket {
     // Larger parts only cost memory (the objstore config warns when it lowers part_size).
     const partSize = Math.min(requestedPartSize, MAX_PART_SIZE_BYTES);
     this.bucket = opts.bucket;
-    this.root = (opts.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    const root = keyRoot(opts.prefix);
     this.partSize = partSize;
     this.secrets = [opts.accessKeyId, opts.secretAccessKey, opts.sessionToken].filter(
       (s): s is string => typeof s === 'string' && s.length > 0,
@@ -158,13 +157,14 @@ export class S3Bucket implements Bucket {
     }
     this.client = new S3Client(config);
 
-    const where = `s3://${this.bucket}${this.root ? `/${this.root}` : ''}`;
+    const where = `s3://${this.bucket}${root ? `/${root}` : ''}`;
     this.description =
       endpoint !== undefined ? `${where} (endpoint ${endpoint})` : `${where} (region ${opts.region ?? 'us-east-1'})`;
+    this.keys = new ObjectKeys(root, this.description);
   }
 
   async put(key: string, body: Uint8Array | string, opts: CallOptions = {}): Promise<void> {
-    const full = this.objectKey(key);
+    const full = this.keys.full(key);
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     await this.call('PutObject', full, opts.signal, () =>
       this.client.send(
@@ -188,7 +188,7 @@ export class S3Bucket implements Bucket {
    * in flight; S3 says to retry, and the retry then sees the winner's object (412) or creates it.
    */
   async putIfAbsent(key: string, body: Uint8Array | string, opts: CallOptions = {}): Promise<boolean> {
-    const full = this.objectKey(key);
+    const full = this.keys.full(key);
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -223,18 +223,8 @@ export class S3Bucket implements Bucket {
   }
 
   async uploadFile(key: string, filePath: string, opts: CallOptions = {}): Promise<void> {
-    const full = this.objectKey(key);
-    let size: number;
-    try {
-      size = (await statFile(filePath)).size;
-    } catch (err) {
-      throw new BucketError(
-        'PROMSHIP_BUCKET_LOCAL_FILE',
-        `cannot read local file ${filePath} to upload as "${full}" to ${this.description}: ` +
-          `${(err as Error).message}; check that the file exists and is readable`,
-        { cause: err, key: full },
-      );
-    }
+    const full = this.keys.full(key);
+    const size = await localFileSize(filePath, full, this.description);
     if (opts.signal?.aborted) {
       throw toBucketError(opts.signal.reason, this.errorContext('Upload', full), opts.signal);
     }
@@ -261,7 +251,7 @@ export class S3Bucket implements Bucket {
   }
 
   async get(key: string, opts: CallOptions = {}): Promise<Uint8Array | null> {
-    const full = this.objectKey(key);
+    const full = this.keys.full(key);
     return this.call('GetObject', full, opts.signal, async () => {
       const res = await this.getObject(full, opts.signal);
       if (res === null) return null;
@@ -271,7 +261,7 @@ export class S3Bucket implements Bucket {
   }
 
   async download(key: string, filePath: string, opts: CallOptions = {}): Promise<boolean> {
-    const full = this.objectKey(key);
+    const full = this.keys.full(key);
     return this.call('GetObject', full, opts.signal, async () => {
       const res = await this.getObject(full, opts.signal);
       if (res === null) return false;
@@ -296,31 +286,31 @@ export class S3Bucket implements Bucket {
   }
 
   async stat(key: string, opts: CallOptions = {}): Promise<ObjectInfo | null> {
-    return this.statFull(this.objectKey(key), opts.signal);
+    return this.statFull(this.keys.full(key), opts.signal);
   }
 
   async listChildren(prefix: string, opts: CallOptions = {}): Promise<string[]> {
-    const dir = this.listPrefix(prefix);
+    const dir = this.keys.listPrefix(prefix);
     const out: string[] = [];
     await this.paginate(dir, '/', opts.signal, (page) => {
       for (const p of page.CommonPrefixes ?? []) {
-        if (p.Prefix !== undefined) out.push(this.relativeKey(p.Prefix));
+        if (p.Prefix !== undefined) out.push(this.keys.relative(p.Prefix));
       }
       for (const o of page.Contents ?? []) {
         // A "directory marker" object named like the prefix itself is not a child (as in Thanos).
-        if (o.Key !== undefined && o.Key !== dir) out.push(this.relativeKey(o.Key));
+        if (o.Key !== undefined && o.Key !== dir) out.push(this.keys.relative(o.Key));
       }
     });
     return out.sort(compareStrings);
   }
 
   async listObjects(prefix: string, opts: CallOptions = {}): Promise<ObjectInfo[]> {
-    const dir = this.listPrefix(prefix);
+    const dir = this.keys.listPrefix(prefix);
     const out: ObjectInfo[] = [];
     await this.paginate(dir, undefined, opts.signal, (page) => {
       for (const o of page.Contents ?? []) {
         if (o.Key === undefined || o.Key === dir) continue;
-        const info: ObjectInfo = { key: this.relativeKey(o.Key), size: o.Size ?? 0 };
+        const info: ObjectInfo = { key: this.keys.relative(o.Key), size: o.Size ?? 0 };
         const etag = cleanEtag(o.ETag);
         if (etag !== undefined) info.etag = etag;
         out.push(info);
@@ -330,7 +320,7 @@ export class S3Bucket implements Bucket {
   }
 
   async delete(key: string, opts: CallOptions = {}): Promise<void> {
-    const full = this.objectKey(key);
+    const full = this.keys.full(key);
     await this.call('DeleteObject', full, opts.signal, async () => {
       try {
         await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: full }), {
@@ -344,7 +334,7 @@ export class S3Bucket implements Bucket {
   }
 
   async abortIncompleteUploads(prefix: string, opts: CallOptions = {}): Promise<number> {
-    const dir = this.listPrefix(prefix);
+    const dir = this.keys.listPrefix(prefix);
     let aborted = 0;
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
@@ -409,7 +399,7 @@ export class S3Bucket implements Bucket {
           abortSignal: signal,
         });
         this.bucketSeen = true;
-        const info: ObjectInfo = { key: this.relativeKey(full), size: res.ContentLength ?? 0 };
+        const info: ObjectInfo = { key: this.keys.relative(full), size: res.ContentLength ?? 0 };
         const etag = cleanEtag(res.ETag);
         if (etag !== undefined) info.etag = etag;
         return info;
@@ -512,18 +502,6 @@ export class S3Bucket implements Bucket {
 
   private errorContext(operation: string, key: string): StoreErrorContext {
     return { operation, key, where: this.description, secrets: this.secrets };
-  }
-
-  private objectKey(key: string): string {
-    return objectKeyUnder(this.root, key, this.description);
-  }
-
-  private listPrefix(prefix: string): string {
-    return listPrefixUnder(this.root, prefix);
-  }
-
-  private relativeKey(full: string): string {
-    return relativeKeyUnder(this.root, full);
   }
 }
 

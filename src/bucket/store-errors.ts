@@ -1,10 +1,12 @@
 /**
- * What the S3, GCS and Azure error mappers share: the context a bucket gives them, the network
- * codes Node and undici use for any store, and how a judged SDK error becomes the `BucketError`
- * "<store> <operation> of "<key>" in <where> failed: <what> (<facts>); <what to do>". Which code
- * an error gets, and what each store's credentials look like in a message, stay with each store
+ * What the S3, GCS and Azure buckets share in their errors: the context a bucket gives its error
+ * mapper, the network codes Node and undici use for any store, how a judged SDK error becomes the
+ * `BucketError` "<store> <operation> of "<key>" in <where> failed: <what> (<facts>); <what to
+ * do>", and the error for a local file that cannot be read for upload. Which code an SDK error
+ * gets, and what each store's credentials look like in a message, stay with each store
  * (s3-errors.ts, gcs-errors.ts, azure-errors.ts): the SDKs shape their errors differently.
  */
+import { stat } from 'node:fs/promises';
 import { BucketError, type BucketErrorCode } from '../errors.ts';
 
 export interface StoreErrorContext {
@@ -126,4 +128,23 @@ export function toStoreBucketError(
   // No `cause`: SDK errors carry request details (key ids, signed headers, SAS, bearer tokens)
   // into logs; the message has the facts.
   return new BucketError(code, message, ctx.key !== undefined ? { key: ctx.key } : {});
+}
+
+/** The local file to upload as `full` cannot be read (gone, unreadable): promship's side, not the store's. */
+export function localFileError(filePath: string, full: string, where: string, err: unknown): BucketError {
+  return new BucketError(
+    'PROMSHIP_BUCKET_LOCAL_FILE',
+    `cannot read local file ${filePath} to upload as "${full}" to ${where}: ` +
+      `${(err as Error).message}; check that the file exists and is readable`,
+    { cause: err, key: full },
+  );
+}
+
+/** The size of the local file to upload as `full`; a file that cannot be stat'ed is a `localFileError`. */
+export async function localFileSize(filePath: string, full: string, where: string): Promise<number> {
+  try {
+    return (await stat(filePath)).size;
+  } catch (err) {
+    throw localFileError(filePath, full, where, err);
+  }
 }
