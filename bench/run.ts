@@ -17,14 +17,12 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { compressSync } from 'snappy';
-import { request } from 'undici';
 import { ulid } from 'ulidx';
 import { FileBucket } from '../src/bucket/file-bucket.ts';
-import { encodeReadRequest } from '../src/prometheus/read-request.ts';
 import { RemoteReadClient } from '../src/prometheus/remote-read.ts';
 import { listBlockDirs, startPrometheus } from '../src/demo/local-prometheus.ts';
 import { shipWindow } from '../src/shipper/ship-window.ts';
+import { drainRemoteRead, readRequestBody } from './drain.ts';
 import { processCpuMs, timed } from './lib.ts';
 import { storeRuns } from './stores.ts';
 
@@ -143,29 +141,12 @@ async function main(): Promise<void> {
       const version = (await run('node', [join(ROOT, 'dist/cli.js'), 'version'])).stdout.trim();
 
       // The floor: Prometheus producing the stream plus HTTP, with nothing done to the bytes.
-      const body = compressSync(
-        encodeReadRequest({
-          startMs: WINDOW.start,
-          endMs: WINDOW.end - 1,
-          matchers: [{ type: 'RE', name: '__name__', value: '.+' }],
-          acceptedResponseTypes: ['STREAMED_XOR_CHUNKS'],
-        }),
-      );
+      const body = readRequestBody(WINDOW);
       const drains: Cost[] = [];
       let streamBytes = 0;
       for (let i = 0; i < RUNS + 1; i++) {
         const cost = await costOf(promPid, async () => {
-          const res = await request(`${prom.url}/api/v1/read`, {
-            method: 'POST',
-            body,
-            headers: {
-              'content-type': 'application/x-protobuf',
-              'content-encoding': 'snappy',
-              'x-prometheus-remote-read-version': '0.1.0',
-            },
-          });
-          streamBytes = 0;
-          for await (const chunk of res.body) streamBytes += (chunk as Buffer).length;
+          streamBytes = await drainRemoteRead(prom.url, body);
         });
         if (i > 0) drains.push(cost); // the first run warms Prometheus' page cache
       }

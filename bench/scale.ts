@@ -38,10 +38,8 @@ import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { compressSync } from 'snappy';
-import { request } from 'undici';
 import { freePort, startPrometheus } from '../src/demo/local-prometheus.ts';
-import { encodeReadRequest } from '../src/prometheus/read-request.ts';
+import { drainRemoteRead, readRequestBody } from './drain.ts';
 import { timed, watchProcess } from './lib.ts';
 
 const run = promisify(execFile);
@@ -127,32 +125,11 @@ async function measureFloor(
   promPid: number,
   window: { start: number; end: number },
 ): Promise<Measured['floor']> {
-  const body = compressSync(
-    encodeReadRequest({
-      startMs: window.start,
-      endMs: window.end - 1,
-      matchers: [{ type: 'RE', name: '__name__', value: '.+' }],
-      acceptedResponseTypes: ['STREAMED_XOR_CHUNKS'],
-    }),
-  );
+  const body = readRequestBody(window);
   const drain = async (): Promise<Measured['floor']> => {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const w = await watchProcess(promPid, async () => {
-      const res = await request(`${url}/api/v1/read`, {
-        method: 'POST',
-        body,
-        headers: {
-          'content-type': 'application/x-protobuf',
-          'content-encoding': 'snappy',
-          'x-prometheus-remote-read-version': '0.1.0',
-        },
-      });
-      if (res.statusCode !== 200) throw new Error(`remote read answered ${res.statusCode}`);
-      let bytes = 0;
-      for await (const piece of res.body) bytes += (piece as Buffer).length;
-      return bytes;
-    });
+    const w = await watchProcess(promPid, () => drainRemoteRead(url, body));
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     return {

@@ -1,32 +1,46 @@
 /**
  * A store that accepts the connection and never answers must fail the call, not hold the run
- * forever: the Azure SDK's try timeout does not end such a try, so AzureBucket gives every call
- * a deadline of its own (try timeout × tries). Judged against a silent node:http server.
+ * forever, and one unanswered request must cost one try, not the call: the Azure SDK's try
+ * timeout does not end such a try, so AzureBucket ends each try itself and retries it. Judged
+ * against node:http servers that never answer, or answer all but the first request.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import t from 'tap';
-import { openAzureBucket } from '../../src/bucket/azure-bucket.ts';
+import t, { type Test } from 'tap';
+import { openAzureBucket, type AzureBucket } from '../../src/bucket/azure-bucket.ts';
 
 // Azurite's well-known development key: not a secret.
 const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
-void t.test('a silent store fails each call with PROMSHIP_BUCKET_TIMEOUT within its deadline', async (t) => {
-  const server = createServer((req) => {
-    req.resume(); // reads the request, never answers
-  });
+/** A bucket on a node:http server answering with `handle`, stopped with the test. */
+async function bucketServedBy(
+  t: Test,
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+  maxTries: number,
+): Promise<AzureBucket> {
+  const server = createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => {
     server.closeAllConnections();
     server.close();
   });
   const { port } = server.address() as AddressInfo;
-  const bucket = await openAzureBucket({
-    container: 'silent',
+  return openAzureBucket({
+    container: 'stalls',
     connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`,
-    maxTries: 2,
+    maxTries,
     tryTimeoutMs: 300,
   });
+}
+
+void t.test('a silent store fails each call with PROMSHIP_BUCKET_TIMEOUT within its deadline', async (t) => {
+  const bucket = await bucketServedBy(
+    t,
+    (req) => {
+      req.resume(); // reads the request, never answers
+    },
+    2,
+  );
   const calls: [string, () => Promise<unknown>][] = [
     ['get', () => bucket.get('a/meta.json')],
     ['stat', () => bucket.stat('a/meta.json')],
@@ -53,28 +67,20 @@ void t.test('a silent store fails each call with PROMSHIP_BUCKET_TIMEOUT within 
 
 void t.test('a try that gets no answer is tried again: a stalled request costs one try, not the call', async (t) => {
   let requests = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    requests++;
-    if (requests === 1) return; // the first request never gets an answer
-    req.on('end', () => {
-      // GetBlobProperties (HEAD): the blob's size is the Content-Length.
-      res.writeHead(200, { 'Content-Length': '42', ETag: '"0x8D0"', 'x-ms-blob-type': 'BlockBlob' });
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const { port } = server.address() as AddressInfo;
-  const bucket = await openAzureBucket({
-    container: 'stalls',
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`,
-    maxTries: 3,
-    tryTimeoutMs: 300,
-  });
+  const bucket = await bucketServedBy(
+    t,
+    (req, res) => {
+      req.resume();
+      requests++;
+      if (requests === 1) return; // the first request never gets an answer
+      req.on('end', () => {
+        // GetBlobProperties (HEAD): the blob's size is the Content-Length.
+        res.writeHead(200, { 'Content-Length': '42', ETag: '"0x8D0"', 'x-ms-blob-type': 'BlockBlob' });
+        res.end();
+      });
+    },
+    3,
+  );
   const info = await bucket.stat('a/meta.json');
   t.equal(info?.size, 42, 'the second try answered the call');
   t.equal(requests, 2, 'one stalled try, then one that was answered');
