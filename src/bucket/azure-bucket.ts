@@ -273,7 +273,7 @@ export class AzureBucket implements Bucket {
   async get(key: string, opts: CallOptions = {}): Promise<Uint8Array | null> {
     const full = this.keys.full(key);
     return this.call('GetBlob', full, opts.signal, async (trySignal) => {
-      const res = await this.download0(full, opts.signal, trySignal);
+      const res = await this.download0(full, trySignal);
       if (res === null) return null;
       const parts: Buffer[] = [];
       for await (const piece of res.readableStreamBody ?? []) parts.push(piece as Buffer);
@@ -286,7 +286,7 @@ export class AzureBucket implements Bucket {
   async download(key: string, filePath: string, opts: CallOptions = {}): Promise<boolean> {
     const full = this.keys.full(key);
     return this.call('GetBlob', full, opts.signal, async (trySignal) => {
-      const res = await this.download0(full, opts.signal, trySignal);
+      const res = await this.download0(full, trySignal);
       if (res === null) return false;
       const hash = createHash('md5');
       let bytes = 0;
@@ -328,11 +328,7 @@ export class AzureBucket implements Bucket {
     );
   }
 
-  private async download0(
-    full: string,
-    signal: AbortSignal | undefined,
-    trySignal: AbortSignal,
-  ): Promise<BlobDownloadResponseParsed | null> {
+  private async download0(full: string, trySignal: AbortSignal): Promise<BlobDownloadResponseParsed | null> {
     try {
       const res = await this.client
         .getBlobClient(full)
@@ -514,9 +510,10 @@ export class AzureBucket implements Bucket {
     const md5Ok = stored === undefined || stored.byteLength === 0 || Buffer.from(stored).equals(md5);
     if (props !== null && size === expected && md5Ok) return;
     if (props !== null)
+      // Best effort, one try: the error below is what matters, and a silent store must not hold it.
       await this.client
         .getBlobClient(full)
-        .deleteIfExists()
+        .deleteIfExists({ abortSignal: AbortSignal.timeout(this.tryDeadlineMs) })
         .catch(() => undefined);
     const what =
       props === null
