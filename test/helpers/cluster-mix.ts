@@ -24,6 +24,8 @@ export interface MixOptions {
   stepMs: number;
   /** cAdvisor's interval (kube-prometheus-stack: `kubelet.serviceMonitor.cAdvisorInterval: 10s`); default `stepMs`. */
   cadvisorStepMs?: number;
+  /** API server instances; default 2 (see apiserver()). A test that needs each family once passes 1. */
+  apiservers?: number;
 }
 
 type Labels = Record<string, string>;
@@ -921,9 +923,9 @@ const APISERVER_DROP =
  * capture is of a one-node cluster two minutes old: a long-running cluster, with the chart's own
  * CRDs and more clients, has more resource, verb and client combinations, so this is a floor.
  */
-function apiserver(f: Emit): void {
+function apiserver(f: Emit, instances: number): void {
   const s = (apiserverShape ??= shape('kube-apiserver-1.31.0.shape'));
-  for (let r = 0; r < 2; r++) {
+  for (let r = 0; r < instances; r++) {
     const t = {
       endpoint: 'https',
       instance: `10.0.0.${10 + r}:443`,
@@ -951,7 +953,7 @@ function apiserver(f: Emit): void {
 }
 
 /** Every series of the mix, family by family (OpenMetrics wants a family's samples together). */
-export function mixFamilies(opts: Pick<MixOptions, 'nodes' | 'podsPerNode'>): Family[] {
+export function mixFamilies(opts: Pick<MixOptions, 'nodes' | 'podsPerNode' | 'apiservers'>): Family[] {
   const families = new Map<string, Family>();
   const f: Emit = (name, l, cadvisor = false) => {
     let family = families.get(name);
@@ -1062,7 +1064,7 @@ export function mixFamilies(opts: Pick<MixOptions, 'nodes' | 'podsPerNode'>): Fa
     service: 'kube-prometheus-stack-prometheus',
   });
   scrapeSeries(f, { job: 'kubecost', instance: 'kubecost-cost-analyzer:9003' });
-  apiserver(f);
+  apiserver(f, opts.apiservers ?? 2);
   return [...families.values()];
 }
 
@@ -1113,6 +1115,6 @@ export function* clusterMixOpenMetrics(opts: MixOptions): Generator<string> {
 }
 
 /** The number of series of the mix. */
-export function mixSeriesCount(opts: Pick<MixOptions, 'nodes' | 'podsPerNode'>): number {
+export function mixSeriesCount(opts: Pick<MixOptions, 'nodes' | 'podsPerNode' | 'apiservers'>): number {
   return mixFamilies(opts).reduce((n, f) => n + f.series.length, 0);
 }

@@ -20,7 +20,14 @@ t.test('the kubecost preset keeps exactly its series, and push-down shrinks the 
   const dir = await tempDir(t, 'promship-kubecost-');
   const start = Math.floor(Date.now() / (2 * H)) * (2 * H) - 4 * H;
   const om = [
-    ...clusterMixOpenMetrics({ nodes: 2, podsPerNode: 6, start, end: start + 30 * 60_000, stepMs: 60_000 }),
+    ...clusterMixOpenMetrics({
+      nodes: 2,
+      podsPerNode: 6,
+      apiservers: 1,
+      start,
+      end: start + 30 * 60_000,
+      stepMs: 60_000,
+    }),
   ].join('');
   await createBlocksFromOpenMetrics(om, join(dir, 'source'));
   const truth = await promtoolDump(join(dir, 'source'));
