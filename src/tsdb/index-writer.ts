@@ -515,31 +515,59 @@ interface PairPlan {
 
 function planPairs(pairs: PairTable): PairPlan {
   const n = pairs.size;
-  const names = Uint32Array.from(new Set(pairs.names.view())).sort();
-  if (names.length >= 2 ** 21) {
-    throw new InvalidLabelsError(
-      `a block with ${names.length} distinct label names cannot be indexed; split the block`,
-    );
-  }
-  const nameIndex = new Map<number, number>();
-  names.forEach((pos, i) => nameIndex.set(pos, i));
-  // One float64 per pair, (name index, value position) packed exactly below 2^53, sorts natively.
-  const keys = new Float64Array(n);
   const pairNames = pairs.names.view();
   const pairValues = pairs.values.view();
-  for (let id = 0; id < n; id++) keys[id] = nameIndex.get(pairNames[id]!)! * TWO_32 + pairValues[id]!;
-  keys.sort();
+  // Name positions → their index among the distinct names, in a typed array over positions (a
+  // Set and a Map of a quarter million boxed numbers cost more than the whole rest of the plan).
+  let maxName = -1;
+  for (let id = 0; id < n; id++) if (pairNames[id]! > maxName) maxName = pairNames[id]!;
+  const nameIndex = new Int32Array(maxName + 1).fill(-1);
+  for (let id = 0; id < n; id++) nameIndex[pairNames[id]!] = 0;
+  let distinct = 0;
+  for (let pos = 0; pos <= maxName; pos++) if (nameIndex[pos] === 0) distinct++;
+  if (distinct >= 2 ** 21) {
+    throw new InvalidLabelsError(`a block with ${distinct} distinct label names cannot be indexed; split the block`);
+  }
+  const names = new Uint32Array(distinct);
+  for (let pos = 0, i = 0; pos <= maxName; pos++) {
+    if (nameIndex[pos] !== 0) continue;
+    names[i] = pos;
+    nameIndex[pos] = i++;
+  }
+  // Pair ids in (name, value) order by two stable counting passes (value, then name): no
+  // comparisons, and no hash lookup per pair to find which pair a sorted key came from.
+  let maxValue = -1;
+  for (let id = 0; id < n; id++) if (pairValues[id]! > maxValue) maxValue = pairValues[id]!;
+  const byValue = countingOrder(n, maxValue + 1, (id) => pairValues[id]!, null);
+  const order = countingOrder(n, distinct, (id) => nameIndex[pairNames[id]!]!, byValue);
+  // One float64 per pair: (name index, value position) packed exactly below 2^53.
+  const keys = new Float64Array(n);
   const rankOf = new Uint32Array(n);
   const counts = new Uint32Array(n);
   const pairCounts = pairs.counts.view();
   for (let r = 0; r < n; r++) {
-    const k = keys[r]!;
-    const nameIdx = Math.floor(k / TWO_32);
-    const id = pairs.find(names[nameIdx]!, k - nameIdx * TWO_32);
+    const id = order[r]!;
+    keys[r] = nameIndex[pairNames[id]!]! * TWO_32 + pairValues[id]!;
     rankOf[id] = r;
     counts[r] = pairCounts[id]!;
   }
   return { names, keys, rankOf, counts };
+}
+
+/**
+ * The ids `0..n-1` (or `input`'s order of them) stably sorted by `key(id)`, a whole number below
+ * `range`.
+ */
+function countingOrder(n: number, range: number, key: (id: number) => number, input: Uint32Array | null): Uint32Array {
+  const starts = new Uint32Array(range + 1);
+  for (let id = 0; id < n; id++) starts[key(id) + 1]!++;
+  for (let k = 0; k < range; k++) starts[k + 1]! += starts[k]!;
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const id = input === null ? i : input[i]!;
+    out[starts[key(id)]!++] = id;
+  }
+  return out;
 }
 
 function rankName(plan: PairPlan, r: number): number {
