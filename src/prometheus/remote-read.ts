@@ -122,6 +122,15 @@ export class RemoteReadClient {
    * out as `samples`, series sorted by their labels.
    */
   async *read(window: Window, opts: ReadOptions = {}): AsyncGenerator<SeriesChunks, void, undefined> {
+    for await (const batch of this.readBatches(window, opts)) yield* batch;
+  }
+
+  /**
+   * `read` in batches: the series completed by each piece of the body, in the same order. An
+   * async generator costs a promise and microtask turns per value it yields; per series, that
+   * was a measurable part of reading a quarter million series.
+   */
+  async *readBatches(window: Window, opts: ReadOptions = {}): AsyncGenerator<SeriesChunks[], void, undefined> {
     const ctx: RequestContext = {
       what: `Remote read of window ${formatWindow(window)} from ${this.#readUrl}`,
       window,
@@ -174,12 +183,14 @@ export class RemoteReadClient {
         const stream = new StreamedSeries({ maxFrameBytes: this.#maxFrameBytes, secrets });
         for await (const piece of body) {
           stream.push(piece as Uint8Array);
-          for (let s = stream.next(); s !== undefined; s = stream.next()) yield s;
+          const batch: SeriesChunks[] = [];
+          for (let s = stream.next(); s !== undefined; s = stream.next()) batch.push(s);
+          if (batch.length > 0) yield batch;
         }
         const last = stream.end();
-        if (last !== undefined) yield last;
+        if (last !== undefined) yield [last];
       } else if (kind === 'sampled' && contentEncoding === 'snappy') {
-        yield* await seriesFromSampledResponse(await drain(body));
+        yield await seriesFromSampledResponse(await drain(body));
       } else {
         const excerpt = await excerptOf(body, secrets);
         throw failure(

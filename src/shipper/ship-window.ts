@@ -21,6 +21,8 @@ import { mergeSeriesStreams } from './merge-streams.ts';
 /** Where series come from: the remote-read client, or anything that streams the same shape. */
 export interface SeriesSource {
   read(window: Window, opts?: { signal?: AbortSignal; matchers?: readonly Matcher[] }): AsyncIterable<SeriesChunks>;
+  /** The same series in batches (one await per batch, not per series), where the source can. */
+  readBatches?(window: Window, opts?: { signal?: AbortSignal }): AsyncIterable<SeriesChunks[]>;
 }
 
 export interface ShipContext {
@@ -123,11 +125,18 @@ class CollisionsFound extends Error {
   }
 }
 
-function readWindow(ctx: ShipContext, window: Window): AsyncIterable<SeriesChunks> {
+/** The window's series: in batches from a source that batches and with no relabel queries, else one by one. */
+function readWindow(
+  ctx: ShipContext,
+  window: Window,
+): { batches: AsyncIterable<SeriesChunks[]> } | { series: AsyncIterable<SeriesChunks> } {
   const queries = ctx.relabel?.queries;
   const base = ctx.signal ? { signal: ctx.signal } : {};
-  if (queries === undefined) return ctx.source.read(window, base);
-  return mergeSeriesStreams(queries.map((matchers) => ctx.source.read(window, { ...base, matchers })));
+  if (queries === undefined && ctx.source.readBatches !== undefined) {
+    return { batches: ctx.source.readBatches(window, base) };
+  }
+  if (queries === undefined) return { series: ctx.source.read(window, base) };
+  return { series: mergeSeriesStreams(queries.map((matchers) => ctx.source.read(window, { ...base, matchers }))) };
 }
 
 async function buildAndUpload(
@@ -163,7 +172,8 @@ async function buildAndUpload(
   let stage: 'read' | 'build' = 'read';
   let written;
   try {
-    for await (const series of readWindow(ctx, window)) {
+    /** One series into the block; a promise only when it has to wait for the disk. */
+    const take = (series: SeriesChunks): Promise<void> | undefined => {
       stage = 'build';
       let labels = strip(series.labels);
       const chunks = fitChunksToWindow(series, window);
@@ -172,19 +182,31 @@ async function buildAndUpload(
         if (out === null) {
           stats.droppedSeries++;
           stats.droppedSamples += countSamples(chunks);
-          stage = 'read';
-          continue;
+          return undefined;
         }
         labels = out;
         if (collisions instanceof CollisionFinder) collisions.add(labels);
-        else if (collisions?.hold(labels, chunks)) {
-          stage = 'read';
-          continue;
-        }
+        else if (collisions?.hold(labels, chunks)) return undefined;
       }
       // Most series go in without a promise; the rest wait for the disk.
-      if (chunks.length > 0 && !writer.tryAddSeries(labels, chunks)) await writer.addSeries(labels, chunks);
-      stage = 'read';
+      if (chunks.length > 0 && !writer.tryAddSeries(labels, chunks)) return writer.addSeries(labels, chunks);
+      return undefined;
+    };
+    const source = readWindow(ctx, window);
+    if ('batches' in source) {
+      for await (const batch of source.batches) {
+        for (const series of batch) {
+          const wait = take(series);
+          if (wait !== undefined) await wait;
+        }
+        stage = 'read';
+      }
+    } else {
+      for await (const series of source.series) {
+        const wait = take(series);
+        if (wait !== undefined) await wait;
+        stage = 'read';
+      }
     }
     stage = 'build';
     if (collisions instanceof CollisionFinder) {
