@@ -72,6 +72,8 @@ export class BlockWriter {
   private queue: Promise<unknown> = Promise.resolve();
   /** Label checks that skip strings the previous series already passed. */
   private readonly labelChecks = new LabelValidator();
+  /** Chunk references of the series `tryAddSeries` is adding, reused from series to series. */
+  private refs = new Float64Array(16);
   /** Calls queued or running in `serialise`; `tryAddSeries` only works while there are none. */
   private running = 0;
 
@@ -182,16 +184,19 @@ export class BlockWriter {
     let bytes = 0;
     for (let i = 0; i < chunks.length; i++) bytes += chunkSize(chunks[i]!.data.length);
     if (this.index.wantsFlush || !this.chunks.canWriteNow(bytes)) return false;
-    const metas: ChunkMeta[] = new Array<ChunkMeta>(chunks.length);
+    if (this.refs.length < chunks.length) this.refs = new Float64Array(2 * chunks.length);
+    const refs = this.refs;
     try {
       for (let i = 0; i < chunks.length; i++) {
         const c = chunks[i]!;
         const ref = this.chunks.tryWrite(c.encoding, c.data);
         // canWriteNow promised room for every chunk; anything else is a bug, not a full disk.
         if (ref < 0) throw new BlockWriterStateError(`chunk ${i} did not fit the write buffer it was checked against`);
-        metas[i] = { minTime: c.minTime, maxTime: c.maxTime, ref };
+        refs[i] = ref;
       }
-      this.recordSeries(labels, metas, samples);
+      this.index.addSeriesRefs(labels, chunks, refs);
+      this.numSamples += samples;
+      this.numChunks += chunks.length;
     } catch (err) {
       this.state = 'failed';
       throw err;

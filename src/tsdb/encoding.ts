@@ -189,6 +189,14 @@ export class ByteWriter {
     this.len += n;
   }
 
+  /** Everything written to `other`, without making a view of it first. */
+  putWriter(other: ByteWriter): void {
+    const n = other.len;
+    this.reserve(n);
+    other.buf.copy(this.buf, this.len, 0, n);
+    this.len += n;
+  }
+
   /** Bytes `start`..`end` of `bytes`, without making a view of them first. */
   putRange(bytes: Uint8Array, start: number, end: number): void {
     const n = end - start;

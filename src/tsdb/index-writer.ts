@@ -67,10 +67,13 @@ const DEFAULTS: Required<Omit<IndexWriterOptions, 'spillDir' | 'durable'>> = {
   postingsPerPass: 1 << 23,
 };
 
-export interface ChunkMeta {
+export interface TimeRange {
   minTime: number;
   /** inclusive */
   maxTime: number;
+}
+
+export interface ChunkMeta extends TimeRange {
   ref: number;
 }
 
@@ -132,10 +135,18 @@ export class IndexWriter {
    * `flush` whenever `wantsFlush` is true to keep memory bounded.
    */
   addSeries(labels: Labels, chunks: readonly ChunkMeta[]): void {
+    this.addSeriesRefs(labels, chunks, null);
+  }
+
+  /**
+   * `addSeries` with each chunk's reference in `refs[i]` instead of on the chunk (when given):
+   * the block writer passes its chunks and a reused array, not a meta object per chunk.
+   */
+  addSeriesRefs(labels: Labels, chunks: readonly TimeRange[] | readonly ChunkMeta[], refs: Float64Array | null): void {
     const rec = this.record;
     rec.reset();
     encodeRecordLabels(rec, labels);
-    encodeChunkMetas(rec, chunks);
+    encodeChunkMetas(rec, chunks, refs);
     // Series arrive sorted, so most names and many values equal the previous series' at the same
     // place (often as the very same string objects); those are in the symbol set already. The
     // previous strings are kept as copies, and the order is judged against those copies: a label
@@ -163,7 +174,7 @@ export class IndexWriter {
     if (order > 0) this.sorted = false;
     this.prevCount = labels.length;
     this.pending.putUvarint(rec.length);
-    this.pending.putBytes(rec.view());
+    this.pending.putWriter(rec);
     this.pendingRecords++;
     this.series++;
   }
@@ -252,19 +263,26 @@ interface IndexInput {
  * `chunk count | mint varint | maxt-mint uvarint | ref uvarint`, then per further chunk
  * `mint-prevMaxt uvarint | maxt-mint uvarint | ref-prevRef varint`, as Prometheus' index writer.
  */
-function encodeChunkMetas(out: ByteWriter, chunks: readonly ChunkMeta[]): void {
+function encodeChunkMetas(
+  out: ByteWriter,
+  chunks: readonly TimeRange[] | readonly ChunkMeta[],
+  refs: Float64Array | null,
+): void {
   out.putUvarint(chunks.length);
   const first = chunks[0];
   if (first === undefined) return;
+  let prevRef = refs === null ? (first as ChunkMeta).ref : refs[0]!;
   out.putVarint(first.minTime);
   out.putUvarint(first.maxTime - first.minTime);
-  out.putUvarint(first.ref);
+  out.putUvarint(prevRef);
   for (let i = 1; i < chunks.length; i++) {
     const c = chunks[i]!;
     const prev = chunks[i - 1]!;
+    const ref = refs === null ? (c as ChunkMeta).ref : refs[i]!;
     out.putUvarint(c.minTime - prev.maxTime);
     out.putUvarint(c.maxTime - c.minTime);
-    out.putVarint(c.ref - prev.ref);
+    out.putVarint(ref - prevRef);
+    prevRef = ref;
   }
 }
 
