@@ -644,14 +644,18 @@ async function writePostings(
   const numPairs = plan.keys.length;
   const offsets = new Float64Array(numPairs + 1);
 
-  const eachSeries = async (fn: (r: Buffer) => void): Promise<void> => {
+  /** Each postings record, as a range of a buffer (no view per series). */
+  const eachSeries = async (fn: (b: Buffer, start: number, end: number) => void): Promise<void> => {
     const reader = await SpillReader.open(postingsPath);
     try {
       for (;;) {
-        let r = reader.tryNext();
-        if (r === undefined) r = await reader.next();
-        if (r === null) return;
-        fn(r);
+        let more = reader.tryNextRange();
+        while (more === undefined) {
+          await reader.fill();
+          more = reader.tryNextRange();
+        }
+        if (!more) return;
+        fn(reader.buffer, reader.recordStart, reader.recordEnd);
         if (out.full) await out.flush();
       }
     } finally {
@@ -664,7 +668,7 @@ async function writePostings(
   out.w.putBe32(4 + 4 * input.numSeries);
   out.beginCrc();
   out.w.putBe32(input.numSeries);
-  await eachSeries((r) => out.w.putBe32(readUvarint(r, 0)));
+  await eachSeries((b, start) => out.w.putBe32(readUvarint(b, start)));
   out.w.putBe32(out.endCrc());
 
   // Counting sort per pass: series come in index order, so each list fills in ascending order.
@@ -677,11 +681,11 @@ async function writePostings(
     const lists = new Uint32Array(starts[to]! - base);
     const fill = new Uint32Array(to - from);
     for (let r = from; r < to; r++) fill[r - from] = starts[r]! - base;
-    await eachSeries((r) => {
-      const ref = readUvarint(r, 0);
+    await eachSeries((b, start, end) => {
+      const ref = readUvarint(b, start);
       let p = uvarintEnd;
-      while (p < r.length) {
-        const rank = plan.rankOf[readUvarint(r, p)]!;
+      while (p < end) {
+        const rank = plan.rankOf[readUvarint(b, p)]!;
         p = uvarintEnd;
         if (rank >= from && rank < to) lists[fill[rank - from]!++] = ref;
       }

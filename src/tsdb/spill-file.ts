@@ -117,6 +117,46 @@ export class SpillReader {
     return buf.subarray(pos, pos + len);
   }
 
+  /**
+   * `tryNext` without a view: the next record lies at `buffer[recordStart..recordEnd)` when this
+   * returns true; false at the end of the file; undefined when `fill` must be awaited first.
+   * For loops over every series, where a Buffer per record was garbage of its own.
+   */
+  tryNextRange(): boolean | undefined {
+    const buf = this.buf;
+    let pos = this.start;
+    let len = 0;
+    let scale = 1;
+    for (;;) {
+      if (pos >= this.end) {
+        if (!this.eof) return undefined;
+        if (pos === this.start) return false;
+        throw this.corrupt();
+      }
+      const b = buf[pos++]!;
+      len += (b & 0x7f) * scale;
+      if (b < 0x80) break;
+      scale *= 0x80;
+    }
+    if (this.end - pos < len) {
+      if (this.eof) throw this.corrupt();
+      return undefined;
+    }
+    this.start = pos + len;
+    this.recordStart = pos;
+    this.recordEnd = pos + len;
+    return true;
+  }
+
+  /** Where the record of the last `tryNextRange` lies in `buffer`. */
+  recordStart = 0;
+  recordEnd = 0;
+
+  /** The read buffer that `tryNextRange`'s positions refer to; replaced by `fill`. */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
   /** Reads more of the file; views handed out before are invalid afterwards. */
   async fill(): Promise<void> {
     if (this.eof) return;
