@@ -54,6 +54,8 @@ export class ChunkedResponseDecoder {
   private readonly cacheStart: number[] = [];
   private readonly cacheEnd: number[] = [];
   private readonly cacheStr: string[] = [];
+  /** The label pairs of the previous series, by place. */
+  private readonly pairs: Label[] = [];
 
   decode(frame: Uint8Array): ChunkedResponseMessage {
     this.buf = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
@@ -139,7 +141,13 @@ export class ChunkedResponseDecoder {
       }
     }
     this.expectEnd(end);
-    return [name, value];
+    // The previous series' pair at this place when both strings are the same: most pairs repeat
+    // from series to series, and a pair is immutable, so it need not be allocated again.
+    const prev = this.pairs[index];
+    if (prev !== undefined && prev[0] === name && prev[1] === value) return prev;
+    const pair: Label = [name, value];
+    this.pairs[index] = pair;
+    return pair;
   }
 
   private chunk(end: number): Chunk {
