@@ -43,6 +43,8 @@ const MAX_SERIES_SECTION_END = 16 * 0xffff_ffff;
 /** Series records gathered in memory before they are appended to the scratch file. */
 const PENDING_BYTES = 1 << 20;
 const TWO_32 = 0x1_0000_0000;
+/** The index file's own write buffer: only small writes between IndexStream's pieces land in it. */
+const INDEX_FILE_BUFFER_BYTES = 64 * 1024;
 
 export interface IndexWriterOptions {
   /**
@@ -222,7 +224,9 @@ export class IndexWriter {
       await spill.close();
       const symbols = await this.symbols.finish(work, join(work, 'symbols'));
       const runs = this.sorted ? [spill.path] : await sortIntoRuns(spill.path, work, this.opts.sortRunBytes);
-      const file = await BufferedFile.create(path);
+      // IndexStream gathers the index in pieces of a megabyte, which go past a small buffer
+      // straight to the file; a default 4 MiB buffer would only hold a second copy of them.
+      const file = await BufferedFile.create(path, INDEX_FILE_BUFFER_BYTES);
       try {
         const toc = await writeIndexFile(file, {
           symbols,
