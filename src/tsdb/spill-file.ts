@@ -94,27 +94,9 @@ export class SpillReader {
    * file; undefined when `fill` must be awaited first. Lets hot loops skip a promise per record.
    */
   tryNext(): Buffer | null | undefined {
-    const buf = this.buf;
-    let pos = this.start;
-    let len = 0;
-    let scale = 1;
-    for (;;) {
-      if (pos >= this.end) {
-        if (!this.eof) return undefined;
-        if (pos === this.start) return null;
-        throw this.corrupt();
-      }
-      const b = buf[pos++]!;
-      len += (b & 0x7f) * scale;
-      if (b < 0x80) break;
-      scale *= 0x80;
-    }
-    if (this.end - pos < len) {
-      if (this.eof) throw this.corrupt();
-      return undefined;
-    }
-    this.start = pos + len;
-    return buf.subarray(pos, pos + len);
+    const found = this.tryNextRange();
+    if (found === undefined) return undefined;
+    return found ? this.buf.subarray(this.recordStart, this.recordEnd) : null;
   }
 
   /**
