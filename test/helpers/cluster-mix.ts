@@ -5,8 +5,8 @@
  * component's names, label shapes and series counts are sourced in the comment above it. Deterministic
  * for a given size. Used by the kubecost preset test, bench/relabel.ts and bench/relabel-engine.ts.
  *
- * Not modelled (open): Alertmanager, Grafana and prometheus-operator self-metrics (the chart scrapes
- * all three by default; about 1k series in all; no real capture at hand), control-plane targets a
+ * Not modelled (open): Grafana and prometheus-operator self-metrics (the chart scrapes both by
+ * default; no real capture at hand), the config reloaders' endpoints, control-plane targets a
  * managed cluster does not expose (etcd, scheduler, controller-manager), and kube-proxy, whose metrics
  * listen on 127.0.0.1 by default (kubeadm and EKS) so the chart's kube-proxy job only records `up`.
  * The API server is modelled from a capture of a young one-node cluster: a floor (see apiserver()).
@@ -80,6 +80,7 @@ function capture(file: string): [string, Labels][] {
 }
 let nodeExporterCapture: [string, Labels][] | undefined;
 let prometheusCapture: [string, Labels][] | undefined;
+let alertmanagerCapture: [string, Labels][] | undefined;
 
 /**
  * node_exporter, one per node. Source: a real scrape of node_exporter 1.5.0 with its default
@@ -772,6 +773,28 @@ function prometheusSelf(f: Emit): void {
   for (const [name, labels] of prometheusCapture) f(name, { ...labels, ...t });
 }
 
+/**
+ * Alertmanager, scraped by the chart's ServiceMonitor (`alertmanager.enabled` and
+ * `alertmanager.serviceMonitor.selfMonitor` both true in chart 88.5.3, one replica, port
+ * `http-web`): a real Alertmanager 0.25.0 /metrics (captures/alertmanager-0.25.0.series, 292
+ * series, the Debian package with one receiver). The ServiceMonitor's second endpoint, the
+ * config reloader (`reloader-web`), is not modelled.
+ */
+function alertmanager(f: Emit): void {
+  alertmanagerCapture ??= capture('alertmanager-0.25.0.series');
+  const t = {
+    container: 'alertmanager',
+    endpoint: 'http-web',
+    instance: '10.244.3.8:9093',
+    job: 'kube-prometheus-stack-alertmanager',
+    namespace: 'monitoring',
+    pod: 'alertmanager-kube-prometheus-stack-alertmanager-0',
+    service: 'kube-prometheus-stack-alertmanager',
+  };
+  scrapeSeries(f, t);
+  for (const [name, labels] of alertmanagerCapture) f(name, { ...labels, ...t });
+}
+
 interface Pod {
   ns: string;
   app: string;
@@ -1065,6 +1088,7 @@ export function mixFamilies(opts: Pick<MixOptions, 'nodes' | 'podsPerNode' | 'ap
   });
   scrapeSeries(f, { job: 'kubecost', instance: 'kubecost-cost-analyzer:9003' });
   apiserver(f, opts.apiservers ?? 2);
+  alertmanager(f);
   return [...families.values()];
 }
 
