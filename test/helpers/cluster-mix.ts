@@ -758,18 +758,24 @@ function coredns(f: Emit, replica: number): void {
   goRuntime(f, t);
 }
 
+/** A kube-prometheus-stack component's own pod as its ServiceMonitor's `http-web` endpoint labels it. */
+function stackTarget(component: 'prometheus' | 'alertmanager', instance: string): Labels {
+  const service = `kube-prometheus-stack-${component}`;
+  return {
+    container: component,
+    endpoint: 'http-web',
+    instance,
+    job: service,
+    namespace: 'monitoring',
+    pod: `${component}-${service}-0`,
+    service,
+  };
+}
+
 /** Prometheus' self-scrape: a real Prometheus 2.42 /metrics (captures/prometheus-2.42.0.series, 351 series). */
 function prometheusSelf(f: Emit): void {
   prometheusCapture ??= capture('prometheus-2.42.0.series');
-  const t = {
-    container: 'prometheus',
-    endpoint: 'http-web',
-    instance: '10.244.3.9:9090',
-    job: 'kube-prometheus-stack-prometheus',
-    namespace: 'monitoring',
-    pod: 'prometheus-kube-prometheus-stack-prometheus-0',
-    service: 'kube-prometheus-stack-prometheus',
-  };
+  const t = stackTarget('prometheus', '10.244.3.9:9090');
   for (const [name, labels] of prometheusCapture) f(name, { ...labels, ...t });
 }
 
@@ -782,15 +788,7 @@ function prometheusSelf(f: Emit): void {
  */
 function alertmanager(f: Emit): void {
   alertmanagerCapture ??= capture('alertmanager-0.25.0.series');
-  const t = {
-    container: 'alertmanager',
-    endpoint: 'http-web',
-    instance: '10.244.3.8:9093',
-    job: 'kube-prometheus-stack-alertmanager',
-    namespace: 'monitoring',
-    pod: 'alertmanager-kube-prometheus-stack-alertmanager-0',
-    service: 'kube-prometheus-stack-alertmanager',
-  };
+  const t = stackTarget('alertmanager', '10.244.3.8:9093');
   scrapeSeries(f, t);
   for (const [name, labels] of alertmanagerCapture) f(name, { ...labels, ...t });
 }
