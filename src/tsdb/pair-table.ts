@@ -20,7 +20,7 @@ export class PairTable {
 
   /** The id of the pair, added if new, and counts one more series for it. */
   count(name: number, value: number): number {
-    const id = this.find(name, value, true);
+    const id = this.findOrAdd(name, value);
     this.counts.increment(id);
     return id;
   }
@@ -31,14 +31,13 @@ export class PairTable {
     return id;
   }
 
-  /** The id of a known pair; -1 if unknown (or a new id when `add`). */
-  find(name: number, value: number, add = false): number {
+  /** The id of the pair, a new one when it is not in the table yet. */
+  private findOrAdd(name: number, value: number): number {
     const names = this.names;
     const values = this.values;
     for (let i = hash(name, value) & this.mask; ; i = (i + 1) & this.mask) {
       const id = this.slots[i]!;
       if (id === EMPTY) {
-        if (!add) return -1;
         const next = names.length;
         names.push(name);
         values.push(value);
