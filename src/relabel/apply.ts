@@ -8,6 +8,8 @@ import { DEFAULTS, isValidLabelName, type RelabelRule } from './rules.ts';
 export class Relabeler {
   readonly rules: readonly RelabelRule[];
   readonly #lb = new LabelBuilder();
+  /** The source values of the rule at hand, reused from series to series. */
+  readonly #parts: string[] = [];
 
   constructor(rules: readonly RelabelRule[]) {
     this.rules = rules;
@@ -18,31 +20,46 @@ export class Relabeler {
    * Returns `labels` itself when no rule changed anything, so callers can tell cheaply.
    */
   process(labels: Labels): Labels | null {
-    if (this.rules.length === 0) return labels;
+    const rules = this.rules;
+    if (rules.length === 0) return labels;
     const lb = this.#lb;
     lb.reset(labels);
-    for (const rule of this.rules) {
-      if (!applyRule(rule, lb)) return null;
+    for (let i = 0; i < rules.length; i++) {
+      if (!applyRule(rules[i]!, lb, this.#parts)) return null;
     }
     const out = lb.labels();
     return out.length === 0 ? null : out;
   }
 }
 
+/** Whether the rule's regex matches its source values joined by its separator. */
+function sourceMatches(rule: RelabelRule, lb: LabelBuilder, parts: string[]): boolean {
+  const src = rule.sourceLabels;
+  if (src.length === 1) return rule.regex.matches(lb.get(src[0]!));
+  if (parts.length !== src.length) parts.length = src.length;
+  for (let i = 0; i < src.length; i++) parts[i] = lb.get(src[i]!);
+  return rule.regex.matchesParts(parts, rule.separator);
+}
+
+function sourceValue(rule: RelabelRule, lb: LabelBuilder): string {
+  const src = rule.sourceLabels;
+  if (src.length === 1) return lb.get(src[0]!);
+  return src.map((n) => lb.get(n)).join(rule.separator);
+}
+
 /** One rule on the builder; false when it drops the series. */
-function applyRule(rule: RelabelRule, lb: LabelBuilder): boolean {
-  const { sourceLabels: src } = rule;
-  const value = src.length === 1 ? lb.get(src[0]!) : src.map((n) => lb.get(n)).join(rule.separator);
+function applyRule(rule: RelabelRule, lb: LabelBuilder, parts: string[]): boolean {
   switch (rule.action) {
     case 'drop':
-      return !rule.regex.matches(value);
+      return !sourceMatches(rule, lb, parts);
     case 'keep':
-      return rule.regex.matches(value);
+      return sourceMatches(rule, lb, parts);
     case 'dropequal':
-      return lb.get(rule.targetLabel) !== value;
+      return lb.get(rule.targetLabel) !== sourceValue(rule, lb);
     case 'keepequal':
-      return lb.get(rule.targetLabel) === value;
+      return lb.get(rule.targetLabel) === sourceValue(rule, lb);
     case 'replace': {
+      const value = sourceValue(rule, lb);
       // Prometheus' fast path: the default regex on an empty value with literal target and
       // replacement sets the target directly (the general path would give the same).
       if (
@@ -64,13 +81,13 @@ function applyRule(rule: RelabelRule, lb: LabelBuilder): boolean {
       return true;
     }
     case 'lowercase':
-      lb.set(rule.targetLabel, goLower(value));
+      lb.set(rule.targetLabel, goLower(sourceValue(rule, lb)));
       return true;
     case 'uppercase':
-      lb.set(rule.targetLabel, goUpper(value));
+      lb.set(rule.targetLabel, goUpper(sourceValue(rule, lb)));
       return true;
     case 'hashmod':
-      lb.set(rule.targetLabel, String(hashmod(value, rule.modulus)));
+      lb.set(rule.targetLabel, String(hashmod(sourceValue(rule, lb), rule.modulus)));
       return true;
     case 'labelmap':
       lb.range((name, v) => {
@@ -83,14 +100,10 @@ function applyRule(rule: RelabelRule, lb: LabelBuilder): boolean {
       });
       return true;
     case 'labeldrop':
-      lb.range((name) => {
-        if (rule.regex.matches(name)) lb.del(name);
-      });
+      lb.deleteNames(rule.regex, true);
       return true;
     case 'labelkeep':
-      lb.range((name) => {
-        if (!rule.regex.matches(name)) lb.del(name);
-      });
+      lb.deleteNames(rule.regex, false);
       return true;
   }
 }

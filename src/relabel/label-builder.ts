@@ -13,8 +13,10 @@ export class LabelBuilder {
 
   reset(base: Labels): void {
     this.#base = base;
-    this.#add = [];
-    this.#del = [];
+    // Emptied in place: a builder serves every series of a window, and two fresh arrays per
+    // series were most of the rules' garbage.
+    if (this.#add.length !== 0) this.#add.length = 0;
+    if (this.#del.length !== 0) this.#del.length = 0;
   }
 
   get changed(): boolean {
@@ -58,6 +60,25 @@ export class LabelBuilder {
       if (!del.includes(n) && !add.some((a) => a[0] === n)) f(n, v);
     }
     for (const [n, v] of add) f(n, v);
+  }
+
+  /**
+   * Deletes every current label whose name `test` matches (`matching` true) or does not match
+   * (false): `labeldrop` and `labelkeep`. Walks the original labels in place while nothing has
+   * been edited yet, which is the common case: no snapshot, no callback.
+   */
+  deleteNames(test: { matches(name: string): boolean }, matching: boolean): void {
+    if (this.#add.length === 0 && this.#del.length === 0) {
+      const base = this.#base;
+      for (let i = 0; i < base.length; i++) {
+        const name = base[i]![0];
+        if (test.matches(name) === matching) this.#del.push(name);
+      }
+      return;
+    }
+    this.range((name) => {
+      if (test.matches(name) === matching) this.del(name);
+    });
   }
 
   /** The resulting label set, sorted by name; the input array itself when nothing changed. */
