@@ -35,14 +35,14 @@ for (const [name, plan] of Object.entries(scenarios)) {
       name === 'kubecost'
         ? buildRelabelPlan('kubecost', [])!
         : buildRelabelPlan('none', parseRelabelYaml(KEEP_ALL_RULES).specs)!;
-    const finder = fresh.mayMerge ? new CollisionFinder() : undefined;
+    const finder = fresh.mayMerge ? new CollisionFinder({ everySeries: false }) : undefined;
     const before = process.cpuUsage();
     kept = 0;
     for (const labels of sets) {
       const out = fresh.relabeler.process(labels);
       if (out !== null) {
         kept++;
-        finder?.add(out);
+        finder?.add(out, out !== labels);
       }
     }
     const used = process.cpuUsage(before);

@@ -3,10 +3,14 @@
  * are merged: samples in time order, one per timestamp (the series that arrived first, i.e.
  * whose original labels sort first in Prometheus' order, wins a tie), re-encoded as XOR chunks.
  *
- * Memory: the first pass keeps one 53-bit hash per output series (a few MB at 250k series) to
- * find suspects; only when there are any is the window read again, holding just the suspects'
- * samples until the end. A hash clash only makes a series a suspect; suspects are grouped by
- * their exact labels, so a clash never merges different series.
+ * Finding them: series come from Prometheus distinct, so two can become one only if the rules
+ * changed at least one of them. The first pass hashes just the label sets the rules changed
+ * (53 bits each), which finds two changed series made equal; a changed series made equal to one
+ * the rules left alone reaches the block writer twice, which refuses the block, and only then is
+ * the window read again hashing every series. Hashing every series each window cost twice what
+ * the rules themselves did. With suspects, the window is read again holding just their samples
+ * until the end. A hash clash only makes a series a suspect; suspects are grouped by their exact
+ * labels, so a clash never merges different series.
  */
 import type { Labels } from '../labels.ts';
 import { ChunkEncoding, type Chunk, type Sample, type Window } from '../series.ts';
@@ -40,8 +44,16 @@ function labelsHash(labels: Labels): number {
 export class CollisionFinder {
   #hashes = new Float64Array(1024);
   #count = 0;
+  readonly #everySeries: boolean;
 
-  add(labels: Labels): void {
+  /** `everySeries` false: only label sets the rules changed are hashed (see the top of this file). */
+  constructor(opts: { everySeries: boolean }) {
+    this.#everySeries = opts.everySeries;
+  }
+
+  /** Notes one series as written; `changed` tells whether the rules changed its labels. */
+  add(labels: Labels, changed: boolean): void {
+    if (!changed && !this.#everySeries) return;
     if (this.#count === this.#hashes.length) {
       const grown = new Float64Array(this.#hashes.length * 2);
       grown.set(this.#hashes);

@@ -93,28 +93,47 @@ const stageVerb = {
 
 /** Ships `window`; returns null when Prometheus has no samples in it (no block is made). */
 export async function shipWindow(ctx: ShipContext, window: Window): Promise<ShippedBlock | null> {
-  const strip = (labels: Labels): Labels => stripExternalLabels(labels, ctx.stripLabels);
+  const mayMerge = ctx.relabel?.mayMerge === true;
   try {
-    try {
-      return await buildAndUpload(
-        ctx,
-        window,
-        strip,
-        ctx.relabel?.mayMerge === true ? new CollisionFinder() : undefined,
-      );
-    } catch (err) {
-      // Relabelling made two series one: read the window again, holding just those to merge them.
-      if (!(err instanceof WindowError && err.cause instanceof CollisionsFound) || ctx.signal?.aborted) throw err;
-      return await buildAndUpload(ctx, window, strip, new CollisionMerger(err.cause.suspects));
-    }
+    const strip = (labels: Labels): Labels => stripExternalLabels(labels, ctx.stripLabels);
+    return await buildMerging(ctx, window, () => strip, mayMerge ? { everySeries: false } : undefined);
   } catch (err) {
-    // Two series that differ only by a stored label equal to an external label became one when
-    // stripped. Rare, and found only once the index is sorted: read the window again, keeping
-    // that label on the later twin. Nothing was uploaded; the ULID stays the claimed one.
+    // The block writer found one label set twice. Either two series that differ only by a stored
+    // label equal to an external label became one when stripped (rare, and found only once the
+    // index is sorted): read the window again, keeping that label on the later twin. Or the rules
+    // made a series equal to one they left alone, which the first pass does not hash: this time
+    // hash every series. Nothing was uploaded; the ULID stays the claimed one.
     if (!(err instanceof WindowError && err.cause instanceof DuplicateSeriesError) || ctx.signal?.aborted) throw err;
-    const twins = new DistinctStripper(ctx.stripLabels);
-    const block = await buildAndUpload(ctx, window, (labels) => twins.strip(labels));
+    let twins = new DistinctStripper(ctx.stripLabels);
+    const block = await buildMerging(
+      ctx,
+      window,
+      () => {
+        twins = new DistinctStripper(ctx.stripLabels);
+        return (labels) => twins.strip(labels);
+      },
+      mayMerge ? { everySeries: true } : undefined,
+    );
     return block && { ...block, seriesKeepingExternalLabels: twins.kept };
+  }
+}
+
+/**
+ * One build, and when the rules made series equal, a second that merges them. `stripper` gives
+ * each pass its own (a DistinctStripper remembers what it saw); `find` is undefined when the
+ * rules cannot change labels.
+ */
+async function buildMerging(
+  ctx: ShipContext,
+  window: Window,
+  stripper: () => (labels: Labels) => Labels,
+  find: { everySeries: boolean } | undefined,
+): Promise<ShippedBlock | null> {
+  try {
+    return await buildAndUpload(ctx, window, stripper(), find && new CollisionFinder(find));
+  } catch (err) {
+    if (!(err instanceof WindowError && err.cause instanceof CollisionsFound) || ctx.signal?.aborted) throw err;
+    return await buildAndUpload(ctx, window, stripper(), new CollisionMerger(err.cause.suspects));
   }
 }
 
@@ -184,9 +203,9 @@ async function buildAndUpload(
           stats.droppedSamples += countSamples(chunks);
           return undefined;
         }
+        if (collisions instanceof CollisionFinder) collisions.add(out, out !== labels);
+        else if (collisions?.hold(out, chunks)) return undefined;
         labels = out;
-        if (collisions instanceof CollisionFinder) collisions.add(labels);
-        else if (collisions?.hold(labels, chunks)) return undefined;
       }
       // Most series go in without a promise; the rest wait for the disk.
       if (chunks.length > 0 && !writer.tryAddSeries(labels, chunks)) return writer.addSeries(labels, chunks);

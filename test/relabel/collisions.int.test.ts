@@ -1,7 +1,8 @@
 /**
  * Two series that a rule makes equal (labeldrop of the label that told them apart) are shipped as
  * one: every distinct timestamp kept, at a shared timestamp the sample of the series that sorts
- * first in Prometheus' order, the count in the window's log line; the window does not fail.
+ * first in Prometheus' order, the count in the window's log line; the window does not fail. The
+ * same when a rule makes a series equal to one it leaves alone, which only the block writer sees.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -63,4 +64,49 @@ t.test('colliding series merge in time order, one sample per timestamp, counted'
   const got = await promtoolDump(join(dir, 'bucket'));
   t.equal(got.length, 180 + 120 - 60 + 2);
   t.same(got, want, 'every distinct timestamp, in time order, ties from the first series');
+});
+
+t.test('a series a rule changes into one it leaves alone merges with it too', async (t) => {
+  const dir = await tempDir(t, 'promship-collide-unchanged-');
+  const start = Math.floor(Date.now() / (2 * H)) * (2 * H) - 4 * H;
+  // `n{b="x"}` has no `a`, so labeldrop leaves it as it is; `n{a="9",b="x"}` becomes its twin.
+  const plain: [number, number][] = [];
+  const dropped: [number, number][] = [];
+  for (let s = 0; s < 1800; s += 20) plain.push([start + s * 1000, s]);
+  for (let s = 0; s < 1800; s += 30) dropped.push([start + s * 1000, 500_000 + s]);
+  const om = [
+    '# TYPE n gauge',
+    ...plain.map(([ts, v]) => `n{b="x"} ${v} ${ts / 1000}`),
+    ...dropped.map(([ts, v]) => `n{a="9",b="x"} ${v} ${ts / 1000}`),
+    '# EOF',
+    '',
+  ].join('\n');
+  await createBlocksFromOpenMetrics(om, join(dir, 'source'));
+  const prom = await startPrometheus({ dataDir: join(dir, 'source'), externalLabels: { cluster_id: 'c1' } });
+  t.teardown(async () => {
+    await prom.stop();
+  });
+  await writeFile(join(dir, 'rules.yaml'), '- action: labeldrop\n  regex: a\n');
+  const res = await runCli(['once'], {
+    PROMSHIP_PROMETHEUS_URL: prom.url,
+    PROMSHIP_BUCKET: `file://${join(dir, 'bucket')}`,
+    PROMSHIP_CLUSTER_ID: 'c1',
+    PROMSHIP_DATA_DIR: join(dir, 'data'),
+    PROMSHIP_MAX_BACKFILL: '1d',
+    PROMSHIP_RELABEL_CONFIG_FILE: join(dir, 'rules.yaml'),
+  });
+  t.equal(res.code, 0, res.stderr);
+  const shipped = logLines(res.stdout).filter((l) => l.msg === 'shipped block');
+  t.equal(shipped.length, 1);
+  t.equal(shipped[0]?.mergedSeries, 1, 'the changed series merged into the unchanged one');
+  t.equal(shipped[0]?.duplicateSamples, 30, 'the 30 shared timestamps (every minute) kept once');
+  t.equal(shipped[0]?.series, 1);
+
+  // {__name__="n", a="9", b="x"} sorts before {__name__="n", b="x"} ("a" < "b"): it wins every tie.
+  const merged = new Map<number, number>();
+  for (const [ts, v] of [...dropped, ...plain]) if (!merged.has(ts)) merged.set(ts, v);
+  const want = [...merged].sort((x, y) => x[0] - y[0]).map(([ts, v]) => `{__name__="n", b="x"} ${v} ${ts}`);
+  const got = await promtoolDump(join(dir, 'bucket'));
+  t.equal(got.length, 90 + 60 - 30);
+  t.same(got, want, 'every distinct timestamp, in time order, ties from the series that sorts first');
 });
