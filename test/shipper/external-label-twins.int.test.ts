@@ -5,6 +5,7 @@
  * promship must ship them as distinct series, each with its own samples, as Thanos reads the
  * source: the same label sets and samples, nothing lost or merged.
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { FileBucket } from '../../src/bucket/file-bucket.ts';
@@ -114,6 +115,25 @@ t.test('series that differ only by a stored external label are shipped apart, no
     samplesOf(shipped, 'pair', 'a'),
     samplesOf(source, 'pair', 'a'),
     "twins in consecutive frames: each one's samples, not joined into one series",
+  );
+
+  // Rules that could change labels (so promship looks for series they made equal) but change
+  // none: the twins are still kept apart, not merged as if a rule had made them one.
+  await writeFile(join(dir, 'rules.yaml'), '- action: labeldrop\n  regex: no_such_label\n');
+  const withRules = await runCli(['once'], {
+    PROMSHIP_PROMETHEUS_URL: prometheus.url,
+    PROMSHIP_BUCKET: `file://${join(dir, 'bucket-rules')}`,
+    PROMSHIP_DATA_DIR: join(dir, 'data-rules'),
+    PROMSHIP_MAX_BACKFILL: '1d',
+    PROMSHIP_RELABEL_CONFIG_FILE: join(dir, 'rules.yaml'),
+  });
+  t.equal(withRules.code, 0, `with rules: exit 0 (stderr: ${withRules.stderr.slice(0, 500)})`);
+  const ruled = logLines(withRules.stdout).find((l) => l.msg === 'shipped block');
+  t.equal(ruled?.mergedSeries, 0, 'with rules: nothing merged');
+  t.same(
+    [...bySeries(await promtoolDump(join(dir, 'bucket-rules')))].sort(),
+    [...shipped].sort(),
+    'with rules: the same series and samples as without',
   );
 });
 
