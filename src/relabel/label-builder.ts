@@ -84,8 +84,26 @@ export class LabelBuilder {
   /** The resulting label set, sorted by name; the input array itself when nothing changed. */
   labels(): Labels {
     if (!this.changed) return this.#base;
-    const out: Label[] = this.#base.filter(([n]) => !this.#del.includes(n) && !this.#add.some((a) => a[0] === n));
-    for (const [n, v] of this.#add) out.push([n, v]);
-    return out.sort((a, b) => compareStrings(a[0], b[0]));
+    const base = this.#base;
+    const del = this.#del;
+    // The originals are sorted and the additions few: merge them rather than sort the whole set,
+    // which cost more than every rule of a window together when a rule added a label to each series.
+    const add = this.#add.length > 1 ? [...this.#add].sort((a, b) => compareStrings(a[0], b[0])) : this.#add;
+    const out: Label[] = [];
+    let j = 0;
+    for (let i = 0; i < base.length; i++) {
+      const label = base[i]!;
+      const name = label[0];
+      while (j < add.length && compareStrings(add[j]![0], name) < 0) {
+        out.push([add[j]![0], add[j]![1]]);
+        j++;
+      }
+      // Replaced by an addition of the same name, which the loop above pushes next; or deleted.
+      if (j < add.length && add[j]![0] === name) continue;
+      if (del.length !== 0 && del.includes(name)) continue;
+      out.push(label);
+    }
+    for (; j < add.length; j++) out.push([add[j]![0], add[j]![1]]);
+    return out;
   }
 }

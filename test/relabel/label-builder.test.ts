@@ -1,0 +1,56 @@
+/**
+ * The builder's result against a plain model of Prometheus' labels.Builder: start from the
+ * originals, apply each set (an empty value deletes) and delete in order, sort by name. Random
+ * edits on random sorted label sets, including names that sort between, before and after the
+ * originals and names set, deleted and set again.
+ */
+import t from 'tap';
+import { compareStrings, type Labels } from '../../src/labels.ts';
+import { LabelBuilder } from '../../src/relabel/label-builder.ts';
+
+function rng(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+t.test('labels() equals the model after random edits', (t) => {
+  const next = rng(7);
+  const names = ['__name__', 'a', 'b', 'ba', 'c', 'job', 'z', 'é', '\u{1F600}'];
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+  const lb = new LabelBuilder();
+  const wrong: string[] = [];
+  for (let round = 0; round < 5000; round++) {
+    const base: Labels = names
+      .filter(() => next() < 0.5)
+      .map((n) => [n, pick(['1', '2', 'x'])] as [string, string])
+      .sort((x, y) => compareStrings(x[0], y[0]));
+    const model = new Map(base);
+    lb.reset(base);
+    const edits: string[] = [];
+    for (let e = Math.floor(next() * 6); e > 0; e--) {
+      const name = pick(names);
+      if (next() < 0.3) {
+        lb.del(name);
+        model.delete(name);
+        edits.push(`del ${name}`);
+      } else {
+        const value = pick(['', 'v', 'w']);
+        lb.set(name, value);
+        if (value === '') model.delete(name);
+        else model.set(name, value);
+        edits.push(`set ${name}=${value}`);
+      }
+    }
+    const want = [...model].sort((x, y) => compareStrings(x[0], y[0]));
+    const got = lb.labels();
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      wrong.push(`${JSON.stringify(base)} ${edits.join(', ')}: ${JSON.stringify(got)}`);
+    }
+    if (edits.length === 0 && got !== base) wrong.push(`${JSON.stringify(base)}: not the input itself`);
+  }
+  t.same(wrong.slice(0, 5), [], 'every result equals the model');
+  t.end();
+});
