@@ -10,10 +10,15 @@
  * A real 2h block holds 12× more samples per series; promtool would need about 40 GB of OpenMetrics
  * text to build that at this size, so the window stays short (the index weighs more than in a 2h block).
  *
- *   npm run bench:relabel                  # BENCH_NODES=18 BENCH_PODS=30 BENCH_RUNS=2 by default
+ *   npm run build && npm run bench:relabel  # BENCH_NODES=18 BENCH_PODS=30 BENCH_RUNS=2 by default
+ *   BENCH_WORK=DIR npm run bench:relabel    # keeps the generated source in DIR and reuses it
+ *
+ * Each run ships with the built CLI (dist/cli.js), as users run it. The first two scenarios swap
+ * places every other round: the one that follows a full read of the window found Prometheus still
+ * busy with it, which alone put one scenario up to 10 % behind the other in one order.
  */
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -31,35 +36,56 @@ const runs = Number(process.env.BENCH_RUNS ?? 2);
 const STEP = 30_000;
 const CADVISOR_STEP = 10_000;
 const WINDOW = 10 * 60_000;
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
+
+/** The mix as a Prometheus data directory under `dir`, generated once per size and reused. */
+async function source(dir: string, series: number): Promise<{ dataDir: string; start: number }> {
+  const dataDir = join(dir, `source-${nodes}x${pods}`);
+  const stamp = join(dataDir, 'promship-bench.json');
+  if (existsSync(stamp)) {
+    const saved = JSON.parse(await readFile(stamp, 'utf8')) as { start: number; series: number };
+    if (saved.series === series) {
+      console.error(`mix: ${series} series, reusing ${dataDir}`);
+      return { dataDir, start: saved.start };
+    }
+  }
+  await rm(dataDir, { recursive: true, force: true });
+  const start = Math.floor(Date.now() / (2 * 3_600_000)) * 2 * 3_600_000 - 2 * 3_600_000;
+  const om = join(dir, 'mix.om');
+  const out = createWriteStream(om);
+  for (const piece of clusterMixOpenMetrics({
+    nodes,
+    podsPerNode: pods,
+    start,
+    end: start + WINDOW,
+    stepMs: STEP,
+    cadvisorStepMs: CADVISOR_STEP,
+  })) {
+    if (!out.write(piece)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  const t0 = Date.now();
+  await run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', om, dataDir], { maxBuffer: 64 << 20 });
+  await rm(om);
+  await writeFile(stamp, JSON.stringify({ start, series }));
+  console.error(
+    `mix: ${series} series × ${WINDOW / STEP} samples (cAdvisor ${WINDOW / CADVISOR_STEP}); promtool took ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  return { dataDir, start };
+}
 
 async function main(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'promship-bench-relabel-'));
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+  const keep = process.env.BENCH_WORK;
+  if (keep !== undefined) await mkdir(keep, { recursive: true });
+  const dir = keep ?? (await mkdtemp(join(tmpdir(), 'promship-bench-relabel-')));
   try {
-    const start = Math.floor(Date.now() / (2 * 3_600_000)) * 2 * 3_600_000 - 2 * 3_600_000;
     const series = mixSeriesCount({ nodes, podsPerNode: pods });
-    const om = join(dir, 'mix.om');
-    const out = createWriteStream(om);
-    for (const piece of clusterMixOpenMetrics({
-      nodes,
-      podsPerNode: pods,
-      start,
-      end: start + WINDOW,
-      stepMs: STEP,
-      cadvisorStepMs: CADVISOR_STEP,
-    })) {
-      if (!out.write(piece)) await once(out, 'drain');
-    }
-    out.end();
-    await once(out, 'finish');
-    const t0 = Date.now();
-    await run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', om, join(dir, 'source')], {
-      maxBuffer: 64 << 20,
-    });
-    await rm(om);
-    console.error(
-      `mix: ${series} series × ${WINDOW / STEP} samples (cAdvisor ${WINDOW / CADVISOR_STEP}); promtool took ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-    );
-    const prom = await startPrometheus({ dataDir: join(dir, 'source'), externalLabels: { cluster_id: 'bench' } });
+    const { dataDir, start } = await source(dir, series);
+    // Every window since the data's start is due, however long ago it was generated.
+    const backfillDays = Math.ceil((Date.now() - start) / 86_400_000) + 1;
+    const prom = await startPrometheus({ dataDir, externalLabels: { cluster_id: 'bench' } });
     await writeFile(join(dir, 'keep-all.yaml'), KEEP_ALL_RULES);
     const scenarios: Record<string, Record<string, string>> = {
       everything: {},
@@ -80,15 +106,17 @@ async function main(): Promise<void> {
     > = {};
     try {
       for (let r = 0; r < runs; r++) {
-        for (const [name, env] of Object.entries(scenarios)) {
+        const order = Object.entries(scenarios);
+        if (r % 2 === 1) [order[0], order[1]] = [order[1]!, order[0]!];
+        for (const [name, env] of order) {
           const tag = `${name.replace(/\W+/g, '-')}-${r}`;
-          const res = await timed(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'once'], {
+          const res = await timed(process.execPath, [CLI, 'once'], {
             PROMSHIP_PROMETHEUS_URL: prom.url,
             PROMSHIP_BUCKET: `file://${join(dir, `bucket-${tag}`)}`,
             PROMSHIP_CLUSTER_ID: 'bench',
             PROMSHIP_DATA_DIR: join(dir, `data-${tag}`),
             PROMSHIP_BLOCK_DURATION: '10m',
-            PROMSHIP_MAX_BACKFILL: '1d',
+            PROMSHIP_MAX_BACKFILL: `${backfillDays}d`,
             PROMSHIP_LOG_LEVEL: 'info',
             ...env,
           });
@@ -114,6 +142,7 @@ async function main(): Promise<void> {
             `${name} run ${r}: ${line.durationMs} ms to build+upload, ${res.seconds} s wall, ${line.bytes} bytes, ${line.series} series`,
           );
           await rm(join(dir, `bucket-${tag}`), { recursive: true, force: true });
+          await rm(join(dir, `data-${tag}`), { recursive: true, force: true });
         }
       }
     } finally {
@@ -129,6 +158,7 @@ async function main(): Promise<void> {
       bytesVsEverything: +(all.bytes / r.bytes).toFixed(2),
       shipMsMedian: median(r.shipMs),
       shipMsAll: r.shipMs,
+      cpuSecondsAll: r.cpu,
       wallSecondsMedian: median(r.seconds),
       cpuSecondsMedian: median(r.cpu),
       peakRssMiB: Math.round(Math.max(...r.rss)),
@@ -146,7 +176,7 @@ async function main(): Promise<void> {
       ),
     );
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (keep === undefined) await rm(dir, { recursive: true, force: true });
   }
 }
 
