@@ -9,6 +9,9 @@ import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { openAzureBucket, type AzureBucket } from '../../src/bucket/azure-bucket.ts';
 
+// Each subtest waits out its own server's deadlines; they share nothing, so they wait together.
+t.jobs = 4;
+
 // Azurite's well-known development key: not a secret.
 const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 

@@ -10,6 +10,9 @@ import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { GcsBucket } from '../../src/bucket/gcs-bucket.ts';
 
+// Each subtest waits out its own server's deadlines (about 2.5 s); they share nothing, so they wait together.
+t.jobs = 4;
+
 async function server(
   t: { teardown(fn: () => unknown): void },
   handle: (req: IncomingMessage, res: ServerResponse) => void,

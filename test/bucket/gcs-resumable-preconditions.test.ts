@@ -14,6 +14,9 @@ import { BucketError } from '../../src/errors.ts';
 import { startGcsStub, withTimeout } from '../helpers/gcs-stub.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
+// Each subtest has its own stub and directory; they wait on timeouts together.
+t.jobs = 4;
+
 const MiB = 1024 * 1024;
 
 function sha256(data: Uint8Array): string {
