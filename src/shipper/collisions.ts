@@ -10,10 +10,12 @@
  * the window read again hashing every series. Hashing every series each window cost twice what
  * the rules themselves did. With suspects, the window is read again holding just their samples
  * until the end. A hash clash only makes a series a suspect; suspects are grouped by their exact
- * labels, so a clash never merges different series.
+ * labels, so a clash never merges different series, and members whose labels were equal before
+ * the rules (twins made by stripping external labels) are refused rather than merged.
  */
-import type { Labels } from '../labels.ts';
+import { formatLabels, type Labels } from '../labels.ts';
 import { ChunkEncoding, type Chunk, type Sample, type Window } from '../series.ts';
+import { DuplicateSeriesError } from '../tsdb/errors.ts';
 import { fitChunksToWindow } from '../tsdb/fit-chunks.ts';
 import { decodeXorChunk } from '../tsdb/xor-chunk.ts';
 
@@ -82,6 +84,8 @@ export class CollisionFinder {
 interface Held {
   labels: Labels;
   members: Chunk[][];
+  /** Each member's labels before the rules, to tell a merge the rules made from stripping twins. */
+  inputs: Set<string>;
 }
 
 export interface MergeStats {
@@ -100,13 +104,27 @@ export class CollisionMerger {
     this.#suspects = suspects;
   }
 
-  /** True when the series was held for merging (the caller does not write it now). */
-  hold(labels: Labels, chunks: Chunk[]): boolean {
+  /**
+   * True when the series was held for merging (the caller does not write it now). `input` is its
+   * labels before the rules: two members with equal inputs were not made one by the rules but by
+   * stripping the external labels, and such twins are kept apart, never merged; that is thrown as
+   * the DuplicateSeriesError the block writer would have raised, so the window is read again
+   * keeping them apart.
+   */
+  hold(labels: Labels, chunks: Chunk[], input: Labels): boolean {
     if (!this.#suspects.has(labelsHash(labels))) return false;
     const key = JSON.stringify(labels);
+    const inputKey = JSON.stringify(input);
     const held = this.#held.get(key);
-    if (held) held.members.push(chunks);
-    else this.#held.set(key, { labels, members: [chunks] });
+    if (held?.inputs.has(inputKey)) {
+      throw new DuplicateSeriesError(
+        `two series of the window have the labels ${formatLabels(input)} once their external labels are stripped`,
+      );
+    }
+    if (held) {
+      held.members.push(chunks);
+      held.inputs.add(inputKey);
+    } else this.#held.set(key, { labels, members: [chunks], inputs: new Set([inputKey]) });
     return true;
   }
 

@@ -94,28 +94,40 @@ const stageVerb = {
 /** Ships `window`; returns null when Prometheus has no samples in it (no block is made). */
 export async function shipWindow(ctx: ShipContext, window: Window): Promise<ShippedBlock | null> {
   const mayMerge = ctx.relabel?.mayMerge === true;
+  const strip = (labels: Labels): Labels => stripExternalLabels(labels, ctx.stripLabels);
+  const duplicate = (err: unknown): boolean =>
+    err instanceof WindowError && err.cause instanceof DuplicateSeriesError && ctx.signal?.aborted !== true;
   try {
-    const strip = (labels: Labels): Labels => stripExternalLabels(labels, ctx.stripLabels);
     return await buildMerging(ctx, window, () => strip, mayMerge ? { everySeries: false } : undefined);
   } catch (err) {
-    // The block writer found one label set twice. Either two series that differ only by a stored
-    // label equal to an external label became one when stripped (rare, and found only once the
-    // index is sorted): read the window again, keeping that label on the later twin. Or the rules
-    // made a series equal to one they left alone, which the first pass does not hash: this time
-    // hash every series. Nothing was uploaded; the ULID stays the claimed one.
-    if (!(err instanceof WindowError && err.cause instanceof DuplicateSeriesError) || ctx.signal?.aborted) throw err;
-    let twins = new DistinctStripper(ctx.stripLabels);
-    const block = await buildMerging(
-      ctx,
-      window,
-      () => {
-        twins = new DistinctStripper(ctx.stripLabels);
-        return (labels) => twins.strip(labels);
-      },
-      mayMerge ? { everySeries: true } : undefined,
-    );
-    return block && { ...block, seriesKeepingExternalLabels: twins.kept };
+    if (!duplicate(err)) throw err;
   }
+  // One label set reached the block writer twice; nothing was uploaded and the ULID stays the
+  // claimed one. Under rules that change labels, the usual cause is a series they changed into
+  // one they left alone, which the first pass does not hash: read again hashing every series.
+  if (mayMerge) {
+    try {
+      return await buildMerging(ctx, window, () => strip, { everySeries: true });
+    } catch (err) {
+      if (!duplicate(err)) throw err;
+    }
+  }
+  // Two series that differ only by a stored label equal to an external label became one when
+  // stripped (rare, and found only once the index is sorted or their merge was attempted): read
+  // the window again, keeping that label on the later twin. This remembers every label set of
+  // the window, so it is the last resort.
+  let twins = new DistinctStripper(ctx.stripLabels);
+  const block = await buildMerging(
+    ctx,
+    window,
+    () => {
+      twins = new DistinctStripper(ctx.stripLabels);
+      return (labels) => twins.strip(labels);
+    },
+    mayMerge ? { everySeries: true } : undefined,
+  );
+  if (block === null || twins.kept === 0) return block;
+  return { ...block, seriesKeepingExternalLabels: twins.kept };
 }
 
 /**
@@ -204,7 +216,7 @@ async function buildAndUpload(
           return undefined;
         }
         if (collisions instanceof CollisionFinder) collisions.add(out, out !== labels);
-        else if (collisions?.hold(out, chunks)) return undefined;
+        else if (collisions?.hold(out, chunks, labels)) return undefined;
         labels = out;
       }
       // Most series go in without a promise; the rest wait for the disk.

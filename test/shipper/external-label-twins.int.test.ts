@@ -135,6 +135,30 @@ t.test('series that differ only by a stored external label are shipped apart, no
     [...shipped].sort(),
     'with rules: the same series and samples as without',
   );
+
+  // A rule that changes every series changes both twins alike: still kept apart, not merged.
+  await writeFile(join(dir, 'team.yaml'), '- target_label: team\n  replacement: platform\n');
+  const withTeam = await runCli(['once'], {
+    PROMSHIP_PROMETHEUS_URL: prometheus.url,
+    PROMSHIP_BUCKET: `file://${join(dir, 'bucket-team')}`,
+    PROMSHIP_DATA_DIR: join(dir, 'data-team'),
+    PROMSHIP_MAX_BACKFILL: '1d',
+    PROMSHIP_RELABEL_CONFIG_FILE: join(dir, 'team.yaml'),
+  });
+  t.equal(withTeam.code, 0, `a rule on every series: exit 0 (stderr: ${withTeam.stderr.slice(0, 500)})`);
+  const teamed = logLines(withTeam.stdout).find((l) => l.msg === 'shipped block');
+  t.equal(teamed?.mergedSeries, 0, 'a rule on every series: nothing merged');
+  const withoutTeam = new Map(
+    [...bySeries(await promtoolDump(join(dir, 'bucket-team')))].map(([k, v]) => [
+      k.replace(', team="platform"}', '}'),
+      v,
+    ]),
+  );
+  t.same(
+    [...withoutTeam].sort(),
+    [...shipped].sort(),
+    'a rule on every series: the same series, each with the label, and samples as without rules',
+  );
 });
 
 t.test('twins in a SAMPLES response are shipped apart too', async (t) => {
