@@ -3,7 +3,7 @@
 // options, so a test process whose modules did not change starts no esbuild service at all:
 // starting one cost each of the fast tier's processes about a third of a second of CPU.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';
 
@@ -38,10 +38,14 @@ export async function load(url, context, nextLoad) {
   esbuild.transform ??= (await import('esbuild')).transform;
   const { code } = await esbuild.transform(source, { ...OPTIONS, sourcefile: path });
   // Written whole under a temporary name, then renamed: a parallel test process reads either no
-  // file or the complete one.
-  await mkdir(CACHE, { recursive: true });
+  // file or the complete one. A cache that cannot be written (full disk, read-only) only costs speed.
   const temp = `${cached}.${process.pid}.tmp`;
-  await writeFile(temp, code);
-  await rename(temp, cached);
+  try {
+    await mkdir(CACHE, { recursive: true });
+    await writeFile(temp, code);
+    await rename(temp, cached);
+  } catch {
+    await rm(temp, { force: true }).catch(() => {});
+  }
   return { format: 'module', source: code, shortCircuit: true };
 }

@@ -15,9 +15,6 @@ import {
   type Checks,
 } from '../helpers/remote-read-wire.ts';
 
-// Each subtest has its own server; the timeouts run out together.
-t.jobs = 4;
-
 const WINDOW: Window = { start: Date.UTC(2024, 5, 1, 0), end: Date.UTC(2024, 5, 1, 2) };
 const WINDOW_TEXT = '2024-06-01T00:00:00.000Z–2024-06-01T02:00:00.000Z';
 

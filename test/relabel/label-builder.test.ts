@@ -2,7 +2,7 @@
  * The builder's result against a plain model of Prometheus' labels.Builder: start from the
  * originals, apply each set (an empty value deletes) and delete in order, sort by name. Random
  * edits on random sorted label sets, including names that sort between, before and after the
- * originals and names set, deleted and set again.
+ * originals, names set, deleted and set again, and labeldrop/labelkeep before and after other edits.
  */
 import t from 'tap';
 import { compareStrings, type Labels } from '../../src/labels.ts';
@@ -32,7 +32,15 @@ t.test('labels() equals the model after random edits', (t) => {
     const edits: string[] = [];
     for (let e = Math.floor(next() * 6); e > 0; e--) {
       const name = pick(names);
-      if (next() < 0.3) {
+      const op = next();
+      if (op < 0.15) {
+        // labeldrop (matching) or labelkeep (not matching) over a random set of names.
+        const set = new Set(names.filter(() => next() < 0.3));
+        const matching = next() < 0.5;
+        lb.deleteNames({ matches: (n) => set.has(n) }, matching);
+        for (const n of [...model.keys()]) if (set.has(n) === matching) model.delete(n);
+        edits.push(`${matching ? 'labeldrop' : 'labelkeep'} ${[...set].join('|')}`);
+      } else if (op < 0.4) {
         lb.del(name);
         model.delete(name);
         edits.push(`del ${name}`);

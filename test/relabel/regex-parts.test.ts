@@ -13,20 +13,20 @@ t.test('matchesParts agrees with matching the joined value', (t) => {
   const wrong: string[] = [];
   let checked = 0;
   for (const pattern of patterns) {
-    const memoised = new RelabelRegex(pattern);
     const truth = new RelabelRegex(pattern);
     for (const sep of separators) {
-      for (let round = 0; round < 2; round++) {
-        for (const a of values) {
-          for (const b of values) {
-            for (const parts of [
-              [a, b],
-              [a, b, 'c'],
-              [a, b, ''],
-            ]) {
-              checked++;
-              if (memoised.matchesParts(parts, sep) !== truth.matches(parts.join(sep))) {
-                wrong.push(`${pattern} on ${JSON.stringify(parts)} joined by '${sep}'`);
+      // One memo per count of parts, read twice: the second round's answers come from it.
+      for (const shape of [2, 3]) {
+        const memoised = new RelabelRegex(pattern);
+        for (let round = 0; round < 2; round++) {
+          for (const a of values) {
+            for (const b of values) {
+              for (const c of shape === 2 ? [undefined] : ['c', '', ';']) {
+                const parts = c === undefined ? [a, b] : [a, b, c];
+                checked++;
+                if (memoised.matchesParts(parts, sep) !== truth.matches(parts.join(sep))) {
+                  wrong.push(`${pattern} on ${JSON.stringify(parts)} joined by '${sep}', round ${round}`);
+                }
               }
             }
           }
@@ -34,7 +34,7 @@ t.test('matchesParts agrees with matching the joined value', (t) => {
       }
     }
   }
-  t.equal(checked, 10_800);
+  t.equal(checked, 14_400);
   t.same(wrong, [], "every answer equals the joined value's");
   t.end();
 });
