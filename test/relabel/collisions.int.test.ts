@@ -6,16 +6,43 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { logLines, runCli } from '../helpers/cli.ts';
 import { createBlocksFromOpenMetrics, promtoolDump, startPrometheus } from '../helpers/prometheus.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const H = 3_600_000;
+const windowStart = (): number => Math.floor(Date.now() / (2 * H)) * (2 * H) - 4 * H;
+
+/** Ships `om` once under a labeldrop of `a`: the `shipped block` log lines, and the bucket's dump. */
+async function shipUnderLabeldrop(
+  t: Test,
+  om: string,
+): Promise<{ shipped: Record<string, unknown>[]; dump: () => Promise<string[]> }> {
+  const dir = await tempDir(t, 'promship-collide-');
+  await createBlocksFromOpenMetrics(om, join(dir, 'source'));
+  const prom = await startPrometheus({ dataDir: join(dir, 'source'), externalLabels: { cluster_id: 'c1' } });
+  t.teardown(async () => {
+    await prom.stop();
+  });
+  await writeFile(join(dir, 'rules.yaml'), '- action: labeldrop\n  regex: a\n');
+  const res = await runCli(['once'], {
+    PROMSHIP_PROMETHEUS_URL: prom.url,
+    PROMSHIP_BUCKET: `file://${join(dir, 'bucket')}`,
+    PROMSHIP_CLUSTER_ID: 'c1',
+    PROMSHIP_DATA_DIR: join(dir, 'data'),
+    PROMSHIP_MAX_BACKFILL: '1d',
+    PROMSHIP_RELABEL_CONFIG_FILE: join(dir, 'rules.yaml'),
+  });
+  t.equal(res.code, 0, res.stderr);
+  return {
+    shipped: logLines(res.stdout).filter((l) => l.msg === 'shipped block'),
+    dump: () => promtoolDump(join(dir, 'bucket')),
+  };
+}
 
 t.test('colliding series merge in time order, one sample per timestamp, counted', async (t) => {
-  const dir = await tempDir(t, 'promship-collide-');
-  const start = Math.floor(Date.now() / (2 * H)) * (2 * H) - 4 * H;
+  const start = windowStart();
   const a: [number, number][] = [];
   const b: [number, number][] = [];
   // 10 s and 15 s steps over 30 minutes: they share every 30 s (60 ties), 180 + 120 samples.
@@ -33,22 +60,7 @@ t.test('colliding series merge in time order, one sample per timestamp, counted'
     '# EOF',
     '',
   ].join('\n');
-  await createBlocksFromOpenMetrics(om, join(dir, 'source'));
-  const prom = await startPrometheus({ dataDir: join(dir, 'source'), externalLabels: { cluster_id: 'c1' } });
-  t.teardown(async () => {
-    await prom.stop();
-  });
-  await writeFile(join(dir, 'rules.yaml'), '- action: labeldrop\n  regex: a\n');
-  const res = await runCli(['once'], {
-    PROMSHIP_PROMETHEUS_URL: prom.url,
-    PROMSHIP_BUCKET: `file://${join(dir, 'bucket')}`,
-    PROMSHIP_CLUSTER_ID: 'c1',
-    PROMSHIP_DATA_DIR: join(dir, 'data'),
-    PROMSHIP_MAX_BACKFILL: '1d',
-    PROMSHIP_RELABEL_CONFIG_FILE: join(dir, 'rules.yaml'),
-  });
-  t.equal(res.code, 0, res.stderr);
-  const shipped = logLines(res.stdout).filter((l) => l.msg === 'shipped block');
+  const { shipped, dump } = await shipUnderLabeldrop(t, om);
   t.equal(shipped.length, 1);
   t.equal(shipped[0]?.mergedSeries, 1, 'one series merged into another');
   t.equal(shipped[0]?.duplicateSamples, 60, 'the 60 shared timestamps kept once');
@@ -61,14 +73,13 @@ t.test('colliding series merge in time order, one sample per timestamp, counted'
     ...[...merged].sort((x, y) => x[0] - y[0]).map(([ts, v]) => `{__name__="m", b="x"} ${v} ${ts}`),
     ...other.map(([ts, v]) => `{__name__="m", b="y"} ${v} ${ts}`),
   ];
-  const got = await promtoolDump(join(dir, 'bucket'));
+  const got = await dump();
   t.equal(got.length, 180 + 120 - 60 + 2);
   t.same(got, want, 'every distinct timestamp, in time order, ties from the first series');
 });
 
 t.test('a series a rule changes into one it leaves alone merges with it too', async (t) => {
-  const dir = await tempDir(t, 'promship-collide-unchanged-');
-  const start = Math.floor(Date.now() / (2 * H)) * (2 * H) - 4 * H;
+  const start = windowStart();
   // `n{b="x"}` has no `a`, so labeldrop leaves it as it is; `n{a="9",b="x"}` becomes its twin.
   const plain: [number, number][] = [];
   const dropped: [number, number][] = [];
@@ -81,22 +92,7 @@ t.test('a series a rule changes into one it leaves alone merges with it too', as
     '# EOF',
     '',
   ].join('\n');
-  await createBlocksFromOpenMetrics(om, join(dir, 'source'));
-  const prom = await startPrometheus({ dataDir: join(dir, 'source'), externalLabels: { cluster_id: 'c1' } });
-  t.teardown(async () => {
-    await prom.stop();
-  });
-  await writeFile(join(dir, 'rules.yaml'), '- action: labeldrop\n  regex: a\n');
-  const res = await runCli(['once'], {
-    PROMSHIP_PROMETHEUS_URL: prom.url,
-    PROMSHIP_BUCKET: `file://${join(dir, 'bucket')}`,
-    PROMSHIP_CLUSTER_ID: 'c1',
-    PROMSHIP_DATA_DIR: join(dir, 'data'),
-    PROMSHIP_MAX_BACKFILL: '1d',
-    PROMSHIP_RELABEL_CONFIG_FILE: join(dir, 'rules.yaml'),
-  });
-  t.equal(res.code, 0, res.stderr);
-  const shipped = logLines(res.stdout).filter((l) => l.msg === 'shipped block');
+  const { shipped, dump } = await shipUnderLabeldrop(t, om);
   t.equal(shipped.length, 1);
   t.equal(shipped[0]?.mergedSeries, 1, 'the changed series merged into the unchanged one');
   t.equal(shipped[0]?.duplicateSamples, 30, 'the 30 shared timestamps (every minute) kept once');
@@ -106,7 +102,7 @@ t.test('a series a rule changes into one it leaves alone merges with it too', as
   const merged = new Map<number, number>();
   for (const [ts, v] of [...dropped, ...plain]) if (!merged.has(ts)) merged.set(ts, v);
   const want = [...merged].sort((x, y) => x[0] - y[0]).map(([ts, v]) => `{__name__="n", b="x"} ${v} ${ts}`);
-  const got = await promtoolDump(join(dir, 'bucket'));
+  const got = await dump();
   t.equal(got.length, 90 + 60 - 30);
   t.same(got, want, 'every distinct timestamp, in time order, ties from the series that sorts first');
 });

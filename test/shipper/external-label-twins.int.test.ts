@@ -117,45 +117,32 @@ t.test('series that differ only by a stored external label are shipped apart, no
     "twins in consecutive frames: each one's samples, not joined into one series",
   );
 
+  /** Ships the window again under `rules`: the bucket's series (label set → samples), none merged. */
+  const shipUnder = async (name: string, rules: string): Promise<Map<string, string[]>> => {
+    await writeFile(join(dir, `${name}.yaml`), rules);
+    const res = await runCli(['once'], {
+      PROMSHIP_PROMETHEUS_URL: prometheus.url,
+      PROMSHIP_BUCKET: `file://${join(dir, `bucket-${name}`)}`,
+      PROMSHIP_DATA_DIR: join(dir, `data-${name}`),
+      PROMSHIP_MAX_BACKFILL: '1d',
+      PROMSHIP_RELABEL_CONFIG_FILE: join(dir, `${name}.yaml`),
+    });
+    t.equal(res.code, 0, `${name}: exit 0 (stderr: ${res.stderr.slice(0, 500)})`);
+    const line = logLines(res.stdout).find((l) => l.msg === 'shipped block');
+    t.equal(line?.mergedSeries, 0, `${name}: nothing merged`);
+    return bySeries(await promtoolDump(join(dir, `bucket-${name}`)));
+  };
   // Rules that could change labels (so promship looks for series they made equal) but change
   // none: the twins are still kept apart, not merged as if a rule had made them one.
-  await writeFile(join(dir, 'rules.yaml'), '- action: labeldrop\n  regex: no_such_label\n');
-  const withRules = await runCli(['once'], {
-    PROMSHIP_PROMETHEUS_URL: prometheus.url,
-    PROMSHIP_BUCKET: `file://${join(dir, 'bucket-rules')}`,
-    PROMSHIP_DATA_DIR: join(dir, 'data-rules'),
-    PROMSHIP_MAX_BACKFILL: '1d',
-    PROMSHIP_RELABEL_CONFIG_FILE: join(dir, 'rules.yaml'),
-  });
-  t.equal(withRules.code, 0, `with rules: exit 0 (stderr: ${withRules.stderr.slice(0, 500)})`);
-  const ruled = logLines(withRules.stdout).find((l) => l.msg === 'shipped block');
-  t.equal(ruled?.mergedSeries, 0, 'with rules: nothing merged');
   t.same(
-    [...bySeries(await promtoolDump(join(dir, 'bucket-rules')))].sort(),
+    [...(await shipUnder('noop-rules', '- action: labeldrop\n  regex: no_such_label\n'))].sort(),
     [...shipped].sort(),
-    'with rules: the same series and samples as without',
+    'rules that change nothing: the same series and samples as without rules',
   );
-
   // A rule that changes every series changes both twins alike: still kept apart, not merged.
-  await writeFile(join(dir, 'team.yaml'), '- target_label: team\n  replacement: platform\n');
-  const withTeam = await runCli(['once'], {
-    PROMSHIP_PROMETHEUS_URL: prometheus.url,
-    PROMSHIP_BUCKET: `file://${join(dir, 'bucket-team')}`,
-    PROMSHIP_DATA_DIR: join(dir, 'data-team'),
-    PROMSHIP_MAX_BACKFILL: '1d',
-    PROMSHIP_RELABEL_CONFIG_FILE: join(dir, 'team.yaml'),
-  });
-  t.equal(withTeam.code, 0, `a rule on every series: exit 0 (stderr: ${withTeam.stderr.slice(0, 500)})`);
-  const teamed = logLines(withTeam.stdout).find((l) => l.msg === 'shipped block');
-  t.equal(teamed?.mergedSeries, 0, 'a rule on every series: nothing merged');
-  const withoutTeam = new Map(
-    [...bySeries(await promtoolDump(join(dir, 'bucket-team')))].map(([k, v]) => [
-      k.replace(', team="platform"}', '}'),
-      v,
-    ]),
-  );
+  const teamed = await shipUnder('team-rule', '- target_label: team\n  replacement: platform\n');
   t.same(
-    [...withoutTeam].sort(),
+    [...teamed].map(([k, v]) => [k.replace(', team="platform"}', '}'), v]).sort(),
     [...shipped].sort(),
     'a rule on every series: the same series, each with the label, and samples as without rules',
   );
