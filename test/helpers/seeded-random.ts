@@ -1,12 +1,15 @@
-/** A small seeded PRNG (mulberry32) so property-style tests are reproducible. */
+/**
+ * A small seeded PRNG (mulberry32) so property-style tests are reproducible. Its members are
+ * closures, not methods, so they may be taken off the object and passed around.
+ */
 export interface SeededRandom {
   /** Uniform in [0, 1). */
-  next(): number;
+  next: () => number;
   /** Uniform integer in [min, max]. */
-  int(min: number, max: number): number;
+  int: (min: number, max: number) => number;
   /** A uniformly random 32-bit unsigned integer. */
-  uint32(): number;
-  pick<T>(items: readonly T[]): T;
+  uint32: () => number;
+  pick: <T>(items: readonly T[]) => T;
 }
 
 export function seededRandom(seed: number): SeededRandom {

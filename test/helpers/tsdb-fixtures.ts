@@ -9,6 +9,7 @@ import type { Label, Labels } from '../../src/labels.ts';
 import type { Chunk, Sample } from '../../src/series.ts';
 import { encodeXorChunk } from '../../src/tsdb/xor-chunk.ts';
 import { createBlocksFromOpenMetrics, listBlockDirs } from './prometheus.ts';
+import { seededRandom } from './seeded-random.ts';
 
 export const TWO_HOURS = 2 * 3600 * 1000;
 /** A 2h-aligned block start (2023-11-14T22:00:00Z). */
@@ -68,16 +69,9 @@ export function sortedLabels(obj: Record<string, string>): Label[] {
   return Object.entries(obj).sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
+/** Deterministic pseudo-random numbers in [0, 1): seededRandom's mulberry32, as a bare function. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed).next;
 }
 
 export function shuffle<T>(items: T[], random: () => number): T[] {

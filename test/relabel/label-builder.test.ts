@@ -7,19 +7,13 @@
 import t from 'tap';
 import { compareStrings, type Labels } from '../../src/labels.ts';
 import { LabelBuilder } from '../../src/relabel/label-builder.ts';
-
-function rng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { seededRandom } from '../helpers/seeded-random.ts';
 
 t.test('labels() equals the model after random edits', (t) => {
-  const next = rng(7);
+  const random = seededRandom(7);
+  const next = random.next;
+  const pick = random.pick;
   const names = ['__name__', 'a', 'b', 'ba', 'c', 'job', 'z', 'é', '\u{1F600}'];
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
   const lb = new LabelBuilder();
   const wrong: string[] = [];
   for (let round = 0; round < 5000; round++) {
