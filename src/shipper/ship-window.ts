@@ -95,8 +95,7 @@ const stageVerb = {
 export async function shipWindow(ctx: ShipContext, window: Window): Promise<ShippedBlock | null> {
   const mayMerge = ctx.relabel?.mayMerge === true;
   const strip = (labels: Labels): Labels => stripExternalLabels(labels, ctx.stripLabels);
-  const duplicate = (err: unknown): boolean =>
-    err instanceof WindowError && err.cause instanceof DuplicateSeriesError && ctx.signal?.aborted !== true;
+  const duplicate = (err: unknown): boolean => retryableFor(err, DuplicateSeriesError, ctx);
   try {
     return await buildMerging(ctx, window, () => strip, mayMerge ? { everySeries: false } : undefined);
   } catch (err) {
@@ -116,18 +115,29 @@ export async function shipWindow(ctx: ShipContext, window: Window): Promise<Ship
   // stripped (rare, and found only once the index is sorted or their merge was attempted): read
   // the window again, keeping that label on the later twin. This remembers every label set of
   // the window, so it is the last resort.
-  let twins = new DistinctStripper(ctx.stripLabels);
+  let twins: DistinctStripper | undefined;
   const block = await buildMerging(
     ctx,
     window,
     () => {
-      twins = new DistinctStripper(ctx.stripLabels);
-      return (labels) => twins.strip(labels);
+      const stripper = new DistinctStripper(ctx.stripLabels);
+      twins = stripper;
+      return (labels) => stripper.strip(labels);
     },
     mayMerge ? { everySeries: true } : undefined,
   );
-  if (block === null || twins.kept === 0) return block;
-  return { ...block, seriesKeepingExternalLabels: twins.kept };
+  const kept = twins?.kept ?? 0;
+  if (block === null || kept === 0) return block;
+  return { ...block, seriesKeepingExternalLabels: kept };
+}
+
+/** Whether a pass failed for `cause`, so the window is worth reading again (not when stopping). */
+function retryableFor<C extends Error>(
+  err: unknown,
+  cause: abstract new (...args: never[]) => C,
+  ctx: ShipContext,
+): err is WindowError & { cause: C } {
+  return err instanceof WindowError && err.cause instanceof cause && ctx.signal?.aborted !== true;
 }
 
 /**
@@ -144,7 +154,7 @@ async function buildMerging(
   try {
     return await buildAndUpload(ctx, window, stripper(), find && new CollisionFinder(find));
   } catch (err) {
-    if (!(err instanceof WindowError && err.cause instanceof CollisionsFound) || ctx.signal?.aborted) throw err;
+    if (!retryableFor(err, CollisionsFound, ctx)) throw err;
     return await buildAndUpload(ctx, window, stripper(), new CollisionMerger(err.cause.suspects));
   }
 }
