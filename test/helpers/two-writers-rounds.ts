@@ -84,6 +84,8 @@ for (const store of STORES as Store[]) {
     /** From the last check before meta.json to meta.json landing: the race a store without conditional writes leaves. */
     const raceMs: number[] = [];
     let warnedNoConditional = 0;
+    /** Agents that gave no conditional-writes line: their exit and last log line, to say why. */
+    const unwarned: string[] = [];
     for (let r = 1; r <= ROUNDS; r++) {
       const { env, localCopy } = round(r);
       const agent = (name: string): Record<string, string> => ({
@@ -104,6 +106,18 @@ for (const store of STORES as Store[]) {
           .map((l) => l.checkToPublishMs as number),
       );
       warnedNoConditional += lines.filter((l) => l.code === 'PROMSHIP_BUCKET_NO_CONDITIONAL_WRITES').length;
+      for (const [name, res] of [
+        ['a', a],
+        ['b', b],
+      ] as const) {
+        const own = logLines(res.stdout);
+        if (!own.some((l) => l.code === 'PROMSHIP_BUCKET_NO_CONDITIONAL_WRITES')) {
+          const last = own.at(-1);
+          unwarned.push(
+            `round ${r} agent ${name}: exit ${res.code}, last line ${JSON.stringify(last?.msg)} ${res.stderr.slice(-300)}`,
+          );
+        }
+      }
       const v = await judgeBucketDir(await localCopy(), source, BLOCK);
       totals.overlaps += v.overlaps.length;
       totals.missing += v.missing.length;
@@ -137,7 +151,11 @@ for (const store of STORES as Store[]) {
       t.ok(refusedByStore() > 0, `the store refused conditional writes to existing claims (${refusedByStore()})`);
       t.equal(warnedNoConditional, 0, 'and promship found it honours them');
     } else if (store === 's3rver') {
-      t.equal(warnedNoConditional, 2 * ROUNDS, 'promship found that s3rver ignores conditional writes, and said so');
+      t.equal(
+        warnedNoConditional,
+        2 * ROUNDS,
+        `promship found that s3rver ignores conditional writes, and said so${unwarned.length > 0 ? `; not: ${unwarned.join('; ')}` : ''}`,
+      );
     }
   });
 }
