@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -33,6 +33,8 @@ interface StoredObject {
 }
 interface FilesystemStoreProto {
   getResourcePath(bucket: string, key: string, resource: string): string;
+  getMetadata(bucket: string, key: string): Promise<Record<string, string | number>>;
+  getObject(bucket: string, key: string, options?: { start?: number; end?: number }): Promise<unknown>;
   putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
   putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
 }
@@ -41,6 +43,16 @@ interface FilesystemStoreProto {
 const require = createRequire(import.meta.url);
 const S3rver = require('s3rver') as S3rverCtor;
 const FilesystemStore = require('s3rver/lib/stores/filesystem.js') as { prototype: FilesystemStoreProto };
+interface S3ObjectCtor {
+  new (
+    bucket: string,
+    key: string,
+    content: Readable | null,
+    metadata: Record<string, string | number>,
+  ): { range?: { start: number; end: number } };
+  readonly ALLOWED_METADATA: readonly string[];
+}
+const S3Object = require('s3rver/lib/models/object.js') as S3ObjectCtor;
 
 /*
  * s3rver 3.7.1 answers a PUT as soon as its hashing stream has seen the body, before the object
@@ -79,6 +91,85 @@ FilesystemStore.prototype.putObject = async function putObject(this: FilesystemS
   const digest = md5.digest('hex');
   await this.putMetadata(object.bucket, object.key, object.metadata, digest);
   return { size, md5: digest };
+};
+
+/*
+ * The metadata and MD5 files beside an object are rewritten in place by s3rver (truncate, then
+ * write): a GET reading them meanwhile fails to parse them (a 500) or takes an empty ETag. Written
+ * to a private file and renamed, like the object.
+ */
+FilesystemStore.prototype.putMetadata = async function putMetadata(
+  this: FilesystemStoreProto,
+  bucketName: string,
+  key: string,
+  metadata: Record<string, string>,
+  md5: string,
+) {
+  // The fields s3rver's own putMetadata keeps.
+  const kept = Object.fromEntries(
+    Object.entries(metadata).filter(([k]) => S3Object.ALLOWED_METADATA.includes(k) || k.startsWith('x-amz-meta-')),
+  );
+  const tag = randomBytes(6).toString('hex');
+  const replace = async (resource: string, text: string): Promise<void> => {
+    const path = this.getResourcePath(bucketName, key, resource);
+    await writeFile(`${path}.${tag}.partial`, text);
+    await rename(`${path}.${tag}.partial`, path);
+  };
+  if (md5) await replace('object.md5', md5);
+  await replace('metadata.json', JSON.stringify(kept, null, 2));
+};
+
+/*
+ * A GET must be atomic too. s3rver 3.7.1 takes an object's size from a `stat` of its path and
+ * then opens the path again to stream it: a PUT renamed onto the object in between makes it send
+ * the new file under the old length, cut short (the client sees the connection reset, as an agent
+ * reading the ledger while another wrote it did) or, when the new file is longer, a prefix of it.
+ * S3 serves one version whole, so the file is opened once and both its size and its bytes come
+ * from that open file.
+ */
+FilesystemStore.prototype.getObject = async function getObject(
+  this: FilesystemStoreProto,
+  bucket: string,
+  key: string,
+  options?: { start?: number; end?: number },
+) {
+  let handle: FileHandle;
+  try {
+    handle = await open(this.getResourcePath(bucket, key, 'object'), 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  let streaming = false;
+  try {
+    const stat = await handle.stat();
+    const metadata = {
+      ...(await this.getMetadata(bucket, key)),
+      'content-length': stat.size,
+      'last-modified': stat.mtime.toUTCString(),
+    };
+    // What s3rver's own getObject does with a range, on the opened file's size.
+    const lastByte = Math.max(0, stat.size - 1);
+    // (An `end` of 0 counts as none there, as it does here.)
+    const end = options?.end !== undefined && options.end !== 0 ? options.end : Infinity;
+    const ranged = options !== undefined && (options.start !== undefined || end !== Infinity);
+    const range = { start: options?.start ?? 0, end: Math.min(end, lastByte) };
+    let object;
+    if (range.start < 0 || range.end < range.start) {
+      object = new S3Object(bucket, key, null, metadata);
+    } else {
+      object = new S3Object(bucket, key, handle.createReadStream({ start: range.start, end: range.end }), metadata);
+      streaming = true;
+    }
+    if (ranged) object.range = range;
+    return object;
+  } catch (err) {
+    // The object was replaced by a PUT or deleted between the open and its metadata.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  } finally {
+    if (!streaming) await handle.close();
+  }
 };
 
 const [directory, portText, bucket] = process.argv.slice(2);
