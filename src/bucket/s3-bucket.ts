@@ -6,6 +6,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
@@ -81,6 +82,12 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 const MAX_CONNECT_TIMEOUT_MS = 10_000;
 /** Tries of a conditional PutObject that S3 answered 409 ConditionalRequestConflict. */
 const CONDITIONAL_CONFLICT_ATTEMPTS = 5;
+/** The SDK's own default number of attempts per request. */
+const SDK_DEFAULT_ATTEMPTS = 3;
+/** A GET whose body was cut (reset, timed out) is sent again after this long, doubling. */
+const BODY_RETRY_DELAY_MS = 200;
+/** Failures of a body read worth another GET: the answer was lost on the way, not refused. */
+const BODY_RETRIED = new Set<string>(['PROMSHIP_BUCKET_UNREACHABLE', 'PROMSHIP_BUCKET_TIMEOUT']);
 
 interface CallOptions {
   signal?: AbortSignal;
@@ -96,6 +103,8 @@ export class S3Bucket implements Bucket {
   private readonly writeParams: Partial<PutObjectCommandInput>;
   /** Set once the bucket is known to exist, so a 404 on HEAD means "no such object". */
   private bucketSeen = false;
+  /** GETs per read whose body keeps being cut; the SDK retries only until the headers arrive. */
+  private readonly readAttempts: number;
 
   constructor(opts: S3BucketOptions) {
     if (opts.bucket.length === 0) {
@@ -148,6 +157,7 @@ export class S3Bucket implements Bucket {
     };
     if (endpoint !== undefined) config.endpoint = endpoint;
     if (opts.maxAttempts !== undefined) config.maxAttempts = opts.maxAttempts;
+    this.readAttempts = Math.max(1, opts.maxAttempts ?? SDK_DEFAULT_ATTEMPTS);
     if (opts.accessKeyId !== undefined && opts.secretAccessKey !== undefined) {
       config.credentials = {
         accessKeyId: opts.accessKeyId,
@@ -251,27 +261,52 @@ export class S3Bucket implements Bucket {
   }
 
   async get(key: string, opts: CallOptions = {}): Promise<Uint8Array | null> {
-    const full = this.keys.full(key);
-    return this.call('GetObject', full, opts.signal, async () => {
-      const res = await this.getObject(full, opts.signal);
-      if (res === null) return null;
+    return this.read(key, opts.signal, async (res) => {
       if (res.Body === undefined) return new Uint8Array(0);
       return await res.Body.transformToByteArray();
     });
   }
 
   async download(key: string, filePath: string, opts: CallOptions = {}): Promise<boolean> {
-    const full = this.keys.full(key);
-    return this.call('GetObject', full, opts.signal, async () => {
-      const res = await this.getObject(full, opts.signal);
-      if (res === null) return false;
+    const found = await this.read(key, opts.signal, async (res) => {
       const body = (res.Body as Readable | undefined) ?? Readable.from([]);
+      // Sent again, the body starts the file again (the write stream truncates it).
       await pipeline(body, createWriteStream(filePath), { signal: opts.signal });
       return true;
     });
+    return found ?? false;
   }
 
-  /** GetObject of a full key, or null when the object does not exist; run inside `call`, which also covers reading the body. */
+  /**
+   * GetObject, then `body` reads the answer's body; null when there is no such object. The GET
+   * is sent again when the body is cut on the way (a reset connection, a stalled socket): the
+   * SDK's retries end once the headers are in, S3 does reset long-lived connections now and then,
+   * and a read is always safe to repeat. Failures before the headers were the SDK's to retry.
+   */
+  private async read<T>(
+    key: string,
+    signal: AbortSignal | undefined,
+    body: (res: GetObjectCommandOutput) => Promise<T>,
+  ): Promise<T | null> {
+    const full = this.keys.full(key);
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.call('GetObject', full, signal, () => this.getObject(full, signal));
+      if (res === null) return null;
+      try {
+        return await this.call('GetObject', full, signal, () => body(res));
+      } catch (err) {
+        const code = (err as BucketError).code;
+        if (signal?.aborted === true || attempt >= this.readAttempts || !BODY_RETRIED.has(code)) throw err;
+        try {
+          await sleep(BODY_RETRY_DELAY_MS * 2 ** (attempt - 1), undefined, signal ? { signal } : {});
+        } catch (stopped) {
+          throw toBucketError(stopped, this.errorContext('GetObject', full), signal);
+        }
+      }
+    }
+  }
+
+  /** GetObject of a full key, or null when the object does not exist. */
   private async getObject(full: string, signal: AbortSignal | undefined): Promise<GetObjectCommandOutput | null> {
     try {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: full }), {
