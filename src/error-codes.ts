@@ -242,7 +242,7 @@ export const errorCodes = {
     action: 'Report it with the log line.',
   },
   PROMSHIP_BUCKET_LOCAL_FILE: {
-    meaning: 'A local block file to upload could not be read.',
+    meaning: 'A local file could not be read for an upload (a block file) or written for a download (`verify`).',
     action: `${RETRIED} check that \`PROMSHIP_DATA_DIR\` is not cleaned by something else while promship runs.`,
   },
   PROMSHIP_BUCKET_FULL: {

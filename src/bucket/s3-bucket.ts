@@ -3,7 +3,9 @@
  * an optional prefix, like Thanos' prefixed bucket. Without static keys the SDK's standard
  * credential chain applies (environment, web identity / IRSA, container and instance metadata).
  */
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -268,12 +270,34 @@ export class S3Bucket implements Bucket {
   }
 
   async download(key: string, filePath: string, opts: CallOptions = {}): Promise<boolean> {
+    // Typed wide, like `local` below: set inside the callback.
+    let started = false as boolean;
     const found = await this.read(key, opts.signal, async (res) => {
       const body = (res.Body as Readable | undefined) ?? Readable.from([]);
       // Sent again, the body starts the file again (the write stream truncates it).
-      await pipeline(body, createWriteStream(filePath), { signal: opts.signal });
+      const out = createWriteStream(filePath);
+      started = true;
+      let local = undefined as Error | undefined;
+      out.once('error', (err) => (local ??= err));
+      try {
+        await pipeline(body, out, { signal: opts.signal });
+      } catch (err) {
+        // The next try must not meet a write of this one still landing in the file.
+        if (!out.closed) await once(out, 'close');
+        // The disk, not the store (full, not writable): sending the GET again would not help.
+        if (local !== undefined) {
+          throw new BucketError(
+            'PROMSHIP_BUCKET_LOCAL_FILE',
+            `writing ${filePath}, downloaded from ${this.description}, failed: ${local.message}; check the space and permissions of PROMSHIP_DATA_DIR`,
+            { cause: local, key },
+          );
+        }
+        throw err;
+      }
       return true;
     });
+    // The object went away between two tries: leave no part of it behind.
+    if (found === null && started) await rm(filePath, { force: true });
     return found ?? false;
   }
 

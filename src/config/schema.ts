@@ -492,7 +492,7 @@ export const options = {
     default: '5',
     group: 'bucket',
     description:
-      'Attempts per S3 request, the first included (the SDK retries with backoff), and GETs of an object whose body is cut on the way; a window that still fails is retried on a later run.',
+      'Attempts per S3 request, the first included (the SDK retries with backoff); a GET whose body is cut on the way is sent again up to as many times, each with its own attempts. A window that still fails is retried on a later run.',
     schema: z
       .string()
       .regex(/^\d+$/, 'must be a whole number')

@@ -81,3 +81,9 @@ void t.test('a missing object is still null, asked once', async (t) => {
   t.equal(await bucket.get('cut/none.json'), null);
   t.equal(proxy.stats.byOperation.GET?.requests, 1, 'one GET: a 404 is not a cut body');
 });
+
+void t.test('download into a file that cannot be written: a local error, one GET', async (t) => {
+  const { proxy, bucket } = await bucketCutting(t, 0);
+  await t.rejects(bucket.download(Key, join(dir, 'no-such-dir', 'file')), { code: 'PROMSHIP_BUCKET_LOCAL_FILE' });
+  t.equal(proxy.stats.byOperation.GET?.requests, 1, 'not sent again: the store was not at fault');
+});

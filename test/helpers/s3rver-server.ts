@@ -125,7 +125,8 @@ FilesystemStore.prototype.putMetadata = async function putMetadata(
  * the new file under the old length, cut short (the client sees the connection reset, as an agent
  * reading the ledger while another wrote it did) or, when the new file is longer, a prefix of it.
  * S3 serves one version whole, so the file is opened once and both its size and its bytes come
- * from that open file.
+ * from that open file. (The ETag and content headers still come from the files beside it, which
+ * may be another version's for a moment; nothing in promship reads them from a GET.)
  */
 FilesystemStore.prototype.getObject = async function getObject(
   this: FilesystemStoreProto,
