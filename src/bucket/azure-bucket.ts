@@ -9,10 +9,8 @@
  * is computed by the service. The stored blob is then checked by size and MD5 before it counts.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable, Transform } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ContainerClient,
@@ -28,6 +26,7 @@ import { azureCodeOf, azureStatusOf, toAzureBucketError } from './azure-errors.t
 import type { AzureBucketOptions } from './azure-options.ts';
 import { keyRoot, ObjectKeys } from './object-keys.ts';
 import { localFileError, localFileSize, type StoreErrorContext } from './store-errors.ts';
+import { writeDownload } from './write-download.ts';
 
 const MiB = 1024 * 1024;
 const DEFAULT_BLOCK_SIZE = 8 * MiB;
@@ -285,9 +284,15 @@ export class AzureBucket implements Bucket {
 
   async download(key: string, filePath: string, opts: CallOptions = {}): Promise<boolean> {
     const full = this.keys.full(key);
+    let started = false;
     return this.call('GetBlob', full, opts.signal, async (trySignal) => {
       const res = await this.download0(full, trySignal);
-      if (res === null) return false;
+      if (res === null) {
+        // Gone since an earlier try began the file: leave no part of it behind.
+        if (started) await unlink(filePath).catch(() => undefined);
+        return false;
+      }
+      started = true;
       const hash = createHash('md5');
       let bytes = 0;
       const count = new Transform({
@@ -297,12 +302,10 @@ export class AzureBucket implements Bucket {
           done(null, chunk);
         },
       });
-      const body = res.readableStreamBody;
-      if (body === undefined) {
-        await pipeline([], count, createWriteStream(filePath));
-      } else {
-        await pipeline(body, count, createWriteStream(filePath), { signal: trySignal });
-      }
+      await writeDownload(res.readableStreamBody ?? Readable.from([]), filePath, full, this.description, {
+        signal: trySignal,
+        through: count,
+      });
       try {
         this.checkRead(full, res, bytes, hash.digest());
       } catch (err) {

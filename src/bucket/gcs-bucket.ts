@@ -20,7 +20,7 @@
  * list them, so there is nothing to abort). Every upload is then checked against the size and
  * CRC32C the store reports, and an object that differs is deleted before anyone trusts it.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -32,6 +32,7 @@ import type { Bucket, ObjectInfo } from './bucket.ts';
 import { isGcsNotFound, isPreconditionFailed, toGcsBucketError } from './gcs-errors.ts';
 import { keyRoot, ObjectKeys } from './object-keys.ts';
 import { localFileSize, type StoreErrorContext } from './store-errors.ts';
+import { writeDownload } from './write-download.ts';
 
 /**
  * A Google credentials JSON as the objstore `service_account` holds it: usually a service-account
@@ -278,9 +279,15 @@ export class GcsBucket implements Bucket {
     // Asked first so a missing object leaves no empty file behind.
     if ((await this.statFull(full, opts.signal)) === null) return false;
     await this.call('objects.get', full, opts.signal, ({ signal, touch }) =>
-      pipeline(this.file(full).createReadStream({ validation: false }).on('data', touch), createWriteStream(filePath), {
-        signal,
-      }),
+      writeDownload(
+        this.file(full).createReadStream({ validation: false }).on('data', touch),
+        filePath,
+        full,
+        this.description,
+        {
+          signal,
+        },
+      ),
     );
     return true;
   }

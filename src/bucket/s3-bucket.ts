@@ -3,11 +3,9 @@
  * an optional prefix, like Thanos' prefixed bucket. Without static keys the SDK's standard
  * credential chain applies (environment, web identity / IRSA, container and instance metadata).
  */
-import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AbortMultipartUploadCommand,
@@ -32,6 +30,7 @@ import { MAX_PART_SIZE_BYTES, MIN_PART_SIZE_BYTES } from './s3-part-size.ts';
 import { splitUserMetadata } from './s3-user-metadata.ts';
 import { keyRoot, ObjectKeys } from './object-keys.ts';
 import { localFileSize, type StoreErrorContext } from './store-errors.ts';
+import { writeDownload } from './write-download.ts';
 
 export type S3ServerSideEncryption =
   { type: 'SSE-S3' } | { type: 'SSE-KMS'; kmsKeyId: string; encryptionContext?: Record<string, string> };
@@ -270,30 +269,18 @@ export class S3Bucket implements Bucket {
   }
 
   async download(key: string, filePath: string, opts: CallOptions = {}): Promise<boolean> {
-    // Typed wide, like `local` below: set inside the callback.
+    // Typed wide: set inside the callback, which the checker cannot follow.
     let started = false as boolean;
     const found = await this.read(key, opts.signal, async (res) => {
-      const body = (res.Body as Readable | undefined) ?? Readable.from([]);
-      // Sent again, the body starts the file again (the write stream truncates it).
-      const out = createWriteStream(filePath);
       started = true;
-      let local = undefined as Error | undefined;
-      out.once('error', (err) => (local ??= err));
-      try {
-        await pipeline(body, out, { signal: opts.signal });
-      } catch (err) {
-        // The next try must not meet a write of this one still landing in the file.
-        if (!out.closed) await once(out, 'close');
-        // The disk, not the store (full, not writable): sending the GET again would not help.
-        if (local !== undefined) {
-          throw new BucketError(
-            'PROMSHIP_BUCKET_LOCAL_FILE',
-            `writing ${filePath}, downloaded from ${this.description}, failed: ${local.message}; check the space and permissions of PROMSHIP_DATA_DIR`,
-            { cause: local, key },
-          );
-        }
-        throw err;
-      }
+      // Sent again, the body starts the file again (the write stream truncates it).
+      await writeDownload(
+        (res.Body as Readable | undefined) ?? Readable.from([]),
+        filePath,
+        this.keys.full(key),
+        this.description,
+        opts,
+      );
       return true;
     });
     // The object went away between two tries: leave no part of it behind.

@@ -193,3 +193,11 @@ void t.test('errors carry stable codes and no secret', async (t) => {
   noSecret(t, unreachable, srv);
   t.notOk(nowhere.description.includes(srv.accountKey), 'the description holds no key');
 });
+
+void t.test('a download whose local file cannot be written fails with the local code, not as the store', async (t) => {
+  const b = await bucketOn(srv);
+  await b.put('x/local', 'bytes');
+  const dir = await tempDir(t);
+  const err = await caught(b.download('x/local', join(dir, 'no-such-dir', 'file')));
+  t.equal(err.code, 'PROMSHIP_BUCKET_LOCAL_FILE', err.message);
+});

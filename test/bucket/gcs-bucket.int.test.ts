@@ -3,12 +3,14 @@
  * free port): the shared bucket contract, and what was stored judged through a plain SDK client.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import t from 'tap';
 import { GcsBucket, type GcsBucketOptions } from '../../src/bucket/gcs-bucket.ts';
 import { BucketError } from '../../src/errors.ts';
 import { bucketContract } from '../helpers/bucket-contract.ts';
 import { startGcsEmulator } from '../helpers/gcs-emulator.ts';
 import { withTimeout } from '../helpers/gcs-stub.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const emu = await startGcsEmulator(t);
 let prefixCounter = 0;
@@ -62,4 +64,12 @@ t.test('an unreachable endpoint fails with PROMSHIP_BUCKET_UNREACHABLE, not a ha
   t.ok(err instanceof BucketError);
   t.equal((err as BucketError).code, 'PROMSHIP_BUCKET_UNREACHABLE');
   t.match((err as BucketError).message, /gs:\/\/x/);
+});
+
+t.test('a download whose local file cannot be written fails with the local code, not as the store', async (t) => {
+  const b = bucketOn();
+  await b.put('x/local', 'bytes');
+  const dir = await tempDir(t);
+  const err: unknown = await b.download('x/local', join(dir, 'no-such-dir', 'file')).catch((e: unknown) => e);
+  t.equal(err instanceof BucketError ? err.code : err, 'PROMSHIP_BUCKET_LOCAL_FILE');
 });

@@ -1,0 +1,43 @@
+/**
+ * A download's body into a local file, shared by the stores so that a failure of the local disk is
+ * told apart from a failure of the store everywhere.
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { BucketError } from '../errors.ts';
+
+/**
+ * Streams a downloaded body (through `through`, if given) into `filePath`. A failure of the local
+ * file (full, not writable) becomes PROMSHIP_BUCKET_LOCAL_FILE, which no store retries: another
+ * GET would not help. Returns only once the file is closed, so a retry that rewrites it never
+ * meets a write of this try still landing.
+ */
+export async function writeDownload(
+  body: NodeJS.ReadableStream,
+  filePath: string,
+  full: string,
+  where: string,
+  opts: { signal?: AbortSignal; through?: NodeJS.ReadWriteStream } = {},
+): Promise<void> {
+  const out = createWriteStream(filePath);
+  // Typed wide: set in the callback, which the checker cannot follow.
+  let local = undefined as Error | undefined;
+  out.once('error', (err) => (local ??= err));
+  const options: { signal?: AbortSignal } = opts.signal ? { signal: opts.signal } : {};
+  try {
+    if (opts.through === undefined) await pipeline(body, out, options);
+    else await pipeline(body, opts.through, out, options);
+  } catch (err) {
+    if (!out.closed) await once(out, 'close');
+    if (local !== undefined) {
+      throw new BucketError(
+        'PROMSHIP_BUCKET_LOCAL_FILE',
+        `cannot write local file ${filePath} with "${full}" from ${where}: ${local.message}; ` +
+          'check the space and permissions of PROMSHIP_DATA_DIR',
+        { cause: local, key: full },
+      );
+    }
+    throw err;
+  }
+}
