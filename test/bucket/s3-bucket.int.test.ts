@@ -4,14 +4,14 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import t from 'tap';
 import { S3Bucket, type S3BucketOptions } from '../../src/bucket/s3-bucket.ts';
 import { BucketError, describeError } from '../../src/errors.ts';
 import { bucketContract } from '../helpers/bucket-contract.ts';
 import { EXTRA, startGrowingS3Proxy } from '../helpers/growing-s3-proxy.ts';
 import { startPassThroughProxy } from '../helpers/pass-through-proxy.ts';
-import { startFauxqs, startS3rver, type S3TestServer } from '../helpers/s3.ts';
+import { plainClient, startFauxqs, startS3rver, type S3TestServer } from '../helpers/s3.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const MiB = 1024 * 1024;
@@ -34,18 +34,6 @@ function bucketOn(srv: S3TestServer, extra: Partial<S3BucketOptions> = {}): S3Bu
     partSizeBytes: 8 * MiB,
     ...extra,
   });
-}
-
-/** A plain SDK client on the same server: how the stored objects look without promship's code. */
-function plainClient(t: { teardown(fn: () => unknown): void }, srv: S3TestServer): S3Client {
-  const raw = new S3Client({
-    endpoint: srv.endpoint,
-    region: srv.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: srv.accessKeyId, secretAccessKey: srv.secretAccessKey },
-  });
-  t.teardown(() => raw.destroy());
-  return raw;
 }
 
 function sha256(data: Uint8Array): string {

@@ -8,27 +8,18 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import t, { type Test } from 'tap';
 import { S3Bucket } from '../../src/bucket/s3-bucket.ts';
 import { startChaosProxy } from '../helpers/chaos-proxy.ts';
-import { startS3rver } from '../helpers/s3.ts';
+import { plainClient, startS3rver } from '../helpers/s3.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const s3 = await startS3rver(t);
 const dir = await tempDir(t);
 const stored = randomBytes(300 * 1024);
 const Key = 'cut/ledger.json';
-{
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
-  await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key, Body: stored }));
-  client.destroy();
-}
+await plainClient(t, s3).send(new PutObjectCommand({ Bucket: s3.bucket, Key, Body: stored }));
 
 /** A bucket through a proxy that cuts the body of the first `cuts` GETs of the object. */
 async function bucketCutting(t: Test, cuts: number, maxAttempts?: number) {

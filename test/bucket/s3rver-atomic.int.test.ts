@@ -9,22 +9,13 @@
  * test/helpers/s3rver-server.ts explains and corrects both. Judged with the SDK, not our code.
  */
 import { PassThrough } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import t from 'tap';
-import { startS3rver } from '../helpers/s3.ts';
+import { plainClient, startS3rver } from '../helpers/s3.ts';
 
 void t.test('while a PUT is under way, a HEAD finds the previous object, never a partial one', async (t) => {
   const s3 = await startS3rver(t);
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-  });
-  t.teardown(() => {
-    client.destroy();
-  });
+  const client = plainClient(t, s3, { requestChecksumCalculation: 'WHEN_REQUIRED' });
   const Key = 'promship/c/ledger.json';
   const head = async (): Promise<number | undefined> =>
     (await client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key }))).ContentLength;
@@ -52,16 +43,7 @@ void t.test('while a PUT is under way, a HEAD finds the previous object, never a
 
 void t.test('while PUTs replace an object, every GET serves one version whole', async (t) => {
   const s3 = await startS3rver(t);
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-  });
-  t.teardown(() => {
-    client.destroy();
-  });
+  const client = plainClient(t, s3, { requestChecksumCalculation: 'WHEN_REQUIRED' });
   const Key = 'promship/c/ledger.json';
   // Two versions of different lengths: a GET sent the shorter under the longer one's length is
   // cut short, and the longer under the shorter's is a prefix of it.

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { buildApp } from 'fauxqs';
 import { tempDir } from './tmp.ts';
 
@@ -170,4 +170,20 @@ async function killAndWait(proc: ChildProcess): Promise<void> {
   const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * A plain AWS SDK client on a test server: how the stored objects look without promship's code.
+ * Destroyed when the test ends.
+ */
+export function plainClient(t: Teardown, srv: S3TestServer, extra: Partial<S3ClientConfig> = {}): S3Client {
+  const raw = new S3Client({
+    endpoint: srv.endpoint,
+    region: srv.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: srv.accessKeyId, secretAccessKey: srv.secretAccessKey },
+    ...extra,
+  });
+  t.teardown(() => raw.destroy());
+  return raw;
 }
