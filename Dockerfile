@@ -32,6 +32,11 @@ LABEL org.opencontainers.image.title="promship" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.base.name="${NODE_IMAGE}"
 ENV NODE_ENV=production
+# Node 22 keeps the bytecode of the modules it compiles here and reuses it: every run of the agent
+# is a process of its own, and from the second on each starts about 0.16 s of CPU cheaper (17 % of
+# a run with nothing to ship; measured, BENCHMARKS.md). The chart mounts /tmp (an emptyDir); on a
+# read-only /tmp Node skips the cache and runs as before.
+ENV NODE_COMPILE_CACHE=/tmp/node-compile-cache
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist

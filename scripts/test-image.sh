@@ -107,9 +107,12 @@ echo "# image size: $size bytes ($((size / 1000000)) MB, of which the stand-in b
 bucket="$work/bucket"
 mkdir -p "$bucket"
 chown 65532:65532 "$bucket"
+# /tmp outlives one process, as the chart's emptyDir does for the pod: Node's compile cache lands there.
+mkdir -p "$work/tmp"
+chmod 1777 "$work/tmp"
 run() {
   podman run --rm --network host --read-only --user 65532:65532 --cap-drop=ALL --security-opt no-new-privileges \
-    --tmpfs /tmp:rw,mode=1777 --tmpfs /data:rw,mode=1777 -v "$bucket:/bucket" \
+    -v "$work/tmp:/tmp" --tmpfs /data:rw,mode=1777 -v "$bucket:/bucket" \
     -e PROMSHIP_PROMETHEUS_URL="http://127.0.0.1:$port" -e PROMSHIP_BUCKET=file:///bucket -e PROMSHIP_DATA_DIR=/data \
     -e PROMSHIP_MAX_BACKFILL=1d "$IMAGE" "$@"
 }
@@ -158,6 +161,8 @@ else
   tail -20 "$work/once.log"
   notok "once exited non-zero"
 fi
+cached=$(find "$work/tmp/node-compile-cache" -type f 2>/dev/null | wc -l)
+if [ "$cached" -gt 0 ]; then ok "Node keeps its compile cache in /tmp ($cached files)"; else notok "no compile cache in /tmp after once"; fi
 if run verify >"$work/verify.log" 2>&1; then ok "verify finds the bucket sound"; else
   tail -20 "$work/verify.log"
   notok "verify exited non-zero"
