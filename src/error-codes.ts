@@ -243,7 +243,7 @@ export const errorCodes = {
   },
   PROMSHIP_BUCKET_LOCAL_FILE: {
     meaning: 'A local file could not be read for an upload (a block file) or written for a download (`verify`).',
-    action: `${RETRIED} check that \`PROMSHIP_DATA_DIR\` is not cleaned by something else while promship runs.`,
+    action: `${RETRIED} check that \`PROMSHIP_DATA_DIR\` is not cleaned by something else while promship runs; for \`verify\`, that the temporary directory (\`TMPDIR\`, else /tmp) has room.`,
   },
   PROMSHIP_BUCKET_FULL: {
     meaning: "The `file://` bucket's filesystem is full.",

@@ -284,9 +284,7 @@ export class GcsBucket implements Bucket {
         filePath,
         full,
         this.description,
-        {
-          signal,
-        },
+        { signal },
       ),
     );
     return true;

@@ -262,22 +262,23 @@ export class S3Bucket implements Bucket {
   }
 
   async get(key: string, opts: CallOptions = {}): Promise<Uint8Array | null> {
-    return this.read(key, opts.signal, async (res) => {
+    return this.read(this.keys.full(key), opts.signal, async (res) => {
       if (res.Body === undefined) return new Uint8Array(0);
       return await res.Body.transformToByteArray();
     });
   }
 
   async download(key: string, filePath: string, opts: CallOptions = {}): Promise<boolean> {
+    const full = this.keys.full(key);
     // Typed wide: set inside the callback, which the checker cannot follow.
     let started = false as boolean;
-    const found = await this.read(key, opts.signal, async (res) => {
+    const found = await this.read(full, opts.signal, async (res) => {
       started = true;
       // Sent again, the body starts the file again (the write stream truncates it).
       await writeDownload(
         (res.Body as Readable | undefined) ?? Readable.from([]),
         filePath,
-        this.keys.full(key),
+        full,
         this.description,
         opts,
       );
@@ -289,17 +290,17 @@ export class S3Bucket implements Bucket {
   }
 
   /**
-   * GetObject, then `body` reads the answer's body; null when there is no such object. The GET
-   * is sent again when the body is cut on the way (a reset connection, a stalled socket): the
-   * SDK's retries end once the headers are in, S3 does reset long-lived connections now and then,
-   * and a read is always safe to repeat. Failures before the headers were the SDK's to retry.
+   * GetObject of a full key, then `body` reads the answer's body; null when there is no such
+   * object. The GET is sent again when the body is cut on the way (a reset connection, a stalled
+   * socket): the SDK's retries end once the headers are in, S3 does reset long-lived connections
+   * now and then, and a read is always safe to repeat. Failures before the headers were the SDK's
+   * to retry.
    */
   private async read<T>(
-    key: string,
+    full: string,
     signal: AbortSignal | undefined,
     body: (res: GetObjectCommandOutput) => Promise<T>,
   ): Promise<T | null> {
-    const full = this.keys.full(key);
     for (let attempt = 1; ; attempt++) {
       const res = await this.call('GetObject', full, signal, () => this.getObject(full, signal));
       if (res === null) return null;

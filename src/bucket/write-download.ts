@@ -34,7 +34,7 @@ export async function writeDownload(
       throw new BucketError(
         'PROMSHIP_BUCKET_LOCAL_FILE',
         `cannot write local file ${filePath} with "${full}" from ${where}: ${local.message}; ` +
-          'check the space and permissions of PROMSHIP_DATA_DIR',
+          'check the space and permissions of its directory',
         { cause: local, key: full },
       );
     }
