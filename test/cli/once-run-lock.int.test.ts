@@ -17,6 +17,13 @@ import { promtoolDump } from '../helpers/prometheus.ts';
 import { M, startSource, type Source } from '../helpers/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { acquireRunLock } from '../../src/shipper/run-lock.ts';
+import { nodeCommand } from '../helpers/node-command.ts';
+
+/** `promship once` as spawn()'s first two arguments. */
+const onceCommand = (): [string, string[]] => {
+  const [bin, ...args] = nodeCommand([...CLI_ARGS, 'once']);
+  return [bin!, args];
+};
 
 const BLOCK = 15 * M;
 const LOCK_DIR = 'run.lock';
@@ -119,7 +126,7 @@ t.test(
   async (t) => {
     const { env, bucketDir, dataDir } = setup();
     proxy.delayReadsMs = 300;
-    const killed = spawn(process.execPath, [...CLI_ARGS, 'once'], {
+    const killed = spawn(...onceCommand(), {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -157,7 +164,7 @@ t.test('`promship once` stopped with Ctrl-C ends at once and lets go of the lock
   const { env, dataDir } = setup();
   proxy.delayReadsMs = 300;
   t.teardown(() => void (proxy.delayReadsMs = 0));
-  const child = spawn(process.execPath, [...CLI_ARGS, 'once'], {
+  const child = spawn(...onceCommand(), {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

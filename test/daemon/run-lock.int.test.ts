@@ -17,6 +17,7 @@ import { freePort } from '../helpers/prometheus.ts';
 import { checkShipped } from '../helpers/shipped-checks.ts';
 import { M, startSource } from '../helpers/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { nodeCommand } from '../helpers/node-command.ts';
 
 const BLOCK = 15 * M;
 const SKIPPED = 'run skipped: another run is shipping from the data dir';
@@ -40,7 +41,8 @@ t.test('a scheduled run while `promship once` is shipping skips its turn, visibl
     PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${port}`,
   };
 
-  const manual = spawn(process.execPath, [...CLI_ARGS, 'once'], {
+  const [bin, ...args] = nodeCommand([...CLI_ARGS, 'once']);
+  const manual = spawn(bin!, args, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -19,6 +19,7 @@ import { checkShipped } from '../helpers/shipped-checks.ts';
 import { M, startSource } from '../helpers/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
+import { nodeCommand } from '../helpers/node-command.ts';
 
 const BLOCK = 15 * M;
 
@@ -125,7 +126,8 @@ t.test('a run whose agent dies before the run has even loaded never ships', asyn
     const run = fork(${JSON.stringify(runProcess)}, ['first'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     process.stdout.write('run pid ' + run.pid + '\\n', () => process.kill(process.pid, 'SIGKILL'));
   `;
-  const parent = spawn(process.execPath, ['-e', agent], {
+  const [bin, ...args] = nodeCommand(['-e', agent]);
+  const parent = spawn(bin!, args, {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/tmp',

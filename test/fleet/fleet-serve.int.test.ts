@@ -16,6 +16,7 @@ import { startDaemon } from '../helpers/daemon.ts';
 import { buildFleetScenario } from '../helpers/fleet-bucket.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
+import { nodeCommand } from '../helpers/node-command.ts';
 
 const OUT = fileURLToPath(new URL('../../test-output/fleet/', import.meta.url));
 
@@ -60,14 +61,11 @@ void t.test('fleet serve: /metrics agree with fleet --json; the page marks gaps 
     500,
   );
 
-  const server = startDaemon(t, { ...s.env, PROMSHIP_LISTEN_ADDRESS: '127.0.0.1:0', PROMSHIP_FLEET_REFRESH: '1h' }, [
-    process.execPath,
-    '--import',
-    'tsx',
-    CLI,
-    'fleet',
-    'serve',
-  ]);
+  const server = startDaemon(
+    t,
+    { ...s.env, PROMSHIP_LISTEN_ADDRESS: '127.0.0.1:0', PROMSHIP_FLEET_REFRESH: '1h' },
+    nodeCommand(['--import', 'tsx', CLI, 'fleet', 'serve']),
+  );
   const serving = await server.waitForLog(
     (l) => l.msg === 'promship fleet serving /metrics, /, /healthz and /readyz',
     120_000,

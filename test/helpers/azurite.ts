@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
 import { tempDir } from './tmp.ts';
+import { nodeCommand } from './node-command.ts';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -51,12 +52,12 @@ export async function startAzurite(
   const start = async (): Promise<void> => {
     if (child) return;
     const env: NodeJS.ProcessEnv = { ...process.env, AZURITE_ACCOUNTS: `${account}:${accountKey}` };
-    delete env.NODE_OPTIONS;
     const storage = opts.onDisk === true ? ['--location', dir] : ['--inMemoryPersistence'];
+    const [bin, ...head] = nodeCommand([AZURITE_BLOB_MAIN]);
     const proc = spawn(
-      process.execPath,
+      bin!,
       [
-        AZURITE_BLOB_MAIN,
+        ...head,
         '--blobHost',
         '127.0.0.1',
         '--blobPort',

@@ -3,6 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { outputRecorder } from './output-log.ts';
+import { nodeCommand } from './node-command.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The CLI's source; run it with `CLI_ARGS`, which pick the build when it is current. */
@@ -46,9 +47,10 @@ export interface CliResult {
 export function runCli(args: string[], env: Record<string, string>, timeoutMs = 300_000): Promise<CliResult> {
   const startedAt = Date.now();
   return new Promise((resolve) => {
+    const [bin, ...head] = nodeCommand(CLI_ARGS);
     const child = execFile(
-      process.execPath,
-      [...CLI_ARGS, ...args],
+      bin!,
+      [...head, ...args],
       {
         cwd: ROOT,
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { CLI_ARGS } from './cli.ts';
 import { outputRecorder } from './output-log.ts';
 import { until } from './until.ts';
+import { nodeCommand } from './node-command.ts';
 
 export interface RunningDaemon {
   child: ChildProcess;
@@ -56,7 +57,7 @@ interface Teardown {
 export function startDaemon(
   t: Teardown,
   env: Record<string, string>,
-  command: readonly string[] = [process.execPath, ...CLI_ARGS, 'run'],
+  command: readonly string[] = nodeCommand([...CLI_ARGS, 'run']),
 ): RunningDaemon {
   const [bin, ...args] = command;
   const child = spawn(bin!, args, {

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CLI, CLI_ARGS } from './cli.ts';
+import { nodeCommand } from './node-command.ts';
 
 const run = promisify(execFile);
 /** Room left when "full": enough for a directory entry or two, never for a block. */
@@ -37,7 +38,7 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-const AGENT = [process.execPath, ...CLI_ARGS, 'run'];
+const AGENT = nodeCommand([...CLI_ARGS, 'run']);
 const IGNORE_SIGXFSZ = new URL('./ignore-sigxfsz.ts', import.meta.url).href;
 
 async function tryMount(dir: string): Promise<boolean> {
@@ -87,13 +88,7 @@ export async function fullDisk(t: Teardown): Promise<FullDisk> {
       'prlimit',
       `--fsize=${LEFT_BYTES}:unlimited`,
       '--',
-      process.execPath,
-      '--import',
-      'tsx',
-      '--import',
-      IGNORE_SIGXFSZ,
-      CLI,
-      'run',
+      ...nodeCommand(['--import', 'tsx', '--import', IGNORE_SIGXFSZ, CLI, 'run']),
     ],
     // tsx's compile cache would hit the limit too; the agent itself writes files only in its data dir.
     env: { TSX_DISABLE_CACHE: '1' },

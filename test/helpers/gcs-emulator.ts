@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Storage } from '@google-cloud/storage';
 import { tempDir } from './tmp.ts';
+import { nodeCommand } from './node-command.ts';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -29,9 +30,9 @@ const START_TIMEOUT_MS = 60_000;
 export async function startGcsEmulator(t: Teardown, bucket = 'promship-test'): Promise<GcsEmulator> {
   const dir = await tempDir(t, 'promship-gcs-emu-');
   const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: dir };
-  delete env.NODE_OPTIONS;
   delete env.STORAGE_EMULATOR_HOST;
-  const proc = spawn(process.execPath, [SCRIPT, '0'], { stdio: ['pipe', 'pipe', 'pipe'], env });
+  const [bin, ...args] = nodeCommand([SCRIPT, '0']);
+  const proc = spawn(bin!, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
   t.teardown(() => killAndWait(proc));
   const port = await waitForListening(proc);
   const endpoint = `http://127.0.0.1:${port}`;

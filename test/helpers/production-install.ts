@@ -9,6 +9,7 @@ import { cp, mkdir, stat, symlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { command, copies, readDockerfile, runs, type Stage } from './dockerfile.ts';
 import { ROOT } from './helm.ts';
+import { nodeCommand } from './node-command.ts';
 
 export interface ProductionInstall {
   /** The runtime image's WORKDIR, laid out locally. */
@@ -115,8 +116,7 @@ export async function buildProductionInstall(dir: string): Promise<ProductionIns
     }
   }
 
-  const cmd = command(runtime).map((word, i) =>
-    i === 0 && word === 'node' ? process.execPath : word.startsWith('/') ? local(word) : word,
-  );
+  const [first, ...rest] = command(runtime).map((word) => (word.startsWith('/') ? local(word) : word));
+  const cmd = first === 'node' ? nodeCommand(rest) : [first!, ...rest];
   return { appDir, command: cmd, local };
 }

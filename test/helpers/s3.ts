@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { buildApp } from 'fauxqs';
 import { tempDir } from './tmp.ts';
+import { nodeCommand } from './node-command.ts';
 
 // The SDK warns on Node 20 about its future Node 22 requirement; that noise is not ours.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -46,14 +47,16 @@ export async function startS3rver(t: Teardown, bucket = 'promship-test'): Promis
 
   const start = async (): Promise<void> => {
     if (child) return;
-    const env = { ...process.env };
-    // Test runners put loaders in NODE_OPTIONS; the server needs only its own flags.
-    delete env.NODE_OPTIONS;
-    const proc = spawn(
-      process.execPath,
-      ['--openssl-legacy-provider', '--import', 'tsx', S3RVER_SCRIPT, dir, String(port), bucket],
-      { stdio: ['pipe', 'pipe', 'pipe'], env },
-    );
+    const [bin, ...args] = nodeCommand([
+      '--openssl-legacy-provider',
+      '--import',
+      'tsx',
+      S3RVER_SCRIPT,
+      dir,
+      String(port),
+      bucket,
+    ]);
+    const proc = spawn(bin!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     child = proc;
     port = await waitForListening(proc);
   };

@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import t from 'tap';
 import { acquireRunLock, RUN_LOCK_DIR, RunLockedError } from '../../src/shipper/run-lock.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { nodeCommand } from '../helpers/node-command.ts';
 
 const HOLD = fileURLToPath(new URL('../helpers/hold-run-lock.ts', import.meta.url));
 
@@ -24,13 +25,15 @@ interface Contender {
 }
 
 function contend(dataDir: string, command: 'once' | 'run', startAt?: number): Contender {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', HOLD, dataDir, command, ...(startAt ? [String(startAt)] : [])],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
+  const [bin, ...args] = nodeCommand([
+    '--import',
+    'tsx',
+    HOLD,
+    dataDir,
+    command,
+    ...(startAt ? [String(startAt)] : []),
+  ]);
+  const child = spawn(bin!, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   const said = new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
