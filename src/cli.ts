@@ -3,6 +3,7 @@
  * The command line: thin on purpose. Exit codes: 0 success, 1 a window or run failed (details in
  * the log), 2 invalid configuration (one line on stderr, no stack trace).
  */
+import './agent-v8-flags.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

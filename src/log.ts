@@ -3,11 +3,13 @@
  * reaches a log object cannot leak through a formatter, a transport or a log pipeline.
  */
 import { createRequire } from 'node:module';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 
+// require(), not import: see src/daemon/metrics.ts. The agent logs through pino too.
+const require = createRequire(import.meta.url);
+const { pino } = require('pino') as typeof import('pino');
 // Loaded only for the pretty format: JSON, what the agent logs in a cluster, should not pay for it.
-const loadPretty = (): typeof import('pino-pretty') =>
-  createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+const loadPretty = (): typeof import('pino-pretty') => require('pino-pretty') as typeof import('pino-pretty');
 
 export type { Logger };
 

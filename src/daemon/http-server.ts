@@ -3,10 +3,16 @@
  * is not wedged) and `/readyz` (configured, Prometheus and the bucket reachable, not failing run
  * after run) for Kubernetes probes.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { parseListenAddress } from '../config/listen-address.ts';
+
+// Not `import ... from 'node:http'`: on Node 22 an ES import of a built-in reads every export, and
+// node:http's lazy `WebSocket` export then loads Node's bundled undici, 4 MiB of the idle agent's
+// memory for nothing (bench/idle-rss.ts). require() reads only what is asked for.
+const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
 
 export interface Probe {
   ok: boolean;

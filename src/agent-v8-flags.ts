@@ -1,0 +1,14 @@
+/**
+ * The agent (`promship run`) runs without TurboFan, V8's top compiler. The agent only supervises:
+ * it sleeps, serves /metrics and starts the run processes that do the work (they keep every
+ * compiler). What runs hot in it is module loading at start, and one TurboFan compilation keeps
+ * the compiler's code paged in and its output in memory for good: 6–9 MiB of the idle agent's
+ * memory on Node 22 (bench/idle-rss.ts). The lighter tiers stay.
+ *
+ * The first import of src/cli.ts, so that it runs before the other modules load: ES modules run in
+ * import order. A flag set at run time reaches only this process; run processes start with Node's
+ * own.
+ */
+import { setFlagsFromString } from 'node:v8';
+
+if (process.argv[2] === 'run') setFlagsFromString('--no-opt');

@@ -1,0 +1,97 @@
+/**
+ * The idle agent's footprint is set by what it loads, and three things it must not load are easy
+ * to bring back by a tidy-looking edit: Node's bundled undici (an ES `import` of `node:http` on Node
+ * 22 loads it), Node's CommonJS export lexer (an ES `import` of pino or prom-client runs it, hot
+ * enough for TurboFan) and any store SDK (the agent's runs open the bucket, not the agent). Judged
+ * by Node's own lists of what the idle agent holds, read in the agent process by a preload.
+ * The memory itself is measured by bench/idle-rss.ts, not here.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { CLI_ARGS } from '../helpers/cli.ts';
+import { startDaemon } from '../helpers/daemon.ts';
+import { nodeCommand } from '../helpers/node-command.ts';
+import { freePort, startPrometheus } from '../helpers/prometheus.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { until } from '../helpers/until.ts';
+
+const PRELOAD = new URL('../helpers/agent-state-preload.cjs', import.meta.url).pathname;
+
+interface AgentState {
+  pid: number;
+  builtins: string[];
+  commonjs: string[];
+}
+
+async function checkAgent(t: Test, node: string): Promise<void> {
+  const dir = await tempDir(t);
+  const prometheus = await startPrometheus({ dataDir: join(dir, 'prom'), externalLabels: { cluster_id: 'footprint' } });
+  t.teardown(() => prometheus.stop());
+  const stateFile = join(dir, 'agent-state.json');
+  const daemon = startDaemon(
+    t,
+    {
+      AGENT_STATE_FILE: stateFile,
+      PROMSHIP_PROMETHEUS_URL: prometheus.url,
+      PROMSHIP_BUCKET: `file://${join(dir, 'bucket')}`,
+      PROMSHIP_DATA_DIR: join(dir, 'data'),
+      PROMSHIP_MAX_BACKFILL: '1h',
+      PROMSHIP_SCHEDULE: '0 0 1 1 *',
+      PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${await freePort()}`,
+    },
+    nodeCommand(['--require', PRELOAD, ...CLI_ARGS, 'run'], node),
+  );
+  const finished = await daemon.waitForLog((l) => l.msg === 'run finished', 60_000, 'the first run');
+  t.equal(finished.failed, 0, 'the first run finished without a failed window');
+
+  daemon.signal('SIGUSR2');
+  const state = await until(
+    'the agent to write what it holds',
+    async () => (JSON.parse(await readFile(stateFile, 'utf8').catch(() => 'null')) as AgentState | null) ?? undefined,
+    10_000,
+  );
+  t.equal(state.pid, daemon.child.pid, 'written by the agent itself, not by one of its runs');
+
+  // The list is live: what the agent does load is in it.
+  t.ok(state.builtins.includes('NativeModule http'), 'node:http is loaded (it serves /metrics)');
+  t.ok(
+    state.commonjs.some((f) => f.includes('/node_modules/prom-client/')),
+    'prom-client is in require.cache',
+  );
+  t.ok(
+    state.commonjs.some((f) => f.includes('/node_modules/pino/')),
+    'pino is in require.cache',
+  );
+
+  t.notOk(
+    state.builtins.find((m) => m.includes('deps/undici')),
+    "Node's bundled undici is not loaded (import node:http with require(), see src/daemon/http-server.ts)",
+  );
+  const lexer = state.builtins.findIndex((m) => m.includes('cjs-module-lexer'));
+  t.equal(
+    lexer,
+    -1,
+    "Node's CommonJS export lexer never ran (load CommonJS packages with require(), see src/daemon/metrics.ts)",
+    { loadedJustBefore: state.builtins.slice(Math.max(0, lexer - 6), lexer) },
+  );
+  for (const sdk of ['@aws-sdk', '@smithy', '@azure', '@google-cloud', 'undici', 'protobufjs', 'snappy', 'zod'])
+    t.notOk(
+      state.commonjs.find((f) => f.includes(`/node_modules/${sdk}/`)),
+      `${sdk} is not in the agent (its runs load it)`,
+    );
+}
+
+t.test('the idle agent holds neither undici, nor the export lexer, nor a store SDK', async (t) => {
+  if (CLI_ARGS[0] === '--import') {
+    t.fail('this test judges the built agent, and the build is older than the source: run `npm run build` first');
+    return;
+  }
+  await t.test(`on this Node (${process.version})`, (t) => checkAgent(t, process.execPath));
+  // The image's Node, where an import of node:http loads undici.
+  const node22 = execFileSync('bash', [new URL('../../scripts/node22.sh', import.meta.url).pathname], {
+    encoding: 'utf8',
+  }).trim();
+  await t.test("on Node 22, the image's", (t) => checkAgent(t, node22));
+});
