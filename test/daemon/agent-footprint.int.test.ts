@@ -1,10 +1,11 @@
 /**
- * The idle agent's footprint is set by what it loads, and three things it must not load are easy
- * to bring back by a tidy-looking edit: Node's bundled undici (an ES `import` of `node:http` on Node
- * 22 loads it), Node's CommonJS export lexer (an ES `import` of pino or prom-client runs it, hot
- * enough for TurboFan) and any store SDK (the agent's runs open the bucket, not the agent). Judged
- * by Node's own lists of what the idle agent holds, read in the agent process by a preload.
- * The memory itself is measured by bench/idle-rss.ts, not here.
+ * The idle agent's footprint is set by what it loads and compiles, and what keeps it small is easy
+ * to undo by a tidy-looking edit: TurboFan stays off in the agent (src/agent-v8-flags.ts); Node's
+ * bundled undici is not loaded (an ES `import` of `node:http` on Node 22 loads it); Node's CommonJS
+ * export lexer never runs (an ES `import` of pino or prom-client runs it, before TurboFan can be
+ * turned off); and no store SDK is in it (the agent's runs open the bucket, not the agent). Judged
+ * by V8's and Node's own answers, asked in the agent process by a preload. The memory itself is
+ * measured by bench/idle-rss.ts, not here.
  */
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -23,6 +24,7 @@ interface AgentState {
   pid: number;
   builtins: string[];
   commonjs: string[];
+  turbofan: boolean | null;
 }
 
 async function checkAgent(t: Test, node: string): Promise<void> {
@@ -30,6 +32,21 @@ async function checkAgent(t: Test, node: string): Promise<void> {
   const prometheus = await startPrometheus({ dataDir: join(dir, 'prom'), externalLabels: { cluster_id: 'footprint' } });
   t.teardown(() => prometheus.stop());
   const stateFile = join(dir, 'agent-state.json');
+  // The preload's TurboFan check, where nothing turned it off: it can say yes.
+  const [bin, ...args] = nodeCommand(
+    [
+      '--allow-natives-syntax',
+      '--require',
+      PRELOAD,
+      '-e',
+      "process.kill(process.pid, 'SIGUSR2'); setTimeout(() => {}, 500)",
+    ],
+    node,
+  );
+  execFileSync(bin!, args, { env: { AGENT_STATE_FILE: join(dir, 'control.json') } });
+  const control = JSON.parse(await readFile(join(dir, 'control.json'), 'utf8')) as AgentState;
+  t.equal(control.turbofan, true, 'a plain Node process optimises with TurboFan');
+
   const daemon = startDaemon(
     t,
     {
@@ -41,7 +58,7 @@ async function checkAgent(t: Test, node: string): Promise<void> {
       PROMSHIP_SCHEDULE: '0 0 1 1 *',
       PROMSHIP_LISTEN_ADDRESS: `127.0.0.1:${await freePort()}`,
     },
-    nodeCommand(['--require', PRELOAD, ...CLI_ARGS, 'run'], node),
+    nodeCommand(['--allow-natives-syntax', '--require', PRELOAD, ...CLI_ARGS, 'run'], node),
   );
   const finished = await daemon.waitForLog((l) => l.msg === 'run finished', 60_000, 'the first run');
   t.equal(finished.failed, 0, 'the first run finished without a failed window');
@@ -54,6 +71,7 @@ async function checkAgent(t: Test, node: string): Promise<void> {
   );
   t.equal(state.pid, daemon.child.pid, 'written by the agent itself, not by one of its runs');
 
+  t.equal(state.turbofan, false, 'TurboFan is off in the agent (src/agent-v8-flags.ts)');
   // The list is live: what the agent does load is in it.
   t.ok(state.builtins.includes('NativeModule http'), 'node:http is loaded (it serves /metrics)');
   t.ok(
@@ -83,15 +101,18 @@ async function checkAgent(t: Test, node: string): Promise<void> {
     );
 }
 
-t.test('the idle agent holds neither undici, nor the export lexer, nor a store SDK', async (t) => {
-  if (CLI_ARGS[0] === '--import') {
-    t.fail('this test judges the built agent, and the build is older than the source: run `npm run build` first');
-    return;
-  }
-  await t.test(`on this Node (${process.version})`, (t) => checkAgent(t, process.execPath));
-  // The image's Node, where an import of node:http loads undici.
-  const node22 = execFileSync('bash', [new URL('../../scripts/node22.sh', import.meta.url).pathname], {
-    encoding: 'utf8',
-  }).trim();
-  await t.test("on Node 22, the image's", (t) => checkAgent(t, node22));
-});
+t.test(
+  'the idle agent runs without TurboFan and holds neither undici, nor the export lexer, nor a store SDK',
+  async (t) => {
+    if (CLI_ARGS[0] === '--import') {
+      t.fail('this test judges the built agent, and the build is older than the source: run `npm run build` first');
+      return;
+    }
+    await t.test(`on this Node (${process.version})`, (t) => checkAgent(t, process.execPath));
+    // The image's Node, where an import of node:http loads undici.
+    const node22 = execFileSync('bash', [new URL('../../scripts/node22.sh', import.meta.url).pathname], {
+      encoding: 'utf8',
+    }).trim();
+    await t.test("on Node 22, the image's", (t) => checkAgent(t, node22));
+  },
+);
