@@ -34,7 +34,7 @@ async function sampleRss(pid: number): Promise<number> {
 interface Idle {
   /** After the first run, before anything asked the agent anything. */
   quiet: number;
-  /** After 60 rounds of a /metrics scrape and both probes, 0.5 s apart: what a pod lives with. */
+  /** After 60 rounds of a /metrics scrape and both probes, 0.5 s apart: far above a pod's rate, for 35 s. */
   scraped: number;
 }
 

