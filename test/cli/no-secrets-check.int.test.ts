@@ -18,7 +18,7 @@ const SCRIPT = fileURLToPath(new URL('../../scripts/check-no-secrets.ts', import
 function check(dir: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const [bin, ...args] = nodeCommand(['--import', 'tsx', SCRIPT, dir]);
-    execFile(bin!, args, (err, stdout, stderr) => {
+    execFile(bin, args, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });

@@ -19,11 +19,8 @@ import { tempDir } from '../helpers/tmp.ts';
 import { acquireRunLock } from '../../src/shipper/run-lock.ts';
 import { nodeCommand } from '../helpers/node-command.ts';
 
-/** `promship once` as spawn()'s first two arguments. */
-const onceCommand = (): [string, string[]] => {
-  const [bin, ...args] = nodeCommand([...CLI_ARGS, 'once']);
-  return [bin!, args];
-};
+/** `promship once`. */
+const [ONCE, ...ONCE_ARGS] = nodeCommand([...CLI_ARGS, 'once']);
 
 const BLOCK = 15 * M;
 const LOCK_DIR = 'run.lock';
@@ -126,7 +123,7 @@ t.test(
   async (t) => {
     const { env, bucketDir, dataDir } = setup();
     proxy.delayReadsMs = 300;
-    const killed = spawn(...onceCommand(), {
+    const killed = spawn(ONCE, ONCE_ARGS, {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -164,7 +161,7 @@ t.test('`promship once` stopped with Ctrl-C ends at once and lets go of the lock
   const { env, dataDir } = setup();
   proxy.delayReadsMs = 300;
   t.teardown(() => void (proxy.delayReadsMs = 0));
-  const child = spawn(...onceCommand(), {
+  const child = spawn(ONCE, ONCE_ARGS, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -44,7 +44,7 @@ async function checkAgent(t: Test, node: string): Promise<void> {
     ],
     node,
   );
-  execFileSync(bin!, args, { env: { AGENT_STATE_FILE: join(dir, 'control.json') } });
+  execFileSync(bin, args, { env: { AGENT_STATE_FILE: join(dir, 'control.json') } });
   const control = JSON.parse(await readFile(join(dir, 'control.json'), 'utf8')) as AgentState;
   t.equal(control.turbofan, true, 'a plain Node process optimises with TurboFan');
 

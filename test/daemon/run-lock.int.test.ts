@@ -42,7 +42,7 @@ t.test('a scheduled run while `promship once` is shipping skips its turn, visibl
   };
 
   const [bin, ...args] = nodeCommand([...CLI_ARGS, 'once']);
-  const manual = spawn(bin!, args, {
+  const manual = spawn(bin, args, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

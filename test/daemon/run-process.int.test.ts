@@ -127,7 +127,7 @@ t.test('a run whose agent dies before the run has even loaded never ships', asyn
     process.stdout.write('run pid ' + run.pid + '\\n', () => process.kill(process.pid, 'SIGKILL'));
   `;
   const [bin, ...args] = nodeCommand(['-e', agent]);
-  const parent = spawn(bin!, args, {
+  const parent = spawn(bin, args, {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/tmp',

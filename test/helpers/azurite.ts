@@ -53,23 +53,19 @@ export async function startAzurite(
     if (child) return;
     const env: NodeJS.ProcessEnv = { ...process.env, AZURITE_ACCOUNTS: `${account}:${accountKey}` };
     const storage = opts.onDisk === true ? ['--location', dir] : ['--inMemoryPersistence'];
-    const [bin, ...head] = nodeCommand([AZURITE_BLOB_MAIN]);
-    const proc = spawn(
-      bin!,
-      [
-        ...head,
-        '--blobHost',
-        '127.0.0.1',
-        '--blobPort',
-        String(port),
-        ...storage,
-        '--silent',
-        '--skipApiVersionCheck',
-        '--disableTelemetry',
-        '--loose',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: dir },
-    );
+    const [bin, ...args] = nodeCommand([
+      AZURITE_BLOB_MAIN,
+      '--blobHost',
+      '127.0.0.1',
+      '--blobPort',
+      String(port),
+      ...storage,
+      '--silent',
+      '--skipApiVersionCheck',
+      '--disableTelemetry',
+      '--loose',
+    ]);
+    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: dir });
     child = proc;
     port = await waitForListening(proc);
   };

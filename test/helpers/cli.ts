@@ -47,10 +47,10 @@ export interface CliResult {
 export function runCli(args: string[], env: Record<string, string>, timeoutMs = 300_000): Promise<CliResult> {
   const startedAt = Date.now();
   return new Promise((resolve) => {
-    const [bin, ...head] = nodeCommand(CLI_ARGS);
+    const [bin, ...nodeArgs] = nodeCommand([...CLI_ARGS, ...args]);
     const child = execFile(
-      bin!,
-      [...head, ...args],
+      bin,
+      nodeArgs,
       {
         cwd: ROOT,
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },

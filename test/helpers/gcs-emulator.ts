@@ -32,7 +32,7 @@ export async function startGcsEmulator(t: Teardown, bucket = 'promship-test'): P
   const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: dir };
   delete env.STORAGE_EMULATOR_HOST;
   const [bin, ...args] = nodeCommand([SCRIPT, '0']);
-  const proc = spawn(bin!, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
+  const proc = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
   t.teardown(() => killAndWait(proc));
   const port = await waitForListening(proc);
   const endpoint = `http://127.0.0.1:${port}`;

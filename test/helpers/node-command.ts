@@ -5,6 +5,6 @@
  * runs an ES loader thread over every module the child loads, adds some 180 ms to each start, and
  * is not what a user runs. `env -u NODE_OPTIONS` drops it; `env` execs Node, so the PID is Node's.
  */
-export function nodeCommand(args: readonly string[], node = process.execPath): string[] {
+export function nodeCommand(args: readonly string[], node = process.execPath): [string, ...string[]] {
   return ['/usr/bin/env', '-u', 'NODE_OPTIONS', node, ...args];
 }

@@ -56,7 +56,7 @@ export async function startS3rver(t: Teardown, bucket = 'promship-test'): Promis
       String(port),
       bucket,
     ]);
-    const proc = spawn(bin!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     child = proc;
     port = await waitForListening(proc);
   };

@@ -33,7 +33,7 @@ function contend(dataDir: string, command: 'once' | 'run', startAt?: number): Co
     command,
     ...(startAt ? [String(startAt)] : []),
   ]);
-  const child = spawn(bin!, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   const said = new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
@@ -50,7 +50,7 @@ function contend(dataDir: string, command: 'once' | 'run', startAt?: number): Co
 /** A PID that was in use a moment ago and is not any more. */
 async function deadPid(): Promise<number> {
   const [bin, ...args] = nodeCommand(['-e', '']);
-  const child = spawn(bin!, args);
+  const child = spawn(bin, args);
   await once(child, 'exit');
   return child.pid!;
 }
