@@ -7,8 +7,8 @@
 # The checks keep caches in node_modules/.cache/promship, so a run after an edit re-checks only what
 # changed: tsc's incremental build info and prettier's cache are exact. ESLint's cache is per file,
 # so a type-aware finding in a file whose own text did not change (a type it uses changed
-# elsewhere) shows only once that file changes or the cache is cleared; `npm run check`, which CI
-# runs on a clean clone (`npm run test:all`), uses no cache and sees it.
+# elsewhere) shows only once that file changes or the cache is cleared. `--no-cache` runs ESLint
+# without it, as `npm run test:all` (what CI runs) does.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +27,9 @@ mkdir -p "$cache"
 # entries older than two weeks go (one still in use is only compiled again).
 find "$cache/ts" -type f -mtime +14 -delete 2>/dev/null || true
 start_check tsc npx tsc --noEmit --incremental --tsBuildInfoFile "$cache/tsc.tsbuildinfo"
-start_check eslint npx eslint --cache --cache-strategy content --cache-location "$cache/eslint" .
+eslint_cache=(--cache --cache-strategy content --cache-location "$cache/eslint")
+if [ "${1:-}" = --no-cache ]; then eslint_cache=(); fi
+start_check eslint npx eslint "${eslint_cache[@]}" .
 start_check prettier npm run -s format:check -- --cache --cache-location "$cache/prettier"
 start_check knip npx knip
 
