@@ -44,8 +44,8 @@ void t.test(
     });
     // Two tries per request and a short try timeout: faults get past the retries to fail whole
     // windows and runs, which is what this test wants to watch being recovered from. With three
-    // tries a request failed all of them about once in 37 at this rate, and a run of some 100
-    // requests (seed 912898) had none get past. A stalled request costs one try (2 s plus
+    // tries a request failed all of them about once in 37 at this rate, and one run (seed 912898,
+    // 80 of 300 requests faulted) had none get past. A stalled request costs one try (2 s plus
     // promship's 2 s grace), then it is tried again.
     const storeEnv = await target.envVia!(
       `${proxy.url}/${azurite.account}`,
