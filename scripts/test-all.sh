@@ -51,7 +51,8 @@ step int npm run test:int
 step secrets-int node --import tsx scripts/check-no-secrets.ts
 step image bash scripts/test-image.sh
 
-# tap's summary is `# { total: N, pass: P, fail: F }`; the image step's is `image: P passed, F failed`.
+# tap's summary is `# { total: N, pass: P, fail: F }`, one per tap run (the integration step has two:
+# scripts/test-int.sh runs tap twice); the image step's is `image: P passed, F failed`.
 # A step that failed without a failed test in its summary (the type check, the secret scan, a
 # crash) counts as one failure, so the line never reads `0 failed` for a red run.
 node -e '
@@ -59,11 +60,12 @@ node -e '
   let pass = 0, fail = 0;
   for (const [name, code] of process.argv.slice(2).map((s) => s.split(":"))) {
     const text = fs.readFileSync(`${process.argv[1]}/${name}.log`, "utf8");
-    const tap = /# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/.exec(text.split("\n").filter((l) => l.startsWith("# { total")).pop() ?? "");
+    const taps = [...text.matchAll(/^# \{ total: \d+, pass: (\d+)(?:, fail: (\d+))?/gm)].map((t) => [t[1], t[2]]);
     const image = /^image: (\d+) passed, (\d+) failed/m.exec(text);
-    const m = tap ? [tap[2], tap[3]] : image ? [image[1], image[2]] : ["0", "0"];
-    const failed = Number(m[1] ?? 0);
-    pass += Number(m[0]);
+    const runs = taps.length > 0 ? taps : image ? [[image[1], image[2]]] : [];
+    const passed = runs.reduce((n, r) => n + Number(r[0]), 0);
+    const failed = runs.reduce((n, r) => n + Number(r[1] ?? 0), 0);
+    pass += passed;
     fail += failed > 0 || code === "0" ? failed : 1;
   }
   console.log(`${pass} passed, ${fail} failed`);
