@@ -5,14 +5,14 @@
  * the compiler's code paged in and its output in memory for good: 6–9 MiB of the idle agent's
  * memory on Node 22 (bench/idle-rss.ts). The lighter tiers stay.
  *
- * The first import of src/cli.ts, so that it runs before the other modules load: ES modules run in
- * import order. A flag set at run time reaches only this process; run processes start with Node's
- * own. V8 checks flags when it reads compiled code back, so what the agent loads after this (the
- * daemon, pino, prom-client) misses compile-cache entries written by run processes, and the runs
- * miss the entries of pino and the few modules both load after the agent has written its own (at
- * its exit): a few milliseconds each time.
+ * Imported by src/cli.ts, which loads the rest of the command line only after it. A flag set at
+ * run time reaches only this process; run processes start with Node's own. V8 checks flags when
+ * it reads compiled code back, so what the agent loads after this (the daemon, pino, prom-client)
+ * misses compile-cache entries written by run processes, and the runs miss the entries of pino and
+ * the few modules both load after the agent has written its own (at its exit): a few milliseconds
+ * each time.
  *
- * A module src/cli.ts loads before it runs must not ES-import a CommonJS package (src/log.ts).
+ * The command line's modules must not ES-import a CommonJS package (src/log.ts).
  */
 import { setFlagsFromString } from 'node:v8';
 

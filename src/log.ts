@@ -5,10 +5,10 @@
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 
-// pino is CommonJS, and loaded with require(), not import. src/cli.ts loads this module before it
-// runs, and an ES import of a CommonJS package runs Node's export lexer while the modules are
-// linked, before src/agent-v8-flags.ts can turn TurboFan off in the agent: TurboFan then compiles
-// the lexer, and the idle agent keeps 8 MiB more on Node 22 (bench/idle-rss.ts).
+// pino is CommonJS, and loaded with require(), not import: an ES import of a CommonJS package runs
+// Node's export lexer, which the agent has no other use for. When the lexer ran before
+// src/agent-v8-flags.ts turned TurboFan off, TurboFan compiled it and the idle agent kept 8 MiB
+// more on Node 22 (bench/idle-rss.ts).
 const require = createRequire(import.meta.url);
 const { pino } = require('pino') as typeof import('pino');
 // Loaded only for the pretty format: JSON, what the agent logs in a cluster, should not pay for it.

@@ -7,8 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
-const PROTO_FILE = new URL('../../proto/prometheus-remote-read.proto', import.meta.url);
+const PROTO_FILE = new URL('proto/prometheus-remote-read.proto', PACKAGE_ROOT);
 
 const root = protobuf.parse(readFileSync(PROTO_FILE, 'utf8')).root;
 const ReadRequestType = root.lookupType('prometheus.ReadRequest');
