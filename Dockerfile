@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
-# promship agent image. Three stages: `build` compiles TypeScript with the dev dependencies,
-# `deps` installs the production dependencies only, and the runtime image gets just dist/,
-# proto/ (loaded at run time by src/prometheus/messages.ts), package.json (read for the version)
-# and the production node_modules. test/install/ runs exactly this file set outside Docker.
+# promship agent image. Three stages: `build` bundles the TypeScript with the dev dependencies
+# (scripts/build.ts), `deps` installs the production dependencies only (native addons and the
+# cloud SDKs stay outside the bundle), and the runtime image gets just dist/, proto/ (loaded at
+# run time by src/prometheus/read-request.ts), package.json (read for the version) and the
+# production node_modules. test/install/ runs exactly this file set outside Docker.
 # Node 22 (LTS): Node 20 left maintenance on 2026-04-30. promship runs on Node >= 20.18.
 ARG NODE_IMAGE=node:22-bookworm-slim
 
@@ -10,8 +11,8 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
-COPY proto ./proto
+COPY tsconfig.json ./
+COPY scripts/build.ts ./scripts/
 COPY src ./src
 RUN npm run build
 

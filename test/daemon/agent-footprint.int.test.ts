@@ -9,7 +9,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { CLI_ARGS } from '../helpers/cli.ts';
 import { startDaemon } from '../helpers/daemon.ts';
@@ -26,6 +27,24 @@ interface AgentState {
   /** The URL of every script V8 compiled in the agent, CommonJS or ES. */
   scripts: string[];
   turbofan: boolean | null;
+}
+
+/**
+ * The files behind the scripts V8 compiled: a bundle's file (dist/) stands for every source its
+ * source map lists, so a package bundled into a chunk the agent loads counts as loaded.
+ */
+async function originalSources(scripts: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const url of scripts) {
+    if (!url.startsWith('file://')) continue;
+    const file = fileURLToPath(url);
+    files.push(file);
+    const map = await readFile(`${file}.map`, 'utf8').catch(() => undefined);
+    if (map === undefined) continue;
+    const { sources } = JSON.parse(map) as { sources: string[] };
+    files.push(...sources.map((s) => resolve(dirname(file), s)));
+  }
+  return files;
 }
 
 async function checkAgent(t: Test, node: string): Promise<void> {
@@ -83,13 +102,14 @@ async function checkAgent(t: Test, node: string): Promise<void> {
   t.equal(run.turbofan, true, 'run processes keep TurboFan: they do the work');
 
   // The lists are live: what the agent does load is in them.
-  const loaded = (pkg: string): string | undefined => state.scripts.find((u) => u.includes(`/node_modules/${pkg}/`));
+  const sources = await originalSources(state.scripts);
+  const loaded = (pkg: string): string | undefined => sources.find((u) => u.includes(`/node_modules/${pkg}/`));
   t.ok(state.builtins.includes('NativeModule http'), 'node:http is loaded (it serves /metrics)');
   t.ok(loaded('prom-client'), 'prom-client is among the scripts V8 compiled');
   t.ok(loaded('pino'), 'pino is among the scripts V8 compiled');
   t.ok(
-    state.scripts.some((u) => u.endsWith('/daemon/daemon.js')),
-    "the agent's own ES modules are among them too",
+    sources.some((u) => u.endsWith('/src/daemon/daemon.ts')),
+    "the agent's own modules are among them too",
   );
 
   t.notOk(
