@@ -5,7 +5,9 @@
 # the built CLI), and the container image built and run as the Helm chart runs it
 # (scripts/test-image.sh). The image step stays last and alone: run beside the other steps it saved
 # about a minute of some 23 and slowed each of them (the integration tier by some 70 s).
-# Real Prometheus and promtool come from Debian's `prometheus` package; everything else from npm.
+# From Debian: Prometheus and promtool, the node exporter the relabelling oracle scrapes (only a
+# recommendation of `prometheus`, which --no-install-recommends leaves out), the image tools and
+# chromium; everything else from npm.
 # Ends with `N passed, N failed` over all of it, and exits non-zero if any step failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +16,7 @@ sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-  prometheus podman buildah mmdebstrap crun chromium >/dev/null
+  prometheus prometheus-node-exporter podman buildah mmdebstrap crun chromium >/dev/null
 prometheus --version 2>&1 | head -1
 promtool --version 2>&1 | head -1
 
