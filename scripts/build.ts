@@ -6,21 +6,29 @@
  * bundle is a handful of files; code reached only through a dynamic import (a store, the daemon,
  * the fleet view) stays in a chunk of its own, so a process still loads only what it uses.
  *
- * Left outside the bundle and loaded from node_modules: native addons, and the cloud SDKs (big,
- * loaded only by the process that uses that store, and tested as their authors ship them).
+ * Left outside the bundle and loaded from node_modules: native addons, pino and prom-client
+ * (loaded with require(), src/log.ts), and the cloud SDKs (big, loaded only by the process that
+ * uses that store, and run as their authors ship them). The bundled packages are
+ * devDependencies; their licences go into dist/THIRD-PARTY-LICENSES.txt.
+ *
  * All output sits directly in dist/, one level below the package root, as src/*.ts does:
- * `src/package-root.ts` relies on that.
+ * `src/package-root.ts` relies on that. The new dist/ is built beside the old one and swapped in,
+ * so an agent started from this checkout never finds half a build.
  */
-import { rm } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-const ROOT = new URL('..', import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DIST = join(ROOT, 'dist');
+const NEXT = join(ROOT, `dist.next-${process.pid}`);
 
-await rm(`${ROOT}dist`, { recursive: true, force: true });
-await build({
+await rm(NEXT, { recursive: true, force: true });
+const { metafile } = await build({
   absWorkingDir: ROOT,
   entryPoints: ['src/cli.ts', 'src/daemon/run-process.ts'],
-  outdir: 'dist',
+  outdir: NEXT,
   entryNames: '[name]',
   chunkNames: '[name]-[hash]',
   bundle: true,
@@ -31,6 +39,7 @@ await build({
   sourcemap: true,
   legalComments: 'linked',
   logLevel: 'warning',
+  metafile: true,
   external: [
     '@aws-sdk/*',
     '@smithy/*',
@@ -47,3 +56,33 @@ await build({
     js: "import { createRequire as __promshipRequire } from 'node:module'; const require = __promshipRequire(import.meta.url);",
   },
 });
+
+/** Each bundled package's directory (relative to ROOT), from the files esbuild read. */
+const packageDirs = new Set<string>();
+for (const input of Object.keys(metafile.inputs)) {
+  const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+  if (m) packageDirs.add(m[1]!);
+}
+const notices: string[] = [];
+for (const dir of [...packageDirs].sort()) {
+  const pkg = JSON.parse(await readFile(join(ROOT, dir, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+    license?: string;
+  };
+  const files = (await readdir(join(ROOT, dir))).filter((f) => /^(licen[cs]e|copying|notice)/i.test(f)).sort();
+  if (files.length === 0) throw new Error(`${pkg.name} is bundled but ships no licence file: add its licence by hand`);
+  const texts = await Promise.all(files.map((f) => readFile(join(ROOT, dir, f), 'utf8')));
+  notices.push(`${pkg.name}@${pkg.version} (${pkg.license ?? 'see below'})\n\n${texts.join('\n').trim()}\n`);
+}
+await writeFile(
+  join(NEXT, 'THIRD-PARTY-LICENSES.txt'),
+  `Packages bundled into promship's dist/, and their licences.\n\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`,
+);
+
+const OLD = join(ROOT, `dist.old-${process.pid}`);
+await rename(DIST, OLD).catch((err: unknown) => {
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+});
+await rename(NEXT, DIST);
+await rm(OLD, { recursive: true, force: true });

@@ -1,8 +1,9 @@
 /**
  * A run process must never outlive its agent: an orphan would go on shipping beside the next
  * agent's runs. The agent can die at any instant, also while the run is still loading its
- * modules, before the run's own code is in place; so this module is the run's first import, and
- * it checks both whether the IPC channel is already gone and, from then on, whether it goes.
+ * modules, before the run's own code is in place; so src/daemon/run-process.ts evaluates this
+ * module before it loads the run, and it checks both whether the IPC channel is already gone and,
+ * from then on, whether it goes.
  */
 const dieWithAgent = (): void => {
   process.kill(process.pid, 'SIGKILL');

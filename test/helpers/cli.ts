@@ -21,13 +21,19 @@ function newestMtime(dir: string): number {
 
 /**
  * Node's arguments that start `promship`: the build (`npm run build`, which `npm run test:all`
- * runs first) when it is newer than every source file, else the source through tsx. Starting the
+ * runs first) when it is newer than every source file, the build script and the lockfile (the
+ * bundle holds the dependencies), else the source through tsx. Starting the
  * build takes a fraction of tsx's time, which the suite pays at every one of its hundreds of
  * starts; falling back to the source means a test run by hand never runs stale code.
  */
 export const CLI_ARGS: readonly string[] = (() => {
   try {
-    if (statSync(BUILT_CLI).mtimeMs >= newestMtime(join(ROOT, 'src'))) return [BUILT_CLI];
+    const inputs = Math.max(
+      newestMtime(join(ROOT, 'src')),
+      statSync(join(ROOT, 'scripts', 'build.ts')).mtimeMs,
+      statSync(join(ROOT, 'package-lock.json')).mtimeMs,
+    );
+    if (statSync(BUILT_CLI).mtimeMs >= inputs) return [BUILT_CLI];
   } catch {
     // No build: the source it is.
   }
