@@ -47,8 +47,8 @@ void t.test(
     // (the integration tier) makes some 300 requests: with three tries one run (seed 912898, 80
     // faulted) had none get past, so it gets two. Six windows (`npm run test:faults`) make some
     // 800, where three tries still let several through, and two made a window of ~60 requests
-    // rarely get through in one go: that run did not finish within 600 s (seed 626019,
-    // RELIABILITY.md). A stalled request costs one try (2 s plus promship's 2 s grace).
+    // rarely get through in one go (RELIABILITY.md). A stalled request costs one try (2 s plus
+    // promship's 2 s grace).
     const tries = settings.windows === 1 ? 2 : 3;
     const storeEnv = await target.envVia!(
       `${proxy.url}/${azurite.account}`,
