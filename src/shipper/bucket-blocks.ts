@@ -6,7 +6,7 @@
  */
 import type { Bucket } from '../bucket/bucket.ts';
 import { describeError } from '../errors.ts';
-import { blockMetaFromJson, parseBlockMeta, type BlockMeta } from '../tsdb/meta.ts';
+import { blockMetaFromJson, parseBlockMeta, serializeBlockMeta, type BlockMeta } from '../tsdb/meta.ts';
 import type { Logger } from '../log.ts';
 import { sameLabels } from './identity.ts';
 import type { CoveringBlock } from './windows.ts';
@@ -41,7 +41,19 @@ export class BlockMetaCache {
     }
   }
 
-  async scan(bucket: Bucket, logger?: Logger, signal?: AbortSignal): Promise<BucketBlocks> {
+  /**
+   * Adds the meta.json of a block this process published. Passed through the text it was
+   * published as, so the entry is what a scan would have read.
+   */
+  remember(meta: BlockMeta): void {
+    this.metas.set(meta.ulid, parseBlockMeta(serializeBlockMeta(meta)));
+  }
+
+  /**
+   * `unpublished`: a block this process is uploading and has not published; its directory is
+   * listed as partial without asking for its meta.json, which cannot be there yet.
+   */
+  async scan(bucket: Bucket, logger?: Logger, signal?: AbortSignal, unpublished?: string): Promise<BucketBlocks> {
     const children = await bucket.listChildren('', { signal });
     const ids = children.filter((c) => c.endsWith('/') && ULID.test(c.slice(0, -1))).map((c) => c.slice(0, -1));
     const present = new Set(ids);
@@ -49,6 +61,10 @@ export class BlockMetaCache {
     const out: BucketBlocks = { blocks: [], partial: [] };
     for (const id of ids) {
       let meta = this.metas.get(id);
+      if (!meta && id === unpublished) {
+        out.partial.push(id);
+        continue;
+      }
       if (!meta) {
         const raw = await bucket.get(`${id}/meta.json`, { signal });
         if (raw === null) {

@@ -14,6 +14,7 @@ import { formatWindow, type SeriesChunks, type Window } from '../series.ts';
 import { BlockWriter } from '../tsdb/block-writer.ts';
 import { DuplicateSeriesError } from '../tsdb/errors.ts';
 import { fitChunksToWindow } from '../tsdb/fit-chunks.ts';
+import type { BlockMeta } from '../tsdb/meta.ts';
 import type { Matcher, RelabelPlan } from '../relabel/plan.ts';
 import { CollisionFinder, CollisionMerger, countSamples, type MergeStats } from './collisions.ts';
 import { mergeSeriesStreams } from './merge-streams.ts';
@@ -50,6 +51,8 @@ export interface ShippedBlock {
   bytes: number;
   buildMs: number;
   uploadMs: number;
+  /** The published meta.json, so a run need not download what it wrote itself. */
+  meta: BlockMeta;
   /**
    * Series that kept an external label, as their own, to stay apart from a twin that lacks it
    * (see `DistinctStripper`); absent when none had to.
@@ -281,6 +284,7 @@ async function buildAndUpload(
       bytes,
       buildMs,
       uploadMs: Date.now() - uploadStarted,
+      meta: written.meta,
       ...(stats ? { relabel: stats } : {}),
     };
   } catch (err) {

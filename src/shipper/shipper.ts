@@ -169,7 +169,15 @@ export class Shipper {
     const started = this.now();
     await this.clearLocal();
     await this.restoreLocalState();
-    const inventory = await this.metas.scan(bucket, logger, signal);
+    let inventory;
+    try {
+      inventory = await this.metas.scan(bucket, logger, signal);
+    } finally {
+      // Saved even when the scan fails part way: a block's meta.json never changes, and each run
+      // is a new process, so a store failing now and then would otherwise have every run
+      // download the whole bucket's metas again, and fail again, before it ships anything.
+      await this.keepLocalState();
+    }
     const ours = rawBlocksOf(inventory.blocks, this.opts.thanosLabels);
     const { ledger, problem } = await Ledger.load(bucket, this.opts.clusterId, this.opts.thanosLabels, signal);
     if (problem) logger.warn({ cluster: this.opts.clusterId }, problem);
@@ -227,6 +235,7 @@ export class Shipper {
       }
       await this.shipOne(window, entry, ledger, summary, signal);
     }
+    await this.keepLocalState();
     try {
       await ledger.save(this.now(), signal);
     } catch (err) {
@@ -433,6 +442,7 @@ export class Shipper {
         return;
       }
       summary.shipped.push(block);
+      this.metas.remember(block.meta);
       if (summary.newestShippedEnd === undefined || window.end > summary.newestShippedEnd)
         summary.newestShippedEnd = window.end;
       ledger.set({ start: window.start, end: window.end, state: 'shipped', ulid, shippedAt: this.now() });
@@ -531,7 +541,7 @@ export class Shipper {
   ): Promise<void> {
     this.confirmStartedAt.set(window.start, Date.now());
     await claims.confirm(window, owned, signal);
-    const inventory = await this.metas.scan(this.opts.bucket, this.opts.logger, signal);
+    const inventory = await this.metas.scan(this.opts.bucket, this.opts.logger, signal, owned.body.ulid);
     const other = coveringBlocks(inventory.blocks, this.opts.thanosLabels).find(
       (b) => overlaps(b, window) && b.ulid !== owned.body.ulid,
     );

@@ -1,8 +1,10 @@
 /**
  * The shipper's local state: each run of `promship run` is a new process, so the block metas it
- * learned from the bucket are kept in the data dir. A later run (a new Shipper on the same data
- * dir) must not download known metas again, and a missing, damaged or tampered file must only
- * cost requests, never correctness.
+ * learned from the bucket, or published itself, are kept in the data dir. A later run (a new
+ * Shipper on the same data dir) must not download known metas again, nor those a scan read before
+ * the store failed it, and a missing, damaged or tampered file must only cost requests, never
+ * correctness. Within a run, the bucket scan before each meta.json (with window claims) asks for
+ * no meta.json the run already knows, nor for the one it is about to publish.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +15,7 @@ import { FileBucket } from '../../src/bucket/file-bucket.ts';
 import { RemoteReadClient } from '../../src/prometheus/remote-read.ts';
 import { loadLocalState, saveLocalState } from '../../src/shipper/local-state.ts';
 import { Shipper } from '../../src/shipper/shipper.ts';
+import { WindowClaims } from '../../src/shipper/window-claims.ts';
 import { M, startSource } from '../helpers/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -35,16 +38,33 @@ t.test('saved state reads back; a damaged or foreign file reads as none', async 
   t.equal(await loadLocalState(file), undefined, 'another version');
 });
 
-/** Counts the meta.json downloads a run makes. */
-function counting(bucket: Bucket): { bucket: Bucket; metaGets: () => number; reset(): void } {
+/**
+ * Counts the meta.json downloads a run makes; `failMetaGetAfter(n)` makes every meta.json download
+ * after the next n fail, as a store failing part way through the scan would.
+ */
+function counting(bucket: Bucket): {
+  bucket: Bucket;
+  metaGets: () => number;
+  reset(): void;
+  failMetaGetAfter(n: number | undefined): void;
+} {
   let gets = 0;
+  let failAfter: number | undefined;
   const wrapped: Bucket = Object.assign(Object.create(bucket) as Bucket, {
     get(key: string, opts?: { signal?: AbortSignal }) {
-      if (key.endsWith('/meta.json')) gets++;
+      if (key.endsWith('/meta.json')) {
+        if (failAfter !== undefined && gets >= failAfter) return Promise.reject(new Error('injected: store failed'));
+        gets++;
+      }
       return bucket.get(key, opts);
     },
   });
-  return { bucket: wrapped, metaGets: () => gets, reset: () => (gets = 0) };
+  return {
+    bucket: wrapped,
+    metaGets: () => gets,
+    reset: () => (gets = 0),
+    failMetaGetAfter: (n) => (failAfter = n),
+  };
 }
 
 t.test('a new run on the same data dir reuses the metas; without the file it reads them again', async (t) => {
@@ -73,15 +93,21 @@ t.test('a new run on the same data dir reuses the metas; without the file it rea
   const first = await newShipper().runOnce();
   t.ok(first.shipped.length >= 3, `the first run ships ${first.shipped.length} blocks`);
   const blocks = first.shipped.length;
+  t.equal(counted.metaGets(), 0, 'the first run downloads no meta.json');
 
-  // The second run in a new process learns of the first run's blocks from the bucket once...
+  // The second run in a new process knows the blocks the first one published without asking.
   counted.reset();
   const second = await newShipper().runOnce();
   t.equal(second.shipped.length, 0, 'nothing is shipped twice');
   t.equal(second.covered.length, blocks, 'every window is found covered');
-  t.equal(counted.metaGets(), blocks, "it downloads each new block's meta.json once");
+  t.equal(counted.metaGets(), 0, 'no meta.json of a block the first run published is downloaded');
 
-  // ...and a third run downloads none of them.
+  // Blocks it did not publish itself (here: all of them, once the state is gone) are learned
+  // from the bucket once, and a run after that downloads none of them.
+  await rm(join(dataDir, 'shipper-state.json'));
+  counted.reset();
+  t.equal((await newShipper().runOnce()).covered.length, blocks);
+  t.equal(counted.metaGets(), blocks, "each block's meta.json is downloaded once");
   counted.reset();
   const third = await newShipper().runOnce();
   t.equal(third.covered.length, blocks);
@@ -106,4 +132,50 @@ t.test('a new run on the same data dir reuses the metas; without the file it rea
   const fresh = await newShipper().runOnce();
   t.equal(fresh.shipped.length, 0, 'still nothing shipped twice');
   t.equal(counted.metaGets(), blocks);
+
+  // A scan the store fails part way keeps what it read: the next run (a new process) downloads
+  // only the metas it has not seen, rather than the whole bucket's again.
+  await rm(file);
+  counted.reset();
+  counted.failMetaGetAfter(2);
+  await t.rejects(newShipper().runOnce(), /injected: store failed/, 'the run fails with the store');
+  t.equal(counted.metaGets(), 2, 'two metas were read before the failure');
+  counted.failMetaGetAfter(undefined);
+  counted.reset();
+  const after = await newShipper().runOnce();
+  t.equal(after.covered.length, blocks, 'every window is still found covered');
+  t.equal(after.shipped.length, 0, 'and none shipped twice');
+  t.equal(counted.metaGets(), blocks - 2, 'only the metas not read before the failure are downloaded');
+});
+
+t.test('the check before each meta.json downloads no meta.json the run knows or is publishing', async (t) => {
+  const dir = await tempDir(t);
+  const source = await startSource(t, dir);
+  const counted = counting(new FileBucket(join(dir, 'bucket')));
+  const client = new RemoteReadClient({ url: source.prometheus.url, timeoutMs: 30_000 });
+  t.teardown(() => client.close());
+  const clusterId = source.external.cluster_id!;
+  const shipper = new Shipper({
+    source: client,
+    bucket: counted.bucket,
+    dataDir: join(dir, 'data'),
+    clusterId,
+    thanosLabels: source.external,
+    stripLabels: Object.entries(source.external).sort(([a], [b]) => (a < b ? -1 : 1)),
+    blockDurationMs: 30 * M,
+    shipDelayMs: 0,
+    maxBackfillMs: 2 * 86_400_000,
+    logger: pino({ level: 'silent' }),
+    claims: new WindowClaims({
+      bucket: counted.bucket,
+      clusterId,
+      instanceId: 'one',
+      staleAfterMs: 3_600_000,
+      startedAt: Date.now(),
+    }),
+  });
+  const run = await shipper.runOnce();
+  t.ok(run.shipped.length >= 3, `the run ships ${run.shipped.length} blocks, each checked before its meta.json`);
+  t.equal(run.failed.length, 0);
+  t.equal(counted.metaGets(), 0, 'and downloads no meta.json');
 });
