@@ -50,10 +50,15 @@ export class BlockMetaCache {
   }
 
   /**
-   * `unpublished`: a block this process is uploading and has not published; its directory is
-   * listed as partial without asking for its meta.json, which cannot be there yet.
+   * `notAsked`: block directories whose meta.json the caller does not need (see
+   * `Shipper.checkBeforePublish`); unless cached, they are listed as partial without a request.
    */
-  async scan(bucket: Bucket, logger?: Logger, signal?: AbortSignal, unpublished?: string): Promise<BucketBlocks> {
+  async scan(
+    bucket: Bucket,
+    logger?: Logger,
+    signal?: AbortSignal,
+    notAsked?: ReadonlySet<string>,
+  ): Promise<BucketBlocks> {
     const children = await bucket.listChildren('', { signal });
     const ids = children.filter((c) => c.endsWith('/') && ULID.test(c.slice(0, -1))).map((c) => c.slice(0, -1));
     const present = new Set(ids);
@@ -61,7 +66,7 @@ export class BlockMetaCache {
     const out: BucketBlocks = { blocks: [], partial: [] };
     for (const id of ids) {
       let meta = this.metas.get(id);
-      if (!meta && id === unpublished) {
+      if (!meta && notAsked?.has(id)) {
         out.partial.push(id);
         continue;
       }

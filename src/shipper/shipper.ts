@@ -430,7 +430,9 @@ export class Shipper {
           relabel: this.opts.relabel,
           ulid,
           ...(signal ? { signal } : {}),
-          ...(claims && owned ? { beforePublish: () => this.checkBeforePublish(claims, window, owned, signal) } : {}),
+          ...(claims && owned
+            ? { beforePublish: () => this.checkBeforePublish(claims, window, owned, ledger, signal) }
+            : {}),
         },
         window,
       );
@@ -537,11 +539,21 @@ export class Shipper {
     claims: WindowClaims,
     window: Window,
     owned: { gen: number; body: ClaimBody },
+    ledger: Ledger,
     signal?: AbortSignal,
   ): Promise<void> {
     this.confirmStartedAt.set(window.start, Date.now());
     await claims.confirm(window, owned, signal);
-    const inventory = await this.metas.scan(this.opts.bucket, this.opts.logger, signal, owned.body.ulid);
+    // What this looks for is another writer's block over the window. The meta.json of the block
+    // about to be published cannot be there yet, and a ULID this cluster's ledger gives to a
+    // window that does not overlap this one names a block of that window alone (a ULID is never
+    // reused for another window). Those are this agent's own unfinished uploads: asking for each
+    // of their meta.json before every window made a store that fails now and then fail the
+    // check ever more often as failed windows left more of them behind.
+    const notAsked = new Set([owned.body.ulid]);
+    for (const e of ledger.all())
+      if (e.ulid !== undefined && e.state !== 'shipped' && !overlaps(e, window)) notAsked.add(e.ulid);
+    const inventory = await this.metas.scan(this.opts.bucket, this.opts.logger, signal, notAsked);
     const other = coveringBlocks(inventory.blocks, this.opts.thanosLabels).find(
       (b) => overlaps(b, window) && b.ulid !== owned.body.ulid,
     );
