@@ -83,6 +83,12 @@ const MAX_RETRY_DELAY_MS = 10_000;
 const DEFAULT_RESUMABLE_THRESHOLD = 8 * 1024 * 1024;
 const LIST_PAGE = 1000;
 
+/** What an insert's answer says was stored: its size and its CRC32C (base64, as GCS gives it). */
+interface StoredAnswer {
+  size: number;
+  crc32c: string;
+}
+
 interface CallOptions {
   signal?: AbortSignal;
 }
@@ -174,8 +180,10 @@ export class GcsBucket implements Bucket {
     const full = this.keys.full(key);
     const bytes =
       typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    await this.call('objects.insert', full, opts.signal, () => this.saveBuffer(full, bytes, undefined));
-    await this.verify(full, bytes.byteLength, crc32c(bytes) >>> 0, opts.signal);
+    const answered = await this.call('objects.insert', full, opts.signal, () =>
+      this.saveBuffer(full, bytes, undefined),
+    );
+    await this.verify(full, bytes.byteLength, crc32c(bytes) >>> 0, opts.signal, answered);
   }
 
   async putIfAbsent(key: string, body: Uint8Array | string, opts: CallOptions = {}): Promise<boolean> {
@@ -184,15 +192,14 @@ export class GcsBucket implements Bucket {
       typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     const written = await this.call('objects.insert', full, opts.signal, async () => {
       try {
-        await this.saveBuffer(full, bytes, 0);
-        return true;
+        return { answered: await this.saveBuffer(full, bytes, 0) };
       } catch (err) {
         if (isPreconditionFailed(err)) return false;
         throw err;
       }
     });
     if (!written) return false;
-    await this.verify(full, bytes.byteLength, crc32c(bytes) >>> 0, opts.signal);
+    await this.verify(full, bytes.byteLength, crc32c(bytes) >>> 0, opts.signal, written.answered);
     return true;
   }
 
@@ -210,8 +217,10 @@ export class GcsBucket implements Bucket {
           { cause: err, key: full },
         );
       }
-      await this.call('objects.insert', full, opts.signal, () => this.saveBuffer(full, bytes, undefined));
-      await this.verify(full, bytes.byteLength, crc32c(bytes) >>> 0, opts.signal);
+      const answered = await this.call('objects.insert', full, opts.signal, () =>
+        this.saveBuffer(full, bytes, undefined),
+      );
+      await this.verify(full, bytes.byteLength, crc32c(bytes) >>> 0, opts.signal, answered);
       return;
     }
     // Without chunks the SDK cannot resume a cut stream (it refuses, to avoid data loss), so
@@ -347,8 +356,18 @@ export class GcsBucket implements Bucket {
     return this.storage.bucket(this.bucketName).file(full);
   }
 
-  private async saveBuffer(full: string, bytes: Buffer, ifGenerationMatch: number | undefined): Promise<void> {
-    await this.file(full).save(bytes, {
+  /**
+   * A simple upload. Returns what the store's answer says it stored (the object resource of an
+   * insert carries its size and CRC32C), so `verify` need not ask again; undefined when the
+   * answer lacks either.
+   */
+  private async saveBuffer(
+    full: string,
+    bytes: Buffer,
+    ifGenerationMatch: number | undefined,
+  ): Promise<StoredAnswer | undefined> {
+    const file = this.file(full);
+    await file.save(bytes, {
       resumable: false,
       validation: false,
       contentType: 'application/octet-stream',
@@ -356,6 +375,10 @@ export class GcsBucket implements Bucket {
       ...(ifGenerationMatch !== undefined ? { preconditionOpts: { ifGenerationMatch } } : {}),
     });
     this.bucketSeen = true;
+    const md = file.metadata as { size?: unknown; crc32c?: unknown } | undefined;
+    const size = typeof md?.size === 'string' || typeof md?.size === 'number' ? Number(md.size) : NaN;
+    if (!Number.isSafeInteger(size) || typeof md?.crc32c !== 'string') return undefined;
+    return { size, crc32c: md.crc32c };
   }
 
   private async statFull(
@@ -410,11 +433,19 @@ export class GcsBucket implements Bucket {
 
   /**
    * The store's size and CRC32C of what it now holds must equal what was sent; a differing object
-   * is deleted so no reader trusts it.
+   * is deleted so no reader trusts it. Taken from the upload's own answer when it said
+   * (`answered`: one request less per object), else asked for.
    */
-  private async verify(full: string, size: number, crc: number, signal: AbortSignal | undefined): Promise<void> {
-    const info = await this.statFull(full, signal);
+  private async verify(
+    full: string,
+    size: number,
+    crc: number,
+    signal: AbortSignal | undefined,
+    answered?: StoredAnswer,
+  ): Promise<void> {
     const want = crc32cBase64(crc);
+    if (answered !== undefined && answered.size === size && answered.crc32c === want) return;
+    const info = answered ?? (await this.statFull(full, signal));
     if (info !== null && info.size === size && (info.crc32c === undefined || info.crc32c === want)) return;
     if (info !== null)
       await this.call('objects.delete', full, signal, () => this.file(full).delete(), { tries: 1 }).catch(

@@ -1,6 +1,7 @@
 /**
  * A small node:http stub of the GCS JSON API for what the firebase-tools emulator does not do:
- * `ifGenerationMatch` preconditions (412) and chunked resumable uploads (308 with `Range`).
+ * `ifGenerationMatch` preconditions (412), chunked resumable uploads (308 with `Range`), and a
+ * store that damages what it is sent.
  * Objects are kept in memory; only the requests GcsBucket makes are understood. Bound to
  * 127.0.0.1 on a free port and closed at teardown.
  */
@@ -30,6 +31,11 @@ export interface GcsStub {
    * keeps the first `keep` bytes and answers 503, so the client must ask (308) and resume.
    */
   failResumablePuts(n: number, keep: number): void;
+  /**
+   * Makes the next simple upload store `alter(bytes)` instead of what was sent, and answer with
+   * what it stored, as a store damaging data on its way in would.
+   */
+  alterNextUpload(alter: (data: Buffer) => Buffer): void;
 }
 
 export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -101,6 +107,7 @@ export async function startGcsStub(t: Teardown): Promise<GcsStub> {
   let failPuts = 0;
   let failKeep = 0;
   let sessionCounter = 0;
+  let alterUpload: ((data: Buffer) => Buffer) | undefined;
 
   const server = createServer((req, res) => {
     void (async () => {
@@ -129,7 +136,9 @@ export async function startGcsStub(t: Teardown): Promise<GcsStub> {
         const ifGen = precondition !== null ? Number(precondition) : undefined;
         if (type === 'multipart') {
           const part = multipart(req, raw);
-          create(bucket, part.name ?? url.searchParams.get('name') ?? '', part.data, ifGen);
+          const data = alterUpload ? alterUpload(part.data) : part.data;
+          alterUpload = undefined;
+          create(bucket, part.name ?? url.searchParams.get('name') ?? '', data, ifGen);
           return;
         }
         if (type === 'resumable') {
@@ -243,6 +252,9 @@ export async function startGcsStub(t: Teardown): Promise<GcsStub> {
     failResumablePuts(n, keep) {
       failPuts = n;
       failKeep = keep;
+    },
+    alterNextUpload(alter) {
+      alterUpload = alter;
     },
   };
 }
