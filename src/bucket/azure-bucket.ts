@@ -164,12 +164,12 @@ export class AzureBucket implements Bucket {
     const stored = await this.call('PutBlob', full, signal, async (trySignal) => {
       try {
         // No Content-MD5 sent: Azure then computes and stores the MD5 of what it received, which
-        // verifyStored compares with ours (one sent along would merely be stored).
-        await this.client.getBlockBlobClient(full).upload(bytes, bytes.byteLength, {
+        // is compared with ours (one sent along would merely be stored).
+        const res = await this.client.getBlockBlobClient(full).upload(bytes, bytes.byteLength, {
           ...(ifAbsent ? { conditions: { ifNoneMatch: '*' } } : {}),
           abortSignal: trySignal,
         });
-        return true;
+        return { answeredMd5: res.contentMD5 };
       } catch (err) {
         // Also after a retry whose first try was stored but unanswered: the claim's reader decides.
         if (ifAbsent && !signal?.aborted && isAlreadyThere(err)) return false;
@@ -178,6 +178,10 @@ export class AzureBucket implements Bucket {
     });
     if (!stored) return false;
     this.containerSeen = true;
+    // The answer carries the MD5 the service computed of the bytes it stored: equal to ours, the
+    // blob holds them, and asking for its properties would be one request more for each object.
+    const answered = stored.answeredMd5;
+    if (answered !== undefined && answered.byteLength > 0 && Buffer.from(answered).equals(md5)) return true;
     await this.verifyStored(full, bytes.byteLength, md5, signal);
     return true;
   }

@@ -1,0 +1,143 @@
+/**
+ * What AzureBucket checks after a single-request upload, against a node:http stand-in for Blob
+ * Storage: the Put Blob answer carries the MD5 the service computed of what it stored, so an
+ * upload it kept intact costs that one request, and one it kept short or altered fails with the
+ * matching code and is deleted, so that no reader trusts it. (Azurite cannot be made to damage
+ * an upload; azure-bucket.int.test.ts checks the stored MD5 against it.)
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { openAzureBucket, type AzureBucket } from '../../src/bucket/azure-bucket.ts';
+import { BucketError } from '../../src/errors.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+// Azurite's well-known development key: not a secret.
+const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+interface Store {
+  bucket: AzureBucket;
+  blobs: Map<string, Buffer>;
+  requests: string[];
+  /** The next Put Blob stores `alter(bytes)` and answers with its MD5. */
+  alterNext(alter: (b: Buffer) => Buffer): void;
+}
+
+const md5 = (b: Buffer): string => createHash('md5').update(b).digest('base64');
+
+function body(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on('data', (d: Buffer) => parts.push(d));
+    req.on('end', () => resolve(Buffer.concat(parts)));
+    req.on('error', reject);
+  });
+}
+
+async function store(t: Test): Promise<Store> {
+  const blobs = new Map<string, Buffer>();
+  const requests: string[] = [];
+  let alter: ((b: Buffer) => Buffer) | undefined;
+  const server = createServer((req, res) => {
+    void (async () => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      requests.push(`${req.method} ${path}`);
+      const raw = await body(req);
+      const common = {
+        'x-ms-request-id': 'r',
+        'x-ms-version': '2025-01-05',
+        etag: '"e"',
+        'last-modified': new Date().toUTCString(),
+      };
+      if (req.method === 'PUT') {
+        const stored = alter ? alter(raw) : raw;
+        alter = undefined;
+        blobs.set(path, stored);
+        res.writeHead(201, { ...common, 'content-md5': md5(stored), 'content-length': '0' });
+        res.end();
+      } else if (req.method === 'HEAD') {
+        const b = blobs.get(path);
+        if (!b) {
+          res.writeHead(404, { ...common, 'x-ms-error-code': 'BlobNotFound' });
+          res.end();
+          return;
+        }
+        res.writeHead(200, {
+          ...common,
+          'content-length': String(b.byteLength),
+          'content-md5': md5(b),
+          'x-ms-blob-type': 'BlockBlob',
+        });
+        res.end();
+      } else if (req.method === 'DELETE') {
+        blobs.delete(path);
+        res.writeHead(202, common);
+        res.end();
+      } else {
+        res.writeHead(400, common);
+        res.end();
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const { port } = server.address() as AddressInfo;
+  const bucket = await openAzureBucket({
+    container: 'blobs',
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_KEY};BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`,
+    maxTries: 1,
+    tryTimeoutMs: 5_000,
+  });
+  return { bucket, blobs, requests, alterNext: (a) => (alter = a) };
+}
+
+t.test('an intact upload is one request: put, putIfAbsent and uploadFile', async (t) => {
+  const s = await store(t);
+  const dir = await tempDir(t);
+  const file = join(dir, 'index');
+  await writeFile(file, randomBytes(10_000));
+  await s.bucket.put('ledger.json', '{"version":1}');
+  t.equal(await s.bucket.putIfAbsent('claims/1.json', '{}'), true);
+  await s.bucket.uploadFile('01X/index', file);
+  t.same(
+    s.requests.map((r) => r.split(' ')[0]),
+    ['PUT', 'PUT', 'PUT'],
+    `three uploads, three requests: ${s.requests.join(', ')}`,
+  );
+  t.equal(s.blobs.get('/devstoreaccount1/blobs/01X/index')?.byteLength, 10_000);
+});
+
+for (const [what, alter, code] of [
+  ['kept short', (d: Buffer) => d.subarray(0, d.length - 1), 'PROMSHIP_BUCKET_SIZE_MISMATCH'],
+  [
+    'kept altered',
+    (d: Buffer) => Buffer.from(d.map((x, i) => (i === 0 ? x ^ 1 : x))),
+    'PROMSHIP_BUCKET_CHECKSUM_MISMATCH',
+  ],
+] as const) {
+  t.test(`an upload the store ${what} fails with ${code} and is deleted`, async (t) => {
+    const s = await store(t);
+    const dir = await tempDir(t);
+    const file = join(dir, 'index');
+    await writeFile(file, randomBytes(1000));
+    for (const [name, upload] of [
+      ['put', () => s.bucket.put('ledger.json', 'x'.repeat(100))],
+      ['putIfAbsent', () => s.bucket.putIfAbsent('claims/1.json', 'y'.repeat(100))],
+      ['uploadFile', () => s.bucket.uploadFile('01X/index', file)],
+    ] as const) {
+      s.alterNext(alter);
+      const err = await (upload() as Promise<unknown>).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      t.ok(err instanceof BucketError && err.code === code, `${name}: ${String(err)}`);
+    }
+    t.same([...s.blobs.keys()], [], 'no damaged blob is left');
+  });
+}
