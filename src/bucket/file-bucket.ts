@@ -4,7 +4,7 @@
  * place, so a reader (or a crash) never sees a half-written object.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { BucketError } from '../errors.ts';
 import type { Bucket, ObjectInfo } from './bucket.ts';
@@ -35,8 +35,7 @@ export class FileBucket implements Bucket {
 
   private async place(tmp: string, key: string): Promise<void> {
     const dest = this.path(key);
-    await mkdir(dirname(dest), { recursive: true });
-    await rename(tmp, dest);
+    await intoDirectory(dest, () => rename(tmp, dest));
   }
 
   async uploadFile(key: string, filePath: string): Promise<void> {
@@ -83,9 +82,8 @@ export class FileBucket implements Bucket {
         await fh.close();
       }
       const dest = this.path(key);
-      await mkdir(dirname(dest), { recursive: true });
       try {
-        await link(tmp, dest);
+        await intoDirectory(dest, () => link(tmp, dest));
         return true;
       } catch (err) {
         if ((err as { code?: unknown }).code === 'EEXIST') return false;
@@ -158,11 +156,26 @@ export class FileBucket implements Bucket {
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
+  /**
+   * Directories left empty go too, up to the root, as Thanos' filesystem store does: an object
+   * store has no empty directories, and a block directory left behind would be listed as a
+   * partial upload for ever.
+   */
   async delete(key: string): Promise<void> {
+    const file = this.path(key);
     try {
-      await rm(this.path(key), { force: true });
+      await rm(file, { force: true });
     } catch (err) {
       throw wrap(err, key, 'delete');
+    }
+    for (let dir = dirname(file); dir !== this.root && dir.startsWith(this.root + sep); dir = dirname(dir)) {
+      try {
+        await rmdir(dir);
+      } catch (err) {
+        // Not empty (the usual case), or already gone: nothing more to remove above it either way,
+        // except when gone, where its parent may still be empty.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') break;
+      }
     }
   }
 
@@ -213,4 +226,21 @@ function wrap(err: unknown, key: string, op: string): BucketError {
     cause: err,
     key,
   });
+}
+
+/**
+ * Runs `op` (a rename or link to `dest`) once `dest`'s directory exists. Deleting the last object
+ * of a directory removes it (see `FileBucket.delete`), possibly between the two steps, so a
+ * directory gone missing is created again, a few times.
+ */
+async function intoDirectory(dest: string, op: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await mkdir(dirname(dest), { recursive: true });
+    try {
+      await op();
+      return;
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'ENOENT' || attempt === 3) throw err;
+    }
+  }
 }

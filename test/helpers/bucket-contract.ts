@@ -102,6 +102,24 @@ export async function bucketContract(
     t.same(await b.listObjects(''), []);
   });
 
+  // A block directory whose objects are all deleted (a partial upload cleared) must not stay
+  // listed: every bucket scan would take it for a partial block again.
+  await t.test('deleting the last object below a prefix leaves nothing listed there', async (t) => {
+    const b = await fresh(t, make);
+    await b.put('01A/chunks/000001', 'x');
+    await b.put('01A/index', 'y');
+    await b.put('keep', 'z');
+    await b.delete('01A/chunks/000001');
+    t.same(await b.listChildren('01A/'), ['01A/index']);
+    await b.delete('01A/index');
+    t.same(await b.listChildren(''), ['keep']);
+    t.same(
+      (await b.listObjects('')).map((o) => o.key),
+      ['keep'],
+      'nor among the objects',
+    );
+  });
+
   await t.test('listChildren returns immediate children, directories with a trailing slash', async (t) => {
     const b = await fresh(t, make);
     const keys = ['a/1', 'a/2', 'a/b/3', 'a-x', 'c', 'd/e/f', 'z-ü/x'];
