@@ -431,7 +431,7 @@ export class Shipper {
           ulid,
           ...(signal ? { signal } : {}),
           ...(claims && owned
-            ? { beforePublish: () => this.checkBeforePublish(claims, window, owned, ledger, signal) }
+            ? { beforePublish: () => this.checkBeforePublish(claims, window, owned, claimed.ulid, ledger, signal) }
             : {}),
         },
         window,
@@ -539,18 +539,20 @@ export class Shipper {
     claims: WindowClaims,
     window: Window,
     owned: { gen: number; body: ClaimBody },
+    ulid: string,
     ledger: Ledger,
     signal?: AbortSignal,
   ): Promise<void> {
     this.confirmStartedAt.set(window.start, Date.now());
     await claims.confirm(window, owned, signal);
     // What this looks for is another writer's block over the window. The meta.json of the block
-    // about to be published cannot be there yet, and a ULID this cluster's ledger gives to a
-    // window that does not overlap this one names a block of that window alone (a ULID is never
-    // reused for another window). Those are this agent's own unfinished uploads: asking for each
-    // of their meta.json before every window made a store that fails now and then fail the
-    // check ever more often as failed windows left more of them behind.
-    const notAsked = new Set([owned.body.ulid]);
+    // about to be published (`ulid`; the claim's own, unless a claim too old to resume was given
+    // a new one) cannot be there yet, and a ULID this cluster's ledger gives to a window that
+    // does not overlap this one names a block of that window alone (a ULID is never reused for
+    // another window). Those are this agent's own unfinished uploads: asking for each of their
+    // meta.json before every window made a store that fails now and then fail the check ever
+    // more often as failed windows left more of them behind.
+    const notAsked = new Set([ulid, owned.body.ulid]);
     for (const e of ledger.all())
       if (e.ulid !== undefined && e.state !== 'shipped' && !overlaps(e, window)) notAsked.add(e.ulid);
     const inventory = await this.metas.scan(this.opts.bucket, this.opts.logger, signal, notAsked);

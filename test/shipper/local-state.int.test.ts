@@ -3,10 +3,9 @@
  * learned from the bucket, or published itself, are kept in the data dir. A later run (a new
  * Shipper on the same data dir) must not download known metas again, nor those a scan read before
  * the store failed it, and a missing, damaged or tampered file must only cost requests, never
- * correctness. Within a run, the bucket scan before each meta.json (with window claims) asks for
- * no meta.json the run already knows, nor for the one it is about to publish.
+ * correctness. (What the check before each meta.json asks for: publish-check.int.test.ts.)
  */
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { pino } from 'pino';
@@ -15,7 +14,6 @@ import { FileBucket } from '../../src/bucket/file-bucket.ts';
 import { RemoteReadClient } from '../../src/prometheus/remote-read.ts';
 import { loadLocalState, saveLocalState } from '../../src/shipper/local-state.ts';
 import { Shipper } from '../../src/shipper/shipper.ts';
-import { WindowClaims } from '../../src/shipper/window-claims.ts';
 import { M, startSource } from '../helpers/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -147,56 +145,3 @@ t.test('a new run on the same data dir reuses the metas; without the file it rea
   t.equal(after.shipped.length, 0, 'and none shipped twice');
   t.equal(counted.metaGets(), blocks - 2, 'only the metas not read before the failure are downloaded');
 });
-
-t.test('the check before each meta.json asks for no meta.json of the run, published or not', async (t) => {
-  const dir = await tempDir(t);
-  const source = await startSource(t, dir);
-  const counted = counting(new FileBucket(join(dir, 'bucket')));
-  const client = new RemoteReadClient({ url: source.prometheus.url, timeoutMs: 30_000 });
-  t.teardown(() => client.close());
-  const clusterId = source.external.cluster_id!;
-  const shipper = (bucket: Bucket): Shipper =>
-    new Shipper({
-      source: client,
-      bucket,
-      dataDir: join(dir, 'data'),
-      clusterId,
-      thanosLabels: source.external,
-      stripLabels: Object.entries(source.external).sort(([a], [b]) => (a < b ? -1 : 1)),
-      blockDurationMs: 30 * M,
-      shipDelayMs: 0,
-      maxBackfillMs: 2 * 86_400_000,
-      logger: pino({ level: 'silent' }),
-      claims: new WindowClaims({
-        bucket,
-        clusterId,
-        instanceId: 'one',
-        staleAfterMs: 3_600_000,
-        startedAt: Date.now(),
-      }),
-    });
-  // The second window's index upload fails: its window fails and leaves its chunks behind, a
-  // partial block the checks before the later windows' meta.json must not keep asking about.
-  let indexUploads = 0;
-  const metaGetsByKey = new Map<string, number>();
-  const inner = counted.bucket;
-  const bucket: Bucket = Object.assign(Object.create(inner) as Bucket, {
-    uploadFile(key: string, path: string, opts?: { signal?: AbortSignal }) {
-      if (key.endsWith('/index') && ++indexUploads === 2) return Promise.reject(new Error('injected: upload failed'));
-      return inner.uploadFile(key, path, opts);
-    },
-    get(key: string, opts?: { signal?: AbortSignal }) {
-      metaGetsByKey.set(key, (metaGetsByKey.get(key) ?? 0) + 1);
-      return inner.get(key, opts);
-    },
-  });
-  const run = await shipper(bucket).runOnce();
-  t.ok(run.shipped.length >= 3, `the run ships ${run.shipped.length} blocks, each checked before its meta.json`);
-  t.equal(run.failed.length, 1, 'the window whose index upload failed');
-  const left = (await readdir(join(dir, 'bucket'))).filter((d) => !shippedIds(run).has(d) && /^[0-9A-Z]{26}$/.test(d));
-  t.equal(left.length, 1, 'its partial block is left in the bucket');
-  t.equal(metaGetsByKey.get(`${left[0]}/meta.json`) ?? 0, 0, "no check asks for the partial block's meta.json");
-  t.equal(counted.metaGets(), 0, 'no meta.json is downloaded at all');
-});
-
-const shippedIds = (run: { shipped: { ulid: string }[] }): Set<string> => new Set(run.shipped.map((b) => b.ulid));
