@@ -2,8 +2,9 @@
  * What AzureBucket checks after a single-request upload, against a node:http stand-in for Blob
  * Storage: the Put Blob answer carries the MD5 the service computed of what it stored, so an
  * upload it kept intact costs that one request, and one it kept short or altered fails with the
- * matching code and is deleted, so that no reader trusts it. (Azurite cannot be made to damage
- * an upload; azure-bucket.int.test.ts checks the stored MD5 against it.)
+ * matching code and is deleted, so that no reader trusts it; an answer without an MD5 leads to
+ * asking for the blob's properties, as before. (Azurite cannot be made to damage an upload;
+ * azure-bucket.int.test.ts checks the stored MD5 against it.)
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -24,6 +25,8 @@ interface Store {
   requests: string[];
   /** The next Put Blob stores `alter(bytes)` and answers with its MD5. */
   alterNext(alter: (b: Buffer) => Buffer): void;
+  /** The next Put Blob's answer carries no Content-MD5. */
+  bareNext(): void;
 }
 
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('base64');
@@ -41,6 +44,7 @@ async function store(t: Test): Promise<Store> {
   const blobs = new Map<string, Buffer>();
   const requests: string[] = [];
   let alter: ((b: Buffer) => Buffer) | undefined;
+  let bare = false;
   const server = createServer((req, res) => {
     void (async () => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -56,7 +60,8 @@ async function store(t: Test): Promise<Store> {
         const stored = alter ? alter(raw) : raw;
         alter = undefined;
         blobs.set(path, stored);
-        res.writeHead(201, { ...common, 'content-md5': md5(stored), 'content-length': '0' });
+        res.writeHead(201, { ...common, ...(bare ? {} : { 'content-md5': md5(stored) }), 'content-length': '0' });
+        bare = false;
         res.end();
       } else if (req.method === 'HEAD') {
         const b = blobs.get(path);
@@ -94,7 +99,13 @@ async function store(t: Test): Promise<Store> {
     maxTries: 1,
     tryTimeoutMs: 5_000,
   });
-  return { bucket, blobs, requests, alterNext: (a) => (alter = a) };
+  return {
+    bucket,
+    blobs,
+    requests,
+    alterNext: (a) => (alter = a),
+    bareNext: () => (bare = true),
+  };
 }
 
 t.test('an intact upload is one request: put, putIfAbsent and uploadFile', async (t) => {
@@ -141,3 +152,22 @@ for (const [what, alter, code] of [
     t.same([...s.blobs.keys()], [], 'no damaged blob is left');
   });
 }
+
+t.test('an answer without Content-MD5 leads to the properties request, which catches a damaged blob', async (t) => {
+  const s = await store(t);
+  s.bareNext();
+  await s.bucket.put('ledger.json', '{"version":1}');
+  t.same(
+    s.requests.map((r) => r.split(' ')[0]),
+    ['PUT', 'HEAD'],
+    'the upload, then its properties',
+  );
+  s.bareNext();
+  s.alterNext((d) => d.subarray(1));
+  const err = await s.bucket.put('ledger.json', 'x'.repeat(100)).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  t.ok(err instanceof BucketError && err.code === 'PROMSHIP_BUCKET_SIZE_MISMATCH', String(err));
+  t.same([...s.blobs.keys()], [], 'and the damaged blob is deleted');
+});

@@ -2,7 +2,8 @@
  * What GcsBucket checks after a simple upload, against the node:http stub of the JSON API
  * (test/helpers/gcs-stub.ts): the insert's answer carries the stored object's size and CRC32C, so
  * an upload the store kept intact costs that one request, and one it kept short or altered fails
- * with the matching code and is deleted, so that no reader trusts it.
+ * with the matching code and is deleted, so that no reader trusts it. An answer without them
+ * leads to asking for the object's metadata, as before.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -62,3 +63,23 @@ for (const [what, alter, code] of [
     t.same([...stub.objects.keys()], [], 'no damaged object is left');
   });
 }
+
+t.test('an answer without size and CRC32C leads to the metadata request, which catches a damaged object', async (t) => {
+  const stub = await startGcsStub(t);
+  const b = bucketOn(stub.endpoint);
+  stub.bareNextAnswer();
+  await withTimeout(b.put('ledger.json', '{"version":1}'), 30_000, 'put');
+  t.same(
+    stub.requests.map((r) => r.split(' ')[0]),
+    ['POST', 'GET'],
+    'the upload, then its metadata',
+  );
+  stub.bareNextAnswer();
+  stub.alterNextUpload((d) => d.subarray(1));
+  const err = await withTimeout<unknown>(b.put('ledger.json', 'x'.repeat(100)), 30_000, 'put').then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  t.ok(err instanceof BucketError && err.code === 'PROMSHIP_BUCKET_SIZE_MISMATCH', String(err));
+  t.same([...stub.objects.keys()], [], 'and the damaged object is deleted');
+});

@@ -36,6 +36,8 @@ export interface GcsStub {
    * what it stored, as a store damaging data on its way in would.
    */
   alterNextUpload(alter: (data: Buffer) => Buffer): void;
+  /** Makes the next simple upload's answer leave out the object's size and CRC32C. */
+  bareNextAnswer(): void;
 }
 
 export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -108,6 +110,7 @@ export async function startGcsStub(t: Teardown): Promise<GcsStub> {
   let failKeep = 0;
   let sessionCounter = 0;
   let alterUpload: ((data: Buffer) => Buffer) | undefined;
+  let bareAnswer = false;
 
   const server = createServer((req, res) => {
     void (async () => {
@@ -116,7 +119,7 @@ export async function startGcsStub(t: Teardown): Promise<GcsStub> {
       requests.push(`${req.method} ${url.pathname}${url.search}`);
       const raw = await body(req);
       const precondition = url.searchParams.get('ifGenerationMatch');
-      const create = (bucket: string, name: string, data: Buffer, ifGen: number | undefined): void => {
+      const create = (bucket: string, name: string, data: Buffer, ifGen: number | undefined, bare = false): void => {
         const existing = objects.get(name);
         if (ifGen !== undefined && (existing?.generation ?? 0) !== ifGen) {
           json(res, 412, {
@@ -126,7 +129,12 @@ export async function startGcsStub(t: Teardown): Promise<GcsStub> {
         }
         const o = { data, generation: generation++ };
         objects.set(name, o);
-        json(res, 200, meta(bucket, name, o));
+        const answer: Record<string, string> = meta(bucket, name, o);
+        if (bare) {
+          delete answer.size;
+          delete answer.crc32c;
+        }
+        json(res, 200, answer);
       };
       // Simple (multipart) upload and resumable session start.
       let m = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
@@ -138,7 +146,9 @@ export async function startGcsStub(t: Teardown): Promise<GcsStub> {
           const part = multipart(req, raw);
           const data = alterUpload ? alterUpload(part.data) : part.data;
           alterUpload = undefined;
-          create(bucket, part.name ?? url.searchParams.get('name') ?? '', data, ifGen);
+          const bare = bareAnswer;
+          bareAnswer = false;
+          create(bucket, part.name ?? url.searchParams.get('name') ?? '', data, ifGen, bare);
           return;
         }
         if (type === 'resumable') {
@@ -255,6 +265,9 @@ export async function startGcsStub(t: Teardown): Promise<GcsStub> {
     },
     alterNextUpload(alter) {
       alterUpload = alter;
+    },
+    bareNextAnswer() {
+      bareAnswer = true;
     },
   };
 }
