@@ -8,12 +8,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { openAzureBucket, type AzureBucket } from '../../src/bucket/azure-bucket.ts';
 import { BucketError } from '../../src/errors.ts';
+import { DAMAGES, requestBody } from '../helpers/damaged-uploads.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 // Azurite's well-known development key: not a secret.
@@ -31,15 +32,6 @@ interface Store {
 
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('base64');
 
-function body(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (d: Buffer) => parts.push(d));
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', reject);
-  });
-}
-
 async function store(t: Test): Promise<Store> {
   const blobs = new Map<string, Buffer>();
   const requests: string[] = [];
@@ -49,7 +41,7 @@ async function store(t: Test): Promise<Store> {
     void (async () => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       requests.push(`${req.method} ${path}`);
-      const raw = await body(req);
+      const raw = await requestBody(req);
       const common = {
         'x-ms-request-id': 'r',
         'x-ms-version': '2025-01-05',
@@ -124,14 +116,7 @@ t.test('an intact upload is one request: put, putIfAbsent and uploadFile', async
   t.equal(s.blobs.get('/devstoreaccount1/blobs/01X/index')?.byteLength, 10_000);
 });
 
-for (const [what, alter, code] of [
-  ['kept short', (d: Buffer) => d.subarray(0, d.length - 1), 'PROMSHIP_BUCKET_SIZE_MISMATCH'],
-  [
-    'kept altered',
-    (d: Buffer) => Buffer.from(d.map((x, i) => (i === 0 ? x ^ 1 : x))),
-    'PROMSHIP_BUCKET_CHECKSUM_MISMATCH',
-  ],
-] as const) {
+for (const [what, alter, code] of DAMAGES) {
   t.test(`an upload the store ${what} fails with ${code} and is deleted`, async (t) => {
     const s = await store(t);
     const dir = await tempDir(t);

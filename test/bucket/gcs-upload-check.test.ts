@@ -12,6 +12,7 @@ import t from 'tap';
 import { GcsBucket } from '../../src/bucket/gcs-bucket.ts';
 import { BucketError } from '../../src/errors.ts';
 import { startGcsStub, withTimeout } from '../helpers/gcs-stub.ts';
+import { DAMAGES } from '../helpers/damaged-uploads.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const bucketOn = (endpoint: string): GcsBucket =>
@@ -34,14 +35,7 @@ t.test('an intact upload is one request: put, putIfAbsent and uploadFile', async
   t.equal(stub.objects.get('p/01X/index')?.data.byteLength, 10_000);
 });
 
-for (const [what, alter, code] of [
-  ['kept short', (d: Buffer) => d.subarray(0, d.length - 1), 'PROMSHIP_BUCKET_SIZE_MISMATCH'],
-  [
-    'kept altered',
-    (d: Buffer) => Buffer.from(d.map((x, i) => (i === 0 ? x ^ 1 : x))),
-    'PROMSHIP_BUCKET_CHECKSUM_MISMATCH',
-  ],
-] as const) {
+for (const [what, alter, code] of DAMAGES) {
   t.test(`an upload the store ${what} fails with ${code} and is deleted`, async (t) => {
     const stub = await startGcsStub(t);
     const dir = await tempDir(t);

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { crc32c } from '@node-rs/crc32';
 import { createHash } from 'node:crypto';
+import { requestBody } from './damaged-uploads.ts';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -50,15 +51,6 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
   } finally {
     clearTimeout(timer);
   }
-}
-
-function body(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (d: Buffer) => parts.push(d));
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', reject);
-  });
 }
 
 function meta(bucket: string, name: string, o: StoredObject): Record<string, string> {
@@ -117,7 +109,7 @@ export async function startGcsStub(t: Teardown): Promise<GcsStub> {
       const url = new URL(req.url ?? '/', 'http://stub');
       res.on('finish', () => responses.push(res.statusCode));
       requests.push(`${req.method} ${url.pathname}${url.search}`);
-      const raw = await body(req);
+      const raw = await requestBody(req);
       const precondition = url.searchParams.get('ifGenerationMatch');
       const create = (bucket: string, name: string, data: Buffer, ifGen: number | undefined, bare = false): void => {
         const existing = objects.get(name);
