@@ -444,7 +444,6 @@ export class GcsBucket implements Bucket {
     answered?: StoredAnswer,
   ): Promise<void> {
     const want = crc32cBase64(crc);
-    if (answered !== undefined && answered.size === size && answered.crc32c === want) return;
     const info = answered ?? (await this.statFull(full, signal));
     if (info !== null && info.size === size && (info.crc32c === undefined || info.crc32c === want)) return;
     if (info !== null)
