@@ -23,6 +23,8 @@ export interface BucketBlocks {
 /** Block metas never change once written, so they are cached by ULID across runs. */
 export class BlockMetaCache {
   private readonly metas = new Map<string, BlockMeta>();
+  /** Counts every entry added or dropped, so a caller can tell the cache changed since it saved it. */
+  changes = 0;
 
   /** The cached metas, to keep for the next run (see `local-state.ts`). */
   entries(): BlockMeta[] {
@@ -35,6 +37,7 @@ export class BlockMetaCache {
       try {
         const meta = blockMetaFromJson(m, 'cached meta.json');
         this.metas.set(meta.ulid, meta);
+        this.changes++;
       } catch {
         // Not trusted: the next scan downloads that block's meta.json again.
       }
@@ -47,6 +50,7 @@ export class BlockMetaCache {
    */
   remember(meta: BlockMeta): void {
     this.metas.set(meta.ulid, parseBlockMeta(serializeBlockMeta(meta)));
+    this.changes++;
   }
 
   /**
@@ -62,7 +66,12 @@ export class BlockMetaCache {
     const children = await bucket.listChildren('', { signal });
     const ids = children.filter((c) => c.endsWith('/') && ULID.test(c.slice(0, -1))).map((c) => c.slice(0, -1));
     const present = new Set(ids);
-    for (const id of this.metas.keys()) if (!present.has(id)) this.metas.delete(id);
+    for (const id of this.metas.keys()) {
+      if (!present.has(id)) {
+        this.metas.delete(id);
+        this.changes++;
+      }
+    }
     const out: BucketBlocks = { blocks: [], partial: [] };
     for (const id of ids) {
       let meta = this.metas.get(id);
@@ -84,6 +93,7 @@ export class BlockMetaCache {
           continue;
         }
         this.metas.set(id, meta);
+        this.changes++;
       }
       out.blocks.push(meta);
     }

@@ -121,6 +121,8 @@ export class Shipper {
   private localStateLoaded = false;
   /** As read from the data dir at the first run, so an unchanged state is not written again. */
   private loadedState: LocalState | undefined;
+  /** The meta cache's change count and the covered count when the state was last read or saved. */
+  private savedAt: { metaChanges: number; covered: number } | undefined;
 
   constructor(private readonly opts: ShipperOptions) {
     this.now = opts.now ?? Date.now;
@@ -143,13 +145,22 @@ export class Shipper {
     this.loadedState = state;
     this.metas.restore(state.metas);
     this.lastCoveredCount = state.coveredReported;
+    this.savedAt = { metaChanges: this.metas.changes, covered: this.lastCoveredCount };
   }
 
+  /**
+   * Called after the scan, after planning and at the end of a run; most calls have nothing new,
+   * and telling so by encoding every cached meta (tens of ms for thousands of blocks) would put
+   * that cost on every run's start.
+   */
   private async keepLocalState(): Promise<void> {
+    const now = { metaChanges: this.metas.changes, covered: this.lastCoveredCount };
+    if (this.savedAt?.metaChanges === now.metaChanges && this.savedAt.covered === now.covered) return;
     try {
       const state = { metas: this.metas.entries(), coveredReported: this.lastCoveredCount };
       await saveLocalState(this.localStateFile, state, this.loadedState);
       this.loadedState = state;
+      this.savedAt = now;
     } catch (err) {
       // Only a cache (e.g. the data dir is full): the next run asks the bucket again.
       this.opts.logger.debug({ err: describeError(err) }, 'could not save the shipper state to the data dir');
