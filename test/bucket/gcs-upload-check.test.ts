@@ -12,7 +12,7 @@ import t from 'tap';
 import { GcsBucket } from '../../src/bucket/gcs-bucket.ts';
 import { BucketError } from '../../src/errors.ts';
 import { startGcsStub, withTimeout } from '../helpers/gcs-stub.ts';
-import { DAMAGES } from '../helpers/damaged-uploads.ts';
+import { DAMAGES, damagedUploadErrors } from '../helpers/damaged-uploads.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const bucketOn = (endpoint: string): GcsBucket =>
@@ -38,22 +38,13 @@ t.test('an intact upload is one request: put, putIfAbsent and uploadFile', async
 for (const [what, alter, code] of DAMAGES) {
   t.test(`an upload the store ${what} fails with ${code} and is deleted`, async (t) => {
     const stub = await startGcsStub(t);
-    const dir = await tempDir(t);
-    const b = bucketOn(stub.endpoint);
-    const file = join(dir, 'index');
-    await writeFile(file, randomBytes(1000));
-    for (const [name, upload] of [
-      ['put', () => b.put('ledger.json', 'x'.repeat(100))],
-      ['putIfAbsent', () => b.putIfAbsent('claims/1.json', 'y'.repeat(100))],
-      ['uploadFile', () => b.uploadFile('01X/index', file)],
-    ] as const) {
-      stub.alterNextUpload(alter);
-      const err = await withTimeout<unknown>(upload(), 30_000, name).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      t.ok(err instanceof BucketError && err.code === code, `${name}: ${String(err)}`);
-    }
+    const errors = await damagedUploadErrors(
+      bucketOn(stub.endpoint),
+      await tempDir(t),
+      () => stub.alterNextUpload(alter),
+      (call, name) => withTimeout(call, 30_000, name),
+    );
+    for (const [name, err] of errors) t.ok(err instanceof BucketError && err.code === code, `${name}: ${String(err)}`);
     t.same([...stub.objects.keys()], [], 'no damaged object is left');
   });
 }
