@@ -4,33 +4,27 @@
  * table, postings offset table, TOC.
  *
  * Memory stays bounded as series grow: each series is appended to a scratch file in the spill
- * directory as it arrives (labels and encoded chunk metas), strings are collected in a bounded
- * set spilled as sorted runs (`symbol-table.ts`), and postings are filled in passes of bounded
- * size from another scratch file. What stays in memory grows only with distinct strings and
- * label pairs (some 60 bytes each: hash tables on typed arrays), not with series or chunks.
+ * directory as it arrives (the ids of its label strings and its encoded chunk metas), strings are
+ * collected in a bounded set spilled as sorted runs (`symbol-table.ts`), and postings are filled
+ * in passes of bounded size from another scratch file. What stays in memory grows only with
+ * distinct strings and label pairs (some 60 bytes each: hash tables on typed arrays, and 4 bytes
+ * an id to find a string's position), not with series or chunks. A label string is hashed once,
+ * when its series arrives; the series section then finds positions by id.
  *
  * Series may be added in any order. Prometheus sends them sorted, which is detected with one
  * comparison per series; otherwise the scratch file is sorted in runs and merged.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { compareStrings, formatLabels, type Labels } from '../labels.ts';
+import { compareStrings, formatLabels, type Label, type Labels } from '../labels.ts';
 import { BufferedFile } from './buffered-file.ts';
 import { ByteWriter, crc32cOf, uvarintSize } from './encoding.ts';
 import { BlockWriteError, DuplicateSeriesError, InvalidLabelsError } from './errors.ts';
 import { IndexStream } from './index-stream.ts';
 import { PairTable } from './pair-table.ts';
-import {
-  compareBytes,
-  compareRecordLabels,
-  decodeRecordLabels,
-  encodeRecordLabels,
-  readUvarint,
-  sortIntoRuns,
-  uvarintEnd,
-} from './series-records.ts';
+import { compareRecordLabels, readUvarint, sortIntoRuns, uvarintEnd } from './series-records.ts';
 import { mergeBufferBytes, mergeSorted, SpillReader, SpillWriter } from './spill-file.ts';
-import { SymbolCollector, SymbolPositions, SymbolReader, type SortedSymbols } from './symbol-table.ts';
+import { SymbolCollector, SymbolReader, type SortedSymbols } from './symbol-table.ts';
 
 export const INDEX_MAGIC = 0xbaaad700;
 export const INDEX_FORMAT_V2 = 2;
@@ -106,9 +100,10 @@ export class IndexWriter {
   private pendingRecords = 0;
   private spill: SpillWriter | undefined;
   private workDir: string | undefined;
-  /** The previous series' names and values, whose strings are in `symbols` already. */
+  /** The previous series' names and values, and their symbol ids. */
   private readonly prevNames: string[] = [];
   private readonly prevValues: string[] = [];
+  private readonly prevIds: number[] = [];
   private prevCount = 0;
   private sorted = true;
   private series = 0;
@@ -147,14 +142,14 @@ export class IndexWriter {
   addSeriesRefs(labels: Labels, chunks: readonly TimeRange[] | readonly ChunkMeta[], refs: Float64Array | null): void {
     const rec = this.record;
     rec.reset();
-    encodeRecordLabels(rec, labels);
-    encodeChunkMetas(rec, chunks, refs);
+    rec.putUvarint(labels.length);
     // Series arrive sorted, so most names and many values equal the previous series' at the same
-    // place (often as the very same string objects); those are in the symbol set already. The
-    // previous strings are kept as copies, and the order is judged against those copies: a label
-    // array that the caller reuses and changes in place can hide neither a symbol nor a step
-    // back in order.
+    // place (often as the very same string objects); those keep the previous ids without a hash
+    // lookup. The previous strings are kept as copies, and the order is judged against those
+    // copies: a label array that the caller reuses and changes in place can hide neither a
+    // symbol nor a step back in order.
     const known = this.prevCount;
+    const ids = this.prevIds;
     // Go's labels.Compare against the previous series: pair by pair, then the shorter first.
     let order = this.series === 0 ? -1 : 0;
     for (let k = 0; k < labels.length; k++) {
@@ -167,11 +162,14 @@ export class IndexWriter {
           : newValue
             ? compareStrings(this.prevValues[k]!, value)
             : 0;
-      if (newName) this.symbols.add(name);
-      if (newValue) this.symbols.add(value);
+      if (newName) ids[2 * k] = this.symbols.add(name);
+      if (newValue) ids[2 * k + 1] = this.symbols.add(value);
+      rec.putUvarint(ids[2 * k]!);
+      rec.putUvarint(ids[2 * k + 1]!);
       this.prevNames[k] = name;
       this.prevValues[k] = value;
     }
+    encodeChunkMetas(rec, chunks, refs);
     if (order === 0) order = known - labels.length;
     if (order > 0) this.sorted = false;
     this.prevCount = labels.length;
@@ -223,7 +221,10 @@ export class IndexWriter {
       const spill = this.spill!;
       await spill.close();
       const symbols = await this.symbols.finish(work, join(work, 'symbols'));
-      const runs = this.sorted ? [spill.path] : await sortIntoRuns(spill.path, work, this.opts.sortRunBytes);
+      const positionOf = symbols.positionOf;
+      const runs = this.sorted
+        ? [spill.path]
+        : await sortIntoRuns(spill.path, work, this.opts.sortRunBytes, (a, b) => compareRecordLabels(a, b, positionOf));
       // IndexStream gathers the index in pieces of a megabyte, which go past a small buffer
       // straight to the file; a default 4 MiB buffer would only hold a second copy of them.
       const file = await BufferedFile.create(path, INDEX_FILE_BUFFER_BYTES);
@@ -341,18 +342,18 @@ async function writeSymbolsAndSeries(
   reader: SymbolReader,
   postingsPath: string,
 ): Promise<{ seriesAt: number; plan: PairPlan }> {
-  const positions = await writeSymbols(out, input.symbols, reader);
+  await writeSymbols(out, input.symbols, reader);
   const seriesAt = out.position;
-  const pairs = await writeSeries(out, input, positions, postingsPath);
+  const pairs = await writeSeries(out, input, reader, postingsPath);
   return { seriesAt, plan: planPairs(pairs) };
 }
 
 /**
  * `len be32 | count be32 | (uvarint len, utf-8)* | crc`; len and CRC cover count + strings. The
- * sorted symbols file already holds the strings in this encoding; on the way through, each
- * symbol's position is recorded for the series section.
+ * sorted symbols file already holds the strings in this encoding; on the way through, the reader
+ * notes where they lie.
  */
-async function writeSymbols(out: IndexStream, symbols: SortedSymbols, reader: SymbolReader): Promise<SymbolPositions> {
+async function writeSymbols(out: IndexStream, symbols: SortedSymbols, reader: SymbolReader): Promise<void> {
   const len = 4 + symbols.bytes;
   if (len > MAX_SECTION_BYTES) {
     throw new InvalidLabelsError(
@@ -362,7 +363,6 @@ async function writeSymbols(out: IndexStream, symbols: SortedSymbols, reader: Sy
   out.w.putBe32(len);
   out.beginCrc();
   out.w.putBe32(symbols.count);
-  const positions = new SymbolPositions(symbols.count);
   const file = await SpillReader.open(symbols.path);
   try {
     let offset = 0;
@@ -372,7 +372,6 @@ async function writeSymbols(out: IndexStream, symbols: SortedSymbols, reader: Sy
       if (s === null) break;
       out.w.putUvarint(s.length);
       out.w.putBytes(s);
-      positions.add(s, 0, s.length, i);
       reader.note(i, offset);
       offset += s.length + uvarintSize(s.length);
       if (out.full) await out.flush();
@@ -381,8 +380,6 @@ async function writeSymbols(out: IndexStream, symbols: SortedSymbols, reader: Sy
     await file.close();
   }
   out.w.putBe32(out.endCrc());
-  positions.resolveAmbiguous(reader);
-  return positions;
 }
 
 /**
@@ -393,71 +390,62 @@ async function writeSymbols(out: IndexStream, symbols: SortedSymbols, reader: Sy
 async function writeSeries(
   out: IndexStream,
   input: IndexInput,
-  positions: SymbolPositions,
+  reader: SymbolReader,
   postingsPath: string,
 ): Promise<PairTable> {
+  const positionOf = input.symbols.positionOf;
   const pairs = new PairTable();
   const postings = await SpillWriter.create(postingsPath);
   const pending = new ByteWriter(PENDING_BYTES + 64 * 1024);
   let pendingRecords = 0;
   const entry = new ByteWriter(4096);
-  // The previous series' label bytes, to find a label set given twice without a view per series.
-  let prevLabels = Buffer.allocUnsafe(1024);
-  let prevLength = -1;
   const pairIds: number[] = [];
-  // Per label place of the previous series: where its name and value bytes lie in `prevLabels`,
-  // their symbol positions and the pair's id. Series come sorted, so most names and many values
-  // repeat at the same place, and a byte comparison replaces two hash lookups.
-  let prevCount = 0;
-  const prevAt: number[] = [];
-  const prevIds: number[] = [];
+  // Per label place of the previous series: its name and value positions and the pair's id.
+  // Series come sorted, so most names and many values repeat at the same place, and an equal
+  // pair of positions replaces a pair lookup.
+  let prevCount = -1;
+  const prev: number[] = [];
 
   const add = (r: Buffer): void => {
     entry.reset();
     const n = readUvarint(r, 0);
     let p = uvarintEnd;
     entry.putUvarint(n);
+    let same = n === prevCount;
     for (let k = 0; k < n; k++) {
-      const nl = readUvarint(r, p);
-      const ns = uvarintEnd;
-      const vl = readUvarint(r, ns + nl);
-      const vs = uvarintEnd;
-      p = vs + vl;
-      const at = 4 * k;
-      const known = k < prevCount;
-      const sameName = known && compareBytes(r, ns, ns + nl, prevLabels, prevAt[at]!, prevAt[at + 1]!) === 0;
-      const sameValue = known && compareBytes(r, vs, vs + vl, prevLabels, prevAt[at + 2]!, prevAt[at + 3]!) === 0;
-      const name = sameName ? prevIds[3 * k]! : positions.get(r, ns, ns + nl);
-      const value = sameValue ? prevIds[3 * k + 1]! : positions.get(r, vs, vs + vl);
-      if (name < 0 || value < 0) {
+      const nameId = readUvarint(r, p);
+      const valueId = readUvarint(r, uvarintEnd);
+      p = uvarintEnd;
+      if (nameId >= positionOf.length || valueId >= positionOf.length) {
         throw new BlockWriteError(
           input.symbols.path,
           'a label of a series is missing from the symbol table; the scratch files were changed while the block was built',
         );
       }
+      const name = positionOf[nameId]!;
+      const value = positionOf[valueId]!;
       entry.putUvarint(name);
       entry.putUvarint(value);
-      const pair = sameName && sameValue ? pairs.countAgain(prevIds[3 * k + 2]!) : pairs.count(name, value);
+      const at = 3 * k;
+      const samePair = k < prevCount && prev[at] === name && prev[at + 1] === value;
+      const pair = samePair ? pairs.countAgain(prev[at + 2]!) : pairs.count(name, value);
+      if (!samePair) same = false;
       pairIds[k] = pair;
-      // Offsets in this record are the offsets in `prevLabels` once it is copied below.
-      prevAt[at] = ns;
-      prevAt[at + 1] = ns + nl;
-      prevAt[at + 2] = vs;
-      prevAt[at + 3] = vs + vl;
-      prevIds[3 * k] = name;
-      prevIds[3 * k + 1] = value;
-      prevIds[3 * k + 2] = pair;
+      prev[at] = name;
+      prev[at + 1] = value;
+      prev[at + 2] = pair;
     }
-    prevCount = n;
-    // Equal label sets are adjacent in sorted order and encode to equal bytes.
-    if (prevLength === p && compareBytes(prevLabels, 0, prevLength, r, 0, p) === 0) {
+    // Equal label sets are adjacent in sorted order and have equal positions.
+    if (same) {
+      const labels: Label[] = [];
+      for (let k = 0; k < n; k++) {
+        labels.push([reader.get(prev[3 * k]!).toString('utf8'), reader.get(prev[3 * k + 1]!).toString('utf8')]);
+      }
       throw new DuplicateSeriesError(
-        `the series ${formatLabels(decodeRecordLabels(r))} was added twice to one block; each label set may appear once, so the block was not written`,
+        `the series ${formatLabels(labels)} was added twice to one block; each label set may appear once, so the block was not written`,
       );
     }
-    if (p > prevLabels.length) prevLabels = Buffer.allocUnsafe(2 * p);
-    r.copy(prevLabels, 0, 0, p);
-    prevLength = p;
+    prevCount = n;
     entry.putRange(r, p, r.length);
 
     out.pad(16);
@@ -501,10 +489,14 @@ async function writeSeries(
         if (flushDue()) await flush();
       }
     } else {
-      await mergeSorted(readers, compareRecordLabels, (r) => {
-        add(r);
-        return flushDue() ? flush() : undefined;
-      });
+      await mergeSorted(
+        readers,
+        (a, b) => compareRecordLabels(a, b, positionOf),
+        (r) => {
+          add(r);
+          return flushDue() ? flush() : undefined;
+        },
+      );
     }
     await postings.appendEncoded(pending.view(), pendingRecords);
     await postings.close();

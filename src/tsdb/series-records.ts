@@ -1,12 +1,11 @@
 /**
- * One series as the index writer spills it: `uvarint label count`, per label `uvarint len |
- * name | uvarint len | value` (UTF-8), then the series' encoded chunk metas. Records compare by
- * their label bytes exactly as Prometheus' labels.Compare compares label sets (UTF-8 byte order
- * is Go's string order), so sorted runs of them can be merged without decoding a string.
+ * One series as the index writer spills it: `uvarint label count`, per label `uvarint name id |
+ * uvarint value id` (ids from `SymbolCollector.add`), then the series' encoded chunk metas.
+ * Once the symbols are sorted, `positionOf` turns each id into the string's position in the
+ * table, and positions compare as the strings do (the table is in Go's byte order), so records
+ * sort as Prometheus' labels.Compare sorts label sets without a string being read.
  */
 import { join } from 'node:path';
-import type { Label, Labels } from '../labels.ts';
-import { ByteWriter } from './encoding.ts';
 import { SpillReader, SpillWriter } from './spill-file.ts';
 
 /** Reads a uvarint at `pos`; the position after it is left in `uvarintEnd`. */
@@ -24,46 +23,19 @@ export function readUvarint(b: Uint8Array, pos: number): number {
   return n;
 }
 
-export function encodeRecordLabels(out: ByteWriter, labels: Labels): void {
-  out.putUvarint(labels.length);
-  for (const [name, value] of labels) {
-    out.putUvarintString(name);
-    out.putUvarintString(value);
-  }
-}
-
-export function decodeRecordLabels(r: Buffer): Labels {
-  const labels: Label[] = [];
-  let p = 0;
-  const n = readUvarint(r, p);
-  p = uvarintEnd;
-  for (let k = 0; k < n; k++) {
-    const nl = readUvarint(r, p);
-    const name = r.toString('utf8', uvarintEnd, uvarintEnd + nl);
-    const vl = readUvarint(r, uvarintEnd + nl);
-    const value = r.toString('utf8', uvarintEnd, uvarintEnd + vl);
-    p = uvarintEnd + vl;
-    labels.push([name, value]);
-  }
-  return labels;
-}
-
-/** Prometheus' labels.Compare on two records' label bytes. */
-export function compareRecordLabels(a: Buffer, b: Buffer): number {
+/** Prometheus' labels.Compare on two records, by the positions of their ids. */
+export function compareRecordLabels(a: Buffer, b: Buffer, positionOf: Uint32Array): number {
   const na = readUvarint(a, 0);
   let pa = uvarintEnd;
   const nb = readUvarint(b, 0);
   let pb = uvarintEnd;
   const n = Math.min(na, nb);
   for (let k = 0; k < 2 * n; k++) {
-    const la = readUvarint(a, pa);
+    const x = positionOf[readUvarint(a, pa)]!;
     pa = uvarintEnd;
-    const lb = readUvarint(b, pb);
+    const y = positionOf[readUvarint(b, pb)]!;
     pb = uvarintEnd;
-    const c = compareBytes(a, pa, pa + la, b, pb, pb + lb);
-    if (c !== 0) return c;
-    pa += la;
-    pb += lb;
+    if (x !== y) return x - y;
   }
   return na - nb;
 }
@@ -82,13 +54,18 @@ export function compareBytes(a: Uint8Array, as: number, ae: number, b: Uint8Arra
  * Splits a spill file of records in arrival order into sorted runs of about `runBytes` each, for
  * series that did not arrive sorted. Returns the runs' paths.
  */
-export async function sortIntoRuns(path: string, dir: string, runBytes: number): Promise<string[]> {
+export async function sortIntoRuns(
+  path: string,
+  dir: string,
+  runBytes: number,
+  compare: (a: Buffer, b: Buffer) => number,
+): Promise<string[]> {
   const runs: string[] = [];
   const reader = await SpillReader.open(path);
   let batch: Buffer[] = [];
   let bytes = 0;
   const writeRun = async (): Promise<void> => {
-    batch.sort(compareRecordLabels);
+    batch.sort(compare);
     const out = await SpillWriter.create(join(dir, `series-run-${runs.length}`));
     try {
       for (const r of batch) await out.append(r);

@@ -186,13 +186,13 @@ export class SpillReader {
 
 /**
  * Merges readers whose records are each sorted by `compare` and calls `each` with every record
- * in order (equal records in reader order). The record passed to `each` is valid only during
- * the call (or until the promise it returns settles).
+ * in order (equal records in reader order) and the index of the reader it came from. The record
+ * passed to `each` is valid only during the call (or until the promise it returns settles).
  */
 export async function mergeSorted(
   readers: readonly SpillReader[],
   compare: (a: Buffer, b: Buffer) => number,
-  each: (record: Buffer) => void | Promise<void>,
+  each: (record: Buffer, reader: number) => void | Promise<void>,
 ): Promise<void> {
   // A binary min-heap of reader indices, keyed by each reader's current record.
   const heads: (Buffer | null)[] = [];
@@ -220,7 +220,7 @@ export async function mergeSorted(
     const i = heap[0]!;
     // Awaited only when `each` returns a promise: a merge of many records should not pay a
     // microtask turn for each one that needs no I/O.
-    const pending = each(heads[i]!);
+    const pending = each(heads[i]!, i);
     if (pending !== undefined) await pending;
     let next = readers[i]!.tryNext();
     if (next === undefined) next = await readers[i]!.next();

@@ -2,8 +2,10 @@
  * The index's symbol table built within bounded memory. Strings are collected in a set that is
  * written out as a sorted run whenever it grows past a budget (a million series with a unique
  * pod name each would otherwise keep a million strings alive); the runs are merged into one
- * sorted, de-duplicated file whose bytes are exactly the table's body. From that file come a
- * compact hash table (UTF-8 bytes → position) and a sparse reader (position → bytes).
+ * sorted, de-duplicated file whose bytes are exactly the table's body. Each string gets an id
+ * when it is added, and the series are recorded with ids; once the table is sorted, one array
+ * turns an id into its position, so the series need not be hashed a second time. A sparse
+ * reader gives position → bytes.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,18 +22,31 @@ export interface SortedSymbols {
   count: number;
   /** Size of that file, which is the size of the table's strings in the index. */
   bytes: number;
+  /** Id (from `SymbolCollector.add`) → position in the table. */
+  positionOf: Uint32Array;
 }
 
 export class SymbolCollector {
   private set = new StringSet();
   private chars = 0;
   private readonly runs: string[] = [];
+  /** Per run: the ids of its strings in the run's (sorted) order. */
+  private readonly runIds: Uint32Array[] = [];
+  /** Ids handed out for strings of earlier runs; the set's own ids start here. */
+  private base = 0;
 
   /** `maxInMemory`: distinct strings held before a sorted run is written out. */
   constructor(private readonly maxInMemory: number) {}
 
-  add(s: string): void {
-    if (this.set.add(s)) this.chars += s.length;
+  /**
+   * The string's id. A string added again gets the same id while it stays in memory, and a new
+   * one after a spill; both ids then lead to the same position.
+   */
+  add(s: string): number {
+    const size = this.set.size;
+    const id = this.set.add(s);
+    if (id === size) this.chars += s.length;
+    return this.base + id;
   }
 
   /** True when the set should be spilled before more strings are added. */
@@ -43,24 +58,30 @@ export class SymbolCollector {
   async spill(dir: string): Promise<void> {
     if (this.set.size === 0) return;
     const path = join(dir, `symbols-run-${this.runs.length}`);
-    await writeSorted(this.set, path);
+    const size = this.set.size;
+    const { ids } = await writeSorted(this.set, path, this.base);
     this.runs.push(path);
+    this.runIds.push(ids);
+    this.base += size;
     this.set = new StringSet();
     this.chars = 0;
   }
 
   /** Merges everything collected into `path`. */
   async finish(dir: string, path: string): Promise<SortedSymbols> {
+    const positionOf = new Uint32Array(this.base + this.set.size);
     if (this.runs.length === 0) {
-      const { count, bytes } = await writeSorted(this.set, path);
+      const { count, bytes, ids } = await writeSorted(this.set, path, 0);
       this.set = new StringSet();
-      return { path, count, bytes };
+      for (let i = 0; i < ids.length; i++) positionOf[ids[i]!] = i;
+      return { path, count, bytes, positionOf };
     }
     await this.spill(dir);
     const readers: SpillReader[] = [];
     const out = await SpillWriter.create(path);
     let count = 0;
     let bytes = 0;
+    const taken = new Uint32Array(this.runs.length);
     try {
       for (const run of this.runs) readers.push(await SpillReader.open(run, mergeBufferBytes(this.runs.length)));
       let prev: Buffer | undefined;
@@ -68,8 +89,13 @@ export class SymbolCollector {
       await mergeSorted(
         readers,
         (a, b) => compareBytes(a, 0, a.length, b, 0, b.length),
-        (s) => {
-          if (prev !== undefined && prev.equals(s)) return undefined;
+        (s, run) => {
+          const id = this.runIds[run]![taken[run]!++]!;
+          if (prev !== undefined && prev.equals(s)) {
+            positionOf[id] = count - 1;
+            return undefined;
+          }
+          positionOf[id] = count;
           const appended = out.tryAppend(s);
           count++;
           bytes += uvarintSize(s.length) + s.length;
@@ -88,7 +114,7 @@ export class SymbolCollector {
     } finally {
       for (const r of readers) await r.close();
     }
-    return { path, count, bytes };
+    return { path, count, bytes, positionOf };
   }
 }
 
@@ -107,33 +133,47 @@ class StringSet {
     return this.items.length;
   }
 
-  /** True when `s` was not in the set yet. */
-  add(s: string): boolean {
-    let h = 0x811c9dc5 ^ s.length;
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-    h ^= h >>> 15;
+  /** The id of `s` (its place in insertion order), added if it was not in the set yet. */
+  add(s: string): number {
+    const h = hashString(s);
     const slots = this.slots;
     const mask = slots.length - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const id = slots[i]!;
       if (id < 0) {
-        slots[i] = this.items.length;
+        const added = this.items.length;
+        slots[i] = added;
         this.hashes[i] = h;
         this.items.push(s);
         if (this.items.length * 2 > slots.length) this.grow();
-        return true;
+        return added;
       }
-      if (this.hashes[i] === h && this.items[id] === s) return false;
+      if (this.hashes[i] === h && this.items[id] === s) return id;
     }
   }
 
-  /** The strings in insertion order; the set is left empty. */
-  take(): string[] {
-    const items = this.items;
+  /** The id of `s`, which must be in the set. */
+  idOf(s: string): number {
+    const h = hashString(s);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const id = slots[i]!;
+      if (id < 0) throw new Error(`idOf: ${JSON.stringify(s)} is not in the set`);
+      if (this.hashes[i] === h && this.items[id] === s) return id;
+    }
+  }
+
+  /** The strings in insertion order (the set's own array: not to be changed). */
+  strings(): readonly string[] {
+    return this.items;
+  }
+
+  /** Empties the set, so its strings can be collected. */
+  clear(): void {
     this.items = [];
     this.slots = new Int32Array(1024).fill(-1);
     this.hashes = new Int32Array(1024);
-    return items;
   }
 
   private grow(): void {
@@ -157,15 +197,29 @@ class StringSet {
   }
 }
 
+function hashString(s: string): number {
+  let h = 0x811c9dc5 ^ s.length;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h ^ (h >>> 15);
+}
+
 /** Anything from the first UTF-16 surrogate up: where JS string order and Go's byte order part. */
 const ORDER_MAY_DIFFER = /[\ud800-\uffff]/;
 
-async function writeSorted(set: StringSet, path: string): Promise<{ count: number; bytes: number }> {
-  const sorted = set.take();
+/** Writes the set's strings sorted to `path`; `ids` gives each one's id (`base` + its id in the set), in that order. */
+async function writeSorted(
+  set: StringSet,
+  path: string,
+  base: number,
+): Promise<{ count: number; bytes: number; ids: Uint32Array }> {
+  const sorted = set.strings().slice();
   // The native sort orders by UTF-16 code units, which is Go's order unless a string holds a
   // surrogate or a character above it; checking for those is much cheaper than a JS comparator.
   if (sorted.some((s) => ORDER_MAY_DIFFER.test(s))) sorted.sort(compareStrings);
   else sorted.sort();
+  const ids = new Uint32Array(sorted.length);
+  for (let i = 0; i < sorted.length; i++) ids[i] = base + set.idOf(sorted[i]!);
+  set.clear();
   const out = await SpillWriter.create(path);
   const w = new ByteWriter(1 << 16);
   let bytes = 0;
@@ -185,92 +239,7 @@ async function writeSorted(set: StringSet, path: string): Promise<{ count: numbe
     await out.discard();
     throw err;
   }
-  return { count: sorted.length, bytes };
-}
-
-/**
- * Two independent 32-bit hashes of a byte range in one pass (FNV-1a, returned, and a
- * murmur-style mix, left in `hashB`).
- */
-let hashB = 0;
-function hashBytes(b: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5 ^ (end - start);
-  let g = 0x9747b28c ^ (end - start);
-  for (let i = start; i < end; i++) {
-    const x = b[i]!;
-    h = Math.imul(h ^ x, 0x01000193);
-    g = Math.imul(g ^ x, 0x5bd1e995);
-    g ^= g >>> 15;
-  }
-  hashB = g >>> 0;
-  return h >>> 0;
-}
-
-const EMPTY = 0xffff_ffff;
-const AMBIGUOUS = 0xffff_fffe;
-
-/**
- * Symbol bytes → position, in about 24 bytes per symbol. Keys are a pair of 32-bit hashes, not
- * the strings; two different symbols with the same pair (vanishingly rare, but possible) are
- * marked ambiguous and looked up by their text instead, so a lookup is always exact for a symbol
- * that was added.
- */
-export class SymbolPositions {
-  private readonly mask: number;
-  private readonly keyA: Uint32Array;
-  private readonly keyB: Uint32Array;
-  private readonly pos: Uint32Array;
-  private readonly ambiguous = new Map<string, number>();
-  private readonly ambiguousPending: number[] = [];
-
-  constructor(count: number) {
-    let cap = 16;
-    while (cap < count * 2) cap *= 2;
-    this.mask = cap - 1;
-    this.keyA = new Uint32Array(cap);
-    this.keyB = new Uint32Array(cap);
-    this.pos = new Uint32Array(cap).fill(EMPTY);
-  }
-
-  add(b: Uint8Array, start: number, end: number, position: number): void {
-    const a = hashBytes(b, start, end);
-    const h = hashB;
-    for (let i = a & this.mask; ; i = (i + 1) & this.mask) {
-      const p = this.pos[i]!;
-      if (p === EMPTY) {
-        this.keyA[i] = a;
-        this.keyB[i] = h;
-        this.pos[i] = position;
-        return;
-      }
-      if (this.keyA[i] === a && this.keyB[i] === h) {
-        if (p !== AMBIGUOUS) this.ambiguousPending.push(p);
-        this.pos[i] = AMBIGUOUS;
-        this.ambiguous.set(Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('utf8'), position);
-        return;
-      }
-    }
-  }
-
-  /** Resolves the text of symbols that turned out ambiguous after `add` moved past them. */
-  resolveAmbiguous(reader: SymbolReader): void {
-    for (const p of this.ambiguousPending) this.ambiguous.set(reader.get(p).toString('utf8'), p);
-    this.ambiguousPending.length = 0;
-  }
-
-  /** The position of a symbol that was added; -1 for one that was not. */
-  get(b: Uint8Array, start: number, end: number): number {
-    const a = hashBytes(b, start, end);
-    const h = hashB;
-    for (let i = a & this.mask; ; i = (i + 1) & this.mask) {
-      const p = this.pos[i]!;
-      if (p === EMPTY) return -1;
-      if (this.keyA[i] === a && this.keyB[i] === h) {
-        if (p !== AMBIGUOUS) return p;
-        return this.ambiguous.get(Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('utf8')) ?? -1;
-      }
-    }
-  }
+  return { count: sorted.length, bytes, ids };
 }
 
 const SAMPLE_EVERY = 32;
