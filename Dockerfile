@@ -38,6 +38,10 @@ ENV NODE_ENV=production
 # a run with nothing to ship; measured, BENCHMARKS.md). The chart mounts /tmp (an emptyDir); on a
 # read-only /tmp Node skips the cache and runs as before.
 ENV NODE_COMPILE_CACHE=/tmp/node-compile-cache
+# The Node flags of src/daemon/run-node-flags.ts (a small young generation: less memory for a
+# window, measured in BENCHMARKS.md), for `once` and the other commands too; runs of the agent get
+# them either way. Setting NODE_OPTIONS in the chart's env replaces these.
+ENV NODE_OPTIONS=--max-semi-space-size=4
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist

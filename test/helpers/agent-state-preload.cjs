@@ -6,7 +6,8 @@
  *   script V8 has compiled, CommonJS or ES (the inspector's `Debugger.scriptParsed`, which
  *   `Debugger.enable` sends for each script already loaded), and, with `--allow-natives-syntax`,
  *   whether V8 would optimise a function with TurboFan here.
- * - In a run process, at its exit, whether TurboFan would optimise there, to `<file>.run`.
+ * - In a run process, at its exit, whether TurboFan would optimise there and the Node flags it
+ *   started with, to `<file>.run`.
  * CommonJS because `--require` takes CommonJS.
  */
 'use strict';
@@ -33,7 +34,9 @@ function write(path, state) {
 }
 
 if (file && /run-process\.[jt]s$/.test(process.argv[1] ?? '')) {
-  process.on('exit', () => write(`${file}.run`, { pid: process.pid, turbofan: turbofan() }));
+  process.on('exit', () =>
+    write(`${file}.run`, { pid: process.pid, turbofan: turbofan(), execArgv: process.execArgv }),
+  );
 } else if (file) {
   process.on('SIGUSR2', () => {
     const { Session } = require('node:inspector');

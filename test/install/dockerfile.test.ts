@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
+import { RUN_NODE_FLAGS } from '../../src/daemon/run-node-flags.ts';
 import { command, copies, readDockerfile, runs } from '../helpers/dockerfile.ts';
 import { CHART_DIR, ROOT } from '../helpers/helm.ts';
 
@@ -69,6 +70,11 @@ t.test('the Dockerfile builds with dev dependencies and runs with production one
   );
   t.equal(runtime.workdir, '/app');
   t.same(command(runtime), ['node', '/app/dist/cli.js', 'run'], 'the image runs `promship run`');
+  const env = runtime.instructions.filter((i) => i.op === 'ENV').map((i) => i.args);
+  t.ok(
+    env.includes(`NODE_OPTIONS=${RUN_NODE_FLAGS.join(' ')}`),
+    "every command in the image gets the runs' Node flags through NODE_OPTIONS",
+  );
   t.ok(
     runs(runtime).some((r) => r.includes('ln -s /app/dist/cli.js /usr/local/bin/promship')),
     '`promship` is on PATH for kubectl exec',
