@@ -24,6 +24,9 @@
  * `--baseline OTHER/dist/cli.js` also runs another build's `once` (e.g. a checkout of the commit
  * before a change, built), alternating with this build's, against the same floor and load.
  *
+ * `once` starts with the Node flags the agent's runs and the image use (src/daemon/run-node-flags.ts);
+ * `--plain-node` starts it without them, as `node dist/cli.js once` outside the image does.
+ *
  * `--runs N` runs `once` N times (the table shows the median, and the best beside it). With
  * `--work DIR` the generated Prometheus data is kept and reused by later runs (generating 1M
  * series, or 60 M samples, with promtool takes minutes); without it everything lives in a temp
@@ -38,6 +41,7 @@ import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
+import { RUN_NODE_FLAGS } from '../src/daemon/run-node-flags.ts';
 import { freePort, startPrometheus } from '../src/demo/local-prometheus.ts';
 import { drainRemoteRead, readRequestBody } from './drain.ts';
 import { timed, watchProcess } from './lib.ts';
@@ -57,6 +61,8 @@ const DUMP = !process.argv.includes('--no-dump');
 const STEP = argValue('step');
 const RUNS = Number(argValue('runs') ?? '1');
 const IDLE = !process.argv.includes('--no-idle');
+/** Node's flags for `once`: the runs' own unless `--plain-node`. */
+const NODE_FLAGS = process.argv.includes('--plain-node') ? [] : [...RUN_NODE_FLAGS];
 /** `--baseline PATH/dist/cli.js`: another build's CLI, run alternately with this one's `once`. */
 const BASELINE = argValue('baseline');
 
@@ -324,7 +330,7 @@ async function measure(work: string, series: number): Promise<Measured> {
     const sourceChunkBytes = await chunkBytesUnder(join(dir, 'prometheus'));
     const onceRun = async (cli: string, bucketDir: string, label: string): Promise<[OnceRun, ShippedLine]> => {
       await rm(join(runDir, 'data'), { recursive: true, force: true });
-      const w = await watchProcess(promPid, () => timed('node', [cli, 'once'], env(bucketDir)));
+      const w = await watchProcess(promPid, () => timed('node', [...NODE_FLAGS, cli, 'once'], env(bucketDir)));
       const r = w.result;
       const shipped = shippedLines(r.stdout);
       if (shipped.length !== 1)
@@ -469,7 +475,7 @@ async function main(): Promise<void> {
     const table = [
       `### ${date}: scale, series per window (promship ${version})`,
       '',
-      `Machine: ${machine}. Prometheus from Debian. One 2h window per size; \`promship once\` (built CLI) into a file bucket.`,
+      `Machine: ${machine}. Prometheus from Debian. One 2h window per size; \`promship once\` (built CLI${NODE_FLAGS.length > 0 ? `, \`node ${NODE_FLAGS.join(' ')}\` as the agent's runs and the image start it` : ', plain `node`'}) into a file bucket.`,
       '',
       '| series × samples each (samples) | ship window | `once` wall | series/s | `once` peak RSS | idle RSS of `run` (nothing to do / after shipping) | promtool create-blocks (time, peak RSS) | block size | checks |',
       '|---|---|---|---|---|---|---|---|---|',
