@@ -193,7 +193,16 @@ export class ByteWriter {
   putWriter(other: ByteWriter): void {
     const n = other.len;
     this.reserve(n);
-    other.buf.copy(this.buf, this.len, 0, n);
+    // A series record is some tens of bytes: a loop beats Buffer#copy, which makes a view of a
+    // partial range before it copies.
+    if (n <= 64) {
+      const from = other.buf;
+      const buf = this.buf;
+      const at = this.len;
+      for (let i = 0; i < n; i++) buf[at + i] = from[i]!;
+    } else {
+      other.buf.copy(this.buf, this.len, 0, n);
+    }
     this.len += n;
   }
 

@@ -460,10 +460,9 @@ async function writeSeries(
     pending.putUvarint(ref);
     for (let k = 0; k < n; k++) pending.putUvarint(pairIds[k]!);
     pendingRecords++;
-    const e = entry.view();
-    out.w.putUvarint(e.length);
-    out.w.putBytes(e);
-    out.w.putBe32(crc32cOf(e));
+    out.w.putUvarint(entry.length);
+    out.w.putWriter(entry);
+    out.w.putBe32(entry.crc32cFrom(0));
   };
   // Checked without a promise per series; only an actual flush is awaited.
   const flushDue = (): boolean => out.full || pending.length >= PENDING_BYTES;
