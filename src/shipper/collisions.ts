@@ -83,7 +83,7 @@ export class CollisionFinder {
 
 interface Held {
   labels: Labels;
-  members: Chunk[][];
+  members: (readonly Chunk[])[];
   /** Each member's labels before the rules, to tell a merge the rules made from stripping twins. */
   inputs: Set<string>;
 }
@@ -111,7 +111,7 @@ export class CollisionMerger {
    * the DuplicateSeriesError the block writer would have raised, so the window is read again
    * keeping them apart.
    */
-  hold(labels: Labels, chunks: Chunk[], input: Labels): boolean {
+  hold(labels: Labels, chunks: readonly Chunk[], input: Labels): boolean {
     if (!this.#suspects.has(labelsHash(labels))) return false;
     const key = JSON.stringify(labels);
     const inputKey = JSON.stringify(input);
@@ -129,7 +129,7 @@ export class CollisionMerger {
   }
 
   /** Each held label set once, with its merged chunks. */
-  *merged(window: Window, stats: MergeStats): Generator<{ labels: Labels; chunks: Chunk[] }> {
+  *merged(window: Window, stats: MergeStats): Generator<{ labels: Labels; chunks: readonly Chunk[] }> {
     for (const { labels, members } of this.#held.values()) {
       if (members.length === 1) {
         yield { labels, chunks: members[0]! };

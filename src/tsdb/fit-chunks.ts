@@ -17,10 +17,13 @@ import {
   InvalidWindowError,
 } from './errors.ts';
 import { XorChunkEncoder, decodeXorChunk, encodeXorChunk } from './xor-chunk.ts';
-import { xorChunkTimeRange } from './xor-chunk-time-range.ts';
+import { xorChunkTimeRange, type XorChunkTimeRange } from './xor-chunk-time-range.ts';
 
 /** Prometheus cuts head chunks at 120 samples; raw samples are packed the same way. */
 const SAMPLES_PER_CHUNK = 120;
+
+/** The scan's answer for the chunk at hand: one object for every chunk, read before the next. */
+const range: XorChunkTimeRange = { count: 0, minTime: undefined, maxTime: undefined };
 
 export interface ChunksAndSamples {
   chunks: readonly Chunk[];
@@ -29,11 +32,12 @@ export interface ChunksAndSamples {
 
 /**
  * The chunks of a block covering `[window.start, window.end)`, sorted by time and disjoint. XOR
- * chunks wholly inside come back as the same objects (same bytes); chunks across an edge are
- * re-encoded without the samples outside; chunks outside are dropped; raw `samples` are filtered
- * and packed into chunks of at most 120. An empty result means no samples in the window.
+ * chunks wholly inside come back as the same objects (same bytes), and when every chunk does, as
+ * the same array; chunks across an edge are re-encoded without the samples outside; chunks
+ * outside are dropped; raw `samples` are filtered and packed into chunks of at most 120. An empty
+ * result means no samples in the window.
  */
-export function fitChunksToWindow(series: ChunksAndSamples, window: Window): Chunk[] {
+export function fitChunksToWindow(series: ChunksAndSamples, window: Window): readonly Chunk[] {
   checkWindow(window);
   const fromChunks = fitEncodedChunks(series.chunks, window);
   const samples = series.samples;
@@ -55,8 +59,9 @@ function describeChunk(i: number, minTime: number, maxTime: number): string {
   return `chunk #${i} [${minTime}, ${maxTime}]`;
 }
 
-function fitEncodedChunks(chunks: readonly Chunk[], window: Window): Chunk[] {
-  const out: Chunk[] = [];
+function fitEncodedChunks(chunks: readonly Chunk[], window: Window): readonly Chunk[] {
+  // Made only once a chunk is dropped or replaced: until then it would equal `chunks`.
+  let out: Chunk[] | undefined;
   let prevMax = -Infinity;
   for (let i = 0; i < chunks.length; i++) {
     const chunk = chunks[i]!;
@@ -66,8 +71,11 @@ function fitEncodedChunks(chunks: readonly Chunk[], window: Window): Chunk[] {
       // The range is read from the bytes, never from the metadata sent along: an index entry
       // that disagrees with its chunk halts the Thanos compactor, and a frame CRC only proves
       // the bytes arrived as sent, not that they agree with the metadata.
-      const range = xorChunkTimeRange(chunk.data);
-      if (range.minTime === undefined || range.maxTime === undefined) continue;
+      xorChunkTimeRange(chunk.data, range);
+      if (range.minTime === undefined || range.maxTime === undefined) {
+        out ??= chunks.slice(0, i);
+        continue;
+      }
       minTime = range.minTime;
       maxTime = range.maxTime;
     } else if (chunk.encoding === ChunkEncoding.Histogram || chunk.encoding === ChunkEncoding.FloatHistogram) {
@@ -92,10 +100,13 @@ function fitEncodedChunks(chunks: readonly Chunk[], window: Window): Chunk[] {
     }
     prevMax = maxTime;
 
-    if (maxTime < window.start || minTime >= window.end) continue;
+    if (maxTime < window.start || minTime >= window.end) {
+      out ??= chunks.slice(0, i);
+      continue;
+    }
     if (minTime >= window.start && maxTime < window.end) {
-      const exact = minTime === chunk.minTime && maxTime === chunk.maxTime;
-      out.push(exact ? chunk : { minTime, maxTime, encoding: chunk.encoding, data: chunk.data });
+      if (minTime === chunk.minTime && maxTime === chunk.maxTime) out?.push(chunk);
+      else (out ??= chunks.slice(0, i)).push({ minTime, maxTime, encoding: chunk.encoding, data: chunk.data });
       continue;
     }
     if (chunk.encoding !== ChunkEncoding.XOR) {
@@ -104,6 +115,7 @@ function fitEncodedChunks(chunks: readonly Chunk[], window: Window): Chunk[] {
           'and cannot be cut (no histogram codec); choose windows aligned with the source block ranges',
       );
     }
+    out ??= chunks.slice(0, i);
     const kept = decodeXorChunk(chunk.data).filter((s) => s.t >= window.start && s.t < window.end);
     if (kept.length === 0) continue;
     out.push({
@@ -113,7 +125,7 @@ function fitEncodedChunks(chunks: readonly Chunk[], window: Window): Chunk[] {
       data: encodeXorChunk(kept),
     });
   }
-  return out;
+  return out ?? chunks;
 }
 
 function packSamples(samples: readonly Sample[], window: Window): Chunk[] {

@@ -25,6 +25,18 @@ const SCAN_PAD_BYTES = 24;
 const scanBuf = new Uint8Array(4096);
 const scan = { buf: scanBuf, view: new DataView(scanBuf.buffer), uvarintEnd: 0 };
 
+function result(
+  into: XorChunkTimeRange,
+  count: number,
+  minTime: number | undefined,
+  maxTime: number | undefined,
+): XorChunkTimeRange {
+  into.count = count;
+  into.minTime = minTime;
+  into.maxTime = maxTime;
+  return into;
+}
+
 function truncated(): XorChunkCorruptError {
   return corrupt('the bit stream ends before the sample count says');
 }
@@ -58,13 +70,17 @@ function scanUvarint(b: Uint8Array, p: number, len: number): number {
  * with a bit reader object per chunk this roughly halved the scan (measured on 60,000 real
  * chunks); reading the peek's first four bytes with one big-endian DataView load instead of four
  * byte loads took another fifth off (200,000 real chunks). The timestamp decoding repeats the iterator's on purpose: moving it into a shared
- * function made the scan about a third slower (measured).
+ * function made the scan about a third slower (measured). The result goes into `into` when given
+ * (the caller's reused object: one fewer allocation per chunk).
  */
-export function xorChunkTimeRange(data: Uint8Array): XorChunkTimeRange {
+export function xorChunkTimeRange(
+  data: Uint8Array,
+  into: XorChunkTimeRange = { count: 0, minTime: undefined, maxTime: undefined },
+): XorChunkTimeRange {
   const len = data.length;
   if (len < 2) throw corrupt(`${len} bytes cannot hold the 2-byte sample count`);
   const total = (data[0]! << 8) | data[1]!;
-  if (total === 0) return { count: 0, minTime: undefined, maxTime: undefined };
+  if (total === 0) return result(into, 0, undefined, undefined);
 
   // Sample 0: zig-zag varint timestamp (Go's ReadVarint, as BitReader.varint), then 64 value bits.
   if (len < 3) throw truncated();
@@ -80,7 +96,7 @@ export function xorChunkTimeRange(data: Uint8Array): XorChunkTimeRange {
   const minTime = t;
   p += 8;
   if (p > len) throw truncated();
-  if (total === 1) return { count: total, minTime, maxTime: t };
+  if (total === 1) return result(into, total, minTime, t);
 
   // Sample 1: uvarint delta, then a value.
   let tDelta = scanUvarint(data, p, len);
@@ -178,5 +194,5 @@ export function xorChunkTimeRange(data: Uint8Array): XorChunkTimeRange {
     // t starts safe and only grows by safe positive deltas, so only the upper bound can break.
     if (t > Number.MAX_SAFE_INTEGER) throw corrupt('a timestamp exceeds 2^53 ms');
   }
-  return { count: total, minTime, maxTime: t };
+  return result(into, total, minTime, t);
 }

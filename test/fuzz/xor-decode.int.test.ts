@@ -178,7 +178,7 @@ t.test('XOR decoding under hostile bytes', async (t) => {
         const start = Math.round(lo + w.from * spanAll);
         const window: Window = { start, end: start + Math.max(1, Math.round(w.span * spanAll)) };
 
-        let out: Chunk[];
+        let out: readonly Chunk[];
         try {
           out = fitChunksToWindow({ chunks: input }, window);
         } catch (err) {

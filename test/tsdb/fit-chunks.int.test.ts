@@ -26,7 +26,7 @@ function series(from: number, to: number, step: number, value = (t: number): num
 /** Checks the result chunks: ordered, disjoint, metadata matching bytes, samples as expected. */
 type Asserts = Pick<typeof t, 'ok' | 'equal' | 'same'>;
 
-function checkFitted(tt: Asserts, got: Chunk[], expected: Sample[], what: string): void {
+function checkFitted(tt: Asserts, got: readonly Chunk[], expected: Sample[], what: string): void {
   const decoded: Sample[] = [];
   let prevMax = -Infinity;
   for (const c of got) {
