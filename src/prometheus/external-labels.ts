@@ -8,9 +8,18 @@ import { sortLabels, type Label, type Labels } from '../labels.ts';
 export function stripExternalLabels(labels: Labels, external: Labels): Labels {
   if (external.length === 0) return labels;
   const out: Label[] = [];
-  for (const label of labels) {
-    const ext = external.find((e) => e[0] === label[0]);
-    if (ext === undefined || ext[1] !== label[1]) out.push(label);
+  // Every series of a window passes here: plain loops, no closure per label.
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i]!;
+    let isExternal = false;
+    for (let j = 0; j < external.length; j++) {
+      const e = external[j]!;
+      if (e[0] === label[0]) {
+        isExternal = e[1] === label[1];
+        break;
+      }
+    }
+    if (!isExternal) out.push(label);
   }
   return out;
 }
