@@ -136,31 +136,31 @@ class StringSet {
   /** The id of `s` (its place in insertion order), added if it was not in the set yet. */
   add(s: string): number {
     const h = hashString(s);
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const id = slots[i]!;
-      if (id < 0) {
-        const added = this.items.length;
-        slots[i] = added;
-        this.hashes[i] = h;
-        this.items.push(s);
-        if (this.items.length * 2 > slots.length) this.grow();
-        return added;
-      }
-      if (this.hashes[i] === h && this.items[id] === s) return id;
-    }
+    const i = this.slotOf(s, h);
+    const id = this.slots[i]!;
+    if (id >= 0) return id;
+    const added = this.items.length;
+    this.slots[i] = added;
+    this.hashes[i] = h;
+    this.items.push(s);
+    if (this.items.length * 2 > this.slots.length) this.grow();
+    return added;
   }
 
   /** The id of `s`, which must be in the set. */
   idOf(s: string): number {
-    const h = hashString(s);
+    const id = this.slots[this.slotOf(s, hashString(s))]!;
+    if (id < 0) throw new Error(`idOf: ${JSON.stringify(s)} is not in the set`);
+    return id;
+  }
+
+  /** The slot holding `s` (hash `h`), or the empty slot where it would go. */
+  private slotOf(s: string, h: number): number {
     const slots = this.slots;
     const mask = slots.length - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const id = slots[i]!;
-      if (id < 0) throw new Error(`idOf: ${JSON.stringify(s)} is not in the set`);
-      if (this.hashes[i] === h && this.items[id] === s) return id;
+      if (id < 0 || (this.hashes[i] === h && this.items[id] === s)) return i;
     }
   }
 
