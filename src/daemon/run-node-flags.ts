@@ -20,7 +20,10 @@ export function runExecArgv(execArgv: readonly string[], nodeOptions: string | u
   return [...execArgv, ...RUN_NODE_FLAGS.filter((f) => !given.includes(flagName(f)))];
 }
 
-/** `--max-semi-space-size` of `--max-semi-space-size=4`; V8 treats `_` and `-` alike. */
+/**
+ * `--max-semi-space-size` of `--max-semi-space-size=4` (or of `"--max-semi-space-size=4"`: Node
+ * takes quoted entries in NODE_OPTIONS); V8 treats `_` and `-` alike.
+ */
 function flagName(arg: string): string {
-  return arg.split('=')[0]!.replaceAll('_', '-');
+  return arg.replaceAll('"', '').split('=')[0]!.replaceAll('_', '-');
 }

@@ -15,4 +15,6 @@ t.test("an operator's own young-generation size wins, given either way", async (
   t.same(runExecArgv(['--max-semi-space-size=32'], undefined), ['--max-semi-space-size=32']);
   t.same(runExecArgv(['--max_semi_space_size=32'], undefined), ['--max_semi_space_size=32']);
   t.same(runExecArgv([], '--enable-source-maps --max-semi-space-size=8'), []);
+  // Node takes quoted entries in NODE_OPTIONS.
+  t.same(runExecArgv([], '"--max-semi-space-size=1"'), []);
 });
