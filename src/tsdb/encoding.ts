@@ -192,17 +192,14 @@ export class ByteWriter {
   /** Everything written to `other`, without making a view of it first. */
   putWriter(other: ByteWriter): void {
     const n = other.len;
-    this.reserve(n);
-    // A series record is some tens of bytes: a loop beats Buffer#copy, which makes a view of a
-    // partial range before it copies.
+    // A series record is some tens of bytes: putRange's loop beats Buffer#copy, which makes a
+    // view of a partial range before it copies.
     if (n <= 64) {
-      const from = other.buf;
-      const buf = this.buf;
-      const at = this.len;
-      for (let i = 0; i < n; i++) buf[at + i] = from[i]!;
-    } else {
-      other.buf.copy(this.buf, this.len, 0, n);
+      this.putRange(other.buf, 0, n);
+      return;
     }
+    this.reserve(n);
+    other.buf.copy(this.buf, this.len, 0, n);
     this.len += n;
   }
 

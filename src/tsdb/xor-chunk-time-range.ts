@@ -18,9 +18,10 @@ export interface XorChunkTimeRange {
 const SCAN_PAD_BYTES = 24;
 /**
  * The scan's scratch: the padded copy, reused for every chunk (one allocation, not one per
- * chunk), a DataView of it, and where the last `scanUvarint` ended. Fields of one object rather than module-level
- * `let`s: V8 treats a module variable that is reassigned after the optimizing compiler relied on
- * it as a dependency change and throws the compiled code away (seen with --trace-opt).
+ * chunk), a DataView of it, and where the last `scanUvarint` ended. Fields of one object rather
+ * than module-level `let`s: V8 treats a module variable that is reassigned after the optimizing
+ * compiler relied on it as a dependency change and throws the compiled code away (seen with
+ * --trace-opt).
  */
 const scanBuf = new Uint8Array(4096);
 const scan = { buf: scanBuf, view: new DataView(scanBuf.buffer), uvarintEnd: 0 };
@@ -69,9 +70,10 @@ function scanUvarint(b: Uint8Array, p: number, len: number): number {
  * bit (the padding reads as zeros, which can only end in the same truncation error). Compared
  * with a bit reader object per chunk this roughly halved the scan (measured on 60,000 real
  * chunks); reading the peek's first four bytes with one big-endian DataView load instead of four
- * byte loads took another fifth off (200,000 real chunks). The timestamp decoding repeats the iterator's on purpose: moving it into a shared
- * function made the scan about a third slower (measured). The result goes into `into` when given
- * (the caller's reused object: one fewer allocation per chunk).
+ * byte loads took another fifth off (200,000 real chunks). The timestamp decoding repeats the
+ * iterator's on purpose: moving it into a shared function made the scan about a third slower
+ * (measured). The result goes into `into` when given (the caller's reused object: one fewer
+ * allocation per chunk).
  */
 export function xorChunkTimeRange(
   data: Uint8Array,
