@@ -12,7 +12,7 @@ import type { Config } from './config/schema.ts';
 import { ConfigError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { RemoteReadClient } from './prometheus/remote-read.ts';
-import { loadRelabelPlan, type RelabelPlan } from './relabel/plan.ts';
+import type { RelabelPlan } from './relabel/plan.ts';
 import { resolveIdentity, type Identity } from './shipper/identity.ts';
 import { loadInstanceId } from './shipper/instance-id.ts';
 import { Shipper } from './shipper/shipper.ts';
@@ -62,14 +62,20 @@ export interface CreateAppOptions {
   announce?: boolean;
 }
 
-/** The relabel rules in force, validated: a bad rule is a ConfigError naming the rule and field. */
-function relabelPlanOf(config: Config): RelabelPlan | undefined {
+/**
+ * The relabel rules in force, validated: a bad rule is a ConfigError naming the rule and field.
+ * The relabelling code (and its RE2 engine) loads only when there are rules: most clusters ship
+ * everything, and every run is a process that compiles what it imports.
+ */
+async function relabelPlanOf(config: Config): Promise<RelabelPlan | undefined> {
+  if (config.relabelConfigFile === undefined && config.relabelPreset === 'none') return undefined;
+  const { loadRelabelPlan } = await import('./relabel/plan.ts');
   return loadRelabelPlan({ file: config.relabelConfigFile, preset: config.relabelPreset });
 }
 
 export async function createApp(config: Config, logger: Logger, opts: CreateAppOptions = {}): Promise<App> {
   const announce = opts.announce ?? true;
-  const relabel = relabelPlanOf(config);
+  const relabel = await relabelPlanOf(config);
   const { bucket, warnings } = await openBucket(config);
   for (const w of warnings) logger[announce ? 'warn' : 'debug']({ setting: w }, 'objstore setting ignored');
   const client = createClient(config);

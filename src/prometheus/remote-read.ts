@@ -4,7 +4,6 @@
  * response from servers that do not stream.
  */
 import { readFileSync } from 'node:fs';
-import { Agent, request, type Dispatcher } from 'undici';
 import { parse as parseYaml } from 'yaml';
 import { compressSync } from 'snappy';
 import { ConfigError } from '../errors.ts';
@@ -20,6 +19,7 @@ import {
   type RequestContext,
 } from './explain-failure.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-reader.ts';
+import { Agent, request, type AgentOptions, type Dispatcher, type RequestOptions } from './http-client.ts';
 import { encodeReadRequest, type LabelMatcher, type ResponseTypeName } from './read-request.ts';
 import { seriesFromSampledResponse } from './sampled-series.ts';
 import { StreamedSeries } from './streamed-series.ts';
@@ -79,7 +79,7 @@ export class RemoteReadClient {
   readonly #maxFrameBytes: number;
   readonly #accepted: readonly ResponseTypeName[];
   readonly #options: RemoteReadClientOptions;
-  readonly #agentOptions: Agent.Options;
+  readonly #agentOptions: AgentOptions;
   /** Replaced when a connection turns out dropped (see `#request`); the one before is closing. */
   #agent: Agent;
   readonly #retired = new Set<Promise<void>>();
@@ -294,13 +294,10 @@ export class RemoteReadClient {
    * server, so sending it again is safe. Only once: a server that drops every request is still a
    * failure of the window.
    */
-  async #request(
-    url: string,
-    options: Omit<NonNullable<Parameters<typeof request<null>>[1]>, 'dispatcher'>,
-  ): Promise<Dispatcher.ResponseData> {
+  async #request(url: string, options: RequestOptions): Promise<Dispatcher.ResponseData> {
     const agent = this.#agent;
     try {
-      return await request(url, { ...options, dispatcher: agent });
+      return await request(agent, url, options);
     } catch (err) {
       if ((options.signal instanceof AbortSignal && options.signal.aborted) || !droppedBeforeAnswer(err)) throw err;
       if (this.#agent === agent) {
@@ -309,7 +306,7 @@ export class RemoteReadClient {
         this.#retired.add(closing);
         void closing.then(() => this.#retired.delete(closing));
       }
-      return await request(url, { ...options, dispatcher: this.#agent });
+      return await request(this.#agent, url, options);
     }
   }
 
