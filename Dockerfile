@@ -1,9 +1,8 @@
 # syntax=docker/dockerfile:1
 # promship agent image. Three stages: `build` bundles the TypeScript with the dev dependencies
 # (scripts/build.ts), `deps` installs the production dependencies only (native addons and the
-# cloud SDKs stay outside the bundle), and the runtime image gets just dist/, proto/ (loaded at
-# run time by src/prometheus/read-request.ts), package.json (read for the version) and the
-# production node_modules. test/install/ runs exactly this file set outside Docker.
+# cloud SDKs stay outside the bundle), and the runtime image gets just dist/, package.json (read
+# for the version) and the production node_modules. test/install/ runs exactly this file set outside Docker.
 # Node 22 (LTS): Node 20 left maintenance on 2026-04-30. promship runs on Node >= 20.18.
 ARG NODE_IMAGE=node:22-bookworm-slim
 
@@ -45,7 +44,6 @@ ENV NODE_OPTIONS=--max-semi-space-size=4
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
-COPY proto ./proto
 COPY package.json ./
 # `kubectl exec deploy/promship -- promship status` works with the pod's own environment.
 RUN chmod 0755 /app/dist/cli.js && ln -s /app/dist/cli.js /usr/local/bin/promship

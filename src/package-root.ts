@@ -1,5 +1,5 @@
 /**
- * The package's root directory (where package.json and proto/ sit). This module is one level
+ * The package's root directory (where package.json sits). This module is one level
  * below it both as source (`src/`) and in the bundle, whose files all sit directly in `dist/`
  * (scripts/build.ts).
  */

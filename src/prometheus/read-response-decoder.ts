@@ -4,7 +4,7 @@
  * samples took ~9 s and >3 GB. This walks the same wire format (field numbers from
  * proto/prometheus-remote-read.proto) with protobufjs' Reader and allocates one object per sample.
  */
-import protobuf from 'protobufjs';
+import protobuf from 'protobufjs/minimal.js';
 import type { Sample } from '../series.ts';
 import { ReadFault } from './errors.ts';
 import type { WireLabel } from './read-request.ts';

@@ -1,17 +1,36 @@
 /**
- * protobufjs' generic decoder for a streamed remote-read frame: the reference that promship's own
- * wire decoder (`src/prometheus/chunked-response-decoder.ts`) is compared with. Production reads
- * never use it; it lives with the tests.
+ * protobufjs' generic encoder and decoder, built from the .proto file: the reference that
+ * promship's own wire code is compared with (`src/prometheus/chunked-response-decoder.ts` for a
+ * streamed remote-read frame, `src/prometheus/read-request.ts` for the request). Production never
+ * uses them; they live with the tests.
  */
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
 import { ReadFault } from '../../src/prometheus/errors.ts';
-import type { WireLabel } from '../../src/prometheus/read-request.ts';
+import type { ReadRequestInit, WireLabel } from '../../src/prometheus/read-request.ts';
 
 const PROTO_FILE = new URL('../../proto/prometheus-remote-read.proto', import.meta.url);
-const ChunkedReadResponseType = protobuf
-  .parse(readFileSync(PROTO_FILE, 'utf8'))
-  .root.lookupType('prometheus.ChunkedReadResponse');
+const root = protobuf.parse(readFileSync(PROTO_FILE, 'utf8')).root;
+const ChunkedReadResponseType = root.lookupType('prometheus.ChunkedReadResponse');
+const ReadRequestType = root.lookupType('prometheus.ReadRequest');
+
+/**
+ * The request as protobufjs' reflection encodes it. `fromObject` maps enum names to their values
+ * (`create()` does not, and once encoded a regex matcher as EQ).
+ */
+export function encodeReadRequestReference(init: ReadRequestInit): Uint8Array {
+  const message = ReadRequestType.fromObject({
+    queries: [
+      {
+        startTimestampMs: init.startMs,
+        endTimestampMs: init.endMs,
+        matchers: init.matchers.map((m) => ({ type: m.type, name: m.name, value: m.value })),
+      },
+    ],
+    acceptedResponseTypes: [...init.acceptedResponseTypes],
+  });
+  return ReadRequestType.encode(message).finish();
+}
 
 /** protobufjs yields int64 as a long.js `Long` (or a number when long.js is absent). */
 export type WireInt64 = number | { low: number; high: number; unsigned: boolean };

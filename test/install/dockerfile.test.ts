@@ -65,8 +65,8 @@ t.test('the Dockerfile builds with dev dependencies and runs with production one
   const runtimeCopies = copies(runtime);
   t.same(
     runtimeCopies.map((c) => `${c.from ?? 'context'}:${c.sources.join(',')}`).sort(),
-    ['build:/src/dist', 'context:package.json', 'context:proto', 'deps:/app/node_modules'],
-    'runtime: dist, proto (loaded at run time), package.json (the version) and production node_modules',
+    ['build:/src/dist', 'context:package.json', 'deps:/app/node_modules'],
+    'runtime: dist, package.json (the version) and production node_modules',
   );
   t.equal(runtime.workdir, '/app');
   t.same(command(runtime), ['node', '/app/dist/cli.js', 'run'], 'the image runs `promship run`');

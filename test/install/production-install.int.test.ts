@@ -1,6 +1,6 @@
 /**
  * The runtime image's content works on its own: the Dockerfile's stages followed outside Docker
- * (compiled dist/, proto/, package.json and a `npm ci --omit=dev` node_modules without any dev
+ * (compiled dist/, package.json and a `npm ci --omit=dev` node_modules without any dev
  * dependency), started with the image's command and the environment the Helm chart renders,
  * against a real Prometheus and an s3rver bucket. It serves its probes and metrics and ships
  * every window, and what lands in the bucket equals the source (promtool dumps compared).
@@ -46,8 +46,8 @@ t.test('the production install runs `promship run` from the chart environment an
   }
   t.same(
     (await readdir(install.appDir)).sort(),
-    ['dist', 'node_modules', 'package.json', 'proto'],
-    'the image holds dist, proto, package.json and node_modules only',
+    ['dist', 'node_modules', 'package.json'],
+    'the image holds dist, package.json and node_modules only',
   );
   t.equal(install.command.at(-1), 'run', "the image's command is `promship run`");
 
