@@ -1,4 +1,7 @@
 /**
+ * V8 flags set as the command starts. Every command but the agent caps how far the heap grows
+ * (src/heap-growth.ts): `once` ships windows, and the others gain nothing from a heap kept large.
+ *
  * The agent (`promship run`) runs without TurboFan, V8's top compiler. The agent only supervises:
  * it sleeps, serves /metrics and starts the run processes that do the work (they keep every
  * compiler). What runs hot in it is module loading at start, and one TurboFan compilation keeps
@@ -15,5 +18,7 @@
  * The command line's modules must not ES-import a CommonJS package (src/log.ts).
  */
 import { setFlagsFromString } from 'node:v8';
+import { capHeapGrowth } from './heap-growth.ts';
 
 if (process.argv[2] === 'run') setFlagsFromString('--no-opt');
+else capHeapGrowth();
