@@ -14,9 +14,8 @@ export type Agent = UndiciAgent;
 export type AgentOptions = UndiciAgent.Options;
 export const Agent = AgentClass;
 
-/** What `request` takes besides the URL: undici's request options, the method defaulting to GET. */
-export type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> &
-  Partial<Pick<Dispatcher.RequestOptions, 'method'>>;
+/** What `request` takes besides the URL: undici's request options, the method always given. */
+export type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path'>;
 
 /** `undici.request(url, { ...options, dispatcher })`, without the package's index. */
 export function request(
@@ -29,6 +28,5 @@ export function request(
     ...options,
     origin,
     path: `${pathname}${search}`,
-    method: options.method ?? 'GET',
   });
 }
