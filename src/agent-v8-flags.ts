@@ -1,6 +1,7 @@
 /**
- * V8 flags set as the command starts. Every command but the agent caps how far the heap grows
- * (src/heap-growth.ts): `once` ships windows, and the others gain nothing from a heap kept large.
+ * V8 flags set as the command starts. On Node 20 every command but the agent caps how far the
+ * heap grows (src/heap-growth.ts): `once` ships windows, and the others gain nothing from a heap
+ * kept large.
  *
  * The agent (`promship run`) runs without TurboFan, V8's top compiler. The agent only supervises:
  * it sleeps, serves /metrics and starts the run processes that do the work (they keep every
