@@ -1,6 +1,6 @@
 /**
  * V8 flags set as the command starts. On Node 20 every command but the agent caps how far the
- * heap grows (src/heap-growth.ts): `once` ships windows, and the others gain nothing from a heap
+ * heap grows (src/daemon/heap-growth.ts): `once` ships windows, and the others gain nothing from a heap
  * kept large.
  *
  * The agent (`promship run`) runs without TurboFan, V8's top compiler. The agent only supervises:
@@ -19,7 +19,7 @@
  * The command line's modules must not ES-import a CommonJS package (src/log.ts).
  */
 import { setFlagsFromString } from 'node:v8';
-import { capHeapGrowth } from './heap-growth.ts';
+import { capHeapGrowth } from './daemon/heap-growth.ts';
 
 if (process.argv[2] === 'run') setFlagsFromString('--no-opt');
 else capHeapGrowth();

@@ -24,6 +24,6 @@ export function runExecArgv(execArgv: readonly string[], nodeOptions: string | u
  * `--max-semi-space-size` of `--max-semi-space-size=4` (or of `"--max-semi-space-size=4"`: Node
  * takes quoted entries in NODE_OPTIONS); V8 treats `_` and `-` alike.
  */
-function flagName(arg: string): string {
+export function flagName(arg: string): string {
   return arg.replaceAll('"', '').split('=')[0]!.replaceAll('_', '-');
 }

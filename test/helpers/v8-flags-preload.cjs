@@ -1,5 +1,5 @@
 /**
- * Preloaded (`node --require`) by test/heap-growth.int.test.ts: records every V8 flag the process
+ * Preloaded (`node --require`) by test/daemon/heap-growth.int.test.ts: records every V8 flag the process
  * sets at run time (`v8.setFlagsFromString`, also through an ES import of node:v8), each with
  * whether node:http, which the command line's heavy modules load, was loaded yet; at the exit
  * writes them as JSON to $V8_FLAGS_FILE, with whether node:http was loaded by then.

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { capHeapGrowth } from '../src/heap-growth.ts';
+import { capHeapGrowth } from '../../src/daemon/heap-growth.ts';
 
 t.test("on Node 20 the cap is set unless the process' own flags name the factor", async (t) => {
   t.equal(capHeapGrowth(['--heap-growing-percent=50'], '20.20.2'), false);

@@ -10,9 +10,10 @@
  * of 18 without, for 5–16 % more CPU (BENCHMARKS.md). So it is left to choose there.
  *
  * The factor is read each time V8 sizes the heap after a collection, so it can be set at run time,
- * unlike the semi-space size (src/daemon/run-node-flags.ts); NODE_OPTIONS does not accept it.
+ * unlike the semi-space size (./run-node-flags.ts); NODE_OPTIONS does not accept it.
  */
 import { setFlagsFromString } from 'node:v8';
+import { flagName } from './run-node-flags.ts';
 
 export const HEAP_GROWTH_FLAG = '--heap-growing-percent=100';
 
@@ -25,7 +26,8 @@ export function capHeapGrowth(
   nodeVersion: string = process.versions.node,
 ): boolean {
   if (Number(nodeVersion.split('.')[0]) >= 22) return false;
-  if (execArgv.some((a) => /^--heap[-_]growing[-_]percent(=|$)/.test(a))) return false;
+  const name = flagName(HEAP_GROWTH_FLAG);
+  if (execArgv.some((a) => flagName(a) === name)) return false;
   setFlagsFromString(HEAP_GROWTH_FLAG);
   return true;
 }

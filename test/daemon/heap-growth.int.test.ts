@@ -1,5 +1,5 @@
 /**
- * On Node 20 the processes that ship windows cap how far V8 grows their heap (src/heap-growth.ts),
+ * On Node 20 the processes that ship windows cap how far V8 grows their heap (src/daemon/heap-growth.ts),
  * with a flag set at run time as they start: V8 obeys it then, and `promship once` and the agent's
  * run process set it before their modules load, while the agent does not and an operator's own
  * value stops it. From Node 22 on none of them sets it.
@@ -9,11 +9,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { RUN_NODE_FLAGS } from '../src/daemon/run-node-flags.ts';
-import { HEAP_GROWTH_FLAG } from '../src/heap-growth.ts';
-import { CLI_ARGS } from './helpers/cli.ts';
-import { freePort } from './helpers/prometheus.ts';
-import { tempDir } from './helpers/tmp.ts';
+import { HEAP_GROWTH_FLAG } from '../../src/daemon/heap-growth.ts';
+import { RUN_NODE_FLAGS } from '../../src/daemon/run-node-flags.ts';
+import { CLI_ARGS } from '../helpers/cli.ts';
+import { freePort } from '../helpers/prometheus.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 // A long-lived set, then batches of objects that live long enough to reach the old generation
 // (with the runs' small young generation, src/daemon/run-node-flags.ts); prints the most heap V8
@@ -49,11 +49,11 @@ t.test('V8 obeys the cap when it is set at run time', async (t) => {
   );
 });
 
-const PRELOAD = fileURLToPath(new URL('./helpers/v8-flags-preload.cjs', import.meta.url));
+const PRELOAD = fileURLToPath(new URL('../helpers/v8-flags-preload.cjs', import.meta.url));
 const RUN_PROCESS =
   CLI_ARGS.length === 1
     ? [join(CLI_ARGS[0]!, '..', 'run-process.js')]
-    : ['--import', 'tsx', fileURLToPath(new URL('../src/daemon/run-process.ts', import.meta.url))];
+    : ['--import', 'tsx', fileURLToPath(new URL('../../src/daemon/run-process.ts', import.meta.url))];
 
 t.test(
   'on Node 20 once and the run process set it first thing; the agent does not; an operator value wins',
