@@ -21,6 +21,11 @@ export interface UploadOptions {
   /** Parallel uploads of chunk segments. */
   concurrency?: number;
   /**
+   * Files (`relPath`s) already put from these same bytes by `uploadSegments` while the block was
+   * being finished: not uploaded again, but checked like the others before `meta.json`.
+   */
+  uploaded?: ReadonlySet<string>;
+  /**
    * Called once everything but `meta.json` is in the bucket and verified, right before it is
    * published; throwing there leaves the block unpublished (the caller removes its objects).
    */
@@ -38,18 +43,18 @@ export async function uploadBlock(
   opts: UploadOptions = {},
 ): Promise<UploadResult> {
   const files = block.files.filter((f) => f.relPath !== 'meta.json');
-  const segments = files
-    .filter((f) => f.relPath.startsWith('chunks/'))
-    .sort((a, b) => (a.relPath < b.relPath ? -1 : 1));
-  const rest = files.filter((f) => !f.relPath.startsWith('chunks/'));
+  const toPut = files
+    .filter((f) => opts.uploaded?.has(f.relPath) !== true)
+    .map((f) => ({ relPath: f.relPath, path: join(block.dir, ...f.relPath.split('/')) }));
   const key = (rel: string): string => `${block.ulid}/${rel}`;
-  const put = async (f: { relPath: string }): Promise<void> => {
-    opts.signal?.throwIfAborted();
-    await bucket.uploadFile(key(f.relPath), join(block.dir, ...f.relPath.split('/')), { signal: opts.signal });
-  };
 
-  await inParallel(segments, opts.concurrency ?? 2, put);
-  for (const f of rest) await put(f);
+  await uploadSegments(
+    bucket,
+    block.ulid,
+    toPut.filter((f) => f.relPath.startsWith('chunks/')),
+    opts,
+  );
+  for (const f of toPut.filter((f) => !f.relPath.startsWith('chunks/'))) await put(bucket, block.ulid, f, opts.signal);
 
   for (const f of files) {
     opts.signal?.throwIfAborted();
@@ -77,6 +82,33 @@ export async function uploadBlock(
   }
   const bytes = files.reduce((n, f) => n + f.sizeBytes, 0);
   return { bytes, objects: files.length + 1 };
+}
+
+/** A file of a block on local disk, for `<ulid>/<relPath>` in the bucket. */
+export interface LocalBlockFile {
+  relPath: string;
+  path: string;
+}
+
+/**
+ * Uploads chunk segments, in name order, `concurrency` (default 2) at a time. `uploadBlock` calls
+ * it; the shipper also calls it while the block's index is still being built (chunks are final
+ * first), then hands their names to `uploadBlock` as `uploaded`. Without `meta.json` these
+ * objects are a partial upload, which no reader of the bucket opens.
+ */
+export async function uploadSegments(
+  bucket: Bucket,
+  ulid: string,
+  segments: readonly LocalBlockFile[],
+  opts: { signal?: AbortSignal | undefined; concurrency?: number | undefined } = {},
+): Promise<void> {
+  const ordered = [...segments].sort((a, b) => (a.relPath < b.relPath ? -1 : 1));
+  await inParallel(ordered, opts.concurrency ?? 2, (f) => put(bucket, ulid, f, opts.signal));
+}
+
+async function put(bucket: Bucket, ulid: string, f: LocalBlockFile, signal: AbortSignal | undefined): Promise<void> {
+  signal?.throwIfAborted();
+  await bucket.uploadFile(`${ulid}/${f.relPath}`, f.path, { signal });
 }
 
 async function landed(

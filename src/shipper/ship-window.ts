@@ -5,7 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import type { Bucket } from '../bucket/bucket.ts';
-import { uploadBlock } from '../bucket/upload-block.ts';
+import { clearPartialBlock, uploadBlock, uploadSegments } from '../bucket/upload-block.ts';
 import type { ErrorCode } from '../error-codes.ts';
 import { PromshipError, promshipCode } from '../errors.ts';
 import type { Labels } from '../labels.ts';
@@ -215,6 +215,10 @@ async function buildAndUpload(
   }
   let stage: 'read' | 'build' = 'read';
   let written;
+  const early: { started: boolean; failure?: unknown; uploaded: Set<string> } = {
+    started: false,
+    uploaded: new Set(),
+  };
   try {
     /** One series into the block; a promise only when it has to wait for the disk. */
     const take = (series: SeriesChunks): Promise<void> | undefined => {
@@ -262,9 +266,27 @@ async function buildAndUpload(
         if (chunks.length > 0) await writer.addSeries(labels, chunks);
       }
     }
-    written = await writer.finish();
+    written = await writer.finish({
+      // The chunk segments are final before the index is built, which takes a while on a large
+      // window; they go to the bucket meanwhile.
+      whileIndexing: async (segments, stop) => {
+        early.started = true;
+        try {
+          await uploadSegments(ctx.bucket, writer.ulid, segments, {
+            signal: ctx.signal ? AbortSignal.any([ctx.signal, stop]) : stop,
+          });
+        } catch (err) {
+          // Stopped by the writer: the block failed, and that is the error `finish` throws.
+          if (!stop.aborted) early.failure = err;
+          throw err;
+        }
+        for (const s of segments) early.uploaded.add(s.relPath);
+      },
+    });
   } catch (err) {
     await writer.abort();
+    if (early.failure === err) throw new WindowError(window, 'upload', err);
+    if (early.started) await removeEarlyObjects(ctx, window, writer.ulid, err);
     throw new WindowError(window, stage, err);
   }
   if (written === null) return null;
@@ -272,6 +294,7 @@ async function buildAndUpload(
   const uploadStarted = Date.now();
   try {
     const { bytes } = await uploadBlock(ctx.bucket, written, {
+      uploaded: early.uploaded,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(ctx.beforePublish ? { beforePublish: ctx.beforePublish } : {}),
     });
@@ -291,5 +314,21 @@ async function buildAndUpload(
     throw new WindowError(window, 'upload', err);
   } finally {
     await rm(written.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Removes the chunk objects uploaded while a block whose index then failed (`failure`) was being
+ * finished, so a failure to build leaves nothing in the bucket, as before the upload began early. A
+ * pass that reads the window again in this run reuses the ULID and may cut fewer segments, so none
+ * of this attempt's may stay beside its objects: when they cannot be removed, such a pass is not
+ * made (the window fails as an upload). Otherwise the window fails with its own cause, and the
+ * next run's claim clears what is left before it starts again.
+ */
+async function removeEarlyObjects(ctx: ShipContext, window: Window, ulid: string, failure: unknown): Promise<void> {
+  try {
+    await clearPartialBlock(ctx.bucket, ulid, ctx.signal);
+  } catch (err) {
+    if (failure instanceof DuplicateSeriesError) throw new WindowError(window, 'upload', err);
   }
 }

@@ -13,9 +13,14 @@ import type { Labels } from '../labels.ts';
 import { formatLabels } from '../labels.ts';
 import type { Chunk } from '../series.ts';
 import { ioError } from './buffered-file.ts';
-import { ChunkSegmentWriter, chunkSize, DEFAULT_SEGMENT_MAX_BYTES } from './chunk-segment-writer.ts';
+import {
+  ChunkSegmentWriter,
+  chunkSize,
+  DEFAULT_SEGMENT_MAX_BYTES,
+  type WrittenSegment,
+} from './chunk-segment-writer.ts';
 import { BlockWriterStateError, ChunkEncodingError, ChunkOrderError, InvalidChunkError } from './errors.ts';
-import { IndexWriter, type ChunkMeta } from './index-writer.ts';
+import { IndexWriter, type ChunkMeta, type WrittenIndex } from './index-writer.ts';
 import { LabelValidator } from './label-checks.ts';
 import {
   buildBlockMeta,
@@ -48,6 +53,22 @@ export interface WrittenFile {
   /** Relative to the block dir, `/`-separated: `chunks/000001`, `index`, `meta.json`. */
   relPath: string;
   sizeBytes: number;
+}
+
+/** A chunk segment that `finish` has completed: no byte of it changes any more. */
+export interface CompletedSegment extends WrittenFile {
+  /** Where the file is until `finish` settles (inside the block's temporary directory). */
+  path: string;
+}
+
+export interface FinishOptions {
+  /**
+   * Called once every chunk segment is complete, before the index is built, with the segment
+   * files. The work it returns runs while the index is built, and may read those files: `finish`
+   * waits for it before the directory moves, and fails with its error if it fails. `signal`
+   * aborts when the block cannot be finished, so that work can stop early.
+   */
+  whileIndexing?: (segments: readonly CompletedSegment[], signal: AbortSignal) => Promise<void>;
 }
 
 export interface WrittenBlock {
@@ -274,7 +295,7 @@ export class BlockWriter {
    * Writes the index and meta.json, fsyncs and renames the block into place. Returns null (and
    * leaves nothing on disk) when no series were added. On failure the partial block is removed.
    */
-  finish(): Promise<WrittenBlock | null> {
+  finish(opts: FinishOptions = {}): Promise<WrittenBlock | null> {
     return this.serialise(async () => {
       this.requireOpen('finish');
       this.state = 'finishing';
@@ -284,7 +305,7 @@ export class BlockWriter {
         return null;
       }
       try {
-        const block = await this.writeRest();
+        const block = await this.writeRest(opts);
         this.state = 'finished';
         return block;
       } catch (err) {
@@ -295,8 +316,50 @@ export class BlockWriter {
     });
   }
 
-  private async writeRest(): Promise<WrittenBlock> {
+  private async writeRest(opts: FinishOptions): Promise<WrittenBlock> {
     const segments = await this.chunks.close();
+    const alongside = new AbortController();
+    const hook = opts.whileIndexing;
+    const completed = segments.map((s) => ({
+      relPath: `${CHUNKS_DIRNAME}/${s.name}`,
+      path: join(this.tmpDir, CHUNKS_DIRNAME, s.name),
+      sizeBytes: s.sizeBytes,
+    }));
+    // Settled from the start, so a failure of that work is never an unhandled rejection.
+    const work =
+      hook &&
+      (async () => hook(completed, alongside.signal))().then(
+        () => ({ failed: false as const }),
+        (err: unknown) => ({ failed: true as const, err }),
+      );
+    let rest: { index: WrittenIndex; metaText: Buffer; meta: BlockMeta };
+    try {
+      rest = await this.writeIndexAndMeta(segments);
+    } catch (err) {
+      alongside.abort();
+      await work;
+      throw err;
+    }
+    const outcome = await work;
+    if (outcome?.failed) throw outcome.err;
+    const { index, metaText, meta } = rest;
+    try {
+      await rename(this.tmpDir, this.finalDir);
+    } catch (err) {
+      throw ioError(this.finalDir, 'rename into', err);
+    }
+    if (this.opts.durable) await fsyncPath(this.opts.parentDir);
+    const files: WrittenFile[] = [
+      ...completed.map((s) => ({ relPath: s.relPath, sizeBytes: s.sizeBytes })),
+      { relPath: INDEX_FILENAME, sizeBytes: index.sizeBytes },
+      { relPath: META_FILENAME, sizeBytes: metaText.length },
+    ];
+    return { ulid: this.opts.ulid, dir: this.finalDir, meta, files };
+  }
+
+  private async writeIndexAndMeta(
+    segments: readonly WrittenSegment[],
+  ): Promise<{ index: WrittenIndex; metaText: Buffer; meta: BlockMeta }> {
     const index = await this.index.write(join(this.tmpDir, INDEX_FILENAME));
     const meta = buildBlockMeta({
       ulid: this.opts.ulid,
@@ -319,18 +382,7 @@ export class BlockWriter {
       await fsyncPath(join(this.tmpDir, CHUNKS_DIRNAME));
       await fsyncPath(this.tmpDir);
     }
-    try {
-      await rename(this.tmpDir, this.finalDir);
-    } catch (err) {
-      throw ioError(this.finalDir, 'rename into', err);
-    }
-    if (this.opts.durable) await fsyncPath(this.opts.parentDir);
-    const files: WrittenFile[] = [
-      ...segments.map((s) => ({ relPath: `${CHUNKS_DIRNAME}/${s.name}`, sizeBytes: s.sizeBytes })),
-      { relPath: INDEX_FILENAME, sizeBytes: index.sizeBytes },
-      { relPath: META_FILENAME, sizeBytes: metaText.length },
-    ];
-    return { ulid: this.opts.ulid, dir: this.finalDir, meta, files };
+    return { index, metaText, meta };
   }
 
   /** Removes everything written so far. A no-op after a successful `finish` (the block is the caller's). */
