@@ -103,7 +103,7 @@ export async function uploadSegments(
   opts: { signal?: AbortSignal | undefined; concurrency?: number | undefined } = {},
 ): Promise<void> {
   const ordered = [...segments].sort((a, b) => (a.relPath < b.relPath ? -1 : 1));
-  await inParallel(ordered, opts.concurrency ?? 2, (f) => put(bucket, ulid, f, opts.signal));
+  await inParallel(ordered, opts.concurrency ?? 2, opts.signal, (f, signal) => put(bucket, ulid, f, signal));
 }
 
 async function put(bucket: Bucket, ulid: string, f: LocalBlockFile, signal: AbortSignal | undefined): Promise<void> {
@@ -127,22 +127,35 @@ async function landed(
   }
 }
 
-async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Runs `fn` over `items`, `limit` at a time. On the first failure no more items start, the others
+ * running are told to stop through the signal, and it waits for them before it throws that first
+ * failure: a caller that then removes the files or the objects must not have an upload still
+ * reading or landing behind it.
+ */
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  signal: AbortSignal | undefined,
+  fn: (item: T, signal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const stop = new AbortController();
+  const combined = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   let next = 0;
-  let failed = false;
+  let failure: { err: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (next < items.length && !failed) {
+    while (next < items.length && failure === undefined) {
       const item = items[next++]!;
       try {
-        await fn(item);
+        await fn(item, combined);
       } catch (err) {
-        // Stop handing out work; the other workers finish their current file and return.
-        failed = true;
-        throw err;
+        failure ??= { err };
+        stop.abort();
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure.err;
 }
 
 /**

@@ -75,12 +75,23 @@ export class WindowError extends PromshipError {
   readonly window: Window;
   readonly stage: WindowStage;
 
-  constructor(window: Window, stage: WindowStage, cause: unknown) {
+  /**
+   * Objects of this attempt stayed in the bucket (chunk segments uploaded while the index was
+   * built, which then failed, and could not be removed): the window must not be read again under
+   * the same ULID in this run.
+   */
+  readonly objectsLeft: boolean;
+
+  constructor(window: Window, stage: WindowStage, cause: unknown, objectsLeft?: { why: string }) {
     const why = cause instanceof Error ? cause.message : String(cause);
-    super(`window ${formatWindow(window)} failed while ${stageVerb[stage]}: ${why}`, { cause });
+    const left = objectsLeft
+      ? ` (and the chunk segments uploaded meanwhile could not be removed: ${objectsLeft.why}; they stay a partial upload, which no reader opens, until the window's next attempt or the compactor removes them)`
+      : '';
+    super(`window ${formatWindow(window)} failed while ${stageVerb[stage]}: ${why}${left}`, { cause });
     this.window = window;
     this.stage = stage;
     this.code = promshipCode(cause, 'PROMSHIP_WINDOW_FAILED');
+    this.objectsLeft = objectsLeft !== undefined;
   }
 }
 
@@ -140,7 +151,7 @@ function retryableFor<C extends Error>(
   cause: abstract new (...args: never[]) => C,
   ctx: ShipContext,
 ): err is WindowError & { cause: C } {
-  return err instanceof WindowError && err.cause instanceof cause && ctx.signal?.aborted !== true;
+  return err instanceof WindowError && err.cause instanceof cause && !err.objectsLeft && ctx.signal?.aborted !== true;
 }
 
 /**
@@ -286,8 +297,8 @@ async function buildAndUpload(
   } catch (err) {
     await writer.abort();
     if (early.failure === err) throw new WindowError(window, 'upload', err);
-    if (early.started) await removeEarlyObjects(ctx, window, writer.ulid, err);
-    throw new WindowError(window, stage, err);
+    const left = early.started ? await removeEarlyObjects(ctx, writer.ulid) : undefined;
+    throw new WindowError(window, stage, err, left);
   }
   if (written === null) return null;
   const buildMs = Date.now() - started;
@@ -318,17 +329,17 @@ async function buildAndUpload(
 }
 
 /**
- * Removes the chunk objects uploaded while a block whose index then failed (`failure`) was being
- * finished, so a failure to build leaves nothing in the bucket, as before the upload began early. A
- * pass that reads the window again in this run reuses the ULID and may cut fewer segments, so none
- * of this attempt's may stay beside its objects: when they cannot be removed, such a pass is not
- * made (the window fails as an upload). Otherwise the window fails with its own cause, and the
- * next run's claim clears what is left before it starts again.
+ * Removes the chunk objects uploaded while a block whose index then failed was being finished,
+ * so a failure to build leaves nothing in the bucket, as before the upload began early, and a
+ * pass that reads the window again in this run (under the same ULID, perhaps with fewer
+ * segments) finds none of this attempt's objects beside its own. Says why when they could not be
+ * removed; the window is then not read again in this run.
  */
-async function removeEarlyObjects(ctx: ShipContext, window: Window, ulid: string, failure: unknown): Promise<void> {
+async function removeEarlyObjects(ctx: ShipContext, ulid: string): Promise<{ why: string } | undefined> {
   try {
     await clearPartialBlock(ctx.bucket, ulid, ctx.signal);
+    return undefined;
   } catch (err) {
-    if (failure instanceof DuplicateSeriesError) throw new WindowError(window, 'upload', err);
+    return { why: err instanceof Error ? err.message : String(err) };
   }
 }

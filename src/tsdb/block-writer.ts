@@ -65,8 +65,9 @@ export interface FinishOptions {
   /**
    * Called once every chunk segment is complete, before the index is built, with the segment
    * files. The work it returns runs while the index is built, and may read those files: `finish`
-   * waits for it before the directory moves, and fails with its error if it fails. `signal`
-   * aborts when the block cannot be finished, so that work can stop early.
+   * waits for it before the directory moves, and fails with its error if it fails (once the
+   * index is built: a failure there does not stop the build). `signal` aborts when the block
+   * cannot be finished, so that work can stop early.
    */
   whileIndexing?: (segments: readonly CompletedSegment[], signal: AbortSignal) => Promise<void>;
 }

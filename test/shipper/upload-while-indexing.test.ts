@@ -172,7 +172,7 @@ t.test('a build that fails after its segment went up removes it before the windo
   t.same(await keysIn(files), [`${ULID}/chunks/000001`, `${ULID}/index`, `${ULID}/meta.json`]);
 });
 
-t.test('when that segment cannot be removed, the window fails as an upload and is not read again', async (t) => {
+t.test('when that segment cannot be removed, the window fails with its cause and is not read again', async (t) => {
   const dir = await tempDir(t);
   const { bucket, files } = watchedBucket(join(dir, 'bucket'), {
     onDelete: (key) => {
@@ -185,8 +185,11 @@ t.test('when that segment cannot be removed, the window fails as an upload and i
     (e: unknown) => e,
   );
   t.ok(err instanceof WindowError, 'a WindowError');
-  t.equal((err as WindowError).stage, 'upload');
-  t.equal((err as WindowError).code, 'PROMSHIP_BUCKET_UNREACHABLE');
+  const we = err as WindowError;
+  t.equal(we.stage, 'build');
+  t.equal(we.code, 'PROMSHIP_TSDB_DUPLICATE_SERIES', 'the cause is kept');
+  t.ok(we.objectsLeft);
+  t.match(we.message, /could not be removed: connection reset deleting .*chunks\/000001.*partial upload/);
   t.equal(source.reads, 1, 'not read again while the old segment may still be there');
   t.equal(await files.stat(`${ULID}/meta.json`), null, 'no meta.json');
 });
