@@ -12,6 +12,7 @@ import { FileBucket } from '../../src/bucket/file-bucket.ts';
 import { uploadSegments, type LocalBlockFile } from '../../src/bucket/upload-block.ts';
 import { BucketError } from '../../src/errors.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { until } from '../helpers/until.ts';
 
 const ULID = '01JD0000000000000000000000';
 
@@ -62,24 +63,53 @@ t.test('a failed upload waits for the one beside it, starts no other, and throws
   ]);
 });
 
-t.test('stopped from outside: the uploads under way end before the call does, and no other starts', async (t) => {
+t.test('stopped from outside: the upload under way ends before the call does, and no other starts', async (t) => {
   const dir = await tempDir(t);
   const files = new FileBucket(join(dir, 'bucket'));
   const events: string[] = [];
-  // Every upload takes 80 ms and ignores the signal, as a file copy does.
-  const bucket = bucketWith(files, { failing: 'none', slow: '', slowMs: 80 }, events);
-  const stop = new AbortController();
-  setTimeout(() => stop.abort(), 120);
-  await t.rejects(uploadSegments(bucket, ULID, await segments(dir, 6), { signal: stop.signal }), {
-    name: 'AbortError',
+  // Each upload waits for the test to let it land, and ignores the signal, as a file copy does.
+  const gates = new Map<string, () => void>();
+  const started = new Map<string, Promise<void>>();
+  const onStart = new Map<string, () => void>();
+  for (let i = 1; i <= 6; i++) {
+    const key = `${ULID}/chunks/00000${i}`;
+    started.set(key, new Promise((resolve) => onStart.set(key, resolve)));
+  }
+  const bucket = Object.assign(Object.create(files) as Bucket, {
+    async uploadFile(key: string, path: string, o?: { signal?: AbortSignal }) {
+      o?.signal?.throwIfAborted();
+      events.push(`start ${key}`);
+      await new Promise<void>((resolve) => {
+        gates.set(key, resolve);
+        onStart.get(key)!();
+      });
+      await files.uploadFile(key, path);
+      events.push(`landed ${key}`);
+    },
   });
-  events.push('rejected');
-  // The two workers' timers end together, so only the set of events is certain, and that the
-  // call ended last.
-  t.equal(events.at(-1), 'rejected', 'the call ended after every upload under way');
-  t.same(
-    events.slice(0, -1).sort(),
-    [1, 2, 3, 4].flatMap((i) => [`landed ${ULID}/chunks/00000${i}`, `start ${ULID}/chunks/00000${i}`]).sort(),
-    'the two under way when stopped landed; the last two never started',
-  );
+  const stop = new AbortController();
+  let settled = false;
+  const call = uploadSegments(bucket, ULID, await segments(dir, 6), { signal: stop.signal }).finally(() => {
+    settled = true;
+  });
+  const key = (i: number): string => `${ULID}/chunks/00000${i}`;
+  await started.get(key(2));
+  gates.get(key(1))!();
+  await started.get(key(3));
+  stop.abort();
+  gates.get(key(2))!();
+  // The worker that uploaded 000002 finds the signal aborted before 000004; 000003 is still going.
+  await until('000002 to land', async () => (events.includes(`landed ${key(2)}`) ? true : undefined), 10_000, 5);
+  await new Promise((r) => setTimeout(r, 20));
+  t.equal(settled, false, 'not settled while 000003 is still being uploaded');
+  gates.get(key(3))!();
+  await t.rejects(call, { name: 'AbortError' });
+  t.same(events, [
+    `start ${key(1)}`,
+    `start ${key(2)}`,
+    `landed ${key(1)}`,
+    `start ${key(3)}`,
+    `landed ${key(2)}`,
+    `landed ${key(3)}`,
+  ]);
 });
