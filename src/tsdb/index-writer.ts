@@ -394,7 +394,7 @@ async function writeSeries(
   postingsPath: string,
 ): Promise<PairTable> {
   const positionOf = input.symbols.positionOf;
-  const pairs = new PairTable();
+  const pairs = new PairTable(input.symbols.count);
   const postings = await SpillWriter.create(postingsPath);
   const pending = new ByteWriter(PENDING_BYTES + 64 * 1024);
   let pendingRecords = 0;

@@ -1,7 +1,9 @@
 /**
- * Label pairs (name, value) as symbol positions → dense ids with a count of series each, in an
- * open-addressing table on typed arrays: a million pairs cost some 30 bytes each, not a Map
- * entry and two boxed numbers.
+ * Label pairs (name, value) as symbol positions → dense ids with a count of series each. Most
+ * values belong to one label name (a pod's name, a node's address), so the first pair of each
+ * value is found through a table indexed by the value's position, without hashing; the other
+ * pairs of a value (`"true"` under several names) go to an open-addressing table on typed
+ * arrays. A million pairs cost some 30 bytes each, not a Map entry and two boxed numbers.
  */
 import { GrowableUint32Array } from './growable-arrays.ts';
 
@@ -11,8 +13,17 @@ export class PairTable {
   readonly names = new GrowableUint32Array();
   readonly values = new GrowableUint32Array();
   readonly counts = new GrowableUint32Array();
+  /** Value position → the id of the first pair with that value; EMPTY when none yet. */
+  private readonly firstOfValue: Uint32Array;
+  /** Only pairs that are not the first of their value. */
   private slots = new Uint32Array(1024).fill(EMPTY);
   private mask = 1023;
+  private inSlots = 0;
+
+  /** `symbols`: how many positions there are (every name and value is below it). */
+  constructor(symbols: number) {
+    this.firstOfValue = new Uint32Array(symbols).fill(EMPTY);
+  }
 
   get size(): number {
     return this.names.length;
@@ -33,28 +44,43 @@ export class PairTable {
 
   /** The id of the pair, a new one when it is not in the table yet. */
   private findOrAdd(name: number, value: number): number {
+    const first = this.firstOfValue[value];
+    if (first === undefined) throw new RangeError(`symbol position ${value} is outside the table`);
+    if (first === EMPTY) {
+      const id = this.append(name, value);
+      this.firstOfValue[value] = id;
+      return id;
+    }
+    if (this.names.get(first) === name) return first;
     const names = this.names;
     const values = this.values;
     for (let i = hash(name, value) & this.mask; ; i = (i + 1) & this.mask) {
       const id = this.slots[i]!;
       if (id === EMPTY) {
-        const next = names.length;
-        names.push(name);
-        values.push(value);
-        this.counts.push(0);
+        const next = this.append(name, value);
         this.slots[i] = next;
-        if (next * 2 > this.mask) this.grow();
+        if (++this.inSlots * 2 > this.mask) this.grow();
         return next;
       }
       if (names.get(id) === name && values.get(id) === value) return id;
     }
   }
 
+  private append(name: number, value: number): number {
+    const id = this.names.length;
+    this.names.push(name);
+    this.values.push(value);
+    this.counts.push(0);
+    return id;
+  }
+
   private grow(): void {
     const cap = (this.mask + 1) * 2;
     const slots = new Uint32Array(cap).fill(EMPTY);
     const mask = cap - 1;
-    for (let id = 0; id < this.names.length; id++) {
+    for (let j = 0; j < this.slots.length; j++) {
+      const id = this.slots[j]!;
+      if (id === EMPTY) continue;
       let i = hash(this.names.get(id), this.values.get(id)) & mask;
       while (slots[i] !== EMPTY) i = (i + 1) & mask;
       slots[i] = id;
