@@ -19,7 +19,13 @@ const series = (i: number): [Labels, ReturnType<typeof xorChunks>] => [
   xorChunks(Array.from({ length: 240 }, (_, k) => ({ t: BLOCK_START + k * 15_000, v: i * 1000 + k }))),
 ];
 
-async function open(t: { teardown(fn: () => unknown): void }): Promise<{ w: BlockWriter; dir: string }> {
+const first200 = Array.from({ length: 200 }, (_, i) => i);
+
+/** A writer holding `series(i)` for each of `ids`. */
+async function open(
+  t: { teardown(fn: () => unknown): void },
+  ids: readonly number[],
+): Promise<{ w: BlockWriter; dir: string }> {
   const dir = await tempDir(t);
   // Small segments, so the block has several.
   const w = await BlockWriter.open({
@@ -29,12 +35,12 @@ async function open(t: { teardown(fn: () => unknown): void }): Promise<{ w: Bloc
     thanosLabels: { c: '1' },
     segmentMaxBytes: 16 * 1024,
   });
-  for (let i = 0; i < 200; i++) await w.addSeries(...series(i));
+  for (const i of ids) await w.addSeries(...series(i));
   return { w, dir };
 }
 
 t.test('the segments handed out are the block’s final chunk files, and the block waits for the work', async (t) => {
-  const { w, dir } = await open(t);
+  const { w, dir } = await open(t, first200);
   const seen: { segment: CompletedSegment; bytes: Buffer }[] = [];
   let blockDirsDuringWork: string[] = [];
   const block = await w.finish({
@@ -63,7 +69,7 @@ t.test('the segments handed out are the block’s final chunk files, and the blo
 });
 
 t.test('a failure of the work fails finish with its error and leaves no block', async (t) => {
-  const { w, dir } = await open(t);
+  const { w, dir } = await open(t, first200);
   const boom = new Error('upload refused');
   await t.rejects(
     w.finish({
@@ -77,16 +83,8 @@ t.test('a failure of the work fails finish with its error and leaves no block', 
 });
 
 t.test('an index that cannot be built stops the work, waits for it, and fails finish', async (t) => {
-  const dir = await tempDir(t);
-  const w = await BlockWriter.open({
-    parentDir: dir,
-    minTime: BLOCK_START,
-    maxTime: BLOCK_START + TWO_HOURS,
-    thanosLabels: { c: '1' },
-  });
   // The same label set twice: found only when the index is built.
-  await w.addSeries(...series(1));
-  await w.addSeries(...series(1));
+  const { w, dir } = await open(t, [1, 1]);
   let stopped = false;
   let settled = false;
   await t.rejects(
