@@ -49,7 +49,9 @@ export interface ShippedBlock {
   samples: number;
   chunks: number;
   bytes: number;
+  /** Reading and building, up to the block on local disk (the segments' upload runs beside its last part). */
   buildMs: number;
+  /** The rest of the upload once the block was built: the index, the size checks, meta.json. */
   uploadMs: number;
   /** The published meta.json, so a run need not download what it wrote itself. */
   meta: BlockMeta;
