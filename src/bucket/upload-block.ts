@@ -46,7 +46,7 @@ export async function uploadBlock(
   const toPut = files
     .filter((f) => opts.uploaded?.has(f.relPath) !== true)
     .map((f) => ({ relPath: f.relPath, path: join(block.dir, ...f.relPath.split('/')) }));
-  const key = (rel: string): string => `${block.ulid}/${rel}`;
+  const key = (rel: string): string => objectKey(block.ulid, rel);
 
   await uploadSegments(
     bucket,
@@ -84,6 +84,11 @@ export async function uploadBlock(
   return { bytes, objects: files.length + 1 };
 }
 
+/** Where a block's file goes in the bucket: `<ulid>/<relPath>`, as Thanos lays blocks out. */
+function objectKey(ulid: string, relPath: string): string {
+  return `${ulid}/${relPath}`;
+}
+
 /** A file of a block on local disk, for `<ulid>/<relPath>` in the bucket. */
 export interface LocalBlockFile {
   relPath: string;
@@ -108,7 +113,7 @@ export async function uploadSegments(
 
 async function put(bucket: Bucket, ulid: string, f: LocalBlockFile, signal: AbortSignal | undefined): Promise<void> {
   signal?.throwIfAborted();
-  await bucket.uploadFile(`${ulid}/${f.relPath}`, f.path, { signal });
+  await bucket.uploadFile(objectKey(ulid, f.relPath), f.path, { signal });
 }
 
 async function landed(
