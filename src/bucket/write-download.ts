@@ -21,16 +21,24 @@ export async function writeDownload(
   opts: { signal?: AbortSignal; through?: NodeJS.ReadWriteStream } = {},
 ): Promise<void> {
   const out = createWriteStream(filePath);
-  // Typed wide: set in the callback, which the checker cannot follow.
+  // The stream that failed first is the one at fault: pipeline then destroys the others with its
+  // error, and since Node 22 the file stream re-emits a cut body's error as its own.
+  // Typed wide: set in the callbacks, which the checker cannot follow.
+  let first = undefined as 'local' | 'source' | undefined;
   let local = undefined as Error | undefined;
-  out.once('error', (err) => (local ??= err));
+  out.once('error', (err) => {
+    first ??= 'local';
+    local ??= err;
+  });
+  body.once('error', () => (first ??= 'source'));
+  opts.through?.once('error', () => (first ??= 'source'));
   const options: { signal?: AbortSignal } = opts.signal ? { signal: opts.signal } : {};
   try {
     if (opts.through === undefined) await pipeline(body, out, options);
     else await pipeline(body, opts.through, out, options);
   } catch (err) {
     if (!out.closed) await once(out, 'close');
-    if (local !== undefined) {
+    if (first === 'local' && local !== undefined && opts.signal?.aborted !== true) {
       throw new BucketError(
         'PROMSHIP_BUCKET_LOCAL_FILE',
         `cannot write local file ${filePath} with "${full}" from ${where}: ${local.message}; ` +
