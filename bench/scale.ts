@@ -26,13 +26,15 @@
  *
  * `once` starts with the Node flags the agent's runs and the image use (src/daemon/run-node-flags.ts);
  * `--plain-node` starts it without them, as `node dist/cli.js once` outside the image does.
+ * `--image-node` starts it as the image does: on the image's Node 22 (scripts/node22.sh), with the
+ * flags in NODE_OPTIONS and a compile cache that the first run fills (the Dockerfile's settings).
  *
  * `--runs N` runs `once` N times (the table shows the median, and the best beside it). With
  * `--work DIR` the generated Prometheus data is kept and reused by later runs (generating 1M
  * series, or 60 M samples, with promtool takes minutes); without it everything lives in a temp
  * dir. `--no-dump` skips the dump comparison, `--no-idle` the idle-RSS measurement.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -61,8 +63,13 @@ const DUMP = !process.argv.includes('--no-dump');
 const STEP = argValue('step');
 const RUNS = Number(argValue('runs') ?? '1');
 const IDLE = !process.argv.includes('--no-idle');
-/** Node's flags for `once`: the runs' own unless `--plain-node`. */
-const NODE_FLAGS = process.argv.includes('--plain-node') ? [] : [...RUN_NODE_FLAGS];
+/** `--image-node`: `once` on the image's Node 22, set up as the Dockerfile sets it up. */
+const IMAGE_NODE = process.argv.includes('--image-node');
+const NODE_BIN = IMAGE_NODE
+  ? execFileSync('bash', [join(ROOT, 'scripts/node22.sh')], { encoding: 'utf8' }).trim()
+  : 'node';
+/** Node's flags for `once` on its command line: the runs' own unless `--plain-node` (or in NODE_OPTIONS). */
+const NODE_FLAGS = process.argv.includes('--plain-node') || IMAGE_NODE ? [] : [...RUN_NODE_FLAGS];
 /** `--baseline PATH/dist/cli.js`: another build's CLI, run alternately with this one's `once`. */
 const BASELINE = argValue('baseline');
 
@@ -330,7 +337,12 @@ async function measure(work: string, series: number): Promise<Measured> {
     const sourceChunkBytes = await chunkBytesUnder(join(dir, 'prometheus'));
     const onceRun = async (cli: string, bucketDir: string, label: string): Promise<[OnceRun, ShippedLine]> => {
       await rm(join(runDir, 'data'), { recursive: true, force: true });
-      const w = await watchProcess(promPid, () => timed('node', [...NODE_FLAGS, cli, 'once'], env(bucketDir)));
+      const imageEnv: Record<string, string> = IMAGE_NODE
+        ? { NODE_COMPILE_CACHE: join(work, 'compile-cache'), NODE_OPTIONS: RUN_NODE_FLAGS.join(' ') }
+        : {};
+      const w = await watchProcess(promPid, () =>
+        timed(NODE_BIN, [...NODE_FLAGS, cli, 'once'], { ...env(bucketDir), ...imageEnv }),
+      );
       const r = w.result;
       const shipped = shippedLines(r.stdout);
       if (shipped.length !== 1)
@@ -470,12 +482,13 @@ async function main(): Promise<void> {
     }
 
     const date = new Date().toISOString().slice(0, 10);
-    const machine = `${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+    const onceNode = IMAGE_NODE ? (await run(NODE_BIN, ['--version'])).stdout.trim() : process.version;
+    const machine = `${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${onceNode}`;
     const rows = results.map(formatRow);
     const table = [
       `### ${date}: scale, series per window (promship ${version})`,
       '',
-      `Machine: ${machine}. Prometheus from Debian. One 2h window per size; \`promship once\` (built CLI${NODE_FLAGS.length > 0 ? `, \`node ${NODE_FLAGS.join(' ')}\` as the agent's runs and the image start it` : ', plain `node`'}) into a file bucket.`,
+      `Machine: ${machine}. Prometheus from Debian. One 2h window per size; \`promship once\` (built CLI${IMAGE_NODE ? `, as the image starts it: NODE_OPTIONS=\`${RUN_NODE_FLAGS.join(' ')}\` and a warm compile cache` : NODE_FLAGS.length > 0 ? `, \`node ${NODE_FLAGS.join(' ')}\` as the agent's runs and the image start it` : ', plain `node`'}) into a file bucket.`,
       '',
       '| series × samples each (samples) | ship window | `once` wall | series/s | `once` peak RSS | idle RSS of `run` (nothing to do / after shipping) | promtool create-blocks (time, peak RSS) | block size | checks |',
       '|---|---|---|---|---|---|---|---|---|',
