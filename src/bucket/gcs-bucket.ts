@@ -24,7 +24,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../crc32c.ts';
 import { IdempotencyStrategy, Storage, type File, type StorageOptions } from '@google-cloud/storage';
 import { BucketError, ConfigError } from '../errors.ts';
 import { compareStrings } from '../labels.ts';

@@ -5,7 +5,7 @@
  * buffer of its exact size. Anything that is not a valid frame fails the read; if those bytes
  * are text, they are Prometheus' own error message and are quoted.
  */
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../crc32c.ts';
 import { ReadFault, type RemoteReadCode } from './errors.ts';
 import { looksLikeText, printableExcerpt } from './text-excerpt.ts';
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { compressSync } from 'snappy';
+import { compressSync } from '../snappy.ts';
 import { ConfigError } from '../errors.ts';
 import { compareStrings, type Label, type Labels } from '../labels.ts';
 import type { SeriesChunks, Window } from '../series.ts';

@@ -2,7 +2,7 @@
  * Series from a SAMPLES response: one snappy-compressed ReadResponse holding raw samples, which
  * Prometheus does not promise to sort. Series come out sorted by labels, samples by time.
  */
-import { uncompress } from 'snappy';
+import { uncompress } from '../snappy.ts';
 import { compareLabels, formatLabels } from '../labels.ts';
 import type { Sample, SeriesChunks } from '../series.ts';
 import { ReadFault } from './errors.ts';

@@ -4,7 +4,7 @@
  * block (timestamps, offsets, chunk refs) fits in 2^53, and anything beyond is rejected instead
  * of silently rounded.
  */
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../crc32c.ts';
 
 const TWO_32 = 0x1_0000_0000;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
