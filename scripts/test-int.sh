@@ -8,8 +8,9 @@
 # took 355–500 s (the Azure suite's faults are seeded at random, 78–183 s), as long as the other
 # 90 files, so they share two slots of their own. Three main slots, not two, on 2 cores: many files
 # wait on servers and processes they start, and with two the cores sat partly idle (on Node 22 the
-# tier took 541–571 s with two, 486 s with three). Extra tap options go to both runs. Each run
-# ends with its own tap summary (scripts/test-all.sh adds them up); fails if either run did.
+# tier took 541–571 s with two and 516–540 s with three, in clean-clone runs). Extra tap options
+# go to both runs. Each run ends with its own tap summary (scripts/test-all.sh adds them up); fails
+# if either run did.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
