@@ -24,12 +24,8 @@ export async function writeDownload(
   // The stream that failed first is the one at fault: pipeline then destroys the others with its
   // error, and since Node 22 the file stream re-emits a cut body's error as its own.
   // Typed wide: set in the callbacks, which the checker cannot follow.
-  let first = undefined as 'local' | 'source' | undefined;
-  let local = undefined as Error | undefined;
-  out.once('error', (err) => {
-    first ??= 'local';
-    local ??= err;
-  });
+  let first = undefined as { local: Error } | 'source' | undefined;
+  out.once('error', (err) => (first ??= { local: err }));
   body.once('error', () => (first ??= 'source'));
   opts.through?.once('error', () => (first ??= 'source'));
   const options: { signal?: AbortSignal } = opts.signal ? { signal: opts.signal } : {};
@@ -38,7 +34,8 @@ export async function writeDownload(
     else await pipeline(body, opts.through, out, options);
   } catch (err) {
     if (!out.closed) await once(out, 'close');
-    if (first === 'local' && local !== undefined && opts.signal?.aborted !== true) {
+    if (typeof first === 'object' && opts.signal?.aborted !== true) {
+      const local = first.local;
       throw new BucketError(
         'PROMSHIP_BUCKET_LOCAL_FILE',
         `cannot write local file ${filePath} with "${full}" from ${where}: ${local.message}; ` +
