@@ -450,8 +450,15 @@ export class Shipper {
       if (block === null) {
         summary.empty.push(window);
         ledger.set({ start: window.start, end: window.end, state: 'empty', shippedAt: this.now() });
-        await ledger.save(this.now(), signal);
         logger.debug({ window: formatWindow(window) }, 'window has no samples; no block');
+        try {
+          await ledger.save(this.now(), signal);
+        } catch (err) {
+          // As after a shipped block: the window is done, and without the entry the next run only
+          // reads it again and finds it empty again.
+          if (signal?.aborted) throw err;
+          logger.warn({ err: describeError(err) }, 'could not record the empty window in the ledger');
+        }
         return;
       }
       summary.shipped.push(block);
