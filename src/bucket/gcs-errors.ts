@@ -30,12 +30,16 @@ const TIMEOUT_NET_CODES = new Set([...NODE_TIMEOUT_CODES, 'UND_ERR_HEADERS_TIMEO
 const PEM = /-----BEGIN [A-Z ]+-----[\s\S]*?(-----END [A-Z ]+-----|$)/g;
 const BEARER = /Bearer\s+[A-Za-z0-9._~+/=-]+/gi;
 const ACCESS_TOKEN = /\bya29\.[A-Za-z0-9._-]+/g;
+// A resumable upload's session URI is itself a credential: whoever holds it can upload into the
+// session, without any other, for up to a week. The SDK quotes it when the upload's PUT fails.
+const UPLOAD_ID = /([?&]upload_id=)[^&\s"'<>]+/gi;
 
 function redactGcsSecrets(text: string, secrets: readonly string[]): string {
   return redactListed(text, secrets)
     .replace(PEM, '[REDACTED]')
     .replace(BEARER, 'Bearer [REDACTED]')
-    .replace(ACCESS_TOKEN, '[REDACTED]');
+    .replace(ACCESS_TOKEN, '[REDACTED]')
+    .replace(UPLOAD_ID, '$1[REDACTED]');
 }
 
 /** The HTTP status of the answer, when the error came from one. */
