@@ -520,6 +520,17 @@ export class S3Bucket implements Bucket {
           { abortSignal: signal },
         ),
       );
+      // Every ListBucketResult carries these; an answer with none of them is not a listing (an
+      // HTML page from a proxy, an endpoint that is no S3 store), and taking it for an empty one
+      // would hide every block in the bucket.
+      if (page.IsTruncated === undefined && page.KeyCount === undefined && page.Name === undefined) {
+        throw new BucketError(
+          'PROMSHIP_BUCKET_REQUEST',
+          `S3 ListObjectsV2 of "${prefix}" in ${this.description} was answered with something that is ` +
+            'not a listing; check that the endpoint is the S3 API of the store, not a proxy or web page',
+          { key: prefix },
+        );
+      }
       this.bucketSeen = true;
       onPage(page);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;

@@ -114,15 +114,8 @@ function classify(err: unknown, signal: AbortSignal | undefined): StoreFailure {
       todo: 'check the bucket name, region and endpoint, or create the bucket',
     };
   }
-  if ((code !== undefined && ACCESS_DENIED_CODES.has(code)) || status === 401 || status === 403) {
-    return {
-      code: 'PROMSHIP_BUCKET_ACCESS_DENIED',
-      what: 'access denied',
-      todo:
-        'check the access key and secret key (or the IAM role) and that it may list, read, ' +
-        'write and delete objects in this bucket',
-    };
-  }
+  // Before the 401/403 test: S3 and MinIO answer a skewed clock with 403 RequestTimeTooSkewed,
+  // which is no matter of keys or permissions.
   if (
     code === 'TimeoutError' ||
     code === 'RequestTimeout' ||
@@ -136,6 +129,15 @@ function classify(err: unknown, signal: AbortSignal | undefined): StoreFailure {
       todo: skew
         ? 'synchronise the system clock (NTP)'
         : 'check the network path to the store and its load; promship retries later',
+    };
+  }
+  if ((code !== undefined && ACCESS_DENIED_CODES.has(code)) || status === 401 || status === 403) {
+    return {
+      code: 'PROMSHIP_BUCKET_ACCESS_DENIED',
+      what: 'access denied',
+      todo:
+        'check the access key and secret key (or the IAM role) and that it may list, read, ' +
+        'write and delete objects in this bucket',
     };
   }
   if (code !== undefined && UNREACHABLE_NET_CODES.has(code)) {
