@@ -160,10 +160,10 @@ export class GcsBucket implements Bucket {
       };
       if (opts.apiEndpoint !== undefined) c.apiEndpoint = opts.apiEndpoint;
       if (opts.serviceAccount !== undefined) {
-        c.credentials = {
-          client_email: opts.serviceAccount.client_email,
-          private_key: opts.serviceAccount.private_key,
-        };
+        // The whole credentials JSON, as Thanos hands it to google.CredentialsFromJSON: besides a
+        // service-account key, Workload Identity Federation (`external_account`), a user's
+        // (`authorized_user`) or impersonated credentials, which need more than the key's fields.
+        c.credentials = opts.serviceAccount;
         if (typeof opts.serviceAccount.project_id === 'string') c.projectId = opts.serviceAccount.project_id;
       }
       return c;
