@@ -10,17 +10,19 @@ import { ulid as newUlid, decodeTime } from 'ulidx';
 import type { Bucket } from '../bucket/bucket.ts';
 import { clearPartialBlock } from '../bucket/upload-block.ts';
 import type { ErrorCode } from '../error-codes.ts';
-import { describeError } from '../errors.ts';
+import { describeError, promshipCode } from '../errors.ts';
 import type { Labels } from '../labels.ts';
 import type { Logger } from '../log.ts';
 import { formatWindow, type Window } from '../series.ts';
+import { META_FILENAME, parseBlockMeta } from '../tsdb/meta.ts';
 import { BlockMetaCache, coveringBlocks, rawBlocksOf } from './bucket-blocks.ts';
+import { sameLabels } from './identity.ts';
 import { loadLocalState, saveLocalState, type LocalState } from './local-state.ts';
 import { Ledger, nextRetryDelay, type BackoffPolicy, type LedgerEntry } from './ledger.ts';
 import type { RelabelPlan } from '../relabel/plan.ts';
 import { shipWindow, WindowError, type SeriesSource, type ShippedBlock } from './ship-window.ts';
 import { overlaps, planWindows, uncovered, type Plan } from './windows.ts';
-import { ClaimLostError, type ClaimBody, type WindowClaims } from './window-claims.ts';
+import { ClaimLostError, type HeldClaim, type WindowClaims } from './window-claims.ts';
 
 /** A claimed ULID is resumed only while young: Thanos deletes partial uploads by ULID age. */
 const RESUME_MAX_AGE_MS = 6 * 3_600_000;
@@ -315,10 +317,10 @@ export class Shipper {
     ledger: Ledger,
     now: number,
     signal?: AbortSignal,
-  ): Promise<{ ulid: string; attempts: number; owned?: { gen: number; body: ClaimBody } }> {
+  ): Promise<{ ulid: string; attempts: number; owned?: HeldClaim }> {
     try {
       let ulid: string;
-      let owned: { gen: number; body: ClaimBody } | undefined;
+      let owned: HeldClaim | undefined;
       if (this.opts.claims) {
         // The bucket's claim, not the shared ledger, says which ULID is this instance's: another
         // agent's ledger entry must never make this one clear or reuse that agent's block.
@@ -356,15 +358,45 @@ export class Shipper {
         }
         ulid = outcome.body.ulid;
         const resumed = outcome.resumed || (outcome.tookOverFrom === undefined && ulid === ledgerUlid);
+        // Whether the claim needs a new generation under a new ULID, and why.
+        let renew: string | undefined;
         if (resumed && now - decodeTime(ulid) < RESUME_MAX_AGE_MS) {
-          const { objects, incompleteUploads } = await clearPartialBlock(this.opts.bucket, ulid, signal);
-          if (objects + incompleteUploads > 0)
-            this.opts.logger.info(
-              { window: formatWindow(window), ulid, objects, incompleteUploads },
-              'resuming an interrupted upload under its claimed ULID',
-            );
+          try {
+            const { objects, incompleteUploads } = await clearPartialBlock(this.opts.bucket, ulid, signal);
+            if (objects + incompleteUploads > 0)
+              this.opts.logger.info(
+                { window: formatWindow(window), ulid, objects, incompleteUploads },
+                'resuming an interrupted upload under its claimed ULID',
+              );
+          } catch (err) {
+            // Published, but the window is planned: the block is for other labels (the cluster's
+            // external labels changed since), and this window needs a block of its own.
+            if (promshipCode(err, 'PROMSHIP_ERROR') !== 'PROMSHIP_BUCKET_BLOCK_PUBLISHED') throw err;
+            if (await this.publishedWithOurLabels(ulid, signal)) throw err;
+            renew = 'its claimed block was published under other external labels';
+          }
         } else if (outcome.resumed) {
-          ulid = newUlid(now);
+          // Too old to build under. What an interrupted upload under it left is of no use now.
+          await clearPartialBlock(this.opts.bucket, ulid, signal).catch(() => undefined);
+          renew = 'its claimed ULID is too old to resume';
+        }
+        if (renew !== undefined) {
+          // Recorded in a new generation of the claim, so that the next attempt resumes this ULID
+          // and clears what this one may leave, rather than picking yet another.
+          const renewed = await this.opts.claims.renew(window, outcome, newUlid(now), signal);
+          if (!renewed.owned) {
+            throw new ClaimLostError(
+              `window claimed by instance ${renewed.holder.instance} at ${new Date(renewed.holder.claimedAt).toISOString()}`,
+              renewed.holder,
+              renewed.live,
+            );
+          }
+          this.opts.logger.info(
+            { window: formatWindow(window), from: ulid, ulid: renewed.body.ulid, reason: renew },
+            "one writer: the window's claim moves to a new ULID",
+          );
+          owned = renewed;
+          ulid = renewed.body.ulid;
         }
       } else if (entry?.ulid && entry.state !== 'shipped' && now - decodeTime(entry.ulid) < RESUME_MAX_AGE_MS) {
         ulid = entry.ulid;
@@ -553,10 +585,17 @@ export class Shipper {
    * these labels may have appeared over the window since the run looked (a second agent on a
    * store that ignores conditional writes, or one that took a claim over).
    */
+  /** Whether the published block `ulid` carries this cluster's current external labels. */
+  private async publishedWithOurLabels(ulid: string, signal?: AbortSignal): Promise<boolean> {
+    const raw = await this.opts.bucket.get(`${ulid}/${META_FILENAME}`, { signal });
+    if (raw === null) return false;
+    return sameLabels(parseBlockMeta(raw, `${ulid}/${META_FILENAME}`).thanos.labels, this.opts.thanosLabels);
+  }
+
   private async checkBeforePublish(
     claims: WindowClaims,
     window: Window,
-    owned: { gen: number; body: ClaimBody },
+    owned: HeldClaim,
     ulid: string,
     ledger: Ledger,
     signal?: AbortSignal,

@@ -15,8 +15,13 @@
  *   claim is read back after writing and again right before `meta.json`: the last writer of the
  *   claim wins, and the shipper also looks for a block overlapping the window at that moment.
  *   What is left there is a race of one request's length (see docs/one-writer.md).
+ * - Windows shorter than 2h also claim the 2h range they lie in (every block duration divides
+ *   2h, so each window lies in one), first: agents with different block durations never claim the
+ *   same window key, and would otherwise both own overlapping windows. A 2h window's claim is
+ *   that range's claim itself.
  */
 import { randomBytes } from 'node:crypto';
+import { ulid as newUlid } from 'ulidx';
 import type { Bucket } from '../bucket/bucket.ts';
 import { PromshipError } from '../errors.ts';
 import type { Window } from '../series.ts';
@@ -34,8 +39,16 @@ export interface ClaimBody {
   host?: string;
 }
 
+/** A claim this instance holds: its generation and body. */
+export interface HeldClaim {
+  gen: number;
+  body: ClaimBody;
+  /** For a window shorter than 2h, the claim of the 2h range it lies in, held too. */
+  range?: { gen: number; body: ClaimBody };
+}
+
 export type ClaimOutcome =
-  | { owned: true; gen: number; body: ClaimBody; resumed: boolean; tookOverFrom?: ClaimBody }
+  | ({ owned: true; resumed: boolean; tookOverFrom?: ClaimBody } & HeldClaim)
   | {
       owned: false;
       holder: ClaimBody;
@@ -73,6 +86,14 @@ export class ClaimLostError extends PromshipError {
 }
 
 const GEN_DIGITS = 6;
+/** Every block duration divides it, so every window lies in one aligned range of this length. */
+const RANGE_MS = 2 * 60 * 60 * 1000;
+
+/** The aligned 2h range `w` lies in; `w` itself when it is one. */
+function claimRange(w: Window): Window {
+  const start = Math.floor(w.start / RANGE_MS) * RANGE_MS;
+  return { start, end: start + RANGE_MS };
+}
 
 function claimsPrefix(clusterId: string): string {
   return `promship/${encodeURIComponent(clusterId)}/claims/`;
@@ -148,9 +169,37 @@ export class WindowClaims {
   /**
    * Claims `w` for this instance, with `ulid` as its block's ULID unless this instance already
    * holds the claim (its ULID is then the claim's); `ulid` is told whether an older claim is being
-   * taken over. Never overwrites another instance's claim.
+   * taken over. A window shorter than 2h claims its 2h range first, under a ULID of its own that
+   * no block is built under unless a 2h window of this instance later resumes that claim. Never
+   * overwrites another instance's claim.
    */
   async acquire(w: Window, ulid: (takingOver: boolean) => string, signal?: AbortSignal): Promise<ClaimOutcome> {
+    const range = claimRange(w);
+    if (range.start === w.start && range.end === w.end) return this.acquireOne(w, ulid, signal);
+    const rangeOutcome = await this.acquireOne(range, () => newUlid(this.now()), signal);
+    if (!rangeOutcome.owned) return rangeOutcome;
+    const outcome = await this.acquireOne(w, ulid, signal);
+    if (!outcome.owned) return outcome;
+    return { ...outcome, range: { gen: rangeOutcome.gen, body: rangeOutcome.body } };
+  }
+
+  /**
+   * A new generation of this instance's own claim on `w`, under another ULID: for a window whose
+   * claimed ULID can no longer be built under (too old to resume, or its block was published
+   * under other labels). Created conditionally like any claim, so it also fails when another
+   * instance took the window over meanwhile.
+   */
+  async renew(w: Window, held: HeldClaim, ulid: string, signal?: AbortSignal): Promise<ClaimOutcome> {
+    const outcome = await this.create(w, held.gen + 1, ulid, signal);
+    if (!outcome.owned) return outcome;
+    return { ...outcome, ...(held.range ? { range: held.range } : {}) };
+  }
+
+  private async acquireOne(
+    w: Window,
+    ulid: (takingOver: boolean) => string,
+    signal?: AbortSignal,
+  ): Promise<ClaimOutcome> {
     const top = await this.top(w, signal);
     let takeOver: ClaimBody | undefined;
     if (top !== null) {
@@ -161,12 +210,17 @@ export class WindowClaims {
       }
       takeOver = body ?? undefined;
     }
-    const gen = top === null ? 0 : top.gen + 1;
+    const outcome = await this.create(w, top === null ? 0 : top.gen + 1, ulid(top !== null), signal);
+    return outcome.owned && takeOver ? { ...outcome, tookOverFrom: takeOver } : outcome;
+  }
+
+  /** Creates generation `gen` of this instance's claim on `w`; owned unless another write won. */
+  private async create(w: Window, gen: number, ulid: string, signal?: AbortSignal): Promise<ClaimOutcome> {
     const body: ClaimBody = {
       instance: this.opts.instanceId,
       start: w.start,
       end: w.end,
-      ulid: ulid(top !== null),
+      ulid,
       claimedAt: this.now(),
       nonce: randomBytes(8).toString('hex'),
       ...(this.opts.host !== undefined ? { host: this.opts.host } : {}),
@@ -183,14 +237,19 @@ export class WindowClaims {
         return { owned: false, holder: stored, live: true };
       }
     }
-    return { owned: true, gen, body, resumed: false, ...(takeOver ? { tookOverFrom: takeOver } : {}) };
+    return { owned: true, gen, body, resumed: false };
   }
 
   /**
    * Right before `meta.json`: is the claim still this instance's (no newer generation taken over,
    * not overwritten on a store without preconditions)? Throws ClaimLostError when not.
    */
-  async confirm(w: Window, owned: { gen: number; body: ClaimBody }, signal?: AbortSignal): Promise<void> {
+  async confirm(w: Window, owned: HeldClaim, signal?: AbortSignal): Promise<void> {
+    if (owned.range) await this.confirmOne(claimRange(w), owned.range, signal);
+    await this.confirmOne(w, owned, signal);
+  }
+
+  private async confirmOne(w: Window, owned: { gen: number; body: ClaimBody }, signal?: AbortSignal): Promise<void> {
     const top = await this.top(w, signal);
     const mine =
       top !== null &&
