@@ -577,13 +577,17 @@ function endpointUrl(endpoint: string | undefined, insecure: boolean): string | 
     : `${insecure ? 'http' : 'https'}://${endpoint}`;
   // The endpoint is part of the bucket's description, which is logged: it must hold no secret.
   // The value itself is not repeated here, for the same reason.
-  let parsed: URL | undefined;
+  let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    // Left to the SDK, whose error names the problem without promship echoing the value.
+    // Refused here rather than by the SDK at every request, and without echoing the value.
+    throw new ConfigError(
+      'The S3 endpoint is not a URL like https://host:port or host:port: check PROMSHIP_S3_ENDPOINT, ' +
+        'or `endpoint` in the objstore config',
+    );
   }
-  if (parsed !== undefined && (parsed.username !== '' || parsed.password !== '')) {
+  if (parsed.username !== '' || parsed.password !== '') {
     throw new ConfigError(
       'The S3 endpoint must not carry credentials (user:password@host): remove them and give the ' +
         'access key and secret key as the bucket credentials instead',

@@ -71,6 +71,14 @@ const bool = z.string().transform((s, ctx) => {
 
 const optionalString = z.string().transform((s) => (s.trim() === '' ? undefined : s.trim()));
 
+/**
+ * A URL setting as an error may quote it: not at all when it has an `@`, which may end
+ * credentials (`user:password@host`); the start-up line is printed and kept in the pod's log.
+ */
+function shown(text: string): string {
+  return text.includes('@') ? 'the value (not shown: it may hold credentials)' : `'${text}'`;
+}
+
 const httpUrl = z.string().transform((s, ctx) => {
   try {
     const u = new URL(s);
@@ -95,9 +103,43 @@ const httpUrl = z.string().transform((s, ctx) => {
     // Without the empty `?` or `#` the URL parser leaves in place.
     return `${u.origin}${u.pathname}`.replace(/\/+$/, '');
   } catch {
-    ctx.addIssue({ code: 'custom', message: `'${s}' is not an http(s) URL like http://prometheus:9090` });
+    ctx.addIssue({ code: 'custom', message: `${shown(s)} is not an http(s) URL like http://prometheus:9090` });
     return z.NEVER;
   }
+});
+
+/**
+ * An S3-compatible endpoint: `https://host[:port][/path]`, or `host[:port]` (https, or http with
+ * the insecure setting). Checked here so a typo stops the start naming the setting instead of
+ * failing every request; never quoted, and never with credentials, since the bucket's logged
+ * description names the endpoint.
+ */
+const s3Endpoint = z.string().transform((s, ctx): string | undefined => {
+  const text = s.trim();
+  if (text === '') return undefined;
+  let u: URL;
+  try {
+    u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'is not an endpoint like https://host:port or host:port' });
+    return z.NEVER;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: 'must be http(s)://host[:port] or host[:port]' });
+    return z.NEVER;
+  }
+  if (u.username || u.password) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must not contain credentials; give the access key and secret key as the AWS credentials instead',
+    });
+    return z.NEVER;
+  }
+  if (u.search !== '' || u.hash !== '') {
+    ctx.addIssue({ code: 'custom', message: 'must not have a query (?…) or fragment (#…)' });
+    return z.NEVER;
+  }
+  return text;
 });
 
 export type BucketLocation =
@@ -116,7 +158,7 @@ const bucketUrl = z.string().transform((s, ctx): BucketLocation | undefined => {
   } catch {
     ctx.addIssue({
       code: 'custom',
-      message: `'${text}' is not a URL like s3://bucket/prefix or file:///var/lib/blocks`,
+      message: `${shown(text)} is not a URL like s3://bucket/prefix or file:///var/lib/blocks`,
     });
     return z.NEVER;
   }
@@ -427,7 +469,7 @@ export const options = {
     flag: '--s3-endpoint',
     group: 'bucket',
     description: 'S3-compatible endpoint, `https://host[:port]` (omit for AWS S3).',
-    schema: optionalString,
+    schema: s3Endpoint,
   }),
   s3Region: option({
     env: 'PROMSHIP_S3_REGION',
