@@ -60,6 +60,8 @@ export interface CreateAppOptions {
    * starts a process per run and wants them once, from the first run, not every five minutes.
    */
   announce?: boolean;
+  /** Aborts the questions to Prometheus: a run asked to stop must not wait out their timeout. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -85,7 +87,7 @@ export async function createApp(config: Config, logger: Logger, opts: CreateAppO
       clusterLabel: config.clusterLabel,
       clusterId: config.clusterId,
       extraLabels: config.externalLabels,
-      prometheusLabels: await client.externalLabels(),
+      prometheusLabels: await client.externalLabels(opts.signal ? { signal: opts.signal } : {}),
     });
   } catch (err) {
     await client.close();
@@ -94,7 +96,7 @@ export async function createApp(config: Config, logger: Logger, opts: CreateAppO
   }
   let instanceId: string;
   try {
-    await refuseOutOfOrderBeyondDelay(client, config.shipDelay);
+    await refuseOutOfOrderBeyondDelay(client, config.shipDelay, opts.signal);
     instanceId = await loadInstanceId(config.dataDir);
   } catch (err) {
     await client.close();
@@ -171,8 +173,12 @@ export async function createApp(config: Config, logger: Logger, opts: CreateAppO
  * window shipped before that has passed would miss them, and a later block with them would
  * overlap: refused at start, like any bad setting.
  */
-async function refuseOutOfOrderBeyondDelay(client: RemoteReadClient, shipDelayMs: number): Promise<void> {
-  const window = await client.outOfOrderTimeWindow();
+async function refuseOutOfOrderBeyondDelay(
+  client: RemoteReadClient,
+  shipDelayMs: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const window = await client.outOfOrderTimeWindow(signal ? { signal } : {});
   if (window > shipDelayMs) {
     throw new ConfigError(
       `invalid PROMSHIP_SHIP_DELAY: Prometheus' storage.tsdb.out_of_order_time_window (${formatDuration(window)}) is longer than PROMSHIP_SHIP_DELAY (${formatDuration(shipDelayMs)}), so samples could arrive in a window after it was shipped; set PROMSHIP_SHIP_DELAY to at least ${formatDuration(window)} (see docs/one-writer.md)`,

@@ -109,8 +109,10 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
     await send({ type: 'settings', settings: agentSettings(config), schedulePeriodMs });
     dataDir = config.dataDir;
     logger = createLogger({ level: config.logLevel, format: config.logFormat });
-    app = await createApp(config, logger, { announce });
+    app = await createApp(config, logger, { announce, signal });
   } catch (err) {
+    // Stopped by the agent while asking Prometheus who the cluster is: nothing to report.
+    if (signal.aborted) return 0;
     const isConfig = err instanceof ConfigError;
     if (!isConfig && config && logger)
       await heartbeatWithoutApp(config, logger, heartbeatBase(config), promshipCode(err, 'PROMSHIP_START_FAILED'));
@@ -197,7 +199,18 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
 
 const [which, ...flags] = process.argv.slice(2);
 const stopping = new AbortController();
-const stop = (): void => stopping.abort();
+/**
+ * How long a run asked to stop may take to end. The window's build stops at once, but a question
+ * to Prometheus or the bucket outside it may wait out its timeout (minutes), and Kubernetes kills
+ * the pod 30 s after its SIGTERM. Exiting without finishing is safe: nothing is published before
+ * meta.json, and a run lock left behind is taken over.
+ */
+const STOP_GRACE_MS = 10_000;
+const stop = (): void => {
+  if (stopping.signal.aborted) return;
+  stopping.abort();
+  setTimeout(() => process.exit(0), STOP_GRACE_MS).unref();
+};
 // Whatever arrives over IPC is checked, not trusted to be an AgentMessage.
 process.on('message', (m: Partial<AgentMessage> | null) => {
   if (m?.type === 'stop') stop();
