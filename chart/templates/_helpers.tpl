@@ -294,6 +294,16 @@ key: /etc/promship/prometheus/client/tls.key
 {{- else }}
 - name: PROMSHIP_OBJSTORE_CONFIG_FILE
   value: {{ $paths.objstore | quote }}
+{{- /* Beside an S3 objstore YAML these still apply where the YAML does not set them; the checksum
+   mode has no YAML counterpart at all. Other stores do not read them. */}}
+{{- with .Values.bucket.s3 }}
+- name: PROMSHIP_S3_CHECKSUM_MODE
+  value: {{ .checksumMode | quote }}
+- name: PROMSHIP_S3_REQUEST_TIMEOUT
+  value: {{ .requestTimeout | quote }}
+- name: PROMSHIP_S3_MAX_ATTEMPTS
+  value: {{ int .maxAttempts | quote }}
+{{- end }}
 {{- end }}
 {{- if include "promship.inlineCredentials" . }}
 {{ include "promship.secretEnv" (dict "env" "AWS_ACCESS_KEY_ID" "secret" $secret "key" "aws-access-key-id") }}

@@ -207,6 +207,22 @@ t.test('each scenario renders what it is for', async (t) => {
   });
   t.notOk(envOf(kc.container).has('PROMSHIP_BUCKET'), 'the bucket comes from the objstore YAML only');
   t.equal(envOf(kc.container).get('PROMSHIP_OBJSTORE_CONFIG_FILE')?.value, '/etc/promship/objstore/object-store.yaml');
+  // The S3 settings that still apply beside an objstore YAML (the troubleshooting advice for
+  // PROMSHIP_BUCKET_SIZE_MISMATCH is the checksum mode, which the YAML cannot give).
+  const tuned = await renderChart(
+    t,
+    { bucket: { s3: { checksumMode: 'when-required', maxAttempts: 2, requestTimeout: '30s' } } },
+    { files: ['chart/ci/kubecost-thanos-secret-values.yaml'] },
+  );
+  const tunedEnv = envOf(deploymentOf(tuned).container);
+  t.same(
+    ['PROMSHIP_S3_CHECKSUM_MODE', 'PROMSHIP_S3_MAX_ATTEMPTS', 'PROMSHIP_S3_REQUEST_TIMEOUT'].map(
+      (name) => tunedEnv.get(name)?.value,
+    ),
+    ['when-required', '2', '30s'],
+    'bucket.s3 checksum mode, attempts and timeout reach the agent beside an objstore YAML',
+  );
+  t.notOk(tunedEnv.has('PROMSHIP_S3_ENDPOINT'), "the endpoint stays the YAML's");
 
   const irsa = await render('irsa-values.yaml');
   t.same(findObject(irsa, 'ServiceAccount').metadata.annotations, {
