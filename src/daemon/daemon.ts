@@ -33,6 +33,9 @@ export interface DaemonOptions {
 }
 
 /** The first run's process died before handing the agent its validated settings. */
+/** Why a listen fails when the address itself is wrong for this host, not the host's state. */
+const LISTEN_SETTING_CODES = new Set(['EADDRINUSE', 'EADDRNOTAVAIL', 'EACCES', 'ENOTFOUND']);
+
 class RunStartError extends PromshipError {
   override readonly code = 'PROMSHIP_RUN_CRASHED';
 }
@@ -86,11 +89,26 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
       : { ok: false, detail: `not ready: ${problems.join('; ')}` };
   };
 
-  const http = await startHttpServer(config.listenAddress, {
-    registry: metrics.registry,
-    health: () => ({ ok: true, detail: 'ok' }),
-    ready: () => Promise.resolve(readiness()),
-  });
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  try {
+    http = await startHttpServer(config.listenAddress, {
+      registry: metrics.registry,
+      health: () => ({ ok: true, detail: 'ok' }),
+      ready: () => Promise.resolve(readiness()),
+    });
+  } catch (err) {
+    // The first run is already shipping: without probes or metrics the agent is no agent, so it
+    // stops before anything else, as for any wrong setting.
+    pendingFirst.stop();
+    await pendingFirst.outcome;
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && LISTEN_SETTING_CODES.has(code)) {
+      throw new ConfigError(
+        `invalid PROMSHIP_LISTEN_ADDRESS: cannot listen on ${config.listenAddress} (${code}); give a free port, on an address of this host or none (:8080)`,
+      );
+    }
+    throw err;
+  }
   logger.info({ address: config.listenAddress, port: http.port }, 'serving /metrics, /healthz and /readyz');
 
   const noteDependencies = (deps: Dependencies): void => {
