@@ -78,7 +78,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   // From the last run's own checks: a probe never starts a process or opens a connection.
   const readiness = (): Probe => {
     if (!started)
-      return { ok: false, detail: 'not ready: still connecting to Prometheus to learn the cluster identity' };
+      return {
+        ok: false,
+        detail: `not ready: the cluster identity is not known yet${lastRunError === undefined ? ' (asking Prometheus)' : `: ${lastRunError}`}`,
+      };
     if (inUse !== undefined) return { ok: false, detail: `not ready: ${inUse} [PROMSHIP_CLUSTER_ID_IN_USE]` };
     const problems: string[] = [];
     for (const dep of [dependencies.prometheus, dependencies.bucket]) if (dep && !dep.ok) problems.push(dep.detail);
@@ -276,6 +279,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
           outcome.type === 'failed'
             ? [outcome.message, outcome.code]
             : [`the run process ${describeOutcome(outcome)}`, 'PROMSHIP_RUN_CRASHED'];
+        lastRunError = err;
         logger.error({ err, code, attempt, retryInSeconds: waitMs / 1000 }, 'cannot start shipping yet');
         await sleep(waitMs, stopping.signal);
         continue;

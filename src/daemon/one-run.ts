@@ -49,6 +49,17 @@ async function check(what: string, probe: () => Promise<unknown>): Promise<Depen
   }
 }
 
+/**
+ * The dependency a start-up failure is about, by its code: Prometheus' for a question to it, the
+ * bucket's for a store error, none for the rest (an unusable data dir is neither's fault).
+ */
+function failedDependency(code: string, detail: string): Dependencies {
+  if (code.startsWith('PROMSHIP_REMOTE_READ_'))
+    return { prometheus: { ok: false, detail: `Prometheus unreachable: ${detail}` } };
+  if (code.startsWith('PROMSHIP_BUCKET_')) return { bucket: { ok: false, detail: `bucket unreachable: ${detail}` } };
+  return {};
+}
+
 /** The same two cheap requests /readyz used to make: Prometheus' config, and a bucket listing. */
 async function checkDependencies(app: App): Promise<Dependencies> {
   const [prometheus, bucket] = await Promise.all([
@@ -121,9 +132,7 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
       config: isConfig,
       code: promshipCode(err, 'PROMSHIP_START_FAILED'),
       message: isConfig ? err.message : describeError(err),
-      dependencies: isConfig
-        ? {}
-        : { prometheus: { ok: false, detail: `Prometheus unreachable: ${describeError(err)}` } },
+      dependencies: isConfig ? {} : failedDependency(promshipCode(err, 'PROMSHIP_START_FAILED'), describeError(err)),
       peakRssBytes: peakRssBytes(),
       nextRunAt: nextRunAt(),
     });
