@@ -79,6 +79,10 @@ export function renderVerify(r: VerifyReport): string {
   for (const g of r.gaps) lines.push(`gap: no block for ${formatWindow(g)} (no data then, or not shipped yet)`);
   if (r.partialUploads.length)
     lines.push(`partial uploads in the bucket (any cluster, no meta.json): ${r.partialUploads.length}`);
+  for (const u of r.unreadableMeta)
+    lines.push(
+      `UNREADABLE: ${u.ulid}/meta.json (${u.error}); Thanos leaves the block out, whichever cluster it is of: restore its meta.json, or delete the block if it is not needed`,
+    );
   lines.push(r.ok ? 'verify: OK' : 'verify: PROBLEMS FOUND');
   return `${lines.join('\n')}\n`;
 }

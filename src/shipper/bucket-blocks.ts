@@ -18,6 +18,8 @@ export interface BucketBlocks {
   blocks: BlockMeta[];
   /** Block directories without meta.json: uploads in progress or abandoned. */
   partial: string[];
+  /** Block directories whose meta.json cannot be read: blocks Thanos cannot use either. */
+  unreadable: { ulid: string; error: string }[];
 }
 
 /** Block metas never change once written, so they are cached by ULID across runs. */
@@ -72,7 +74,7 @@ export class BlockMetaCache {
         this.changes++;
       }
     }
-    const out: BucketBlocks = { blocks: [], partial: [] };
+    const out: BucketBlocks = { blocks: [], partial: [], unreadable: [] };
     for (const id of ids) {
       let meta = this.metas.get(id);
       if (!meta && notAsked?.has(id)) {
@@ -90,6 +92,7 @@ export class BlockMetaCache {
         } catch (err) {
           // A block we cannot read cannot be compared; Thanos would flag it too. Log and move on.
           logger?.warn({ block: id, err: describeError(err) }, 'ignoring block with unreadable meta.json');
+          out.unreadable.push({ ulid: id, error: describeError(err) });
           continue;
         }
         this.metas.set(id, meta);

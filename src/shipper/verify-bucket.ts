@@ -49,6 +49,11 @@ export interface VerifyReport {
   gaps: Window[];
   /** Block directories without meta.json (any cluster): uploads in progress or abandoned. */
   partialUploads: string[];
+  /**
+   * Blocks whose meta.json cannot be read (any cluster: whose they are cannot be told). Thanos
+   * leaves them out too, so their data is lost to queries until the meta.json is mended.
+   */
+  unreadableMeta: { ulid: string; error: string }[];
 }
 
 export interface VerifyOptions {
@@ -71,6 +76,7 @@ export async function verifyBucket(bucket: Bucket, opts: VerifyOptions): Promise
     overlaps: [],
     gaps: [],
     partialUploads: inventory.partial,
+    unreadableMeta: inventory.unreadable,
   };
   for (const meta of ours) report.blocks.push(await checkBlock(bucket, meta, opts));
 
@@ -87,7 +93,10 @@ export async function verifyBucket(bucket: Bucket, opts: VerifyOptions): Promise
       report.gaps.push({ start: coveredUntil, end: m.minTime });
     coveredUntil = Math.max(coveredUntil ?? m.maxTime, m.maxTime);
   }
-  report.ok = report.overlaps.length === 0 && report.blocks.every((b) => b.problems.length === 0);
+  report.ok =
+    report.overlaps.length === 0 &&
+    report.unreadableMeta.length === 0 &&
+    report.blocks.every((b) => b.problems.length === 0);
   return report;
 }
 

@@ -217,3 +217,24 @@ t.test('a marker Thanos cannot read is a problem, and the block counts as unmark
   );
   t.notOk(r.ok);
 });
+
+t.test('a block whose meta.json cannot be read is a problem, not a block skipped in silence', async (t) => {
+  const dir = join(await tempDir(t), 'bucket');
+  const good = await writeBlock(dir, BLOCK_START, BLOCK_START + TWO_HOURS);
+  const broken = await writeBlock(dir, BLOCK_START + TWO_HOURS, BLOCK_START + 2 * TWO_HOURS);
+  const bucket = new FileBucket(dir);
+  await bucket.put(`${broken}/meta.json`, '{"ulid": "cut off by a fault');
+  const report = await verifyBucket(bucket, { labels: LABELS, scratchDir: await tempDir(t) });
+  t.same(
+    report.blocks.map((b) => b.ulid),
+    [good],
+    'the readable block is checked',
+  );
+  t.same(
+    report.unreadableMeta.map((u) => u.ulid),
+    [broken],
+    'the other is reported as unreadable',
+  );
+  t.equal(report.ok, false, 'and the bucket is not OK');
+  t.match(renderVerify(report), new RegExp(`UNREADABLE: ${broken}/meta.json .*\\nverify: PROBLEMS FOUND\\n$`));
+});
