@@ -127,19 +127,39 @@ export const bool = opt(
   ),
 );
 
+/**
+ * A whole number as Thanos' YAML library (gopkg.in/yaml.v2) reads one: every `_` dropped, then
+ * Go's strconv.ParseInt with base 0, so `0x`, `0o` and `0b` prefixes count, and a leading `0`
+ * means octal (`010` is 8). Anything else is left for the schema to refuse.
+ */
+function goInt(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const m = /^([-+]?)(?:0[xX]([0-9a-fA-F]+)|0[oO]([0-7]+)|0[bB]([01]+)|0([0-7]+)|([1-9][0-9]*|0))$/.exec(
+    v.replace(/_/g, ''),
+  );
+  if (m === null) return v;
+  const [, sign, hex, octal, binary, leadingZeroOctal, decimal] = m;
+  const n =
+    hex !== undefined
+      ? parseInt(hex, 16)
+      : octal !== undefined
+        ? parseInt(octal, 8)
+        : binary !== undefined
+          ? parseInt(binary, 2)
+          : leadingZeroOctal !== undefined
+            ? parseInt(leadingZeroOctal, 8)
+            : Number(decimal);
+  return sign === '-' ? -n : n;
+}
+
 const uint = opt(
   z.preprocess(
-    (v) => (typeof v === 'string' && /^\+?\d+$/.test(v.replace(/_/g, '')) ? Number(v.replace(/_/g, '')) : v),
+    goInt,
     z.number({ error: 'must be a whole number' }).int().nonnegative({ error: 'must not be negative' }),
   ),
 );
 
-export const int = opt(
-  z.preprocess(
-    (v) => (typeof v === 'string' && /^[-+]?\d+$/.test(v) ? Number(v) : v),
-    z.number({ error: 'must be a whole number' }).int(),
-  ),
-);
+export const int = opt(z.preprocess(goInt, z.number({ error: 'must be a whole number' }).int()));
 
 export const str = opt(z.string({ error: 'must be a string' }));
 
