@@ -11,7 +11,7 @@ import { parseObjstoreConfig } from '../../src/bucket/objstore-config.ts';
 
 function parsed(yaml: string): unknown {
   const { bucket } = parseObjstoreConfig(yaml, 'objstore.yaml');
-  return bucket.kind === 'file' ? undefined : bucket.options;
+  return bucket.kind === 'filesystem' ? undefined : bucket.options;
 }
 
 const gcs = (key: string, v: string): string => `type: GCS\nconfig:\n  bucket: b\n  ${key}: ${v}\n`;
