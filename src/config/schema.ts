@@ -5,7 +5,8 @@
  */
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
-import { parseDuration } from './duration.ts';
+import { formatDuration, parseDuration } from './duration.ts';
+import { missedWindow } from './schedule-horizon.ts';
 
 export interface OptionSpec<T> {
   env: string;
@@ -773,6 +774,17 @@ export const crossChecks: readonly CrossCheck[] = [
           problem: `must be longer than ${name('shipDelay')}: a window ships between that delay and this horizon after it ends, so nothing would ever ship`,
         }
       : undefined,
+  // ... and with runs too far apart for that time, some windows fall due only between two runs.
+  (c, name) => {
+    if (c.maxBackfill <= c.shipDelay) return undefined;
+    const missed = missedWindow(c.schedule, c.blockDuration, c.shipDelay, c.maxBackfill);
+    return missed === undefined
+      ? undefined
+      : {
+          about: 'maxBackfill',
+          problem: `is too short for ${name('schedule')} '${c.schedule}': the window ending ${new Date(missed.windowEnd).toISOString()} would never ship, since no run falls between ${name('shipDelay')} and this horizon after its end; make it at least ${formatDuration(c.shipDelay + missed.longestGapMs)}, or run more often`,
+        };
+  },
   // The client sent basic auth only when a user name was set: a password file alone was ignored
   // without a word, and requests went out unauthenticated.
   (c, name) =>
