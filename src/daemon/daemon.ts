@@ -75,8 +75,25 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   /** Set once a run found another live instance shipping these labels: no more runs. */
   let inUse: string | undefined;
 
+  /**
+   * A run that shows no progress (no window ended) for this long is stuck: a dependency that
+   * answers, but too slowly for any timeout to fire, holds it, and no later run can start. Twice
+   * Prometheus' timeout, and three schedule periods, is longer than any window takes.
+   */
+  const stallAfterMs = Math.max(2 * config.prometheusTimeout, 3 * interval);
+  const stalled = (): string | undefined => {
+    const run = current;
+    if (run === undefined) return undefined;
+    const quietMs = Date.now() - run.lastProgressAt();
+    return quietMs > stallAfterMs
+      ? `the run in progress has ended no window for ${Math.ceil(quietMs / 1000)} s (more than ${Math.round(stallAfterMs / 1000)} s): a dependency may be answering too slowly for its timeout; no later run starts until it ends`
+      : undefined;
+  };
+
   // From the last run's own checks: a probe never starts a process or opens a connection.
   const readiness = (): Probe => {
+    const stuck = stalled();
+    if (stuck !== undefined) return { ok: false, detail: `not ready: ${stuck}` };
     if (!started)
       return {
         ok: false,
@@ -224,8 +241,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     const failingWindows = [...(lastReport?.failed ?? []), ...(lastReport?.retrying ?? [])]
       .map((f) => f.window)
       .sort((a, b) => a.start - b.start);
+    const stuck = stalled();
     const status =
-      inUse !== undefined
+      inUse !== undefined || stuck !== undefined
         ? 'failing'
         : !started || (lastReport === undefined && consecutiveRunFailures === 0)
           ? 'starting'
@@ -243,6 +261,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
         consecutiveRunFailures,
         lastRun: lastRunAt ? new Date(lastRunAt).toISOString() : null,
         nextRun: started && nextRunAt !== undefined ? new Date(nextRunAt).toISOString() : null,
+        ...(stuck !== undefined ? { stalled: stuck } : {}),
       },
       'health',
     );

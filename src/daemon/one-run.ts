@@ -154,7 +154,7 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
     await send({ type: 'started' });
     // Taken once the identity is known, so that a skipped first run still makes the agent ready.
     lock = await acquireRunLock({ dataDir, command: 'run', logger });
-    const summary = await app.shipper.runOnce({ signal });
+    const summary = await app.shipper.runOnce({ signal, onWindowDone: () => void send({ type: 'window' }) });
     const dependencies = await checkDependencies(app);
     let inUse: RunReport['clusterIdInUse'];
     if (summary.otherWriters.length > 0) {

@@ -40,18 +40,22 @@ export interface Dependencies {
 }
 
 /** The settings the agent itself uses; the rest of the configuration matters only to runs. */
-export type AgentSettings = Pick<Config, 'listenAddress' | 'healthLogInterval' | 'logLevel' | 'logFormat'>;
+export type AgentSettings = Pick<
+  Config,
+  'listenAddress' | 'healthLogInterval' | 'logLevel' | 'logFormat' | 'prometheusTimeout'
+>;
 
 export function agentSettings(config: Config): AgentSettings {
-  const { listenAddress, healthLogInterval, logLevel, logFormat } = config;
-  return { listenAddress, healthLogInterval, logLevel, logFormat };
+  const { listenAddress, healthLogInterval, logLevel, logFormat, prometheusTimeout } = config;
+  return { listenAddress, healthLogInterval, logLevel, logFormat, prometheusTimeout };
 }
 
 /**
  * Progress before the final report: `settings` as soon as the configuration is valid, `started`
- * once the cluster's identity is learned and shipping begins.
+ * once the cluster's identity is learned and shipping begins, `window` as each window it tries
+ * ends (shipped or not).
  */
-export type ProgressMessage = SettingsMessage | { type: 'started' };
+export type ProgressMessage = SettingsMessage | { type: 'started' } | { type: 'window' };
 
 /** `schedulePeriodMs`: between the schedule's next two firings; the agent's fallback after a crash. */
 export type SettingsMessage = { type: 'settings'; settings: AgentSettings; schedulePeriodMs: number | undefined };
@@ -130,5 +134,5 @@ export function isRunMessage(value: unknown): value is RunMessage {
 
 export function isProgressMessage(value: unknown): value is ProgressMessage {
   const type = (value as { type?: unknown } | null)?.type;
-  return type === 'settings' || type === 'started';
+  return type === 'settings' || type === 'started' || type === 'window';
 }

@@ -33,6 +33,8 @@ export interface RunHandle {
   outcome: Promise<RunOutcome>;
   /** Asks the run to stop: it abandons its window before meta.json and exits. */
   stop(): void;
+  /** When the run last showed progress (started, settings, learned the identity, ended a window). */
+  lastProgressAt(): number;
 }
 
 export function spawnRun(opts: { first: boolean; flags: readonly string[] }): RunHandle {
@@ -42,6 +44,7 @@ export function spawnRun(opts: { first: boolean; flags: readonly string[] }): Ru
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let report: RunMessage | undefined;
+  let progressAt = Date.now();
   let gotStarted: () => void = () => {};
   const whenStarted = new Promise<void>((resolve) => (gotStarted = resolve));
   let gotSettings: (s: SettingsMessage | undefined) => void = () => {};
@@ -49,8 +52,9 @@ export function spawnRun(opts: { first: boolean; flags: readonly string[] }): Ru
   child.on('message', (m: unknown) => {
     if (isRunMessage(m)) report = m;
     else if (isProgressMessage(m)) {
+      progressAt = Date.now();
       if (m.type === 'settings') gotSettings(m);
-      else gotStarted();
+      else if (m.type === 'started') gotStarted();
     }
   });
   const outcome = new Promise<RunOutcome>((resolve) => {
@@ -68,5 +72,6 @@ export function spawnRun(opts: { first: boolean; flags: readonly string[] }): Ru
     stop() {
       if (child.connected) child.send({ type: 'stop' } satisfies AgentMessage);
     },
+    lastProgressAt: () => progressAt,
   };
 }

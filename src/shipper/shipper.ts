@@ -66,6 +66,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Try failed windows now even if their backoff has not passed (`promship once`). */
   ignoreBackoff?: boolean;
+  /** Called as each window it tries ends, shipped or not: the run is making progress. */
+  onWindowDone?: () => void;
 }
 
 export interface FailedWindow {
@@ -247,6 +249,7 @@ export class Shipper {
         continue;
       }
       await this.shipOne(window, entry, ledger, summary, signal);
+      runOpts.onWindowDone?.();
     }
     await this.keepLocalState();
     try {
