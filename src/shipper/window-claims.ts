@@ -16,9 +16,9 @@
  *   claim wins, and the shipper also looks for a block overlapping the window at that moment.
  *   What is left there is a race of one request's length (see docs/one-writer.md).
  * - Windows shorter than 2h also claim the 2h range they lie in (every block duration divides
- *   2h, so each window lies in one), first: agents with different block durations never claim the
- *   same window key, and would otherwise both own overlapping windows. A 2h window's claim is
- *   that range's claim itself.
+ *   2h, so each window lies in one), first, on stores whose creates are exclusive: agents with
+ *   different block durations never claim the same window key, and would otherwise both own
+ *   overlapping windows. A 2h window's claim is that range's claim itself.
  */
 import { randomBytes } from 'node:crypto';
 import { ulid as newUlid } from 'ulidx';
@@ -175,7 +175,11 @@ export class WindowClaims {
    */
   async acquire(w: Window, ulid: (takingOver: boolean) => string, signal?: AbortSignal): Promise<ClaimOutcome> {
     const range = claimRange(w);
-    if (range.start === w.start && range.end === w.end) return this.acquireOne(w, ulid, signal);
+    // Only where creates are exclusive: on a store that overwrites, the last writer of the range
+    // and the last writer of the window may be two agents, and then both would leave the window
+    // (the check before meta.json still looks for another's block over it, as for any window).
+    if ((range.start === w.start && range.end === w.end) || !(await this.honoursPreconditions(signal)))
+      return this.acquireOne(w, ulid, signal);
     const rangeOutcome = await this.acquireOne(range, () => newUlid(this.now()), signal);
     if (!rangeOutcome.owned) return rangeOutcome;
     const outcome = await this.acquireOne(w, ulid, signal);

@@ -190,3 +190,29 @@ void t.test('renew: a new generation of an own claim under another ULID', async 
   await t.rejects(claims.confirm(W, held), ClaimLostError, 'the old generation no longer passes the check');
   if (renewed.owned) await t.resolves(claims.confirm(W, renewed));
 });
+
+void t.test('on a store that overwrites, a short window claims itself only', async (t) => {
+  const root = await tempDir(t);
+  const files = new FileBucket(root);
+  // s3rver and fauxqs answer a conditional create with 200 and overwrite.
+  const overwriting = Object.assign(Object.create(files) as FileBucket, {
+    async putIfAbsent(key: string, body: Uint8Array | string) {
+      await files.put(key, body);
+      return true;
+    },
+  });
+  const now = 1_900_000_000_000;
+  const claims = new WindowClaims({
+    bucket: overwriting,
+    clusterId: 'c1',
+    instanceId: 'instance-aaaa',
+    staleAfterMs: 60_000,
+    startedAt: now,
+    now: () => now,
+  });
+  t.equal(await claims.honoursPreconditions(), false);
+  const held = await claims.acquire(W, () => 'ULID-A');
+  t.match(held, { owned: true, gen: 0 });
+  t.notOk(held.owned && held.range, 'no range claim held');
+  t.same(await readdir(join(root, 'promship', 'c1', 'claims')), [`${W.start}-${W.end}`], 'only the window is claimed');
+});
