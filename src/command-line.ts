@@ -68,10 +68,13 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${VERSION}\n`);
       return 0;
     case 'run': {
+      // From the start: a SIGTERM while the agent is still starting must stop it too (and Node
+      // as PID 1 in a container ignores a SIGTERM it has no handler for).
+      const stopping = new AbortController();
+      process.once('SIGTERM', () => stopping.abort());
+      process.once('SIGINT', () => stopping.abort());
       const { startDaemon } = await import('./daemon/daemon.ts');
-      const daemon = await startDaemon({ version: VERSION, flags: rest });
-      process.once('SIGTERM', () => daemon.stop());
-      process.once('SIGINT', () => daemon.stop());
+      const daemon = await startDaemon({ version: VERSION, flags: rest, stopSignal: stopping.signal });
       return daemon.done;
     }
     case 'once': {

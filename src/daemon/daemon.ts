@@ -30,12 +30,17 @@ export interface DaemonOptions {
   version: string;
   /** The agent's command-line flags, handed to every run so it loads the same configuration. */
   flags: readonly string[];
+  /**
+   * Aborted to stop the agent (SIGTERM), also while it is still starting: Kubernetes may stop a
+   * pod at any moment, and a stop that arrives before the agent is up must not be lost.
+   */
+  stopSignal?: AbortSignal;
 }
 
-/** The first run's process died before handing the agent its validated settings. */
 /** Why a listen fails when the address itself is wrong for this host, not the host's state. */
 const LISTEN_SETTING_CODES = new Set(['EADDRINUSE', 'EADDRNOTAVAIL', 'EACCES', 'ENOTFOUND']);
 
+/** The first run's process died before handing the agent its validated settings. */
 class RunStartError extends PromshipError {
   override readonly code = 'PROMSHIP_RUN_CRASHED';
 }
@@ -46,7 +51,14 @@ class RunStartError extends PromshipError {
  */
 export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
   let pendingFirst: RunHandle | undefined = spawnRun({ first: true, flags: opts.flags });
+  // Until the agent's own stop is in place below, a stop goes to the first run.
+  const stopFirst = (): void => pendingFirst?.stop();
+  opts.stopSignal?.addEventListener('abort', stopFirst, { once: true });
   const loaded = await pendingFirst.settings;
+  if (!loaded && opts.stopSignal?.aborted === true) {
+    await pendingFirst.outcome;
+    return { done: Promise.resolve(0), stop: () => undefined, port: 0 };
+  }
   if (!loaded) {
     const outcome = await pendingFirst.outcome;
     if (outcome.type === 'failed' && outcome.config) throw new ConfigError(outcome.message);
@@ -275,6 +287,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
     stopping.abort();
     current?.stop();
   };
+  opts.stopSignal?.removeEventListener('abort', stopFirst);
+  if (opts.stopSignal?.aborted === true) stop();
+  else opts.stopSignal?.addEventListener('abort', stop, { once: true });
 
   /**
    * The first run also learns the cluster's identity. Prometheus may start after the agent: keep
