@@ -107,7 +107,7 @@ async function runOnce(config: Config, logger: Logger): Promise<number> {
     import('./app.ts'),
     import('./shipper/run-lock.ts'),
     import('./shipper/run-heartbeat.ts'),
-    import('./daemon/next-run.ts'),
+    import('./config/next-run.ts'),
   ]);
   const runStartedAt = Date.now();
   // The configuration is judged in full first (the bucket, the cluster's identity): a wrong

@@ -10,7 +10,7 @@
  * are checked: that is where a daily or hourly schedule can miss, and computing firings costs a
  * start some 10–25 ms (node-cron's first Intl.DateTimeFormat), which the default 15d skips.
  */
-import { createTask } from 'node-cron';
+import { nextScheduledRuns } from './next-run.ts';
 
 const DAY_MS = 86_400_000;
 /** Enough firings to span a day of an hourly schedule, or a few hours of a frequent one. */
@@ -30,13 +30,7 @@ export function missedWindow(
   maxBackfillMs: number,
 ): MissedWindow | undefined {
   if (maxBackfillMs - shipDelayMs >= DAY_MS || maxBackfillMs <= shipDelayMs) return undefined;
-  const task = createTask(schedule, () => {}, { timezone: 'Etc/UTC', name: 'promship-schedule-check' });
-  let firings: number[];
-  try {
-    firings = task.getNextRuns(FIRINGS).map((d) => d.getTime());
-  } finally {
-    void task.destroy();
-  }
+  const firings = nextScheduledRuns(schedule, FIRINGS);
   if (firings.length < 2) return undefined;
   let longestGapMs = 0;
   for (let i = 1; i < firings.length; i++) longestGapMs = Math.max(longestGapMs, firings[i]! - firings[i - 1]!);

@@ -18,7 +18,7 @@ import { writeRunHeartbeat, type RunHeartbeatContext, type RunOutcome } from '..
 import { openBucket } from '../bucket/open-bucket.ts';
 import type { Config } from '../config/schema.ts';
 import { VERSION } from '../version.ts';
-import { nextScheduledRuns } from './next-run.ts';
+import { nextScheduledRuns } from '../config/next-run.ts';
 import { clusterIdInUseLine } from '../shipper/cluster-in-use.ts';
 import {
   agentSettings,
