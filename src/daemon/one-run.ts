@@ -40,12 +40,17 @@ function send(message: RunMessage | ProgressMessage): Promise<void> {
 
 const peakRssBytes = (): number => process.resourceUsage().maxRSS * 1024;
 
+const unreachable = (what: string, err: unknown): DependencyCheck => ({
+  ok: false,
+  detail: `${what} unreachable: ${describeError(err)}`,
+});
+
 async function check(what: string, probe: () => Promise<unknown>): Promise<DependencyCheck> {
   try {
     await probe();
     return { ok: true, detail: `${what} reachable` };
   } catch (err) {
-    return { ok: false, detail: `${what} unreachable: ${describeError(err)}` };
+    return unreachable(what, err);
   }
 }
 
@@ -53,10 +58,10 @@ async function check(what: string, probe: () => Promise<unknown>): Promise<Depen
  * The dependency a start-up failure is about, by its code: Prometheus' for a question to it, the
  * bucket's for a store error, none for the rest (an unusable data dir is neither's fault).
  */
-function failedDependency(code: string, detail: string): Dependencies {
-  if (code.startsWith('PROMSHIP_REMOTE_READ_'))
-    return { prometheus: { ok: false, detail: `Prometheus unreachable: ${detail}` } };
-  if (code.startsWith('PROMSHIP_BUCKET_')) return { bucket: { ok: false, detail: `bucket unreachable: ${detail}` } };
+function failedDependency(err: unknown): Dependencies {
+  const code = promshipCode(err, 'PROMSHIP_START_FAILED');
+  if (code.startsWith('PROMSHIP_REMOTE_READ_')) return { prometheus: unreachable('Prometheus', err) };
+  if (code.startsWith('PROMSHIP_BUCKET_')) return { bucket: unreachable('bucket', err) };
   return {};
 }
 
@@ -132,7 +137,7 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
       config: isConfig,
       code: promshipCode(err, 'PROMSHIP_START_FAILED'),
       message: isConfig ? err.message : describeError(err),
-      dependencies: isConfig ? {} : failedDependency(promshipCode(err, 'PROMSHIP_START_FAILED'), describeError(err)),
+      dependencies: isConfig ? {} : failedDependency(err),
       peakRssBytes: peakRssBytes(),
       nextRunAt: nextRunAt(),
     });
