@@ -22,7 +22,16 @@ import { Ledger, nextRetryDelay, type BackoffPolicy, type LedgerEntry } from './
 import type { RelabelPlan } from '../relabel/plan.ts';
 import { shipWindow, WindowError, type SeriesSource, type ShippedBlock } from './ship-window.ts';
 import { overlaps, planWindows, uncovered, type Plan } from './windows.ts';
-import { ClaimLostError, type HeldClaim, type WindowClaims } from './window-claims.ts';
+import { ClaimLostError, type ClaimOutcome, type HeldClaim, type WindowClaims } from './window-claims.ts';
+
+/** The window's claim is another instance's: what `acquire` or `renew` found instead of ours. */
+function claimedByAnother(outcome: Extract<ClaimOutcome, { owned: false }>): ClaimLostError {
+  return new ClaimLostError(
+    `window claimed by instance ${outcome.holder.instance} at ${new Date(outcome.holder.claimedAt).toISOString()}`,
+    outcome.holder,
+    outcome.live,
+  );
+}
 
 /** A claimed ULID is resumed only while young: Thanos deletes partial uploads by ULID age. */
 const RESUME_MAX_AGE_MS = 6 * 3_600_000;
@@ -340,13 +349,7 @@ export class Shipper {
           (takingOver) => (!takingOver && ledgerUlid !== undefined ? ledgerUlid : newUlid(now)),
           signal,
         );
-        if (!outcome.owned) {
-          throw new ClaimLostError(
-            `window claimed by instance ${outcome.holder.instance} at ${new Date(outcome.holder.claimedAt).toISOString()}`,
-            outcome.holder,
-            outcome.live,
-          );
-        }
+        if (!outcome.owned) throw claimedByAnother(outcome);
         owned = outcome;
         if (outcome.tookOverFrom) {
           this.opts.logger.warn(
@@ -387,13 +390,7 @@ export class Shipper {
           // Recorded in a new generation of the claim, so that the next attempt resumes this ULID
           // and clears what this one may leave, rather than picking yet another.
           const renewed = await this.opts.claims.renew(window, outcome, newUlid(now), signal);
-          if (!renewed.owned) {
-            throw new ClaimLostError(
-              `window claimed by instance ${renewed.holder.instance} at ${new Date(renewed.holder.claimedAt).toISOString()}`,
-              renewed.holder,
-              renewed.live,
-            );
-          }
+          if (!renewed.owned) throw claimedByAnother(renewed);
           this.opts.logger.info(
             { window: formatWindow(window), from: ulid, ulid: renewed.body.ulid, reason: renew },
             "one writer: the window's claim moves to a new ULID",
