@@ -6,7 +6,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { Bucket } from '../../src/bucket/bucket.ts';
 import { FileBucket } from '../../src/bucket/file-bucket.ts';
 import type { SeriesChunks, Window } from '../../src/series.ts';
@@ -44,6 +44,8 @@ export interface AgentOptions {
   source?: SeriesSource;
   maxBackfillMs?: number;
   labels?: Record<string, string>;
+  /** Default: silent. */
+  logger?: Logger;
 }
 
 /** An agent of cluster `c1`, with window claims, no ship delay and two hours of backfill by default. */
@@ -58,7 +60,7 @@ export function agent(o: AgentOptions): Shipper {
     blockDurationMs: o.blockDurationMs,
     shipDelayMs: 0,
     maxBackfillMs: o.maxBackfillMs ?? 2 * HOUR,
-    logger: pino({ level: 'silent' }),
+    logger: o.logger ?? pino({ level: 'silent' }),
     claims: new WindowClaims({
       bucket: o.bucket,
       clusterId: CLUSTER,

@@ -7,63 +7,37 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
 import t from 'tap';
-import type { Bucket } from '../../src/bucket/bucket.ts';
-import { FileBucket } from '../../src/bucket/file-bucket.ts';
 import { BucketError } from '../../src/errors.ts';
-import type { SeriesChunks } from '../../src/series.ts';
-import { Shipper } from '../../src/shipper/shipper.ts';
-import { WindowClaims } from '../../src/shipper/window-claims.ts';
+import { agent, counterSource, fileBucketWith, HOUR } from '../helpers/shipper-harness.ts';
 import { tempDir } from '../helpers/tmp.ts';
-
-const HOUR = 3_600_000;
 
 for (const withSamples of [true, false]) {
   t.test(`a window ${withSamples ? 'with' : 'without'} samples, every ledger save refused`, async (t) => {
     const dir = await tempDir(t);
-    const files = new FileBucket(join(dir, 'bucket'));
-    const bucket: Bucket = Object.assign(Object.create(files) as Bucket, {
+    const bucket = fileBucketWith(join(dir, 'bucket'), (files) => ({
       put(key: string, body: Uint8Array | string) {
         if (key.endsWith('/ledger.json'))
           return Promise.reject(new BucketError('PROMSHIP_BUCKET_SERVER_ERROR', `HTTP 503 writing ${key}`, { key }));
         return files.put(key, body);
       },
-    });
+    }));
     // Five minutes into an hour: with a one-hour window, no ship delay and one hour of backfill,
     // exactly the hour before is due.
     const now = Math.floor(Date.now() / HOUR) * HOUR + 5 * 60_000;
-    const source = {
-      async *read(window: { start: number; end: number }): AsyncIterable<SeriesChunks> {
-        if (!withSamples) return;
-        const samples = [];
-        for (let at = window.start; at < window.end; at += 15_000) samples.push({ t: at, v: at / 1000 });
-        yield { labels: [['__name__', 'up']], chunks: [], samples };
-      },
-    };
     const warnings: string[] = [];
     const logger = pino(
       { level: 'warn' },
       { write: (line: string) => void warnings.push((JSON.parse(line) as { msg: string }).msg) },
     );
-    const shipper = new Shipper({
-      source,
+    const shipper = agent({
       bucket,
       dataDir: join(dir, 'data'),
-      clusterId: 'c1',
-      thanosLabels: { cluster_id: 'c1' },
-      stripLabels: [],
+      instance: 'a',
       blockDurationMs: HOUR,
-      shipDelayMs: 0,
+      now: () => now,
+      source: counterSource(() => !withSamples),
       maxBackfillMs: HOUR,
       logger,
-      claims: new WindowClaims({
-        bucket,
-        clusterId: 'c1',
-        instanceId: 'a',
-        staleAfterMs: HOUR,
-        startedAt: now,
-        now: () => now,
-      }),
-      now: () => now,
     });
     const summary = await shipper.runOnce();
     t.same(
