@@ -10,7 +10,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUN_NODE_FLAGS } from '../src/daemon/run-node-flags.ts';
+import { RUN_ENV, RUN_NODE_FLAGS } from '../src/daemon/run-node-flags.ts';
 import { startAzurite } from '../test/helpers/azurite.ts';
 import { freePort, startPrometheus } from '../test/helpers/prometheus.ts';
 
@@ -76,11 +76,11 @@ try {
   const node22 = execFileSync('bash', [join(ROOT, 'scripts/node22.sh')], { encoding: 'utf8' }).trim();
   const nodes: { name: string; bin: string; env: Record<string, string> }[] = [
     { name: `Node ${process.versions.node}`, bin: process.execPath, env: {} },
-    // As the image runs it (the Dockerfile sets NODE_COMPILE_CACHE and NODE_OPTIONS).
+    // As the image runs it (the Dockerfile sets NODE_COMPILE_CACHE, NODE_OPTIONS and MALLOC_ARENA_MAX).
     {
       name: 'Node 22 (the image)',
       bin: node22,
-      env: { NODE_COMPILE_CACHE: join(work, 'compile-cache'), NODE_OPTIONS: RUN_NODE_FLAGS.join(' ') },
+      env: { NODE_COMPILE_CACHE: join(work, 'compile-cache'), NODE_OPTIONS: RUN_NODE_FLAGS.join(' '), ...RUN_ENV },
     },
   ];
   let n = 0;

@@ -43,7 +43,7 @@ import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { RUN_NODE_FLAGS } from '../src/daemon/run-node-flags.ts';
+import { RUN_ENV, RUN_NODE_FLAGS } from '../src/daemon/run-node-flags.ts';
 import { freePort, startPrometheus } from '../src/demo/local-prometheus.ts';
 import { drainRemoteRead, readRequestBody } from './drain.ts';
 import { timed, watchProcess } from './lib.ts';
@@ -345,7 +345,7 @@ async function measure(work: string, series: number): Promise<Measured> {
     const onceRun = async (cli: string, bucketDir: string, label: string): Promise<[OnceRun, ShippedLine]> => {
       await rm(join(runDir, 'data'), { recursive: true, force: true });
       const imageEnv: Record<string, string> = IMAGE_NODE
-        ? { NODE_COMPILE_CACHE: join(work, 'compile-cache'), NODE_OPTIONS: RUN_NODE_FLAGS.join(' ') }
+        ? { NODE_COMPILE_CACHE: join(work, 'compile-cache'), NODE_OPTIONS: RUN_NODE_FLAGS.join(' '), ...RUN_ENV }
         : {};
       const w = await watchProcess(promPid, () =>
         timed(NODE_BIN, [...NODE_FLAGS, cli, 'once'], { ...env(bucketDir), ...imageEnv }),
@@ -495,7 +495,15 @@ async function main(): Promise<void> {
     const table = [
       `### ${date}: scale, series per window (promship ${version})`,
       '',
-      `Machine: ${machine}. Prometheus from Debian. One 2h window per size; \`promship once\` (built CLI${IMAGE_NODE ? `, as the image starts it: NODE_OPTIONS=\`${RUN_NODE_FLAGS.join(' ')}\` and a warm compile cache` : NODE_FLAGS.length > 0 ? `, \`node ${NODE_FLAGS.join(' ')}\` as the agent's runs and the image start it` : ', plain `node`'}) into a file bucket.`,
+      `Machine: ${machine}. Prometheus from Debian. One 2h window per size; \`promship once\` (built CLI${
+        IMAGE_NODE
+          ? `, as the image starts it: NODE_OPTIONS=\`${RUN_NODE_FLAGS.join(' ')}\`, ${Object.entries(RUN_ENV)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')} and a warm compile cache`
+          : NODE_FLAGS.length > 0
+            ? `, \`node ${NODE_FLAGS.join(' ')}\` as the agent's runs and the image start it`
+            : ', plain `node`'
+      }) into a file bucket.`,
       '',
       '| series × samples each (samples) | ship window | `once` wall | series/s | `once` peak RSS | idle RSS of `run` (nothing to do / after shipping) | promtool create-blocks (time, peak RSS) | block size | checks |',
       '|---|---|---|---|---|---|---|---|---|',

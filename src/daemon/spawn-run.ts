@@ -5,7 +5,7 @@
 import { fork } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runExecArgv } from './run-node-flags.ts';
+import { runEnv, runExecArgv } from './run-node-flags.ts';
 import {
   isProgressMessage,
   isRunMessage,
@@ -41,6 +41,7 @@ export function spawnRun(opts: { first: boolean; flags: readonly string[] }): Ru
   const child = fork(RUN_PROCESS, [opts.first ? 'first' : 'next', ...opts.flags], {
     // The same Node flags (e.g. a loader when run from source), and the ones a run needs.
     execArgv: runExecArgv(process.execArgv, process.env.NODE_OPTIONS),
+    env: runEnv(process.env),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let report: RunMessage | undefined;

@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
-import { RUN_NODE_FLAGS } from '../../src/daemon/run-node-flags.ts';
+import { RUN_ENV, RUN_NODE_FLAGS } from '../../src/daemon/run-node-flags.ts';
 import { CLI_ARGS } from '../helpers/cli.ts';
 import { startDaemon } from '../helpers/daemon.ts';
 import { nodeCommand } from '../helpers/node-command.ts';
@@ -102,12 +102,15 @@ async function checkAgent(t: Test, node: string): Promise<void> {
       (JSON.parse(await readFile(`${stateFile}.run`, 'utf8').catch(() => 'null')) as {
         turbofan: boolean;
         execArgv: string[];
+        env: Record<string, string>;
       } | null) ?? undefined,
     10_000,
   );
   t.equal(run.turbofan, true, 'run processes keep TurboFan: they do the work');
   for (const flag of RUN_NODE_FLAGS)
     t.ok(run.execArgv.includes(flag), `run processes start with ${flag} (src/daemon/run-node-flags.ts)`);
+  for (const [name, value] of Object.entries(RUN_ENV))
+    t.equal(run.env[name], value, `run processes start with ${name}=${value} (src/daemon/run-node-flags.ts)`);
 
   // The lists are live: what the agent does load is in them.
   const sources = await originalSources(state.scripts);

@@ -4,7 +4,7 @@
  * them is run-node-flags.int.test.ts; that the agent's runs get them, agent-footprint.int.test.ts.
  */
 import t from 'tap';
-import { RUN_NODE_FLAGS, runExecArgv } from '../../src/daemon/run-node-flags.ts';
+import { RUN_ENV, RUN_NODE_FLAGS, runEnv, runExecArgv } from '../../src/daemon/run-node-flags.ts';
 
 t.test('the runs get the flags after the agent own ones', async (t) => {
   t.same(runExecArgv(['--import', 'tsx'], undefined), ['--import', 'tsx', ...RUN_NODE_FLAGS]);
@@ -17,4 +17,13 @@ t.test("an operator's own young-generation size wins, given either way", async (
   t.same(runExecArgv([], '--enable-source-maps --max-semi-space-size=8'), []);
   // Node takes quoted entries in NODE_OPTIONS.
   t.same(runExecArgv([], '"--max-semi-space-size=1"'), []);
+});
+
+t.test("the runs get the runs' environment beside the agent's, an operator's own value winning", async (t) => {
+  t.same(runEnv({ PATH: '/bin' }), { PATH: '/bin', ...RUN_ENV });
+  t.ok(Object.keys(RUN_ENV).includes('MALLOC_ARENA_MAX'));
+  t.same(runEnv({ MALLOC_ARENA_MAX: '4' }), { ...RUN_ENV, MALLOC_ARENA_MAX: '4' });
+  const agent = { PATH: '/bin' };
+  runEnv(agent);
+  t.same(agent, { PATH: '/bin' }, "the agent's own environment is left as it was");
 });

@@ -6,8 +6,8 @@
  *   script V8 has compiled, CommonJS or ES (the inspector's `Debugger.scriptParsed`, which
  *   `Debugger.enable` sends for each script already loaded), and, with `--allow-natives-syntax`,
  *   whether V8 would optimise a function with TurboFan here.
- * - In a run process, at its exit, whether TurboFan would optimise there and the Node flags it
- *   started with, to `<file>.run`.
+ * - In a run process, at its exit, whether TurboFan would optimise there, the Node flags it
+ *   started with and its MALLOC_* environment, to `<file>.run`.
  * CommonJS because `--require` takes CommonJS.
  */
 'use strict';
@@ -35,7 +35,12 @@ function write(path, state) {
 
 if (file && /run-process\.[jt]s$/.test(process.argv[1] ?? '')) {
   process.on('exit', () =>
-    write(`${file}.run`, { pid: process.pid, turbofan: turbofan(), execArgv: process.execArgv }),
+    write(`${file}.run`, {
+      pid: process.pid,
+      turbofan: turbofan(),
+      execArgv: process.execArgv,
+      env: Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('MALLOC_'))),
+    }),
   );
 } else if (file) {
   process.on('SIGUSR2', () => {

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
-import { RUN_NODE_FLAGS } from '../../src/daemon/run-node-flags.ts';
+import { RUN_ENV, RUN_NODE_FLAGS } from '../../src/daemon/run-node-flags.ts';
 import { command, copies, readDockerfile, runs } from '../helpers/dockerfile.ts';
 import { CHART_DIR, ROOT } from '../helpers/helm.ts';
 
@@ -75,6 +75,8 @@ t.test('the Dockerfile builds with dev dependencies and runs with production one
     env.includes(`NODE_OPTIONS=${RUN_NODE_FLAGS.join(' ')}`),
     "every command in the image gets the runs' Node flags through NODE_OPTIONS",
   );
+  for (const [name, value] of Object.entries(RUN_ENV))
+    t.ok(env.includes(`${name}=${value}`), `every command in the image gets the runs' ${name}`);
   t.ok(
     runs(runtime).some((r) => r.includes('ln -s /app/dist/cli.js /usr/local/bin/promship')),
     '`promship` is on PATH for kubectl exec',
