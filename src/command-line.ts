@@ -103,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function runOnce(config: Config, logger: Logger): Promise<number> {
-  const [{ createApp }, { acquireRunLock }, { writeRunHeartbeat }, { nextScheduledRuns }] = await Promise.all([
+  const [{ createApp }, { acquireRunLock }, { writeRunHeartbeat }, { schedulePeriod }] = await Promise.all([
     import('./app.ts'),
     import('./shipper/run-lock.ts'),
     import('./shipper/run-heartbeat.ts'),
@@ -125,9 +125,9 @@ async function runOnce(config: Config, logger: Logger): Promise<number> {
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    // `once` is a run like the agent's: it leaves a heartbeat too (same data dir, same instance).
-    const [a, b] = nextScheduledRuns(config.schedule, 2);
-    const heartbeat = {
+    // `once` is a run like the agent's: it leaves a heartbeat too (same data dir, same instance),
+    // written after the windows as the agent's runs write theirs.
+    const heartbeat = () => ({
       bucket: app.bucket,
       logger,
       dataDir: config.dataDir,
@@ -136,12 +136,12 @@ async function runOnce(config: Config, logger: Logger): Promise<number> {
       agentVersion: VERSION,
       blockDurationMs: config.blockDuration,
       shipDelayMs: config.shipDelay,
-      scheduleIntervalMs: a !== undefined && b !== undefined ? b - a : 0,
+      scheduleIntervalMs: schedulePeriod(config.schedule) ?? 0,
       runStartedAt,
-    };
+    });
     try {
       const summary = await app.shipper.runOnce({ ignoreBackoff: true });
-      await writeRunHeartbeat(heartbeat, { summary });
+      await writeRunHeartbeat(heartbeat(), { summary });
       if (summary.otherWriters.length > 0) {
         const { clusterIdInUseLine } = await import('./shipper/cluster-in-use.ts');
         logger.error(...clusterIdInUseLine(app.identity.clusterId, app.instanceId, summary.otherWriters));
@@ -149,7 +149,7 @@ async function runOnce(config: Config, logger: Logger): Promise<number> {
       }
       return summary.failed.length > 0 ? 1 : 0;
     } catch (err) {
-      await writeRunHeartbeat(heartbeat, { result: 'error', code: promshipCode(err, 'PROMSHIP_RUN_FAILED') });
+      await writeRunHeartbeat(heartbeat(), { result: 'error', code: promshipCode(err, 'PROMSHIP_RUN_FAILED') });
       throw err;
     } finally {
       process.off('SIGINT', onSignal);

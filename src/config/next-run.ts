@@ -15,3 +15,13 @@ export function nextScheduledRuns(expression: string, count = 1): number[] {
     void task.destroy();
   }
 }
+
+/**
+ * Between the schedule's next two firings, in ms; undefined for a schedule that fires less than
+ * twice more. Runs ask for it after their windows, not before: node-cron's time-zone handling
+ * adds some 8 MiB of resident memory, which then stays out of a window's peak (BENCHMARKS.md).
+ */
+export function schedulePeriod(expression: string): number | undefined {
+  const [a, b] = nextScheduledRuns(expression, 2);
+  return a !== undefined && b !== undefined ? b - a : undefined;
+}

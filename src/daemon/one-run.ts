@@ -18,7 +18,7 @@ import { writeRunHeartbeat, type RunHeartbeatContext, type RunOutcome } from '..
 import { openBucket } from '../bucket/open-bucket.ts';
 import type { Config } from '../config/schema.ts';
 import { VERSION } from '../version.ts';
-import { nextScheduledRuns } from '../config/next-run.ts';
+import { nextScheduledRuns, schedulePeriod } from '../config/next-run.ts';
 import { clusterIdInUseLine } from '../shipper/cluster-in-use.ts';
 import {
   agentSettings,
@@ -107,22 +107,26 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
   let config: Config | undefined;
   let schedule: string | undefined;
   const runStartedAt = Date.now();
-  let schedulePeriodMs: number | undefined;
   const nextRunAt = (): number | undefined => (schedule === undefined ? undefined : nextScheduledRuns(schedule)[0]);
+  // Asked for after the windows (the heartbeat), except by the first run: the agent needs it then.
+  let period: { ms: number | undefined } | undefined;
+  const periodMs = (c: Config): number | undefined => (period ??= { ms: schedulePeriod(c.schedule) }).ms;
   const heartbeatBase = (c: Config): Omit<RunHeartbeatContext, 'bucket' | 'logger' | 'cluster'> => ({
     dataDir: c.dataDir,
     agentVersion: VERSION,
     blockDurationMs: c.blockDuration,
     shipDelayMs: c.shipDelay,
-    scheduleIntervalMs: schedulePeriodMs ?? 0,
+    scheduleIntervalMs: periodMs(c) ?? 0,
     runStartedAt,
   });
   try {
     config = loadConfig({ env: process.env, argv: flags });
     schedule = config.schedule;
-    const [a, b] = nextScheduledRuns(config.schedule, 2);
-    schedulePeriodMs = a !== undefined && b !== undefined ? b - a : undefined;
-    await send({ type: 'settings', settings: agentSettings(config), schedulePeriodMs });
+    await send({
+      type: 'settings',
+      settings: agentSettings(config),
+      schedulePeriodMs: announce ? periodMs(config) : undefined,
+    });
     dataDir = config.dataDir;
     logger = createLogger({ level: config.logLevel, format: config.logFormat });
     app = await createApp(config, logger, { announce, signal });

@@ -57,7 +57,10 @@ export function agentSettings(config: Config): AgentSettings {
  */
 export type ProgressMessage = SettingsMessage | { type: 'started' } | { type: 'window' };
 
-/** `schedulePeriodMs`: between the schedule's next two firings; the agent's fallback after a crash. */
+/**
+ * `schedulePeriodMs`: between the schedule's next two firings (the first run's only: the agent reads the
+ * first run's settings); the agent's fallback after a crash and its measure of a stalled run.
+ */
 export type SettingsMessage = { type: 'settings'; settings: AgentSettings; schedulePeriodMs: number | undefined };
 
 export type RunMessage =

@@ -56,6 +56,17 @@ void t.test('promship run writes a heartbeat after every run, failed ones too', 
   t.same(ok.labels, { cluster_id: 'hb-cluster', env: 'test' }, "the cluster's external labels");
   t.equal(ok.newestShippedEnd, source.dataEnd, 'the newest shipped end');
   t.ok(ok.lastSuccessAt, 'a last success');
+  // Runs after the first learn the schedule's interval only after their windows.
+  const later = await until(
+    'a heartbeat of a later run',
+    async () => {
+      const hb = await read();
+      return hb && hb.runEndedAt > ok.runEndedAt && hb.result === 'success' ? hb : undefined;
+    },
+    60_000,
+    100,
+  );
+  t.equal(later.scheduleIntervalMs, 2000, "a later run's heartbeat has the schedule's interval too");
   agent.signal('SIGTERM');
   t.equal(await agent.exited, 0);
 
@@ -76,7 +87,7 @@ void t.test('promship run writes a heartbeat after every run, failed ones too', 
     100,
   );
   t.match(err.failingCodes.join(','), /PROMSHIP_/, 'with the failing code');
-  t.equal(err.lastSuccessAt, ok.lastSuccessAt, 'the last success carried over');
+  t.equal(err.lastSuccessAt, later.lastSuccessAt, 'the last success carried over');
   t.equal(err.instanceId, ok.instanceId, 'the same instance');
   t.same(Object.keys(err.writers), [ok.instanceId], 'one writer');
   failing.signal('SIGTERM');
