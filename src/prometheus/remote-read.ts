@@ -22,7 +22,6 @@ import { DEFAULT_MAX_FRAME_BYTES } from './frame-reader.ts';
 import { Agent, request, type AgentOptions, type Dispatcher, type RequestOptions } from './http-client.ts';
 import { encodeReadRequest, type LabelMatcher, type ResponseTypeName } from './read-request.ts';
 import { seriesFromSampledResponse } from './sampled-series.ts';
-import { bodyPieces } from './flowing-body.ts';
 import { StreamedSeries } from './streamed-series.ts';
 import { printableExcerpt } from './text-excerpt.ts';
 import { USER_AGENT } from './user-agent.ts';
@@ -182,16 +181,11 @@ export class RemoteReadClient {
       if (kind === 'streamed' && (contentEncoding === '' || contentEncoding === 'identity')) {
         // One promise per piece of the body (the network's), none per frame or series.
         const stream = new StreamedSeries({ maxFrameBytes: this.#maxFrameBytes, secrets });
-        for await (const pieces of bodyPieces(body)) {
-          // A batch per piece, however many arrived: series that live across a young-generation
-          // collection are promoted, and the more series a batch holds, the more do. At 250,000
-          // series, 1 MiB batches promoted 139 MiB instead of 20 and peaked 70-80 MiB higher.
-          for (const piece of pieces) {
-            stream.push(piece);
-            const batch: SeriesChunks[] = [];
-            for (let s = stream.next(); s !== undefined; s = stream.next()) batch.push(s);
-            if (batch.length > 0) yield batch;
-          }
+        for await (const piece of body) {
+          stream.push(piece as Uint8Array);
+          const batch: SeriesChunks[] = [];
+          for (let s = stream.next(); s !== undefined; s = stream.next()) batch.push(s);
+          if (batch.length > 0) yield batch;
         }
         const last = stream.end();
         if (last !== undefined) yield [last];
