@@ -24,10 +24,11 @@
  * `--baseline OTHER/dist/cli.js` also runs another build's `once` (e.g. a checkout of the commit
  * before a change, built), alternating with this build's, against the same floor and load.
  *
- * `once` starts with the Node flags the agent's runs and the image use (src/daemon/run-node-flags.ts);
- * `--plain-node` starts it without them, as `node dist/cli.js once` outside the image does.
- * `--image-node` starts it as the image does: on the image's Node 22 (scripts/node22.sh), with the
- * flags in NODE_OPTIONS and a compile cache that the first run fills (the Dockerfile's settings).
+ * `once` starts with the Node flags and environment the agent's runs and the image use
+ * (src/daemon/run-node-flags.ts); `--plain-node` starts it without them, as `node dist/cli.js once`
+ * outside the image does. `--image-node` starts it as the image does: on the image's Node 22
+ * (scripts/node22.sh), with the flags in NODE_OPTIONS, the same environment, and a compile cache
+ * that the first run fills (the Dockerfile's settings).
  *
  * `--runs N` runs `once` N times (the table shows the median, and the best beside it). With
  * `--work DIR` the generated Prometheus data is kept and reused by later runs (generating 1M
@@ -346,7 +347,9 @@ async function measure(work: string, series: number): Promise<Measured> {
       await rm(join(runDir, 'data'), { recursive: true, force: true });
       const imageEnv: Record<string, string> = IMAGE_NODE
         ? { NODE_COMPILE_CACHE: join(work, 'compile-cache'), NODE_OPTIONS: RUN_NODE_FLAGS.join(' '), ...RUN_ENV }
-        : {};
+        : NODE_FLAGS.length > 0
+          ? { ...RUN_ENV }
+          : {};
       const w = await watchProcess(promPid, () =>
         timed(NODE_BIN, [...NODE_FLAGS, cli, 'once'], { ...env(bucketDir), ...imageEnv }),
       );
@@ -501,7 +504,9 @@ async function main(): Promise<void> {
               .map(([k, v]) => `${k}=${v}`)
               .join(', ')} and a warm compile cache`
           : NODE_FLAGS.length > 0
-            ? `, \`node ${NODE_FLAGS.join(' ')}\` as the agent's runs and the image start it`
+            ? `, \`node ${NODE_FLAGS.join(' ')}\` with ${Object.entries(RUN_ENV)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ')}, as the agent's runs and the image start it`
             : ', plain `node`'
       }) into a file bucket.`,
       '',

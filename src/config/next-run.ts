@@ -19,7 +19,9 @@ export function nextScheduledRuns(expression: string, count = 1): number[] {
 /**
  * Between the schedule's next two firings, in ms; undefined for a schedule that fires less than
  * twice more. Runs ask for it after their windows, not before: node-cron's time-zone handling
- * adds some 8 MiB of resident memory, which then stays out of a window's peak (BENCHMARKS.md).
+ * adds some 8 MiB of resident memory, which then stays out of a window's peak (BENCHMARKS.md),
+ * unless the configuration already loaded it (a backfill horizon under a day is checked against
+ * the schedule's firings, ./schedule-horizon.ts).
  */
 export function schedulePeriod(expression: string): number | undefined {
   const [a, b] = nextScheduledRuns(expression, 2);

@@ -50,7 +50,7 @@ class RunStartError extends PromshipError {
  * the first run validates it and hands the agent its settings.
  */
 export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
-  let pendingFirst: RunHandle | undefined = spawnRun({ first: true, flags: opts.flags });
+  let pendingFirst: RunHandle | undefined = spawnRun({ role: 'first', flags: opts.flags });
   // Until the agent's own stop is in place below, a stop goes to the first run.
   const stopFirst = (): void => pendingFirst?.stop();
   opts.stopSignal?.addEventListener('abort', stopFirst, { once: true });
@@ -151,7 +151,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
 
   /** One run in its own process; resolves once that process has exited. */
   const launch = async (): Promise<RunOutcome> => {
-    const handle = pendingFirst ?? spawnRun({ first: !started, flags: opts.flags });
+    const handle = pendingFirst ?? spawnRun({ role: started ? 'next' : 'starting', flags: opts.flags });
     pendingFirst = undefined;
     // Ready (and no longer 'starting') from the moment the cluster's identity is known.
     void handle.whenStarted.then(() => (started = true));

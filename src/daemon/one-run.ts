@@ -5,7 +5,7 @@
  * Everything a run loads (the S3 SDK, the HTTP client, block buffers) is gone with the process,
  * so the agent stays small between runs and a crash here cannot take the agent down.
  *
- * argv: `first|next` (whether this run announces the configuration), then the agent's own flags,
+ * argv: the run's `RunRole` (./run-protocol.ts), then the agent's own flags,
  * so the configuration is loaded from the same environment and flags as the agent's.
  */
 import { releaseFromAgent } from './orphan-guard.ts';
@@ -29,6 +29,7 @@ import {
   type Dependencies,
   type ProgressMessage,
   type RunMessage,
+  type RunRole,
 } from './run-protocol.ts';
 
 function send(message: RunMessage | ProgressMessage): Promise<void> {
@@ -100,7 +101,8 @@ async function heartbeatWithoutApp(
   }
 }
 
-async function run(flags: string[], announce: boolean, signal: AbortSignal): Promise<number> {
+async function run(flags: string[], role: RunRole, signal: AbortSignal): Promise<number> {
+  const announce = role !== 'next';
   let app: App;
   let dataDir: string;
   let logger: Logger | undefined;
@@ -108,7 +110,8 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
   let schedule: string | undefined;
   const runStartedAt = Date.now();
   const nextRunAt = (): number | undefined => (schedule === undefined ? undefined : nextScheduledRuns(schedule)[0]);
-  // Asked for after the windows (the heartbeat), except by the first run: the agent needs it then.
+  // Asked for after the windows (the heartbeat), except by the agent's first run: the agent needs
+  // it then, and keeps that run's settings only.
   let period: { ms: number | undefined } | undefined;
   const periodMs = (c: Config): number | undefined => (period ??= { ms: schedulePeriod(c.schedule) }).ms;
   const heartbeatBase = (c: Config): Omit<RunHeartbeatContext, 'bucket' | 'logger' | 'cluster'> => ({
@@ -125,7 +128,7 @@ async function run(flags: string[], announce: boolean, signal: AbortSignal): Pro
     await send({
       type: 'settings',
       settings: agentSettings(config),
-      schedulePeriodMs: announce ? periodMs(config) : undefined,
+      schedulePeriodMs: role === 'first' ? periodMs(config) : undefined,
     });
     dataDir = config.dataDir;
     logger = createLogger({ level: config.logLevel, format: config.logFormat });
@@ -237,7 +240,7 @@ process.on('message', (m: Partial<AgentMessage> | null) => {
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
 
-run(flags, which === 'first', stopping.signal).then(
+run(flags, which === 'first' || which === 'starting' ? which : 'next', stopping.signal).then(
   (code) => finish(code),
   (err: unknown) => {
     process.stderr.write(`promship run process: ${describeError(err)}\n`);

@@ -104,6 +104,13 @@ export type RunMessage =
 /** What the agent sends to a run process. */
 export type AgentMessage = { type: 'stop' };
 
+/**
+ * A run's place among the agent's runs, its process's first argument: the agent's very first run
+ * (whose settings the agent keeps), a later run while the cluster's identity is still unknown
+ * (it announces the configuration again), or any run after that.
+ */
+export type RunRole = 'first' | 'starting' | 'next';
+
 export function toRunReport(summary: RunSummary, clusterIdInUse?: RunReport['clusterIdInUse']): RunReport {
   return {
     claimedElsewhere: summary.claimedElsewhere.length,

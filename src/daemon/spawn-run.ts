@@ -11,6 +11,7 @@ import {
   isRunMessage,
   type AgentMessage,
   type RunMessage,
+  type RunRole,
   type SettingsMessage,
 } from './run-protocol.ts';
 
@@ -37,8 +38,8 @@ export interface RunHandle {
   lastProgressAt(): number;
 }
 
-export function spawnRun(opts: { first: boolean; flags: readonly string[] }): RunHandle {
-  const child = fork(RUN_PROCESS, [opts.first ? 'first' : 'next', ...opts.flags], {
+export function spawnRun(opts: { role: RunRole; flags: readonly string[] }): RunHandle {
+  const child = fork(RUN_PROCESS, [opts.role, ...opts.flags], {
     // The same Node flags (e.g. a loader when run from source), and the ones a run needs.
     execArgv: runExecArgv(process.execArgv, process.env.NODE_OPTIONS),
     env: runEnv(process.env),
