@@ -495,18 +495,17 @@ async function main(): Promise<void> {
     const onceNode = IMAGE_NODE ? (await run(NODE_BIN, ['--version'])).stdout.trim() : process.version;
     const machine = `${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${onceNode}`;
     const rows = results.map(formatRow);
+    const runEnvText = Object.entries(RUN_ENV)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
     const table = [
       `### ${date}: scale, series per window (promship ${version})`,
       '',
       `Machine: ${machine}. Prometheus from Debian. One 2h window per size; \`promship once\` (built CLI${
         IMAGE_NODE
-          ? `, as the image starts it: NODE_OPTIONS=\`${RUN_NODE_FLAGS.join(' ')}\`, ${Object.entries(RUN_ENV)
-              .map(([k, v]) => `${k}=${v}`)
-              .join(', ')} and a warm compile cache`
+          ? `, as the image starts it: NODE_OPTIONS=\`${RUN_NODE_FLAGS.join(' ')}\`, ${runEnvText} and a warm compile cache`
           : NODE_FLAGS.length > 0
-            ? `, \`node ${NODE_FLAGS.join(' ')}\` with ${Object.entries(RUN_ENV)
-                .map(([k, v]) => `${k}=${v}`)
-                .join(', ')}, as the agent's runs and the image start it`
+            ? `, \`node ${NODE_FLAGS.join(' ')}\` with ${runEnvText}, as the agent's runs and the image start it`
             : ', plain `node`'
       }) into a file bucket.`,
       '',

@@ -58,8 +58,9 @@ export function agentSettings(config: Config): AgentSettings {
 export type ProgressMessage = SettingsMessage | { type: 'started' } | { type: 'window' };
 
 /**
- * `schedulePeriodMs`: between the schedule's next two firings (the first run's only: the agent reads the
- * first run's settings); the agent's fallback after a crash and its measure of a stalled run.
+ * `schedulePeriodMs`: between the schedule's next two firings, sent by the run of role `first`
+ * only (the agent keeps that run's settings alone); the agent's fallback after a crash and its
+ * measure of a stalled run.
  */
 export type SettingsMessage = { type: 'settings'; settings: AgentSettings; schedulePeriodMs: number | undefined };
 
